@@ -1,0 +1,1 @@
+"""Stored indicator runs and values (built by the indicators issue)."""

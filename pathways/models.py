@@ -1,0 +1,86 @@
+"""Care pathways (filières) and their gradation into ordered levels.
+
+A level (e.g. "maternité de type 2" in périnatalité) is served by the facilities that meet any
+of its requirements; a requirement names an authorised activity and modality and/or a facility
+kind, and carries the access target in minutes used by the indicators (30 min to an emergency
+service, 45 min to a maternity…). Requirements are data: planners edit them.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from facilities.activities import Activity, Modality
+from facilities.models import Facility
+
+
+class Pathway(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("nom"), max_length=150)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("filière")
+        verbose_name_plural = _("filières")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Level(models.Model):
+    """A graded level of a pathway; rank 1 is proximity, higher ranks are recourse/reference."""
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="levels")
+    rank = models.PositiveSmallIntegerField(_("rang"))
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("nom"), max_length=150)
+
+    class Meta:
+        ordering = ["pathway", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["pathway", "rank"], name="level_unique_rank"),
+            models.UniqueConstraint(fields=["pathway", "code"], name="level_unique_code"),
+        ]
+        verbose_name = _("niveau")
+        verbose_name_plural = _("niveaux")
+
+    def __str__(self) -> str:
+        return f"{self.pathway} – {self.rank}. {self.name}"
+
+
+class LevelRequirement(models.Model):
+    """One way for a facility to qualify for a level: every field given must hold."""
+
+    level = models.ForeignKey(Level, on_delete=models.CASCADE, related_name="requirements")
+    activity = models.CharField(
+        _("activité autorisée"), max_length=30, choices=Activity.choices, blank=True
+    )
+    modality = models.CharField(_("modalité"), max_length=30, choices=Modality.choices, blank=True)
+    facility_kind = models.CharField(
+        _("type d'établissement"), max_length=20, choices=Facility.Kind.choices, blank=True
+    )
+    access_target_minutes = models.PositiveSmallIntegerField(_("cible d'accès (minutes)"))
+
+    class Meta:
+        ordering = ["level", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(activity="", facility_kind=""),
+                name="requirement_names_activity_or_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(modality="") | ~Q(activity=""),
+                name="requirement_modality_needs_activity",
+            ),
+            models.CheckConstraint(
+                condition=Q(access_target_minutes__gt=0), name="requirement_target_positive"
+            ),
+        ]
+        verbose_name = _("critère de niveau")
+        verbose_name_plural = _("critères de niveau")
+
+    def __str__(self) -> str:
+        parts = [self.get_activity_display(), self.get_modality_display(), self.facility_kind]
+        return " / ".join(p for p in parts if p) + f" ≤ {self.access_target_minutes} min"

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs what the SROS planner needs on Debian 12, idempotently; sourced by demo.sh and test.sh.
+#   - Debian packages (GDAL, SpatiaLite, PostGIS, Chromium) when missing: installed as root,
+#     named in a clear message otherwise;
+#   - a virtualenv in .venv made from Debian's /usr/bin/python3.11, whose sqlite3 can load
+#     extensions (the pyenv python's cannot, and SpatiaLite needs it);
+#   - the Python packages of pyproject.toml (with the dev extras for the tests).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+
+log() { printf '\033[1;34m[sros]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[sros] %s\033[0m\n' "$*" >&2; exit 1; }
+
+deb_missing() {  # prints the packages of "$@" that are not installed
+  local pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
+  done
+}
+
+ensure_debian_packages() {
+  local missing
+  missing=$(deb_missing "$@" | tr '\n' ' ')
+  [ -z "${missing// /}" ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    die "Missing Debian packages: $missing— run as root: apt-get update && apt-get install -y $missing"
+  fi
+  log "Installing Debian packages: $missing"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+ensure_venv() {  # $1: pip extras spec, e.g. ".[dev]" or "."
+  [ -x /usr/bin/python3.11 ] || die "Debian's /usr/bin/python3.11 is required (apt-get install python3.11)"
+  if [ ! -x "$PY" ]; then
+    log "Creating $VENV from /usr/bin/python3.11"
+    /usr/bin/python3.11 -m venv "$VENV"
+  fi
+  local stamp="$VENV/.installed-$1" sum
+  sum=$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
+    log "Installing Python packages ($1)"
+    "$PY" -m pip install -q --upgrade pip
+    if [ "$1" = base ]; then "$PY" -m pip install -q -e "$ROOT"; else "$PY" -m pip install -q -e "$ROOT[$1]"; fi
+    echo "$sum" > "$stamp"
+  fi
+}
+
+BASE_DEBS=(python3.11-venv gdal-bin libgdal32 libgeos-c1v5 libproj25 libsqlite3-mod-spatialite)

@@ -1,0 +1,108 @@
+"""What every importer of official files shares: the report it prints, the error it raises,
+and an idempotent keyed upsert.
+
+An importer validates the whole file first and raises ``ImportFailed`` (naming the file, the
+line or feature, and the reason) before writing anything; it then writes inside one
+transaction, so a failure half-way leaves the previous data intact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import models, transaction
+
+
+class ImportFailed(Exception):
+    """A file that cannot be imported; nothing was written."""
+
+    def __init__(self, path: Path | str, reason: str, *, where: str = "") -> None:
+        self.path = str(path)
+        self.where = where
+        self.reason = reason
+        location = f"{self.path}, {where}" if where else self.path
+        super().__init__(f"{location}: {reason}")
+
+
+@dataclass
+class ImportReport:
+    """Counts of one import; ``rejected`` rows were skipped with a reason in ``messages``."""
+
+    kind: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    def reject(self, where: str, reason: str) -> None:
+        self.rejected += 1
+        self.messages.append(f"{where}: {reason}")
+
+    def add(self, other: UpsertCounts) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+    def summary(self) -> str:
+        return (
+            f"{self.kind}: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.rejected} rejected"
+        )
+
+
+@dataclass
+class UpsertCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _same(a: Any, b: Any) -> bool:
+    # GEOS geometries compare exactly only with the same SRID; None never equals a geometry.
+    if hasattr(a, "equals_exact") and hasattr(b, "equals_exact"):
+        return a.srid == b.srid and a.equals_exact(b)
+    return a == b
+
+
+def upsert(
+    model: type[models.Model],
+    key: str,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    batch_size: int = 500,
+) -> UpsertCounts:
+    """Create or update ``model`` rows identified by the unique field ``key``.
+
+    Each row maps field names (``key`` included) to values. A row whose values all equal the
+    stored ones is counted unchanged and not written, so re-running an import is a no-op.
+    Must be called inside a transaction (the importers hold one).
+    """
+    rows = list(rows)
+    counts = UpsertCounts()
+    if not rows:
+        return counts
+    assert transaction.get_connection().in_atomic_block, "upsert() must run in a transaction"
+    existing = model.objects.in_bulk([row[key] for row in rows], field_name=key)
+    to_create, to_update, changed_fields = [], [], set()
+    for row in rows:
+        obj = existing.get(row[key])
+        if obj is None:
+            to_create.append(model(**row))
+            continue
+        changed = [name for name, value in row.items() if not _same(getattr(obj, name), value)]
+        if not changed:
+            counts.unchanged += 1
+            continue
+        for name in changed:
+            setattr(obj, name, row[name])
+        changed_fields.update(changed)
+        to_update.append(obj)
+    model.objects.bulk_create(to_create, batch_size=batch_size)
+    if to_update:
+        model.objects.bulk_update(to_update, sorted(changed_fields), batch_size=batch_size)
+    counts.created, counts.updated = len(to_create), len(to_update)
+    return counts

@@ -1,0 +1,40 @@
+"""``manage.py import_open_data KIND PATH``: load an official open-data file."""
+
+from importlib import import_module
+
+from django.core.management.base import BaseCommand, CommandError
+
+from sros.importing import ImportFailed
+
+#: KIND → importer function ("module:function"); each takes a path and returns an ImportReport.
+IMPORTERS = {
+    "regions": "territories.importers:import_regions",
+    "departments": "territories.importers:import_departments",
+    "communes": "territories.importers:import_communes",
+    "population": "territories.importers:import_population",
+    "finess": "facilities.importers:import_finess",
+    "gisco-hospitals": "facilities.importers:import_gisco_hospitals",
+    "authorisations": "facilities.importers:import_authorisations",
+}
+
+
+def importer_for(kind: str):
+    module, function = IMPORTERS[kind].split(":")
+    return getattr(import_module(module), function)
+
+
+class Command(BaseCommand):
+    help = "Import an official open-data file (transactional and idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=sorted(IMPORTERS))
+        parser.add_argument("path")
+
+    def handle(self, *args, kind: str, path: str, **options):
+        try:
+            report = importer_for(kind)(path)
+        except ImportFailed as exc:
+            raise CommandError(f"Nothing imported. {exc}") from exc
+        for message in report.messages:
+            self.stderr.write(f"rejected: {message}")
+        self.stdout.write(self.style.SUCCESS(report.summary()))

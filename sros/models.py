@@ -1,0 +1,1 @@
+"""The regional schema (versions, volets, objectives, scenarios) is built by the schema issue."""

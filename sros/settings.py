@@ -1,0 +1,134 @@
+"""Settings of the SROS planner, read from the environment.
+
+Two set-ups share this file:
+- demo (no ``DATABASE_URL``): an embedded SpatiaLite file under ``var/``, Celery tasks run eagerly;
+- production (``DATABASE_URL=postgis://…``, ``REDIS_URL=redis://…``): PostGIS, Redis, workers.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from .env import env_bool, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("SROS_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and env_bool("SROS_REQUIRE_SECRET_KEY", False):
+        raise ImproperlyConfigured("SECRET_KEY must be set in production")
+    # Only for the demo and the tests: a fixed key is harmless on loopback.
+    SECRET_KEY = "insecure-demo-key-do-not-use-in-production"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "sros",
+    "territories",
+    "facilities",
+    "pathways",
+    "indicators",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sros.urls"
+WSGI_APPLICATION = "sros.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DEMO_DATABASE_URL = f"spatialite:///{VAR_DIR / 'sros-demo.sqlite3'}"
+DATABASE_URL = env_str("DATABASE_URL", DEMO_DATABASE_URL)
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+USING_SPATIALITE = DATABASES["default"]["ENGINE"].endswith("spatialite")
+if USING_SPATIALITE:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    SPATIALITE_LIBRARY_PATH = "mod_spatialite"
+elif not DATABASES["default"]["ENGINE"].endswith("postgis"):
+    raise ImproperlyConfigured("DATABASE_URL must be postgis://… or spatialite://…")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# GDAL 3.6 (Debian 12) is older than Django 5.2 recommends; it works for everything we use.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- Auth, i18n -----------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files (our own copies of every front-end asset; no CDN) ------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+
+# --- Celery ---------------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_TIME_LIMIT = 60 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+# --- The project's own settings -------------------------------------------------------------
+# Where the real open-data files live (the layout of ../shared/data); tests skip without them.
+SROS_OPEN_DATA_DIR = Path(env_str("SROS_OPEN_DATA_DIR", str(BASE_DIR.parent / "shared" / "data")))
+# Geometry simplification for maps, in degrees (about 110 m), and coordinate precision.
+SROS_MAP_SIMPLIFY_TOLERANCE = 0.001
+SROS_MAP_COORD_PRECISION = 4
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,23 @@
+"""Shared fixtures. The suite runs on PostGIS (scripts/test.sh sets DATABASE_URL)."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+
+def open_data_dir() -> Path:
+    return Path(settings.SROS_OPEN_DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def open_data() -> Path:
+    """The real open-data folder (../shared/data); skips without it, unless CI requires it."""
+    path = open_data_dir()
+    if not (path / "README.md").exists():
+        reason = f"real open data not found in SROS_OPEN_DATA_DIR={path}"
+        if os.environ.get("SROS_REQUIRE_OPEN_DATA") == "1":
+            pytest.fail(reason + " (SROS_REQUIRE_OPEN_DATA=1)")
+        pytest.skip(reason)
+    return path
