@@ -1,0 +1,530 @@
+"""Importers of official territory files: régions, départements, communes, populations légales.
+
+Every importer reads and checks the whole file first and raises ``ImportFailed`` (file, entry
+or feature or line, reason) before writing anything, then writes in one transaction through
+the idempotent ``upsert``: importing the same file twice creates and changes nothing.
+
+Which file is the reference for what: the INSEE COG files (the JSON arrays, the population
+CSV) name the units; geometry files (GeoJSON, GeoPackage, Shapefile from IGN) bring shapes and
+give a name only to a unit that does not exist yet. So a COG file and a geometry file can be
+imported in either order and neither blanks or overrides what the other brought.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from django.db import transaction
+
+from sros.importing import ImportFailed, ImportReport, upsert
+
+from . import geometry as geo
+from .models import Commune, Department, MunicipalDistrict, Region
+
+# Overseas collectivities (975 Saint-Pierre-et-Miquelon … 989 Clipperton) have 3-digit codes.
+REGION_CODE = re.compile(r"^(\d{2}|9[78]\d)$")
+DEPARTMENT_CODE = re.compile(r"^(\d{2}|2[AB]|9[78]\d)$")
+COMMUNE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+
+#: Accepted property names (lower-cased) per field: our GeoJSON files, then IGN ADMIN EXPRESS.
+REGION_COLUMNS = {"code": ("code", "insee_reg"), "name": ("nom", "nom_m")}
+DEPARTMENT_COLUMNS = {"code": ("code", "insee_dep"), "name": ("nom", "nom_m")}
+DEPARTMENT_OPTIONAL = {"region": ("region", "insee_reg")}
+COMMUNE_COLUMNS = {"code": ("code", "insee_com"), "name": ("nom", "nom_m")}
+COMMUNE_OPTIONAL = {"population": ("population",)}
+
+POPULATION_COLUMNS = ("code_insee", "nom", "type", "departement", "population", "commune_parente")
+COMMUNE_TYPE = "commune-actuelle"
+DISTRICT_TYPE = "arrondissement-municipal"
+
+
+# --- Reading -----------------------------------------------------------------------------------
+
+
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 text (a BOM is accepted); an unreadable encoding names its line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportFailed(path, f"cannot read the file ({exc.strerror or exc})") from exc
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ImportFailed(
+            path,
+            f"not UTF-8 text (byte {raw[exc.start]:#04x}); re-save the file as UTF-8",
+            where=f"line {line}",
+        ) from exc
+
+
+def _looks_like_json_array(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64)
+    except OSError as exc:
+        raise ImportFailed(path, f"cannot read the file ({exc.strerror or exc})") from exc
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+
+
+def _read_cog_json(path: Path, required: Iterable[str]) -> list[dict[str, Any]]:
+    """An INSEE COG JSON array (``regions.json``, ``departements.json``) with its fields checked."""
+    text = _read_text(path)
+    try:
+        entries = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(path, f"not valid JSON ({exc.msg})", where=f"line {exc.lineno}") from exc
+    if not isinstance(entries, list) or not entries:
+        raise ImportFailed(path, "expected a non-empty JSON array of COG entries")
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise ImportFailed(path, "not a JSON object", where=f"entry {number}")
+        missing = [name for name in required if not isinstance(entry.get(name), str)]
+        if missing:
+            raise ImportFailed(
+                path, f"missing or non-text field(s): {', '.join(missing)}", where=f"entry {number}"
+            )
+    return entries
+
+
+def _columns(
+    path: Path,
+    found: Iterable[str],
+    required: Mapping[str, tuple[str, ...]],
+    optional: Mapping[str, tuple[str, ...]] | None = None,
+) -> dict[str, str]:
+    """Map our field names to the file's columns (case-insensitive, first alias present)."""
+    by_lower = {str(column).lower(): str(column) for column in found}
+    mapping: dict[str, str] = {}
+    for field, aliases in {**required, **(optional or {})}.items():
+        column = next((by_lower[a] for a in aliases if a in by_lower), None)
+        if column is not None:
+            mapping[field] = column
+        elif field in required:
+            raise ImportFailed(
+                path,
+                f"missing column {' or '.join(aliases)} (columns found: "
+                f"{', '.join(sorted(by_lower)) or 'none'})",
+            )
+    return mapping
+
+
+def _read_geo(
+    path: Path,
+    required: Mapping[str, tuple[str, ...]],
+    optional: Mapping[str, tuple[str, ...]] | None = None,
+) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
+    """A vector file (GeoJSON, GeoPackage, Shapefile…) in WGS84, with its columns mapped."""
+    if not path.exists():
+        raise ImportFailed(path, "no such file")
+    if path.suffix.lower() in (".json", ".geojson"):
+        _read_text(path)  # GDAL would silently mangle a non-UTF-8 GeoJSON
+    try:
+        frame = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio/GDAL raise many types for unreadable input
+        raise ImportFailed(path, f"not a readable geographic file ({exc})") from exc
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
+        raise ImportFailed(path, "not a geographic file: no feature has a geometry")
+    if frame.empty:
+        raise ImportFailed(path, "the file has no feature")
+    mapping = _columns(path, frame.columns, required, optional)
+    if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+        try:
+            frame = frame.to_crs(4326)
+        except Exception as exc:
+            raise ImportFailed(path, f"cannot reproject from {frame.crs} to WGS84 ({exc})") from exc
+    return frame, mapping
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value).strip()
+
+
+def _feature(number: int, code: str) -> str:
+    return f"feature {number} (code {code})" if code else f"feature {number}"
+
+
+def _check_codes(path: Path, codes: list[str], pattern: re.Pattern, label: str, unit: str) -> None:
+    seen: dict[str, int] = {}
+    for number, code in enumerate(codes, start=1):
+        where = f"{unit} {number}"
+        if not pattern.match(code):
+            raise ImportFailed(path, f"invalid {label} code {code!r}", where=where)
+        if code in seen:
+            raise ImportFailed(
+                path, f"duplicate {label} code {code} (also {unit} {seen[code]})", where=where
+            )
+        seen[code] = number
+
+
+def _clean_geometries(path: Path, frame: gpd.GeoDataFrame, codes: list[str]) -> tuple[list, list]:
+    """Valid MultiPolygons for every feature, and messages for those that were repaired.
+
+    A missing or non-polygonal geometry, one that cannot be repaired, or one outside France
+    fails the whole file.
+    """
+    cleaned, repaired = [], []
+    for number, (code, geometry) in enumerate(zip(codes, frame.geometry.values, strict=True), 1):
+        where = _feature(number, code)
+        if not geo.is_polygonal(geometry) or geometry.is_empty:
+            kind = "no geometry" if geometry is None else f"a {geometry.geom_type}"
+            raise ImportFailed(path, f"expected a polygon, found {kind}", where=where)
+        fixed, reason = geo.repair(geometry)
+        if fixed.is_empty:
+            raise ImportFailed(
+                path, f"broken geometry that cannot be repaired ({reason})", where=where
+            )
+        if reason:
+            repaired.append(f"{where}: invalid geometry repaired ({reason})")
+        cleaned.append(fixed)
+    outside = np.flatnonzero(~geo.inside_france(cleaned))
+    if len(outside):
+        number = int(outside[0]) + 1
+        xmin, ymin, xmax, ymax = shapely.bounds(cleaned[number - 1])
+        raise ImportFailed(
+            path,
+            f"coordinates outside France (lon {xmin:.4f}…{xmax:.4f}, lat {ymin:.4f}…{ymax:.4f}); "
+            f"{len(outside)} feature(s) in all",
+            where=_feature(number, codes[number - 1]),
+        )
+    return cleaned, repaired
+
+
+# --- Régions and départements -------------------------------------------------------------------
+
+
+def _import_units(
+    path: Path,
+    *,
+    kind: str,
+    model: type[Region] | type[Department],
+    code_pattern: re.Pattern,
+    geo_columns: Mapping[str, tuple[str, ...]],
+    geo_optional: Mapping[str, tuple[str, ...]] | None,
+    cog_fields: tuple[str, ...],
+    cog_row: Callable[[dict[str, Any], str], dict[str, Any]],
+    geo_row: Callable[[gpd.GeoSeries, dict[str, str], str], dict[str, Any]],
+) -> ImportReport:
+    """Shared path of regions and departments: a COG JSON array or a geometry file."""
+    report = ImportReport(kind=kind)
+    if _looks_like_json_array(path):
+        entries = _read_cog_json(path, cog_fields)
+        codes = [entry["code"].strip() for entry in entries]
+        _check_codes(path, codes, code_pattern, kind[:-1], "entry")
+        rows = [
+            cog_row(entry, f"entry {n} (code {entry['code']})")
+            for n, entry in enumerate(entries, start=1)
+        ]
+    else:
+        frame, columns = _read_geo(path, geo_columns, geo_optional)
+        codes = [_text(value) for value in frame[columns["code"]]]
+        _check_codes(path, codes, code_pattern, kind[:-1], "feature")
+        geometries, repaired = _clean_geometries(path, frame, codes)
+        report.messages.extend(repaired)
+        existing = set(model.objects.filter(code__in=codes).values_list("code", flat=True))
+        rows = []
+        for number, (code, geometry) in enumerate(zip(codes, geometries, strict=True), start=1):
+            row = geo_row(frame.iloc[number - 1], columns, _feature(number, code))
+            row.update(code=code, geometry=geo.to_geos(geometry))
+            if code in existing:
+                row.pop("name")
+            elif not row["name"]:
+                raise ImportFailed(path, "empty name", where=_feature(number, code))
+            rows.append(row)
+    with transaction.atomic():
+        report.add(upsert(model, "code", rows))
+    return report
+
+
+def import_regions(path: str | Path) -> ImportReport:
+    """Régions from the COG JSON array (code, nom, chefLieu) or a region polygon file."""
+    path = Path(path)
+
+    def cog_row(entry: dict[str, Any], where: str) -> dict[str, Any]:
+        if not entry["nom"].strip():
+            raise ImportFailed(path, "empty name", where=where)
+        return {
+            "code": entry["code"].strip(),
+            "name": entry["nom"].strip(),
+            "chief_town_code": (entry.get("chefLieu") or "").strip(),
+        }
+
+    def geo_row(feature, columns: dict[str, str], where: str) -> dict[str, Any]:
+        return {"name": _text(feature[columns["name"]])}
+
+    return _import_units(
+        path,
+        kind="regions",
+        model=Region,
+        code_pattern=REGION_CODE,
+        geo_columns=REGION_COLUMNS,
+        geo_optional=None,
+        cog_fields=("code", "nom"),
+        cog_row=cog_row,
+        geo_row=geo_row,
+    )
+
+
+def import_departments(path: str | Path) -> ImportReport:
+    """Départements from the COG JSON array (code, nom, region, chefLieu) or a polygon file.
+
+    The region named by the file must already be loaded (import regions first): région
+    codes 01–06 are overseas regions, not the départements 01–06, so a département's region
+    is looked up among regions only. A geometry file without a region column leaves the
+    region as it is.
+    """
+    path = Path(path)
+    regions = dict(Region.objects.values_list("code", "id"))
+
+    def region_id(code: str, where: str) -> int | None:
+        if not code:
+            return None
+        if code not in regions:
+            raise ImportFailed(
+                path, f"region {code} is not loaded (import regions first)", where=where
+            )
+        return regions[code]
+
+    def cog_row(entry: dict[str, Any], where: str) -> dict[str, Any]:
+        if not entry["nom"].strip():
+            raise ImportFailed(path, "empty name", where=where)
+        return {
+            "code": entry["code"].strip(),
+            "name": entry["nom"].strip(),
+            "region_id": region_id((entry.get("region") or "").strip(), where),
+            "chief_town_code": (entry.get("chefLieu") or "").strip(),
+        }
+
+    def geo_row(feature, columns: dict[str, str], where: str) -> dict[str, Any]:
+        row: dict[str, Any] = {"name": _text(feature[columns["name"]])}
+        if "region" in columns:
+            code = _text(feature[columns["region"]])
+            if code:
+                row["region_id"] = region_id(code, where)
+        return row
+
+    return _import_units(
+        path,
+        kind="departments",
+        model=Department,
+        code_pattern=DEPARTMENT_CODE,
+        geo_columns=DEPARTMENT_COLUMNS,
+        geo_optional=DEPARTMENT_OPTIONAL,
+        cog_fields=("code", "nom"),
+        cog_row=cog_row,
+        geo_row=geo_row,
+    )
+
+
+# --- Communes ----------------------------------------------------------------------------------
+
+
+def department_code_of(commune_code: str) -> str:
+    """The département of an INSEE commune code: 3 characters overseas (971…, 98…), else 2."""
+    return commune_code[:3] if commune_code[:2] in ("97", "98") else commune_code[:2]
+
+
+def _department_ids(path: Path, codes: list[str], unit: str) -> list[int]:
+    departments = dict(Department.objects.values_list("code", "id"))
+    ids = []
+    for number, code in enumerate(codes, start=1):
+        department = department_code_of(code)
+        if department not in departments:
+            raise ImportFailed(
+                path,
+                f"département {department} is not loaded (import departments first)",
+                where=f"{unit} {number} (code {code})",
+            )
+        ids.append(departments[department])
+    return ids
+
+
+def _population_values(path: Path, values: Iterable[Any], codes: list[str]) -> list[int | None]:
+    result: list[int | None] = []
+    for number, (value, code) in enumerate(zip(values, codes, strict=True), start=1):
+        if value is None or pd.isna(value):
+            result.append(None)
+            continue
+        try:
+            number_value = float(value)
+        except (TypeError, ValueError):
+            number_value = -1.0
+        if number_value < 0 or number_value != int(number_value):
+            raise ImportFailed(
+                path, f"population {value!r} is not a whole number", where=_feature(number, code)
+            )
+        result.append(int(number_value))
+    return result
+
+
+def import_communes(path: str | Path) -> ImportReport:
+    """Commune polygons from GeoJSON, GeoPackage or Shapefile (``code``/``nom`` or IGN ADMIN
+    EXPRESS ``INSEE_COM``/``NOM``, any CRS, reprojected to WGS84).
+
+    Stores the repaired full-resolution MultiPolygon, a map copy simplified over the whole
+    file at once (shared edges kept, see ``geometry.map_geometries``) and a point on the
+    surface. A ``population`` property, when present, is stored too.
+    """
+    path = Path(path)
+    report = ImportReport(kind="communes")
+    frame, columns = _read_geo(path, COMMUNE_COLUMNS, COMMUNE_OPTIONAL)
+    codes = [_text(value) for value in frame[columns["code"]]]
+    names = [_text(value) for value in frame[columns["name"]]]
+    _check_codes(path, codes, COMMUNE_CODE, "commune", "feature")
+    department_ids = _department_ids(path, codes, "feature")
+    populations = (
+        _population_values(path, frame[columns["population"]], codes)
+        if "population" in columns
+        else [None] * len(codes)
+    )
+    geometries, repaired = _clean_geometries(path, frame, codes)
+    report.messages.extend(repaired)
+    map_geometries = geo.map_geometries(geometries)
+    points = shapely.point_on_surface(np.asarray(geometries, dtype=object))
+
+    existing = set(Commune.objects.filter(code__in=codes).values_list("code", flat=True))
+    rows = []
+    for i, code in enumerate(codes):
+        row: dict[str, Any] = {
+            "code": code,
+            "department_id": department_ids[i],
+            "geometry": geo.to_geos(geometries[i]),
+            "map_geometry": geo.to_geos(map_geometries[i]),
+            "point": geo.to_geos(points[i]),
+        }
+        if code not in existing:
+            if not names[i]:
+                raise ImportFailed(path, "empty name", where=_feature(i + 1, code))
+            row["name"] = names[i]
+        if populations[i] is not None:
+            row["population"] = populations[i]
+        rows.append(row)
+    with transaction.atomic():
+        report.add(upsert(Commune, "code", rows))
+    return report
+
+
+# --- Populations légales -----------------------------------------------------------------------
+
+
+def _read_population_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs of the population CSV, every value as a stripped string."""
+    text = _read_text(path)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames:
+        raise ImportFailed(path, "empty file")
+    _columns(path, reader.fieldnames, {name: (name,) for name in POPULATION_COLUMNS})
+    rows = []
+    try:
+        for row in reader:
+            if None in row:
+                raise ImportFailed(
+                    path, "more values than columns", where=f"line {reader.line_num}"
+                )
+            rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items()}))
+    except csv.Error as exc:
+        where = f"line {reader.line_num}"
+        raise ImportFailed(path, f"not a valid CSV ({exc})", where=where) from exc
+    if not rows:
+        raise ImportFailed(path, "the file has no data row")
+    return rows
+
+
+def import_population(path: str | Path, *, reference_year: int | None = None) -> ImportReport:
+    """INSEE legal populations (the CSV layout of ``communes-<…>-cog2026.csv``).
+
+    ``commune-actuelle`` rows set the commune's population (and ``reference_year`` when
+    given) and create communes that have no polygon yet; ``arrondissement-municipal`` rows
+    (Lyon 69381–69389) go to ``MunicipalDistrict`` so that they never add to their parent's
+    population. Other types (communes déléguées…) are skipped and counted in the messages.
+    """
+    path = Path(path)
+    report = ImportReport(kind="population")
+    rows = _read_population_csv(path)
+    departments = dict(Department.objects.values_list("code", "id"))
+    communes: list[tuple[int, dict[str, str]]] = []
+    districts: list[tuple[int, dict[str, str]]] = []
+    skipped: Counter[str] = Counter()
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        where = f"line {line} (code {row['code_insee']})"
+        kind = row["type"]
+        if kind not in (COMMUNE_TYPE, DISTRICT_TYPE):
+            skipped[kind or "(empty)"] += 1
+            continue
+        code = row["code_insee"]
+        if not COMMUNE_CODE.match(code):
+            raise ImportFailed(path, f"invalid commune code {code!r}", where=f"line {line}")
+        if code in seen:
+            raise ImportFailed(path, f"duplicate code {code} (also line {seen[code]})", where=where)
+        seen[code] = line
+        if not row["population"].isdigit():
+            raise ImportFailed(
+                path, f"population {row['population']!r} is not a whole number", where=where
+            )
+        if not row["nom"]:
+            raise ImportFailed(path, "empty name", where=where)
+        if row["departement"] not in departments:
+            raise ImportFailed(
+                path,
+                f"département {row['departement'] or '(empty)'} is not loaded "
+                "(import departments first)",
+                where=where,
+            )
+        (communes if kind == COMMUNE_TYPE else districts).append((line, row))
+
+    commune_rows = []
+    for _line, row in communes:
+        values: dict[str, Any] = {
+            "code": row["code_insee"],
+            "name": row["nom"],
+            "department_id": departments[row["departement"]],
+            "population": int(row["population"]),
+        }
+        if reference_year is not None:
+            values["population_year"] = reference_year
+        commune_rows.append(values)
+
+    file_communes = {row["code_insee"] for _line, row in communes}
+    parents_needed = {row["commune_parente"] for _line, row in districts}
+    parents_in_db = set(
+        Commune.objects.filter(code__in=parents_needed).values_list("code", flat=True)
+    )
+    for line, row in districts:
+        parent = row["commune_parente"]
+        if parent not in file_communes and parent not in parents_in_db:
+            raise ImportFailed(
+                path,
+                f"parent commune {parent or '(empty)'} is neither in the file nor loaded",
+                where=f"line {line} (code {row['code_insee']})",
+            )
+
+    with transaction.atomic():
+        report.add(upsert(Commune, "code", commune_rows))
+        parent_ids = dict(Commune.objects.filter(code__in=parents_needed).values_list("code", "id"))
+        district_rows = [
+            {
+                "code": row["code_insee"],
+                "name": row["nom"],
+                "commune_id": parent_ids[row["commune_parente"]],
+                "population": int(row["population"]),
+            }
+            for _line, row in districts
+        ]
+        report.add(upsert(MunicipalDistrict, "code", district_rows))
+    for kind, count in sorted(skipped.items()):
+        report.messages.append(f"{count} row(s) of type {kind!r} skipped (not a current commune)")
+    return report
