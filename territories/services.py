@@ -1,0 +1,124 @@
+"""Writes on zonings and zones. A zone's population and geometry are derived from its member
+communes here, and only here, so that they never drift from the membership."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import shapely
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from . import geometry as geo
+from .models import Commune, Region, Zone, ZoneMembership, Zoning
+
+
+@transaction.atomic
+def zone_refresh(zone: Zone) -> Zone:
+    """Recompute ``zone``'s population (sum over member communes; a commune without a known
+    population counts 0) and its geometries.
+
+    ``geometry`` is the union of the members' full polygons. ``map_geometry`` is the union of
+    the members' map copies, which were simplified as one coverage at import: the zone keeps
+    exactly the edges it shares with neighbouring zones. Members without a map copy fall back
+    to simplifying the full union.
+    """
+    members = list(zone.communes.values_list("population", "geometry", "map_geometry"))
+    zone.population = sum(population or 0 for population, _g, _m in members)
+    full = [geo.from_geos(g) for _p, g, _m in members if g is not None]
+    maps = [geo.from_geos(m) for _p, _g, m in members if m is not None]
+    if full:
+        union = geo.polygonal_part(shapely.union_all(full))
+        zone.geometry = geo.to_geos(union)
+        if len(maps) == len(full):
+            grid = 10.0**-settings.SROS_MAP_COORD_PRECISION
+            map_union = geo.polygonal_part(shapely.set_precision(shapely.union_all(maps), grid))
+            if map_union.is_empty or not map_union.is_valid:
+                map_union = geo.simplify_one(union)
+        else:
+            map_union = geo.simplify_one(union)
+        zone.map_geometry = geo.to_geos(map_union)
+    else:
+        zone.geometry = zone.map_geometry = None
+    zone.save(update_fields=["population", "geometry", "map_geometry"])
+    return zone
+
+
+@transaction.atomic
+def zone_set_communes(zone: Zone, communes: Iterable[Commune]) -> Zone:
+    """Make ``communes`` the members of ``zone`` (replacing the previous ones), then refresh it.
+
+    A commune already in another zone of the same zoning is refused: a zoning is a partition.
+    """
+    communes = list({commune.pk: commune for commune in communes}.values())
+    taken = (
+        ZoneMembership.objects.filter(zoning_id=zone.zoning_id, commune__in=communes)
+        .exclude(zone=zone)
+        .select_related("commune", "zone")
+    )
+    conflicts = [f"{m.commune} ({m.zone.code})" for m in taken]
+    if conflicts:
+        raise ValidationError(
+            _("Commune(s) déjà dans une autre zone de ce zonage : %(communes)s"),
+            code="commune_in_two_zones",
+            params={"communes": ", ".join(sorted(conflicts))},
+        )
+    ZoneMembership.objects.filter(zone=zone).delete()
+    ZoneMembership.objects.bulk_create(
+        ZoneMembership(zoning_id=zone.zoning_id, zone=zone, commune=commune) for commune in communes
+    )
+    return zone_refresh(zone)
+
+
+@transaction.atomic
+def zoning_create(
+    *,
+    region: Region,
+    name: str,
+    kind: str,
+    zones: Mapping[str, tuple[str, Sequence[str]]],
+    description: str = "",
+) -> Zoning:
+    """Create a zoning and its zones from ``{zone code: (zone name, [INSEE codes])}``.
+
+    Everything is checked before anything is written: an unknown commune code or a commune
+    listed in two zones raises ``ValidationError`` and nothing is created.
+    """
+    if kind not in Zoning.Kind.values:
+        raise ValidationError(
+            _("Type de zonage inconnu : %(kind)s"), code="invalid_kind", params={"kind": kind}
+        )
+    if Zoning.objects.filter(region=region, name=name).exists():
+        raise ValidationError(
+            _("Un zonage nommé « %(name)s » existe déjà dans cette région."),
+            code="duplicate_zoning",
+            params={"name": name},
+        )
+    zone_of: dict[str, str] = {}
+    clashes = []
+    for zone_code, (_zone_name, codes) in zones.items():
+        for code in codes:
+            if code in zone_of and zone_of[code] != zone_code:
+                clashes.append(f"{code} ({zone_of[code]}, {zone_code})")
+            zone_of.setdefault(code, zone_code)
+    if clashes:
+        raise ValidationError(
+            _("Commune(s) dans deux zones : %(communes)s"),
+            code="commune_in_two_zones",
+            params={"communes": ", ".join(sorted(clashes))},
+        )
+    communes = Commune.objects.in_bulk(list(zone_of), field_name="code")
+    unknown = sorted(set(zone_of) - set(communes))
+    if unknown:
+        raise ValidationError(
+            _("Code(s) commune inconnu(s) : %(codes)s"),
+            code="unknown_commune",
+            params={"codes": ", ".join(unknown)},
+        )
+    zoning = Zoning.objects.create(region=region, name=name, kind=kind, description=description)
+    for zone_code, (zone_name, codes) in zones.items():
+        zone = Zone.objects.create(zoning=zoning, code=zone_code, name=zone_name)
+        zone_set_communes(zone, [communes[code] for code in codes])
+    return zoning
