@@ -70,15 +70,16 @@ def _same(a: Any, b: Any) -> bool:
 
 def upsert(
     model: type[models.Model],
-    key: str,
+    key: str | tuple[str, ...],
     rows: Iterable[Mapping[str, Any]],
     *,
     batch_size: int = 500,
 ) -> UpsertCounts:
-    """Create or update ``model`` rows identified by the unique field ``key``.
+    """Create or update ``model`` rows identified by the unique field ``key``, or by the
+    fields of a unique constraint when ``key`` is a tuple (``("facility_id", "activity", …)``).
 
-    Each row maps field names (``key`` included) to values. A row whose values all equal the
-    stored ones is counted unchanged and not written, so re-running an import is a no-op.
+    Each row maps field names (the key fields included) to values. A row whose values all equal
+    the stored ones is counted unchanged and not written, so re-running an import is a no-op.
     Must be called inside a transaction (the importers hold one).
     """
     rows = list(rows)
@@ -86,10 +87,10 @@ def upsert(
     if not rows:
         return counts
     assert transaction.get_connection().in_atomic_block, "upsert() must run in a transaction"
-    existing = model.objects.in_bulk([row[key] for row in rows], field_name=key)
+    existing = _existing(model, key, rows)
     to_create, to_update, changed_fields = [], [], set()
     for row in rows:
-        obj = existing.get(row[key])
+        obj = existing.get(_key_of(key, row))
         if obj is None:
             to_create.append(model(**row))
             continue
@@ -106,3 +107,17 @@ def upsert(
         model.objects.bulk_update(to_update, sorted(changed_fields), batch_size=batch_size)
     counts.created, counts.updated = len(to_create), len(to_update)
     return counts
+
+
+def _key_of(key: str | tuple[str, ...], row: Mapping[str, Any]) -> Any:
+    return row[key] if isinstance(key, str) else tuple(row[name] for name in key)
+
+
+def _existing(
+    model: type[models.Model], key: str | tuple[str, ...], rows: list[Mapping[str, Any]]
+) -> dict[Any, models.Model]:
+    if isinstance(key, str):
+        return model.objects.in_bulk([row[key] for row in rows], field_name=key)
+    # Narrow by the first key field in SQL, then match whole keys in Python.
+    candidates = model.objects.filter(**{f"{key[0]}__in": {row[key[0]] for row in rows}})
+    return {tuple(getattr(obj, name) for name in key): obj for obj in candidates}
