@@ -134,10 +134,12 @@ def _read_geo(
         frame = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio/GDAL raise many types for unreadable input
         raise ImportFailed(path, f"not a readable geographic file ({exc})") from exc
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
-        raise ImportFailed(path, "not a geographic file: no feature has a geometry")
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise ImportFailed(path, "not a geographic file: it has no geometry column")
     if frame.empty:
         raise ImportFailed(path, "the file has no feature")
+    if frame.geometry.isna().all():
+        raise ImportFailed(path, "not a geographic file: no feature has a geometry")
     mapping = _columns(path, frame.columns, required, optional)
     if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
         try:
@@ -160,9 +162,9 @@ def _feature(number: int, code: str) -> str:
 def _check_codes(path: Path, codes: list[str], pattern: re.Pattern, label: str, unit: str) -> None:
     seen: dict[str, int] = {}
     for number, code in enumerate(codes, start=1):
-        where = f"{unit} {number}"
         if not pattern.match(code):
-            raise ImportFailed(path, f"invalid {label} code {code!r}", where=where)
+            raise ImportFailed(path, f"invalid {label} code {code!r}", where=f"{unit} {number}")
+        where = f"{unit} {number} (code {code})"
         if code in seen:
             raise ImportFailed(
                 path, f"duplicate {label} code {code} (also {unit} {seen[code]})", where=where
