@@ -34,8 +34,8 @@ Sector = Facility.Sector
 
 
 def normalise_label(label: str) -> str:
-    """Case-, accent- and spacing-insensitive form of a label, for dictionary lookups."""
-    decomposed = unicodedata.normalize("NFKD", label)
+    """Case-, accent-, apostrophe- and spacing-insensitive form of a label, for lookups."""
+    decomposed = unicodedata.normalize("NFKD", label.replace("\u2019", "'"))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
 
