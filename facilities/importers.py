@@ -301,11 +301,13 @@ def import_authorisations(path: Path | str) -> ImportReport:
 
 
 def _choice_lookup(choices: Sequence[tuple[str, Any]]) -> dict[str, str]:
-    """Codes and French labels (case- and accent-insensitive) → code."""
-    lookup = {}
-    for code, label in choices:
-        lookup[normalise_label(str(label))] = code
-        lookup[normalise_label(code)] = code
+    """Codes and French labels (case- and accent-insensitive) → code.
+
+    A code always wins over a label that reads the same (code ``adultes`` of psychiatry versus
+    the label "Adultes" of another modality), so a file written with codes is never misread.
+    """
+    lookup = {normalise_label(str(label)): code for code, label in choices}
+    lookup.update({normalise_label(code): code for code, _ in choices})
     return lookup
 
 

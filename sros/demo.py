@@ -476,7 +476,7 @@ def create_demo_groupings() -> list[str]:
     zoning of six zones (each département split at its median longitude)."""
     from facilities.models import Facility
     from facilities.services import facility_group_save
-    from territories.models import Commune, Region
+    from territories.models import Commune, Region, Zoning
     from territories.services import zoning_create
 
     public = Facility.objects.filter(
@@ -492,20 +492,23 @@ def create_demo_groupings() -> list[str]:
         support_finess_et=support.finess_et,
         member_finess_ets=list(public.values_list("finess_et", flat=True)),
     )
-    communes = list(Commune.objects.filter(department__code=DEPARTMENTS[0][0]))
-    zones = _six_zones(communes)
-    zoning = zoning_create(
-        region=Region.objects.get(code=REGION_CODE),
-        name="Zones du schéma (fictives)",
-        kind="schema",
-        zones=zones,
-    )
+    # The zoning is derived from the loaded communes, which a re-run leaves unchanged.
+    zoning = Zoning.objects.filter(region__code=REGION_CODE, name=ZONING_NAME).first()
+    if zoning is None:
+        communes = list(Commune.objects.filter(department__code=DEPARTMENTS[0][0]))
+        zoning = zoning_create(
+            region=Region.objects.get(code=REGION_CODE),
+            name=ZONING_NAME,
+            kind="schema",
+            zones=_six_zones(communes),
+        )
     return [
         f"{group.name}: {group.members.count()} members",
         f"{zoning.name}: {zoning.zones.count()} zones",
     ]
 
 
+ZONING_NAME = "Zones du schéma (fictives)"
 ZONE_NAMES = ["Nord-Ouest", "Nord", "Nord-Est", "Sud-Ouest", "Sud", "Sud-Est"]
 
 
