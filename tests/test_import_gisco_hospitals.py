@@ -14,6 +14,7 @@ from facilities.categories import KIND_BY_LABEL, kind_for, normalise_label
 from facilities.importers import import_gisco_hospitals
 from facilities.models import Facility
 from sros.importing import ImportFailed
+from territories.importers import import_communes, import_departments, import_regions
 from territories.models import Commune, Department, Region
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +203,15 @@ def test_it_rejects_a_bad_file_and_writes_nothing(tmp_path, lines, where, reason
     assert reason in failure.value.reason
     assert str(tmp_path / "gisco.csv") in str(failure.value)
     assert list(Facility.objects.values_list("finess_et", "name")) == before
+
+
+def test_after_the_territory_importers_every_aura_hospital_has_its_commune(open_data, aura_csv):
+    import_regions(open_data / "population" / "regions-cog2026.json")
+    import_departments(open_data / "population" / "departements-cog2026.json")
+    import_communes(open_data / "geo" / "communes-aura-cog2026.geojson")
+
+    report = import_gisco_hospitals(aura_csv)
+
+    assert report.created == 566
+    assert not Facility.objects.filter(commune=None).exists()
+    assert Facility.objects.get(finess_et="010000024").commune.code == "01451"
