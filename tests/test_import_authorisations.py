@@ -131,3 +131,9 @@ def test_it_rejects_a_file_that_is_not_utf8(tmp_path):
         import_authorisations(path)
     assert failure.value.where == "line 2"
     assert not Authorisation.objects.exists()
+
+
+def test_a_modality_code_wins_over_another_modality_whose_label_reads_the_same(tmp_path):
+    # Code "adultes" (psychiatrie générale) vs the label "Adultes" of "adultes_generale".
+    import_authorisations(write(tmp_path, HEADER, "010000024;psychiatrie;adultes;2020-01-01;"))
+    assert stored() == [("010000024", "psychiatrie", "adultes", dt.date(2020, 1, 1), None)]
