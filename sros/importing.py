@@ -29,7 +29,8 @@ class ImportFailed(Exception):
 
 @dataclass
 class ImportReport:
-    """Counts of one import; ``rejected`` rows were skipped with a reason in ``messages``."""
+    """Counts of one import, and notes for the person who ran it in ``messages``: rows
+    skipped (``reject``), geometries repaired, sites geocoded outside their département…"""
 
     kind: str
     created: int = 0
@@ -40,7 +41,7 @@ class ImportReport:
 
     def reject(self, where: str, reason: str) -> None:
         self.rejected += 1
-        self.messages.append(f"{where}: {reason}")
+        self.messages.append(f"rejected, {where}: {reason}")
 
     def add(self, other: UpsertCounts) -> None:
         self.created += other.created

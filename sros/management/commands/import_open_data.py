@@ -44,5 +44,5 @@ class Command(BaseCommand):
         except ImportFailed as exc:
             raise CommandError(f"Nothing imported. {exc}") from exc
         for message in report.messages:
-            self.stderr.write(f"rejected: {message}")
+            self.stderr.write(f"note: {message}")
         self.stdout.write(self.style.SUCCESS(report.summary()))
