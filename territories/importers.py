@@ -107,16 +107,19 @@ def _columns(
     """Map our field names to the file's columns (case-insensitive, first alias present)."""
     by_lower = {str(column).lower(): str(column) for column in found}
     mapping: dict[str, str] = {}
+    missing = []
     for field, aliases in {**required, **(optional or {})}.items():
         column = next((by_lower[a] for a in aliases if a in by_lower), None)
         if column is not None:
             mapping[field] = column
         elif field in required:
-            raise ImportFailed(
-                path,
-                f"missing column {' or '.join(aliases)} (columns found: "
-                f"{', '.join(sorted(by_lower)) or 'none'})",
-            )
+            missing.append(" or ".join(aliases))
+    if missing:
+        raise ImportFailed(
+            path,
+            f"missing column(s) {', '.join(missing)} "
+            f"(columns found: {', '.join(sorted(by_lower)) or 'none'})",
+        )
     return mapping
 
 

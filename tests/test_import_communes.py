@@ -191,7 +191,7 @@ def test_it_rejects_a_file_without_a_code_column(aura, tmp_path):
             }
         ],
     )
-    assert_fails_and_nothing_changes(path, "", "missing column code or insee_com")
+    assert_fails_and_nothing_changes(path, "", "missing column(s) code or insee_com")
 
 
 @pytest.mark.django_db

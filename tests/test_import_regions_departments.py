@@ -135,7 +135,7 @@ BAD_REGION_FILES = {
         "regions.geojson",
         collection(FEATURE.replace('"nom"', '"name"')),
         "",
-        "missing column nom",
+        "missing column(s) nom or nom_m",
     ),
     "geo-outside-france": (
         "regions.geojson",
