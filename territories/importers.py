@@ -221,7 +221,7 @@ def _import_units(
     geo_optional: Mapping[str, tuple[str, ...]] | None,
     cog_fields: tuple[str, ...],
     cog_row: Callable[[dict[str, Any], str], dict[str, Any]],
-    geo_row: Callable[[gpd.GeoSeries, dict[str, str], str], dict[str, Any]],
+    geo_row: Callable[[pd.Series, dict[str, str], str], dict[str, Any]],
 ) -> ImportReport:
     """Shared path of regions and departments: a COG JSON array or a geometry file."""
     report = ImportReport(kind=kind)

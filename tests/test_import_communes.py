@@ -32,18 +32,21 @@ pytestmark = pytest.mark.open_data
 def aura(open_data, django_db_setup, django_db_blocker):
     """Regions, départements (COG + polygons) and the 4,021 AURA communes, imported once."""
     with django_db_blocker.unblock():
-        started = time.perf_counter()
-        import_regions(open_data / "population/regions-cog2026.json")
-        import_regions(open_data / "geo/regions-france-2018.geojson")
-        import_departments(open_data / "population/departements-cog2026.json")
-        import_departments(open_data / "geo/departements-france-2018.geojson")
-        report = import_communes(open_data / AURA_COMMUNES)
-        report.seconds = time.perf_counter() - started
-        yield report
-        MunicipalDistrict.objects.all().delete()
-        Commune.objects.all().delete()
-        Department.objects.all().delete()
-        Region.objects.all().delete()
+        try:
+            started = time.perf_counter()
+            import_regions(open_data / "population/regions-cog2026.json")
+            import_regions(open_data / "geo/regions-france-2018.geojson")
+            import_departments(open_data / "population/departements-cog2026.json")
+            import_departments(open_data / "geo/departements-france-2018.geojson")
+            report = import_communes(open_data / AURA_COMMUNES)
+            report.seconds = time.perf_counter() - started
+            yield report
+        finally:
+            # Committed outside any test transaction: leave the database empty for other modules.
+            MunicipalDistrict.objects.all().delete()
+            Commune.objects.all().delete()
+            Department.objects.all().delete()
+            Region.objects.all().delete()
 
 
 def snapshot():
