@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.gis.db.models import Extent, MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc
-from django.db.models import Count, F, Sum, Value
+from django.db.models import Count, Exists, F, OuterRef, Sum, Value
 from django.db.models.functions import Coalesce
 
 from facilities.models import Facility
@@ -120,8 +120,8 @@ def map_communes() -> list[CommuneShape]:
 def map_department_outlines() -> list[dict]:
     """Simplified polygons of the départements that have communes loaded and a geometry."""
     rows = (
-        Department.objects.filter(geometry__isnull=False, communes__isnull=False)
-        .distinct()
+        Department.objects.filter(geometry__isnull=False)
+        .filter(Exists(Commune.objects.filter(department=OuterRef("pk"))))
         .annotate(shape=_map_geojson(_simplified("geometry")))
         .values_list("code", "name", "shape")
     )

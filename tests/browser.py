@@ -1,0 +1,104 @@
+"""Headless Chromium for page tests: launch, and record what a page logs and requests.
+
+Playwright never downloads a browser here; it drives Debian's ``/usr/bin/chromium``. Its sync
+API runs an event loop in the test's thread, which makes Django refuse database access from
+that thread ("async-unsafe"): build the test data *before* ``open_browser``, or
+``monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")`` in a test that must touch the
+database while the browser runs.
+
+    with open_browser() as session:
+        session.page.goto(live_server.url)
+        ...
+        session.assert_no_console_errors()
+        session.assert_all_requests_to(live_server.url)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = os.environ.get("SROS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+@dataclass
+class BrowserSession:
+    """A page plus everything it logged and requested since it was opened."""
+
+    page: object  # playwright.sync_api.Page
+    console: list[tuple[str, str]] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+
+    def console_errors(self) -> list[str]:
+        return [text for kind, text in self.console if kind == "error"] + self.page_errors
+
+    def assert_no_console_errors(self) -> None:
+        assert self.console_errors() == [], self.console_errors()
+
+    def assert_all_requests_to(self, base_url: str) -> None:
+        """Every request went to the host of ``base_url`` (no CDN, no tile server)."""
+        expected = urlsplit(base_url).netloc
+        elsewhere = [
+            url
+            for url in self.requests
+            if not url.startswith("data:") and urlsplit(url).netloc != expected
+        ]
+        assert self.requests, "the page made no request at all"
+        assert elsewhere == [], elsewhere
+        assert self.failed_requests == [], self.failed_requests
+
+    def screenshot(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(path))
+        return path
+
+
+@contextmanager
+def open_browser(viewport: dict | None = None, locale: str = "fr-FR") -> Iterator[BrowserSession]:
+    """A fresh headless Chromium page whose console messages and requests are recorded."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=viewport or VIEWPORT, locale=locale)
+            session = BrowserSession(page=page)
+            page.on("console", lambda msg: session.console.append((msg.type, msg.text)))
+            page.on("pageerror", lambda error: session.page_errors.append(str(error)))
+            page.on("request", lambda request: session.requests.append(request.url))
+            page.on(
+                "requestfailed",
+                lambda request: session.failed_requests.append(
+                    f"{request.url} ({request.failure})"
+                ),
+            )
+            page.on(
+                "response",
+                lambda response: (
+                    session.failed_requests.append(f"{response.url} (HTTP {response.status})")
+                    if response.status >= 400
+                    else None
+                ),
+            )
+            yield session
+        finally:
+            browser.close()

@@ -1,0 +1,165 @@
+"""The home page: the loaded region on a map, its totals and its facilities per kind."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.urls import reverse
+
+from facilities.models import Authorisation, Facility
+from tests.factories import make_commune_grid, make_department, make_region
+
+FOREIGN_HOST_MARKERS = ["cdn", "unpkg", "jsdelivr", "cloudflare", "openstreetmap", "tile"]
+
+
+def make_facility(finess_et: str, kind: str, commune, **fields) -> Facility:
+    x, y = commune.point.coords
+    return Facility.objects.create(
+        finess_et=finess_et,
+        name=fields.pop("name", f"Établissement {finess_et}"),
+        kind=kind,
+        point=Point(x, y, srid=4326),
+        commune=commune,
+        source=Facility.Source.MANUAL,
+        **fields,
+    )
+
+
+@pytest.fixture
+def small_region(db):
+    """Twelve communes (populations 100 … 1,200) and four open facilities, one closed."""
+    region = make_region(code="84", name="Région de test")
+    communes = make_commune_grid(4, 3, department=make_department("69", "Rhône", region))
+    chu = make_facility("690000011", Facility.Kind.CHU, communes[0], name="CHU <de> Test")
+    make_facility("690000029", Facility.Kind.CH, communes[5])
+    make_facility("690000037", Facility.Kind.CH, communes[10])
+    make_facility("690000045", Facility.Kind.MSP, communes[11])
+    make_facility("690000052", Facility.Kind.EHPAD, communes[3], status=Facility.Status.CLOSED)
+    Authorisation.objects.create(
+        facility=chu, activity="urgences", modality="smur", start_date=dt.date(2020, 1, 1)
+    )
+    return communes
+
+
+def foreign_urls(html: str) -> list[str]:
+    return re.findall(r"https?://[^\s\"'<>)]+", html)
+
+
+def test_it_shows_how_to_load_data_on_an_empty_database(client, db):
+    response = client.get(reverse("home"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "aucune donnée chargée" in html.lower()
+    assert "load_demo" in html
+    assert "folium-map" not in html
+
+
+def test_it_shows_the_region_totals_and_counts_per_kind(client, small_region):
+    response = client.get(reverse("home"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Région de test" in html
+    overview = response.context["overview"]
+    assert overview.commune_count == 12
+    assert overview.population == sum(100 * i for i in range(1, 13))
+    assert overview.facility_count == 4  # the closed EHPAD is not counted
+    counts = {entry.label: entry.count for entry in response.context["kinds"]}
+    assert counts["Centre hospitalier"] == 2
+    assert counts["CHU / CHR"] == 1
+    assert counts["EHPAD"] == 0
+    assert re.search(r"Centre hospitalier</td>\s*<td class=\"num\">2</td>", html)
+
+
+def test_it_draws_communes_and_facilities_on_a_map_with_a_legend(client, small_region):
+    response = client.get(reverse("home"))
+
+    html = response.content.decode()
+    assert 'class="folium-map"' in html
+    assert html.count('"type":"Feature"') >= 12
+    assert '"c":"69001"' in html and '"c":"69012"' in html
+    assert "690000011" in html and "690000045" in html
+    assert "690000052" not in html  # closed
+    assert "SMUR" in html  # the CHU's authorisation, in its popup
+    # the name is HTML-escaped for the popup, then JSON-escaped by folium
+    assert "CHU \\u0026lt;de\\u0026gt; Test" in html
+    assert "<de>" not in html
+    legend = response.context["population_legend"]
+    assert len(legend) >= 3
+    assert 'id="population-legend"' in html
+
+
+def test_it_loads_every_asset_from_our_static_files(client, small_region):
+    response = client.get(reverse("home"))
+
+    html = response.content.decode()
+    for asset in [
+        "/static/vendor/leaflet-1.9.4/leaflet.js",
+        "/static/vendor/leaflet-1.9.4/leaflet.css",
+        "/static/vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js",
+        "/static/vendor/leaflet.markercluster-1.5.3/MarkerCluster.css",
+        "/static/vendor/jquery-3.7.1/jquery.min.js",
+    ]:
+        assert f'"{asset}"' in html, asset
+    assert foreign_urls(html) == []
+    lowered = html.lower()
+    for marker in FOREIGN_HOST_MARKERS:
+        assert marker not in lowered.replace("foliumtooltip", "").replace("tooltip", ""), marker
+
+
+def test_vendored_assets_exist_with_their_licences(settings):
+    vendor = settings.BASE_DIR / "static" / "vendor"
+    for path in [
+        "leaflet-1.9.4/leaflet.js",
+        "leaflet-1.9.4/leaflet.css",
+        "leaflet-1.9.4/images/layers.png",
+        "leaflet-1.9.4/images/marker-icon.png",
+        "leaflet-1.9.4/LICENSE",
+        "leaflet.markercluster-1.5.3/leaflet.markercluster.js",
+        "leaflet.markercluster-1.5.3/MIT-LICENCE.txt",
+        "jquery-3.7.1/jquery.min.js",
+        "jquery-3.7.1/LICENSE.txt",
+    ]:
+        assert (vendor / path).is_file(), path
+
+
+def test_it_renders_in_a_fixed_number_of_queries(
+    client, small_region, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(8):
+        client.get(reverse("home"))
+    Facility.objects.filter(kind=Facility.Kind.CH).update(kind=Facility.Kind.CLINIC)
+    make_commune_grid(2, 2, department=make_department("42", "Loire"), first=1)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("home"))
+    assert response.context["overview"].commune_count == 16
+
+
+def test_it_speaks_english_when_asked(client, small_region):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+
+    html = client.get(reverse("home")).content.decode()
+
+    assert "Facilities" in html
+    assert "Population" in html
+    assert 'lang="en"' in html
+
+
+@pytest.mark.open_data
+def test_the_whole_aura_page_stays_under_3_mb(client, db, open_data):
+    from facilities.importers import import_gisco_hospitals
+    from territories.importers import import_communes, import_departments, import_regions
+
+    import_regions(open_data / "population" / "regions-cog2026.json")
+    import_departments(open_data / "population" / "departements-cog2026.json")
+    import_departments(open_data / "geo" / "departements-france-2018.geojson")
+    import_communes(open_data / "geo" / "communes-aura-cog2026.geojson")
+    import_gisco_hospitals(open_data / "facilities" / "eurostat-gisco-hospitals-aura-2020.csv")
+
+    response = client.get(reverse("home"))
+
+    assert response.context["overview"].commune_count == 4021
+    assert response.context["overview"].facility_count == 566
+    assert len(response.content) < 3_000_000, len(response.content)
