@@ -15,6 +15,7 @@ from .env import env_bool, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SROS_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
@@ -78,7 +79,6 @@ DATABASE_URL = env_str("DATABASE_URL", DEMO_DATABASE_URL)
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 USING_SPATIALITE = DATABASES["default"]["ENGINE"].endswith("spatialite")
 if USING_SPATIALITE:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     SPATIALITE_LIBRARY_PATH = "mod_spatialite"
 elif not DATABASES["default"]["ENGINE"].endswith("postgis"):
     raise ImproperlyConfigured("DATABASE_URL must be postgis://… or spatialite://…")
@@ -106,6 +106,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
+# Without collectstatic (demo, tests) whitenoise serves straight from the app/static folders.
+WHITENOISE_USE_FINDERS = True
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
