@@ -43,8 +43,13 @@ ensure_venv() {  # $1: pip extras spec, e.g. ".[dev]" or "."
   sum=$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
     log "Installing Python packages ($1)"
-    "$PY" -m pip install -q --upgrade pip
-    if [ "$1" = base ]; then "$PY" -m pip install -q -e "$ROOT"; else "$PY" -m pip install -q -e "$ROOT[$1]"; fi
+    local spec="$ROOT[$1]" pip_log="$VENV/pip-install.log"
+    [ "$1" = base ] && spec="$ROOT"
+    # pip and setuptools are chatty; their output is kept in a log shown only on failure.
+    if ! { "$PY" -m pip install --upgrade pip && "$PY" -m pip install -e "$spec"; } >"$pip_log" 2>&1; then
+      tail -40 "$pip_log" >&2
+      die "pip install failed (full log: $pip_log)"
+    fi
     echo "$sum" > "$stamp"
   fi
 }
