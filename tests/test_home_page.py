@@ -163,3 +163,9 @@ def test_the_whole_aura_page_stays_under_3_mb(client, db, open_data):
     assert response.context["overview"].commune_count == 4021
     assert response.context["overview"].facility_count == 566
     assert len(response.content) < 3_000_000, len(response.content)
+
+
+def test_it_speaks_french_whatever_the_browser_prefers(client, small_region):
+    response = client.get("/", headers={"accept-language": "en-US,en;q=0.9"})
+    assert response.headers["Content-Language"] == "fr"
+    assert '<html lang="fr">' in response.content.decode()
