@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from pyproj import Transformer
 
-from sros.importing import ImportFailed
+from sros.importing import ImportFailed, read_bytes
 
 STRUCTURE_FIELDS = [
     "structureet",
@@ -145,10 +145,7 @@ def read_text(path: Path | str) -> str:
     Every byte sequence is valid latin-1, so the fallback cannot fail; a UTF-8 file is never
     misread as latin-1 because it is tried first and strictly.
     """
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise ImportFailed(path, f"cannot read the file ({exc.strerror})") from exc
+    raw = read_bytes(path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:

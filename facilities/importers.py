@@ -21,7 +21,7 @@ from typing import Any
 from django.contrib.gis.geos import Point
 from django.db import transaction
 
-from sros.importing import ImportFailed, ImportReport, upsert
+from sros.importing import ImportFailed, ImportReport, read_utf8, upsert
 from territories.models import Commune
 from territories.selectors import commune_ids_by_code, communes_at_points
 
@@ -127,7 +127,7 @@ def import_gisco_hospitals(path: Path | str) -> ImportReport:
     as the file has none. A point whose commune lies in another département than the postcode
     (the Tende hospital geocoded in Savoie) is imported as located, and reported.
     """
-    text = _read_utf8(path)
+    text = read_utf8(path)
     reader = csv.DictReader(io.StringIO(text))
     columns = reader.fieldnames or []
     absent = [name for name in GISCO_REQUIRED_COLUMNS if name not in columns]
@@ -239,7 +239,7 @@ def import_authorisations(path: Path | str) -> ImportReport:
     Keyed on (facility, activity, modality, start date): re-importing updates the end date in
     place. Every FINESS ET must already be in the registry.
     """
-    text = _read_utf8(path)
+    text = read_utf8(path)
     header = text.split("\n", 1)[0]
     delimiter = ";" if header.count(";") >= header.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -348,18 +348,6 @@ def _authorisation_values(path: Path | str, line: int, values: dict[str, str]) -
 
 
 # --- shared helpers -----------------------------------------------------------------------------
-
-
-def _read_utf8(path: Path | str) -> str:
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise ImportFailed(path, f"cannot read the file ({exc.strerror})") from exc
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ImportFailed(path, "not UTF-8 encoded", where=f"line {line}") from exc
 
 
 def _parse_date(

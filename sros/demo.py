@@ -18,6 +18,8 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import mapping
 
+from facilities.finess import OPTIONAL_TRAILING_FIELD, STRUCTURE_FIELDS
+
 REGION_CODE = "99"
 REGION_NAME = "Région fictive de démonstration"
 CENTRE = (-3.4, 45.6)  # lon, lat: open sea west of the Gironde coast
@@ -378,45 +380,9 @@ def _of(name: str) -> str:
     return f"d'{name}" if name[0] in "AEIOUÉ" else f"de {name}"
 
 
-#: The fields of a ``structureet`` line after its tag: 30 documented ones, then ``numuai``.
-STRUCTUREET_FIELDS = [
-    "nofinesset",
-    "nofinessej",
-    "rs",
-    "rslongue",
-    "complrs",
-    "compldistrib",
-    "numvoie",
-    "typvoie",
-    "voie",
-    "compvoie",
-    "lieuditbp",
-    "commune",
-    "departement",
-    "libdepartement",
-    "ligneacheminement",
-    "telephone",
-    "telecopie",
-    "categetab",
-    "libcategetab",
-    "categagretab",
-    "libcategagretab",
-    "siret",
-    "codeape",
-    "codemft",
-    "libmft",
-    "codesph",
-    "libsph",
-    "dateouv",
-    "dateautor",
-    "datemaj",
-    "numuai",
-]
-
-
 def _structureet(f: DemoFacility, department_name: str) -> list[str]:
     code, label, agg_code, agg_label = f.category
-    record = dict.fromkeys(STRUCTUREET_FIELDS, "")
+    record = dict.fromkeys([*STRUCTURE_FIELDS, OPTIONAL_TRAILING_FIELD], "")
     record.update(
         nofinesset=f.finess_et,
         nofinessej=f.finess_ej,
@@ -439,7 +405,8 @@ def _structureet(f: DemoFacility, department_name: str) -> list[str]:
         dateautor="2001-01-01",
         datemaj=SOURCE_DATE,
     )
-    return ["structureet", *record.values()]
+    record["structureet"] = "structureet"  # the record tag is the first field
+    return list(record.values())
 
 
 def _write_finess(path: Path, facilities: list[DemoFacility]) -> None:

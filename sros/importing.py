@@ -16,6 +16,28 @@ from typing import Any
 from django.db import models, transaction
 
 
+def read_bytes(path: Path | str) -> bytes:
+    """The file's bytes; an unreadable file is an ``ImportFailed``, not an ``OSError``."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise ImportFailed(path, f"cannot read the file ({exc.strerror or exc})") from exc
+
+
+def read_utf8(path: Path | str) -> str:
+    """The file as strict UTF-8 text (a BOM is accepted); another encoding names its line."""
+    raw = read_bytes(path)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ImportFailed(
+            path,
+            f"not UTF-8 text (byte {raw[exc.start]:#04x}); re-save the file as UTF-8",
+            where=f"line {line}",
+        ) from exc
+
+
 class ImportFailed(Exception):
     """A file that cannot be imported; nothing was written."""
 

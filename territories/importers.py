@@ -27,7 +27,7 @@ import pandas as pd
 import shapely
 from django.db import transaction
 
-from sros.importing import ImportFailed, ImportReport, upsert
+from sros.importing import ImportFailed, ImportReport, read_utf8, upsert
 
 from . import geometry as geo
 from .models import Commune, Department, MunicipalDistrict, Region
@@ -52,23 +52,6 @@ DISTRICT_TYPE = "arrondissement-municipal"
 # --- Reading -----------------------------------------------------------------------------------
 
 
-def _read_text(path: Path) -> str:
-    """The file as UTF-8 text (a BOM is accepted); an unreadable encoding names its line."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ImportFailed(path, f"cannot read the file ({exc.strerror or exc})") from exc
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ImportFailed(
-            path,
-            f"not UTF-8 text (byte {raw[exc.start]:#04x}); re-save the file as UTF-8",
-            where=f"line {line}",
-        ) from exc
-
-
 def _looks_like_json_array(path: Path) -> bool:
     try:
         with path.open("rb") as handle:
@@ -80,7 +63,7 @@ def _looks_like_json_array(path: Path) -> bool:
 
 def _read_cog_json(path: Path, required: Iterable[str]) -> list[dict[str, Any]]:
     """An INSEE COG JSON array (``regions.json``, ``departements.json``) with its fields checked."""
-    text = _read_text(path)
+    text = read_utf8(path)
     try:
         entries = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -132,7 +115,7 @@ def _read_geo(
     if not path.exists():
         raise ImportFailed(path, "no such file")
     if path.suffix.lower() in (".json", ".geojson"):
-        _read_text(path)  # GDAL would silently mangle a non-UTF-8 GeoJSON
+        read_utf8(path)  # GDAL would silently mangle a non-UTF-8 GeoJSON
     try:
         frame = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio/GDAL raise many types for unreadable input
@@ -427,7 +410,7 @@ def import_communes(path: str | Path) -> ImportReport:
 
 def _read_population_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) pairs of the population CSV, every value as a stripped string."""
-    text = _read_text(path)
+    text = read_utf8(path)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if not reader.fieldnames:
         raise ImportFailed(path, "empty file")
