@@ -62,6 +62,7 @@ class Facility(models.Model):
         null=True,
         blank=True,
         related_name="facilities",
+        verbose_name=_("commune"),
     )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     source_date = models.DateField(_("date de la source"), null=True, blank=True)
@@ -85,7 +86,12 @@ class Facility(models.Model):
 class Authorisation(models.Model):
     """An activity (with its modality) a site is authorised to perform, over a period."""
 
-    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="authorisations")
+    facility = models.ForeignKey(
+        Facility,
+        on_delete=models.CASCADE,
+        related_name="authorisations",
+        verbose_name=_("établissement"),
+    )
     activity = models.CharField(_("activité"), max_length=30, choices=Activity.choices)
     modality = models.CharField(_("modalité"), max_length=30, choices=Modality.choices, blank=True)
     start_date = models.DateField(_("début"))
@@ -129,7 +135,9 @@ class FacilityGroup(models.Model):
         related_name="groups_supported",
         verbose_name=_("établissement support"),
     )
-    members = models.ManyToManyField(Facility, related_name="groups", blank=True)
+    members = models.ManyToManyField(
+        Facility, related_name="groups", blank=True, verbose_name=_("membres")
+    )
 
     class Meta:
         ordering = ["code"]

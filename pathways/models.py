@@ -32,7 +32,9 @@ class Pathway(models.Model):
 class Level(models.Model):
     """A graded level of a pathway; rank 1 is proximity, higher ranks are recourse/reference."""
 
-    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="levels")
+    pathway = models.ForeignKey(
+        Pathway, on_delete=models.CASCADE, related_name="levels", verbose_name=_("filière")
+    )
     rank = models.PositiveSmallIntegerField(_("rang"))
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("nom"), max_length=150)
@@ -53,7 +55,9 @@ class Level(models.Model):
 class LevelRequirement(models.Model):
     """One way for a facility to qualify for a level: every field given must hold."""
 
-    level = models.ForeignKey(Level, on_delete=models.CASCADE, related_name="requirements")
+    level = models.ForeignKey(
+        Level, on_delete=models.CASCADE, related_name="requirements", verbose_name=_("niveau")
+    )
     activity = models.CharField(
         _("activité autorisée"), max_length=30, choices=Activity.choices, blank=True
     )

@@ -28,7 +28,12 @@ class Department(models.Model):
     code = models.CharField(_("code INSEE"), max_length=3, unique=True)
     name = models.CharField(_("nom"), max_length=120)
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="departments", null=True, blank=True
+        Region,
+        on_delete=models.PROTECT,
+        related_name="departments",
+        null=True,
+        blank=True,
+        verbose_name=_("région"),
     )
     chief_town_code = models.CharField(_("chef-lieu (code commune)"), max_length=5, blank=True)
     geometry = models.MultiPolygonField(_("géométrie"), srid=4326, null=True, blank=True)
@@ -53,7 +58,9 @@ class Commune(models.Model):
 
     code = models.CharField(_("code INSEE"), max_length=5, unique=True)
     name = models.CharField(_("nom"), max_length=150)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="communes")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="communes", verbose_name=_("département")
+    )
     population = models.PositiveIntegerField(_("population municipale"), null=True, blank=True)
     population_year = models.PositiveSmallIntegerField(
         _("année de référence de la population"), null=True, blank=True
@@ -83,7 +90,9 @@ class MunicipalDistrict(models.Model):
 
     code = models.CharField(_("code INSEE"), max_length=5, unique=True)
     name = models.CharField(_("nom"), max_length=150)
-    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="districts")
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="districts", verbose_name=_("commune")
+    )
     population = models.PositiveIntegerField(_("population municipale"), null=True, blank=True)
 
     class Meta:
@@ -105,7 +114,9 @@ class Zoning(models.Model):
         LIVING_AREA = "living_area", _("Bassins de vie")
         OTHER = "other", _("Autre")
 
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="zonings")
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="zonings", verbose_name=_("région")
+    )
     name = models.CharField(_("nom"), max_length=150)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.SCHEMA)
     description = models.TextField(_("description"), blank=True)
@@ -129,11 +140,17 @@ class Zone(models.Model):
     ``territories.services.zone_refresh`` and never edited by hand.
     """
 
-    zoning = models.ForeignKey(Zoning, on_delete=models.CASCADE, related_name="zones")
+    zoning = models.ForeignKey(
+        Zoning, on_delete=models.CASCADE, related_name="zones", verbose_name=_("zonage")
+    )
     code = models.CharField(_("code"), max_length=30)
     name = models.CharField(_("nom"), max_length=150)
     communes = models.ManyToManyField(
-        Commune, through="ZoneMembership", related_name="zones", blank=True
+        Commune,
+        through="ZoneMembership",
+        related_name="zones",
+        blank=True,
+        verbose_name=_("communes"),
     )
     population = models.PositiveIntegerField(_("population"), default=0, editable=False)
     geometry = models.MultiPolygonField(
@@ -158,9 +175,15 @@ class Zone(models.Model):
 class ZoneMembership(models.Model):
     """A commune in a zone; ``zoning`` is repeated so that a commune sits in one zone per zoning."""
 
-    zoning = models.ForeignKey(Zoning, on_delete=models.CASCADE, related_name="+")
-    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="memberships")
-    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="memberships")
+    zoning = models.ForeignKey(
+        Zoning, on_delete=models.CASCADE, related_name="+", verbose_name=_("zonage")
+    )
+    zone = models.ForeignKey(
+        Zone, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("zone")
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("commune")
+    )
 
     class Meta:
         constraints = [
