@@ -1,0 +1,7 @@
+"""``python -m indicators``: the same command line as ``python -m indicators.cli``."""
+
+import sys
+
+from indicators.cli import main
+
+sys.exit(main())
