@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from sros.admin_widgets import POINT_AS_TEXT
+from sros.importing import data_changed
 
 from .models import Authorisation, Facility, FacilityGroup
 
@@ -20,6 +21,10 @@ class FacilityAdmin(admin.ModelAdmin):
     readonly_fields = ["imported_at"]
     formfield_overrides = POINT_AS_TEXT
     inlines = [AuthorisationInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        data_changed.send(sender=Facility, kind="facility")
 
 
 @admin.register(Authorisation)

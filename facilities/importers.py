@@ -21,7 +21,7 @@ from typing import Any
 from django.contrib.gis.geos import Point
 from django.db import transaction
 
-from sros.importing import ImportFailed, ImportReport, read_utf8, upsert
+from sros.importing import ImportFailed, ImportReport, announce_change, read_utf8, upsert
 from territories.models import Commune
 from territories.selectors import commune_ids_by_code, communes_at_points
 
@@ -66,6 +66,7 @@ def import_finess(path: Path | str) -> ImportReport:
         )
     with transaction.atomic():
         report.add(upsert(Facility, "finess_et", rows))
+    announce_change(report)
     return report
 
 
@@ -175,6 +176,7 @@ def import_gisco_hospitals(path: Path | str) -> ImportReport:
             )
     with transaction.atomic():
         report.add(upsert(Facility, "finess_et", [row for _, row in parsed]))
+    announce_change(report)
     return report
 
 
@@ -297,6 +299,7 @@ def import_authorisations(path: Path | str) -> ImportReport:
         report.add(
             upsert(Authorisation, ("facility_id", "activity", "modality", "start_date"), rows)
         )
+    announce_change(report)
     return report
 
 

@@ -1,1 +1,144 @@
-"""Stored indicator runs and values (built by the indicators issue)."""
+"""Stored indicator runs and their values: what every page, export and API reads.
+
+A run records what was computed (region, pathway levels, provider and its parameters), from
+which inputs (a fingerprint of the arrays given to the engine) and how it went (status,
+progress, timings, error). Values belong to one run; pages read the latest *done* run of a
+scope (``selectors.latest_run``), so a failed or running run never replaces it.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class IndicatorRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échoué")
+
+    region = models.ForeignKey(
+        "territories.Region",
+        on_delete=models.CASCADE,
+        related_name="indicator_runs",
+        verbose_name=_("région"),
+    )
+    # The schema issue adds a nullable ``scenario`` foreign key here.
+    levels = models.ManyToManyField(
+        "pathways.Level", related_name="indicator_runs", verbose_name=_("niveaux calculés")
+    )
+    provider = models.CharField(_("temps de trajet"), max_length=30)
+    parameters = models.JSONField(_("paramètres"), default=dict, blank=True)
+    fingerprint = models.CharField(_("empreinte des données"), max_length=64, blank=True)
+    inputs_summary = models.JSONField(_("résumé des données"), default=dict, blank=True)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("fini le"), null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    chunks = models.JSONField(_("parties à calculer"), default=list, blank=True)
+    chunks_done = models.JSONField(_("parties calculées"), default=list, blank=True)
+    timings = models.JSONField(_("durées (s)"), default=dict, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    stale = models.BooleanField(
+        _("périmé"), default=False, help_text=_("Les données ont changé depuis ce calcul.")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("demandé par"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["region", "status", "-finished_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="indicator_run_progress_at_most_100"
+            ),
+        ]
+        verbose_name = _("calcul d'indicateurs")
+        verbose_name_plural = _("calculs d'indicateurs")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.region} ({self.get_status_display()})"
+
+
+class IndicatorValue(models.Model):
+    """One figure of a run: an indicator of a unit (commune, zone, département, région),
+    for a pathway level where it depends on one. ``value`` is NULL where the figure is
+    undefined: no facility in reach (nearest time), or a zone without reachable population
+    (mean time)."""
+
+    class UnitKind(models.TextChoices):
+        COMMUNE = "commune", _("Commune")
+        ZONE = "zone", _("Zone")
+        DEPARTMENT = "department", _("Département")
+        REGION = "region", _("Région")
+
+    class Indicator(models.TextChoices):
+        POPULATION = "population", _("Population")
+        NEAREST_MINUTES = "nearest_minutes", _("Temps d'accès au plus proche (min)")
+        MEAN_MINUTES = "mean_minutes", _("Temps d'accès moyen pondéré (min)")
+        POPULATION_BEYOND = "population_beyond", _("Population au-delà de la cible")
+        SHARE_BEYOND = "share_beyond", _("Part de la population au-delà de la cible")
+        DENSITY_PER_10K = "density_per_10k", _("Établissements pour 10 000 habitants")
+        ACCESS_2SFCA = "access_2sfca", _("Accessibilité potentielle (2SFCA)")
+        POPULATION_UNDERSERVED = "population_underserved", _("Population sous-dotée (2SFCA)")
+
+    run = models.ForeignKey(
+        IndicatorRun, on_delete=models.CASCADE, related_name="values", verbose_name=_("calcul")
+    )
+    unit_kind = models.CharField(_("type d'unité"), max_length=12, choices=UnitKind.choices)
+    unit_code = models.CharField(_("code de l'unité"), max_length=30)
+    zoning = models.ForeignKey(
+        "territories.Zoning",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("zonage"),
+    )
+    indicator = models.CharField(_("indicateur"), max_length=30, choices=Indicator.choices)
+    level = models.ForeignKey(
+        "pathways.Level",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("niveau"),
+    )
+    facility = models.ForeignKey(
+        "facilities.Facility",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("établissement le plus proche"),
+    )
+    value = models.FloatField(_("valeur"), null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["run", "indicator", "level"]),
+            models.Index(fields=["run", "unit_kind", "unit_code"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit_kind="zone", zoning__isnull=False)
+                | (~Q(unit_kind="zone") & Q(zoning__isnull=True)),
+                name="indicator_value_zoning_exactly_for_zones",
+            ),
+        ]
+        verbose_name = _("valeur d'indicateur")
+        verbose_name_plural = _("valeurs d'indicateurs")
+
+    def __str__(self) -> str:
+        return f"{self.unit_kind} {self.unit_code} {self.indicator} = {self.value}"

@@ -14,6 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models, transaction
+from django.dispatch import Signal
+
+#: Sent after data the indicators read (territories, populations, facilities, authorisations)
+#: has been written: by each importer once its transaction committed, and by admin edits.
+#: Keyword ``kind`` names what changed; ``region`` (optional) limits it to one region.
+#: Receivers (the indicators app marks its runs stale) must not write the imported data.
+data_changed = Signal()
+
+
+def announce_change(report: ImportReport) -> None:
+    """Send ``data_changed`` after an import that created or updated rows (not a no-op)."""
+    if report.created or report.updated:
+        data_changed.send(sender=ImportReport, kind=report.kind)
 
 
 def read_bytes(path: Path | str) -> bytes:

@@ -27,7 +27,7 @@ import pandas as pd
 import shapely
 from django.db import transaction
 
-from sros.importing import ImportFailed, ImportReport, read_utf8, upsert
+from sros.importing import ImportFailed, ImportReport, announce_change, read_utf8, upsert
 
 from . import geometry as geo
 from .models import Commune, Department, MunicipalDistrict, Region
@@ -234,6 +234,7 @@ def _import_units(
             rows.append(row)
     with transaction.atomic():
         report.add(upsert(model, "code", rows))
+    announce_change(report)
     return report
 
 
@@ -402,6 +403,7 @@ def import_communes(path: str | Path) -> ImportReport:
         rows.append(row)
     with transaction.atomic():
         report.add(upsert(Commune, "code", rows))
+    announce_change(report)
     return report
 
 
@@ -515,4 +517,5 @@ def import_population(path: str | Path, *, reference_year: int | None = None) ->
         report.add(upsert(MunicipalDistrict, "code", district_rows))
     for kind, count in sorted(skipped.items()):
         report.messages.append(f"{count} row(s) of type {kind!r} skipped (not a current commune)")
+    announce_change(report)
     return report

@@ -1,0 +1,214 @@
+"""The engine's inputs, loaded from the database into arrays (the only ORM side of a run).
+
+Units are the communes of the region that have a representative point; a commune without one
+(e.g. one re-established after the polygons' vintage) cannot be placed and is excluded, with
+its population reported in the run's summary. Facilities of each level come from all of France,
+not only the region: people cross borders to the nearest maternity. Every facility counts with
+a capacity of 1, since neither beds nor FTE are in the open data loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db.models import QuerySet
+
+from facilities.models import Facility
+from pathways.models import Level
+from pathways.selectors import level_access_target, level_facilities
+from territories.models import Commune, Region, ZoneMembership, Zoning
+
+from .travel import Places
+
+#: The capacity given to every facility (stated in each run's parameters).
+FACILITY_CAPACITY = 1.0
+
+
+@dataclass(frozen=True)
+class ZoningGroups:
+    """One zoning of the region as groups: ``zone_codes[g]`` is group g, ``of_commune`` maps a
+    commune id to its group (communes in no zone of the zoning are absent)."""
+
+    zoning_id: int
+    name: str
+    zone_codes: list[str]
+    of_commune: dict[int, int]
+
+
+@dataclass(frozen=True)
+class Units:
+    """The population units: ``places.ids`` are INSEE codes, sorted."""
+
+    places: Places
+    commune_ids: np.ndarray  # int64 database ids, aligned with places
+    population: np.ndarray  # float64
+    department: np.ndarray  # int64 index into department_codes
+    department_codes: list[str]
+    department_of_commune: dict[int, int]  # every commune of the region, placed or not
+    zonings: list[ZoningGroups]
+    zone: dict[int, np.ndarray]  # zoning id -> int64 group per unit, -1 outside every zone
+    excluded_codes: list[str]
+    excluded_population: int
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def of_department(self, code: str) -> np.ndarray:
+        """Indices of the units of one département (a chunk of a run)."""
+        return np.flatnonzero(self.department == self.department_codes.index(code))
+
+
+@dataclass(frozen=True)
+class LevelFacilities:
+    """The facilities serving one level: ``places.ids`` are FINESS ET numbers."""
+
+    level_id: int
+    key: str  # "pathway:rank", stable across databases
+    target_minutes: float | None
+    places: Places
+    facility_ids: np.ndarray  # int64 database ids
+    commune_ids: np.ndarray  # int64, -1 where the facility has no commune
+    capacity: np.ndarray = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+
+def load_units(
+    region: Region, *, departments: list[str] | None = None, with_zonings: bool = True
+) -> Units:
+    """The communes of ``region`` (of ``departments`` only, if given) as arrays."""
+    communes = Commune.objects.filter(department__region=region)
+    if departments is not None:
+        communes = communes.filter(department__code__in=departments)
+    rows = list(
+        communes.order_by("code").values_list(
+            "id", "code", "population", "point", "department__code"
+        )
+    )
+    department_codes = sorted({row[4] for row in rows})
+    department_index = {code: i for i, code in enumerate(department_codes)}
+    placed = [row for row in rows if row[3] is not None]
+    excluded = [row for row in rows if row[3] is None]
+    commune_ids = np.array([row[0] for row in placed], dtype=np.int64)
+    places = Places(
+        ids=np.array([row[1] for row in placed], dtype=object),
+        lon=np.array([row[3].x for row in placed], dtype=np.float64),
+        lat=np.array([row[3].y for row in placed], dtype=np.float64),
+    )
+    zonings = _zonings(region) if with_zonings else []
+    position = {int(cid): i for i, cid in enumerate(commune_ids)}
+    zone = {}
+    for zoning in zonings:
+        groups = np.full(len(placed), -1, dtype=np.int64)
+        for commune_id, group in zoning.of_commune.items():
+            if commune_id in position:
+                groups[position[commune_id]] = group
+        zone[zoning.zoning_id] = groups
+    return Units(
+        places=places,
+        commune_ids=commune_ids,
+        population=np.array([row[2] or 0 for row in placed], dtype=np.float64),
+        department=np.array([department_index[row[4]] for row in placed], dtype=np.int64),
+        department_codes=department_codes,
+        department_of_commune={row[0]: department_index[row[4]] for row in rows},
+        zonings=zonings,
+        zone=zone,
+        excluded_codes=[row[1] for row in excluded],
+        excluded_population=sum(row[2] or 0 for row in excluded),
+    )
+
+
+def _zonings(region: Region) -> list[ZoningGroups]:
+    result = []
+    for zoning in Zoning.objects.filter(region=region).order_by("id"):
+        codes = sorted(zoning.zones.values_list("code", flat=True))
+        index = {code: i for i, code in enumerate(codes)}
+        memberships = ZoneMembership.objects.filter(zoning=zoning).values_list(
+            "commune_id", "zone__code"
+        )
+        result.append(
+            ZoningGroups(
+                zoning_id=zoning.id,
+                name=zoning.name,
+                zone_codes=codes,
+                of_commune={commune_id: index[code] for commune_id, code in memberships},
+            )
+        )
+    return result
+
+
+def load_level_facilities(level: Level) -> LevelFacilities:
+    """The open facilities of ``level`` that have a point, anywhere in France."""
+    facilities: QuerySet[Facility] = level_facilities(level).exclude(point=None)
+    rows = list(
+        facilities.order_by("finess_et").values_list("id", "finess_et", "point", "commune_id")
+    )
+    return LevelFacilities(
+        level_id=level.id,
+        key=f"{level.pathway.code}:{level.rank}",
+        target_minutes=_float_or_none(level_access_target(level)),
+        places=Places(
+            ids=np.array([row[1] for row in rows], dtype=object),
+            lon=np.array([row[2].x for row in rows], dtype=np.float64),
+            lat=np.array([row[2].y for row in rows], dtype=np.float64),
+        ),
+        facility_ids=np.array([row[0] for row in rows], dtype=np.int64),
+        commune_ids=np.array(
+            [row[3] if row[3] is not None else -1 for row in rows], dtype=np.int64
+        ),
+        capacity=np.full(len(rows), FACILITY_CAPACITY, dtype=np.float64),
+    )
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def fingerprint(units: Units, facilities: list[LevelFacilities]) -> str:
+    """sha256 of everything the engine reads: units (codes, points, populations, départements,
+    zones), and per level its target and facilities (FINESS, points, capacities).
+
+    Computed from the arrays, so identical inputs give identical fingerprints whatever the
+    database ids or the order rows came in (arrays are sorted by code).
+    """
+    digest = hashlib.sha256()
+
+    def add(label: str, data: Any) -> None:
+        digest.update(label.encode())
+        if isinstance(data, np.ndarray) and data.dtype != object:
+            digest.update(np.ascontiguousarray(data).tobytes())
+        else:
+            digest.update("\x1f".join(map(str, data)).encode())
+
+    add("unit.ids", units.places.ids)
+    add("unit.lon", units.places.lon)
+    add("unit.lat", units.places.lat)
+    add("unit.population", units.population)
+    add("unit.department", [units.department_codes[i] for i in units.department])
+    for zoning in units.zonings:
+        zone = units.zone[zoning.zoning_id]
+        add(f"zoning.{zoning.name}", [zoning.zone_codes[g] if g >= 0 else "" for g in zone])
+    for level in sorted(facilities, key=lambda f: f.key):
+        add(f"level.{level.key}.target", [level.target_minutes])
+        add("facility.ids", level.places.ids)
+        add("facility.lon", level.places.lon)
+        add("facility.lat", level.places.lat)
+        add("facility.capacity", level.capacity)
+    return digest.hexdigest()
+
+
+def summary(units: Units, facilities: list[LevelFacilities]) -> dict[str, Any]:
+    """Counts shown with the run, and the units left out for lack of a point."""
+    return {
+        "units": len(units),
+        "population": int(units.population.sum()),
+        "departments": units.department_codes,
+        "zonings": [zoning.name for zoning in units.zonings],
+        "facilities_per_level": {str(f.level_id): len(f) for f in facilities},
+        "excluded_units": units.excluded_codes,
+        "excluded_population": units.excluded_population,
+    }

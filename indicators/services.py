@@ -1,0 +1,561 @@
+"""Indicator runs: create one, compute it (in chunks per département), mark runs stale.
+
+A run is computed in three steps, so that Celery can share the middle one among workers:
+
+1. ``run_start``: lock the run, load the inputs, record their fingerprint and summary, mark it
+   running and return its chunks (the départements of the region);
+2. ``run_compute_chunk``: for the units of one département and every level, the k nearest
+   facilities and the unit–facility pairs within the 2SFCA cut-off (the provider calls, the
+   costly part), returned as compact JSON;
+3. ``run_finish``: under the run's row lock, the aggregates per zone, département and region,
+   2SFCA, and every value written in one transaction, then the run marked done.
+
+Every step checks the run's state first, so a duplicate delivery is harmless; any error marks
+the run failed with its message and leaves the values of every other run untouched. Transient
+errors (database or broker connection) propagate instead, for the task to retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from collections.abc import Iterable, Sequence
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from pathways.models import Level
+from territories.models import Region
+
+from . import inputs
+from .engine import (
+    APL_BANDS,
+    StepWeights,
+    beyond_target,
+    density_per_10k,
+    group_sum,
+    nearest_access,
+    two_step_fca,
+)
+from .models import IndicatorRun, IndicatorValue
+from .travel import Pairs, TravelTimeProvider
+
+logger = logging.getLogger(__name__)
+
+#: Nearest facilities kept per unit (the 2nd and 3rd serve what-if closures).
+K_NEAREST = 3
+#: A unit is under-served for a level when its 2SFCA access is zero (no facility within the
+#: cut-off) or below this fraction of the region's population-weighted mean access.
+UNDERSERVED_FRACTION = 0.5
+#: Share of the progress bar given to the chunks; the finishing step takes the rest.
+CHUNKS_PROGRESS = 90
+
+# Plain strings, not enum members: COPY would dump an Enum member by its name.
+Kind = SimpleNamespace(**{m.name: m.value for m in IndicatorValue.UnitKind})
+Code = SimpleNamespace(**{m.name: m.value for m in IndicatorValue.Indicator})
+
+
+def transient_errors() -> tuple[type[BaseException], ...]:
+    """Errors worth retrying: a lost database or broker connection, not a bad input."""
+    errors: list[type[BaseException]] = [OperationalError]
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        errors.append(RedisConnectionError)
+    except ImportError:  # pragma: no cover - redis is a dependency of celery[redis]
+        pass
+    return tuple(errors)
+
+
+# --- creating a run -----------------------------------------------------------------------
+
+
+def default_provider_parameters() -> dict[str, Any]:
+    from .travel.crowfly import CrowFly
+
+    return CrowFly().parameters()
+
+
+def build_provider(parameters: dict[str, Any]) -> TravelTimeProvider:
+    from .travel import provider_from_parameters
+
+    return provider_from_parameters(parameters)
+
+
+def run_parameters(
+    provider: TravelTimeProvider, *, bands: Sequence[tuple[float, float]] = APL_BANDS
+) -> dict[str, Any]:
+    """Everything a run's figures depend on besides the data, stored with the run."""
+    weight = StepWeights(tuple(bands))
+    return {
+        "provider": provider.parameters(),
+        "k": K_NEAREST,
+        "two_sfca": {"weight": weight.parameters(), "max_minutes": weight.max_minutes},
+        "capacity": {
+            "value": inputs.FACILITY_CAPACITY,
+            "note": "every facility counts 1: beds and FTE are not in the open data loaded",
+        },
+        "underserved": {
+            "fraction": UNDERSERVED_FRACTION,
+            "definition": "2SFCA access zero, or below fraction × the region's "
+            "population-weighted mean access for the level",
+        },
+        "beyond_target": "T > target (strictly); unreachable counts as beyond",
+    }
+
+
+@transaction.atomic
+def run_create(
+    *,
+    region: Region,
+    levels: Iterable[Level] | None = None,
+    provider_parameters: dict[str, Any] | None = None,
+    requested_by=None,
+) -> IndicatorRun:
+    """A queued run of ``levels`` (all levels by default) for ``region``, enqueued once the
+    transaction commits (so the worker finds the row).
+
+    The provider is built now, so bad parameters (unknown network, unreadable matrix) fail
+    here, before anything is queued.
+    """
+    provider = build_provider(provider_parameters or default_provider_parameters())
+    chosen = list(levels) if levels is not None else list(Level.objects.all())
+    if not chosen:
+        raise ValueError("no pathway level to compute")
+    run = IndicatorRun.objects.create(
+        region=region,
+        provider=provider.name,
+        parameters=run_parameters(provider),
+        requested_by=requested_by,
+    )
+    run.levels.set(chosen)
+    transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from .tasks import compute_run
+
+    compute_run.delay(run_id)
+
+
+# --- state changes ------------------------------------------------------------------------
+
+
+def _locked(run_id: int) -> IndicatorRun:
+    return IndicatorRun.objects.select_for_update().get(pk=run_id)
+
+
+def run_fail(run_id: int, message: str) -> bool:
+    """Mark a queued or running run failed; False if it had already ended (done or failed)."""
+    with transaction.atomic():
+        run = _locked(run_id)
+        if run.status not in (IndicatorRun.Status.QUEUED, IndicatorRun.Status.RUNNING):
+            return False
+        run.status = IndicatorRun.Status.FAILED
+        run.error = message[:10_000]
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+    logger.warning("indicator run %s failed: %s", run_id, message)
+    return True
+
+
+def _fail_from(run_id: int, where: str, exc: BaseException) -> None:
+    logger.exception("indicator run %s: %s", run_id, where)
+    message = f"{where}: {type(exc).__name__}: {exc}" if where else f"{type(exc).__name__}: {exc}"
+    run_fail(run_id, message)
+
+
+def runs_mark_stale(region: Region | None = None) -> int:
+    """Flag the done runs (of ``region``, or all) whose data has changed since; returns how
+    many. Stale runs are still shown, with a warning, until a new run replaces them."""
+    runs = IndicatorRun.objects.filter(status=IndicatorRun.Status.DONE, stale=False)
+    if region is not None:
+        runs = runs.filter(region=region)
+    return runs.update(stale=True)
+
+
+# --- step 1: start ------------------------------------------------------------------------
+
+
+def _levels_of(run: IndicatorRun) -> list[Level]:
+    return list(
+        run.levels.select_related("pathway").order_by("pathway__order", "pathway__code", "rank")
+    )
+
+
+def _load_all(run: IndicatorRun) -> tuple[inputs.Units, list[inputs.LevelFacilities]]:
+    units = inputs.load_units(run.region)
+    facilities = [inputs.load_level_facilities(level) for level in _levels_of(run)]
+    return units, facilities
+
+
+def run_start(run_id: int) -> list[str]:
+    """Lock a queued run, record its inputs and mark it running; returns its chunks (the
+    département codes), or [] if the run is not queued (a duplicate delivery) or failed."""
+    try:
+        with transaction.atomic():
+            run = _locked(run_id)
+            if run.status != IndicatorRun.Status.QUEUED:
+                return []
+            started = time.perf_counter()
+            units, facilities = _load_all(run)
+            if len(units) == 0:
+                raise ValueError(f"region {run.region.code} has no commune with a point")
+            run.fingerprint = inputs.fingerprint(units, facilities)
+            run.inputs_summary = inputs.summary(units, facilities)
+            run.chunks = list(units.department_codes)
+            run.chunks_done = []
+            run.progress = 0
+            run.error = ""
+            run.status = IndicatorRun.Status.RUNNING
+            run.started_at = timezone.now()
+            run.timings = {"inputs": round(time.perf_counter() - started, 3)}
+            run.save()
+            return list(run.chunks)
+    except transient_errors():
+        raise
+    except Exception as exc:
+        _fail_from(run_id, "inputs", exc)
+        return []
+
+
+# --- step 2: one chunk --------------------------------------------------------------------
+
+
+def _finite_or_none(values: np.ndarray) -> list[float | None]:
+    return [float(v) if math.isfinite(v) else None for v in values.tolist()]
+
+
+def _facilities_digest(facilities: list[inputs.LevelFacilities]) -> str:
+    digest = hashlib.sha256()
+    for level in facilities:
+        digest.update(str(level.level_id).encode())
+        digest.update("\x1f".join(level.places.ids.tolist()).encode())
+        digest.update(level.places.lon.tobytes() + level.places.lat.tobytes())
+    return digest.hexdigest()
+
+
+def run_compute_chunk(run_id: int, department: str) -> dict[str, Any] | None:
+    """Nearest facilities and 2SFCA pairs of one département's units for every level.
+
+    Returns plain lists (JSON for a Celery chord): unit codes, per level the k nearest minutes
+    (None = unreachable) and facility indices, and the pairs within the cut-off. None if the
+    run is not running (failed meanwhile, or already done), or if this chunk failed.
+    """
+    try:
+        run = IndicatorRun.objects.select_related("region").get(pk=run_id)
+        if run.status != IndicatorRun.Status.RUNNING:
+            return None
+        started = time.perf_counter()
+        provider = build_provider(run.parameters["provider"])
+        max_minutes = float(run.parameters["two_sfca"]["max_minutes"])
+        units = inputs.load_units(run.region, departments=[department], with_zonings=False)
+        facilities = [inputs.load_level_facilities(level) for level in _levels_of(run)]
+        result: dict[str, Any] = {
+            "department": department,
+            "units": units.places.ids.tolist(),
+            "facilities": _facilities_digest(facilities),
+            "levels": {},
+        }
+        for level in facilities:
+            nearest = nearest_access(provider, units.places, level.places, k=run.parameters["k"])
+            if len(level):
+                pairs = provider.within(units.places, level.places, max_minutes)
+            else:
+                pairs = Pairs(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+            result["levels"][str(level.level_id)] = {
+                "minutes": [_finite_or_none(row) for row in nearest.minutes],
+                "facility": nearest.facility.tolist(),
+                "pairs": [
+                    np.asarray(pairs.origin).tolist(),
+                    np.asarray(pairs.destination).tolist(),
+                    np.asarray(pairs.minutes, dtype=np.float64).tolist(),
+                ],
+            }
+        result["seconds"] = round(time.perf_counter() - started, 3)
+    except transient_errors():
+        raise
+    except Exception as exc:
+        _fail_from(run_id, f"département {department}", exc)
+        return None
+    _chunk_done(run_id, department, result["seconds"])
+    return result
+
+
+def _chunk_done(run_id: int, department: str, seconds: float) -> None:
+    """Record a finished chunk; progress is recomputed from the set of finished chunks, so a
+    duplicate delivery of a chunk does not move the bar twice."""
+    with transaction.atomic():
+        run = _locked(run_id)
+        if run.status != IndicatorRun.Status.RUNNING:
+            return
+        if department not in run.chunks_done:
+            run.chunks_done = [*run.chunks_done, department]
+        run.progress = CHUNKS_PROGRESS * len(run.chunks_done) // max(len(run.chunks), 1)
+        run.timings = {**run.timings, f"chunk {department}": seconds}
+        run.save(update_fields=["chunks_done", "progress", "timings"])
+
+
+# --- step 3: finish -----------------------------------------------------------------------
+
+
+def run_finish(run_id: int, results: Sequence[dict[str, Any] | None]) -> IndicatorRun:
+    """Aggregates, 2SFCA and every value of the run written in one transaction, under the
+    run's row lock; the run is then done. A run not running is returned as it is."""
+    try:
+        with transaction.atomic():
+            run = _locked(run_id)
+            if run.status != IndicatorRun.Status.RUNNING:
+                return run
+            _finish(run, results)
+    except transient_errors():
+        raise
+    except Exception as exc:
+        _fail_from(run_id, "aggregates", exc)
+    return IndicatorRun.objects.get(pk=run_id)
+
+
+def _finish(run: IndicatorRun, results: Sequence[dict[str, Any] | None]) -> None:
+    timings = dict(run.timings)
+    missing = sorted(set(run.chunks) - {r["department"] for r in results if r})
+    if missing:
+        raise RuntimeError(f"chunks without a result: {', '.join(missing)}")
+    with _timed(timings, "inputs (finish)"):
+        units, facilities = _load_all(run)
+        if inputs.fingerprint(units, facilities) != run.fingerprint:
+            raise RuntimeError("the data changed during the run; start a new run")
+        digest = _facilities_digest(facilities)
+        if any(r["facilities"] != digest for r in results if r):
+            raise RuntimeError("the facilities changed during the run; start a new run")
+    with _timed(timings, "assemble"):
+        nearest, pairs = _assemble(run, units, facilities, results)
+    rows: list[tuple] = []
+    weight = StepWeights(tuple(tuple(b) for b in run.parameters["two_sfca"]["weight"]["bands"]))
+    with _timed(timings, "two_sfca"):
+        access = {
+            f.level_id: two_step_fca(pairs[f.level_id], units.population, f.capacity, weight).access
+            for f in facilities
+        }
+    with _timed(timings, "aggregates"):
+        rows += _commune_rows(units, facilities, nearest, access)
+        thresholds = {}
+        for f in facilities:
+            thresholds[str(f.level_id)] = _underserved_threshold(
+                access[f.level_id], units.population
+            )
+        for kind, zoning_id, codes, groups, of_commune in _group_sets(run.region, units):
+            rows += _group_rows(
+                kind,
+                zoning_id,
+                codes,
+                groups,
+                of_commune,
+                units,
+                facilities,
+                nearest,
+                access,
+                thresholds,
+            )
+    with _timed(timings, "write"):
+        IndicatorValue.objects.filter(run=run).delete()
+        write_values(run.pk, rows)
+    timings["values"] = len(rows)
+    timings["total"] = round((timezone.now() - run.started_at).total_seconds(), 3)
+    run.inputs_summary = {**run.inputs_summary, "underserved_threshold": thresholds}
+    run.timings = timings
+    run.status = IndicatorRun.Status.DONE
+    run.progress = 100
+    run.finished_at = timezone.now()
+    run.save()
+
+
+class _timed:
+    def __init__(self, timings: dict[str, float], label: str) -> None:
+        self.timings, self.label = timings, label
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timings[self.label] = round(time.perf_counter() - self.start, 3)
+
+
+def _assemble(
+    run: IndicatorRun,
+    units: inputs.Units,
+    facilities: list[inputs.LevelFacilities],
+    results: Sequence[dict[str, Any]],
+) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], dict[int, Pairs]]:
+    """The chunks' lists back into arrays in the order of ``units``."""
+    position = {code: i for i, code in enumerate(units.places.ids.tolist())}
+    k = run.parameters["k"]
+    nearest: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    pairs: dict[int, Pairs] = {}
+    for level in facilities:
+        minutes = np.full((len(units), k), np.inf)
+        index = np.full((len(units), k), -1, dtype=np.int64)
+        origins, destinations, times = [], [], []
+        for result in results:
+            rows = np.array([position[code] for code in result["units"]], dtype=np.int64)
+            data = result["levels"][str(level.level_id)]
+            if len(rows):
+                chunk_minutes = np.array(data["minutes"], dtype=np.float64).reshape(len(rows), k)
+                minutes[rows] = np.nan_to_num(chunk_minutes, nan=np.inf)
+                index[rows] = np.array(data["facility"], dtype=np.int64).reshape(len(rows), k)
+            origin, destination, time_ = data["pairs"]
+            origins.append(rows[np.asarray(origin, dtype=np.int64)])
+            destinations.append(np.asarray(destination, dtype=np.int64))
+            times.append(np.asarray(time_, dtype=np.float64))
+        nearest[level.level_id] = (minutes[:, 0], index[:, 0])
+        pairs[level.level_id] = Pairs(
+            np.concatenate(origins) if origins else np.empty(0, np.int64),
+            np.concatenate(destinations) if destinations else np.empty(0, np.int64),
+            np.concatenate(times) if times else np.empty(0),
+        )
+    return nearest, pairs
+
+
+def _underserved_threshold(access: np.ndarray, population: np.ndarray) -> float:
+    total = population.sum()
+    mean = float((access * population).sum() / total) if total > 0 else 0.0
+    return UNDERSERVED_FRACTION * mean
+
+
+def _value(v: float) -> float | None:
+    return float(v) if math.isfinite(v) else None
+
+
+def _commune_rows(units, facilities, nearest, access) -> list[tuple]:
+    codes = units.places.ids.tolist()
+    rows = [
+        (Kind.COMMUNE, code, None, Code.POPULATION, None, None, float(p))
+        for code, p in zip(codes, units.population.tolist(), strict=True)
+    ]
+    for level in facilities:
+        minutes, index = nearest[level.level_id]
+        nearest_ids = np.where(index >= 0, level.facility_ids[np.maximum(index, 0)], -1)
+        for code, t, fid, a in zip(
+            codes,
+            minutes.tolist(),
+            nearest_ids.tolist(),
+            access[level.level_id].tolist(),
+            strict=True,
+        ):
+            rows.append(
+                (Kind.COMMUNE, code, None, Code.NEAREST_MINUTES, level.level_id,
+                 fid if fid >= 0 else None, _value(t))
+            )  # fmt: skip
+            rows.append(
+                (Kind.COMMUNE, code, None, Code.ACCESS_2SFCA, level.level_id, None, _value(a))
+            )
+    return rows
+
+
+def _group_sets(region: Region, units: inputs.Units):
+    """(unit kind, zoning id, group codes, group of each unit, group of each commune id) for
+    the region, its départements and every zoning of the region."""
+    yield (
+        Kind.REGION, None, [region.code], np.zeros(len(units), dtype=np.int64),
+        dict.fromkeys(units.department_of_commune, 0),
+    )  # fmt: skip
+    yield (
+        Kind.DEPARTMENT, None, units.department_codes, units.department,
+        units.department_of_commune,
+    )  # fmt: skip
+    for zoning in units.zonings:
+        yield (
+            Kind.ZONE, zoning.zoning_id, zoning.zone_codes, units.zone[zoning.zoning_id],
+            zoning.of_commune,
+        )  # fmt: skip
+
+
+def _group_rows(
+    kind, zoning_id, codes, groups, of_commune, units, facilities, nearest, access, thresholds
+) -> list[tuple]:
+    n = len(codes)
+    inside = groups >= 0
+    g, population = groups[inside], units.population[inside]
+    rows = [
+        (kind, code, zoning_id, Code.POPULATION, None, None, float(v))
+        for code, v in zip(codes, group_sum(population, g, n).tolist(), strict=True)
+    ]
+    for level in facilities:
+        minutes = nearest[level.level_id][0][inside]
+        target = level.target_minutes if level.target_minutes is not None else math.inf
+        beyond = beyond_target(minutes, population, g, n, target)
+        facility_groups = np.array(
+            [of_commune.get(int(c), -1) for c in level.commune_ids.tolist()], dtype=np.int64
+        )
+        placed = facility_groups >= 0
+        density = density_per_10k(level.capacity[placed], facility_groups[placed], population, g, n)
+        a = access[level.level_id][inside]
+        threshold = thresholds[str(level.level_id)]
+        underserved = group_sum(np.where((a <= 0) | (a < threshold), population, 0.0), g, n)
+        indicators = [(Code.MEAN_MINUTES, beyond.mean_minutes), (Code.DENSITY_PER_10K, density)]
+        indicators.append((Code.POPULATION_UNDERSERVED, underserved))
+        if level.target_minutes is not None:
+            indicators.append((Code.POPULATION_BEYOND, beyond.population_beyond))
+            indicators.append((Code.SHARE_BEYOND, beyond.share_beyond))
+        for indicator, values in indicators:
+            rows += [
+                (kind, code, zoning_id, indicator, level.level_id, None, _value(v))
+                for code, v in zip(codes, values.tolist(), strict=True)
+            ]
+    return rows
+
+
+# --- writing values -----------------------------------------------------------------------
+
+_COLUMNS = ("run_id", "unit_kind", "unit_code", "zoning_id", "indicator", "level_id",
+            "facility_id", "value")  # fmt: skip
+
+
+def write_values(run_id: int, rows: Sequence[tuple], *, method: str | None = None) -> None:
+    """Insert the rows (unit kind, code, zoning, indicator, level, facility, value) of a run.
+
+    PostgreSQL COPY (psycopg 3) where available, else ``bulk_create`` in batches (SpatiaLite);
+    ``method`` forces one ("copy" or "bulk") for the benchmark.
+    """
+    method = method or ("copy" if connection.vendor == "postgresql" else "bulk")
+    if method == "copy":
+        table = IndicatorValue._meta.db_table
+        sql = f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row((run_id, *row))
+        return
+    IndicatorValue.objects.bulk_create(
+        (
+            IndicatorValue(
+                run_id=run_id, unit_kind=kind, unit_code=code, zoning_id=zoning,
+                indicator=indicator, level_id=level, facility_id=facility, value=value,
+            )
+            for kind, code, zoning, indicator, level, facility, value in rows
+        ),
+        batch_size=getattr(settings, "SROS_INDICATOR_BATCH_SIZE", 2000),
+    )  # fmt: skip
+
+
+# --- all steps in-process -----------------------------------------------------------------
+
+
+def run_compute(run_id: int) -> IndicatorRun:
+    """The whole run in this process, chunk after chunk (``compute_indicators --sync``)."""
+    chunks = run_start(run_id)
+    results = []
+    for department in chunks:
+        result = run_compute_chunk(run_id, department)
+        if result is None:
+            break
+        results.append(result)
+    else:
+        if chunks:
+            return run_finish(run_id, results)
+    return IndicatorRun.objects.get(pk=run_id)

@@ -1,0 +1,53 @@
+"""Celery tasks of indicator runs: they take a run id and call one service each.
+
+A run fans out per département with a chord: ``compute_run`` starts it and sends one
+``compute_chunk`` per département (several workers share them), then ``finish_run`` gets
+their results (compact JSON lists) and writes every value. The services check the run's
+state under its row lock, so a duplicate delivery (``acks_late``) changes nothing; a chunk
+that fails marks the run failed itself, and ``run_failed`` catches what it cannot (a worker
+killed at the hard time limit). In eager mode (demo, no REDIS_URL) the same chord runs
+in-process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import chord, shared_task
+
+from . import services
+
+RETRYING: dict[str, Any] = {
+    "acks_late": True,
+    "autoretry_for": services.transient_errors(),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(**RETRYING, soft_time_limit=10 * 60, time_limit=11 * 60)
+def compute_run(run_id: int) -> list[str]:
+    """Start a queued run and fan its départements out to the workers."""
+    chunks = services.run_start(run_id)
+    if chunks:
+        body = finish_run.s(run_id).on_error(run_failed.s(run_id))
+        chord(compute_chunk.s(run_id, department) for department in chunks)(body)
+    return chunks
+
+
+@shared_task(**RETRYING, soft_time_limit=30 * 60, time_limit=31 * 60)
+def compute_chunk(run_id: int, department: str) -> dict[str, Any] | None:
+    return services.run_compute_chunk(run_id, department)
+
+
+@shared_task(**RETRYING, soft_time_limit=30 * 60, time_limit=31 * 60)
+def finish_run(results: list[dict[str, Any] | None], run_id: int) -> str:
+    return services.run_finish(run_id, results).status
+
+
+@shared_task(acks_late=True)
+def run_failed(request, exc, traceback, run_id: int) -> None:
+    """Errback of the chord: a part died without marking the run (e.g. hard time limit)."""
+    services.run_fail(run_id, f"{type(exc).__name__}: {exc}")
