@@ -186,12 +186,18 @@ class RoadProvider:
         """Graph with one extra node per destination, linked to its snapped node by the
         snapping time, so a multi-source search starts each destination at its own offset."""
         node, offset = self.snap(destinations)
-        n, m = self.reversed.shape[0], len(destinations)
-        extra = sparse.csr_matrix(
-            (np.maximum(offset, 1e-8), (np.arange(m), node)), shape=(m, n + m)
+        rev = self.reversed
+        n, m = rev.shape[0], len(destinations)
+        # Appending rows to a CSR matrix is a concatenation of its arrays: no copy through COO.
+        graph = sparse.csr_matrix(
+            (
+                np.r_[rev.data, np.maximum(offset, 1e-8)],
+                np.r_[rev.indices, node].astype(rev.indices.dtype),
+                np.r_[rev.indptr, rev.nnz + np.arange(1, m + 1)].astype(rev.indptr.dtype),
+            ),
+            shape=(n + m, n + m),
         )
-        base = sparse.hstack([self.reversed, sparse.csr_matrix((n, m))])
-        return sparse.vstack([base, extra]).tocsr(), np.arange(n, n + m)
+        return graph, np.arange(n, n + m)
 
     def nearest(
         self, origins: Places, destinations: Places, k: int = 1
