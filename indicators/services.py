@@ -117,9 +117,11 @@ def run_create(
     levels: Iterable[Level] | None = None,
     provider_parameters: dict[str, Any] | None = None,
     requested_by=None,
+    enqueue: bool = True,
 ) -> IndicatorRun:
     """A queued run of ``levels`` (all levels by default) for ``region``, enqueued once the
-    transaction commits (so the worker finds the row).
+    transaction commits (so the worker finds the row); ``enqueue=False`` leaves it for the
+    caller to compute in-process (``run_compute``).
 
     The provider is built now, so bad parameters (unknown network, unreadable matrix) fail
     here, before anything is queued.
@@ -135,7 +137,8 @@ def run_create(
         requested_by=requested_by,
     )
     run.levels.set(chosen)
-    transaction.on_commit(lambda: _enqueue(run.pk))
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue(run.pk))
     return run
 
 

@@ -17,6 +17,7 @@ if [ -n "${DEMO_DATA_DIR:-}" ]; then
 else
   "$PY" manage.py load_demo
 fi
+"$PY" manage.py compute_indicators --sync
 "$PY" manage.py ensure_demo_user --username demo --password demo-sros
 log "Dashboard: http://127.0.0.1:${PORT:-8000}/  — login: demo / demo-sros"
 exec "$PY" manage.py runserver "127.0.0.1:${PORT:-8000}"

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("indicateurs/", include("indicators.urls")),
 ]

@@ -1,0 +1,66 @@
+"""Read queries on indicator runs: what pages, exports and the API show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from pathways.models import Level
+from territories.models import Region
+
+from .models import IndicatorRun, IndicatorValue
+
+
+def latest_run(region: Region) -> IndicatorRun | None:
+    """The latest *done* run of ``region``: what pages read. A queued, running or failed run
+    never replaces it; a stale one is still returned (its ``stale`` flag says so)."""
+    return (
+        IndicatorRun.objects.filter(region=region, status=IndicatorRun.Status.DONE)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+
+
+def run_values(
+    run: IndicatorRun,
+    *,
+    indicator: str | None = None,
+    level: Level | None = None,
+    unit_kind: str | None = None,
+) -> QuerySet[IndicatorValue]:
+    values = IndicatorValue.objects.filter(run=run)
+    if indicator is not None:
+        values = values.filter(indicator=indicator)
+    if level is not None:
+        values = values.filter(level=level)
+    if unit_kind is not None:
+        values = values.filter(unit_kind=unit_kind)
+    return values
+
+
+@dataclass(frozen=True)
+class RegionRuns:
+    region: Region
+    runs: list[IndicatorRun]
+    latest_done: IndicatorRun | None
+
+
+def runs_by_region(*, per_region: int = 5) -> list[RegionRuns]:
+    """Every region with its ``per_region`` most recent runs (any state) and its latest done
+    run, in three queries whatever the number of regions."""
+    regions = Region.objects.prefetch_related(
+        Prefetch(
+            "indicator_runs",
+            queryset=IndicatorRun.objects.select_related("requested_by").order_by(
+                "-created_at", "-id"
+            ),
+            to_attr="all_runs",
+        )
+    ).order_by("code")
+    result = []
+    for region in regions.defer("geometry"):
+        done = [run for run in region.all_runs if run.status == IndicatorRun.Status.DONE]
+        latest = max(done, key=lambda run: (run.finished_at, run.id), default=None)
+        result.append(RegionRuns(region, region.all_runs[:per_region], latest))
+    return result
