@@ -443,7 +443,7 @@ def _commune_rows(units, facilities, nearest, access) -> list[tuple]:
     ]
     for level in facilities:
         minutes, index = nearest[level.level_id]
-        nearest_ids = np.where(index >= 0, level.facility_ids[np.maximum(index, 0)], -1)
+        nearest_ids = np.append(level.facility_ids, -1)[index]  # NO_DESTINATION -> -1
         for code, t, fid, a in zip(
             codes,
             minutes.tolist(),
