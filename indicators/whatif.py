@@ -116,6 +116,11 @@ class WhatIf:
         rows = np.flatnonzero(hit.any(axis=1))
         if len(rows):
             minutes[rows], facility[rows] = _remove(minutes[rows], facility[rows], hit[rows])
+            # A unit that lists every open facility knows there is no further one.
+            complete = rows[np.isfinite(minutes[rows]).sum(axis=1) == is_open.sum()]
+            minutes[complete] = np.where(
+                np.isnan(minutes[complete]), UNREACHABLE, minutes[complete]
+            )
             lost = rows[np.isnan(minutes[rows, 0])]
             if len(lost):
                 open_index = np.flatnonzero(is_open)
