@@ -191,7 +191,7 @@ class RoadProvider:
         # Appending rows to a CSR matrix is a concatenation of its arrays: no copy through COO.
         graph = sparse.csr_matrix(
             (
-                np.r_[rev.data, np.maximum(offset, 1e-8)],
+                np.r_[rev.data, offset],  # csgraph keeps explicit zeros of a CSR as arcs
                 np.r_[rev.indices, node].astype(rev.indices.dtype),
                 np.r_[rev.indptr, rev.nnz + np.arange(1, m + 1)].astype(rev.indptr.dtype),
             ),
