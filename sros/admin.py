@@ -1,0 +1,76 @@
+"""Admin of the schema's reference data (activities, themes, initiatives), of the regions' roles
+(admins manage users here) and of pilot projects.
+
+Schema versions, volets and objectives are deliberately absent: they are written only through
+the schema pages and ``sros.services``, which enforce read-only versions, optimistic locking
+and the workflow.
+"""
+
+from django.contrib import admin
+
+from . import services
+from .models import (
+    AuthorisedActivity,
+    Initiative,
+    InitiativeDepartment,
+    Milestone,
+    PilotProject,
+    RegionMembership,
+    Schema,
+    VoletTheme,
+)
+
+
+@admin.register(AuthorisedActivity)
+class AuthorisedActivityAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "kind", "facility_activity", "valid_from", "valid_to"]
+    list_filter = ["kind"]
+    search_fields = ["code", "label"]
+
+
+@admin.register(VoletTheme)
+class VoletThemeAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "phase", "pathway"]
+    filter_horizontal = ["activities"]
+
+
+class InitiativeDepartmentInline(admin.TabularInline):
+    model = InitiativeDepartment
+    extra = 0
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "places"]
+    list_filter = ["kind"]
+    search_fields = ["title", "description", "places"]
+    raw_id_fields = ["zone", "facilities", "region"]
+    inlines = [InitiativeDepartmentInline]
+
+
+@admin.register(RegionMembership)
+class RegionMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "region", "role"]
+    list_filter = ["role", "region"]
+    search_fields = ["user__username", "user__email"]
+
+    def save_model(self, request, obj, form, change):
+        services.membership_grant(user=obj.user, region=obj.region, role=obj.role)
+
+
+@admin.register(Schema)
+class SchemaAdmin(admin.ModelAdmin):
+    list_display = ["name", "region"]
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+
+
+@admin.register(PilotProject)
+class PilotProjectAdmin(admin.ModelAdmin):
+    list_display = ["title", "schema", "theme", "zone", "start_date", "end_date"]
+    raw_id_fields = ["zone"]
+    readonly_fields = ["lock_version"]
+    inlines = [MilestoneInline]

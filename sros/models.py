@@ -1,1 +1,0 @@
-"""The regional schema (versions, volets, objectives, scenarios) is built by the schema issue."""

@@ -1,0 +1,28 @@
+"""URLs of the regional schema pages, mounted under ``schema/``."""
+
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from . import schema_views as views
+
+app_name = "schema"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(next_page="schema:login"), name="logout"),
+    path("initiatives/", views.initiatives, name="initiatives"),
+    path("region/<str:region_code>/", views.region_versions, name="region"),
+    path("region/<str:region_code>/new-draft/", views.new_draft, name="new_draft"),
+    path("versions/<int:pk>/", views.version_detail, name="version"),
+    path(
+        "versions/<int:pk>/transition/<slug:name>/",
+        views.version_transition,
+        name="transition",
+    ),
+    path("versions/<int:pk>/objectives/new/", views.objective_create, name="objective_create"),
+    path("versions/<int:pk>/comment/", views.comment_add, name="comment"),
+    path("versions/<int:pk>/history/", views.version_history, name="history"),
+    path("versions/<int:pk>/diff/<int:other>/", views.version_compare, name="diff"),
+    path("objectives/<int:pk>/", views.objective_edit, name="objective_edit"),
+]

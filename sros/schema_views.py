@@ -1,0 +1,270 @@
+"""Pages of the regional schema. Thin: each view asks ``sros.permissions``, reads through
+``sros.schema_selectors`` and writes through ``sros.services`` / ``sros.workflow``."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from territories.models import Region
+
+from . import compliance, permissions, services, workflow
+from .diff import version_diff
+from .forms import CommentForm, ObjectiveForm, TransitionForm
+from .markdown import render_markdown
+from .models import Objective, Schema, SchemaVersion, Volet
+from .schema_selectors import ObjectiveFilter, initiative_list, schema_versions, version_objectives
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "schema/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return reverse("schema:index")
+
+
+def login_required(view):
+    """Anonymous visitors are sent to our login page (any active user may log in there, unlike
+    the admin's, which wants staff)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("schema:login"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _version(pk: int) -> SchemaVersion:
+    return get_object_or_404(SchemaVersion.objects.select_related("schema__region"), pk=pk)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    regions = permissions.visible_regions(request.user).select_related("schema")
+    return render(request, "schema/index.html", {"regions": regions})
+
+
+@login_required
+def region_versions(request: HttpRequest, region_code: str) -> HttpResponse:
+    region = get_object_or_404(Region, code=region_code)
+    _require(permissions.can_view_region(request.user, region))
+    schema = Schema.objects.filter(region=region).first()
+    versions = list(schema_versions(schema)) if schema else []
+    rows = [(v, workflow.available_transitions(v, request.user)) for v in versions]
+    context = {
+        "region": region,
+        "schema": schema,
+        "rows": rows,
+        "transition_labels": {k: label for k, (label, _s) in workflow.TRANSITIONS.items()},
+        "can_start_draft": permissions.can_start_draft(request.user, region),
+        "transition_form": TransitionForm(),
+    }
+    return render(request, "schema/versions.html", context)
+
+
+@login_required
+@require_POST
+def new_draft(request: HttpRequest, region_code: str) -> HttpResponse:
+    region = get_object_or_404(Region, code=region_code)
+    _require(permissions.can_start_draft(request.user, region))
+    schema = services.schema_create(region=region)
+    draft = workflow.version_new_draft(schema, user=request.user)
+    messages.success(request, _("Brouillon v%s créé.") % draft.number)
+    return redirect("schema:version", pk=draft.pk)
+
+
+@login_required
+@require_POST
+def version_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    version = _version(pk)
+    _require(permissions.can_move_version(request.user, version))
+    form = TransitionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        workflow.version_transition(version, name, user=request.user, comment=comment)
+    except workflow.WorkflowError:
+        messages.error(
+            request,
+            _("Transition impossible depuis l'état « %s ».") % version.get_state_display(),
+        )
+    else:
+        messages.success(request, _("Version v%s : transition effectuée.") % version.number)
+    return redirect("schema:region", region_code=version.schema.region.code)
+
+
+@login_required
+def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    version = _version(pk)
+    _require(permissions.can_view_version(request.user, version))
+    objectives = list(version_objectives(version, request.GET))
+    results = compliance.compliance_for(objectives)
+    volets = [
+        (volet, render_markdown(volet.narrative))
+        for volet in version.volets.select_related("theme", "pathway").prefetch_related(
+            "activities"
+        )
+    ]
+    context = {
+        "version": version,
+        "volets": volets,
+        "objectives": [(o, results[o.pk]) for o in objectives],
+        "filter_form": ObjectiveFilter(request.GET, queryset=version.objectives.all()).form,
+        "can_edit": permissions.can_edit_version(request.user, version),
+        "can_comment": permissions.can_comment(request.user, version),
+        "comment_form": CommentForm(),
+        "comments": version.comments.select_related("author"),
+        "transitions": version.transitions.select_related("by"),
+        "other_versions": version.schema.versions.exclude(pk=version.pk),
+    }
+    return render(request, "schema/version.html", context)
+
+
+def _objective_page(request, version, form, *, objective=None, conflict=None, status=200):
+    context = {"version": version, "form": form, "objective": objective, "conflict": conflict}
+    return render(request, "schema/objective_form.html", context, status=status)
+
+
+@login_required
+def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    objective = get_object_or_404(Objective.objects.select_related("version__schema"), pk=pk)
+    version = objective.version
+    _require(permissions.can_view_version(request.user, version))
+    if request.method != "POST":
+        return _objective_page(
+            request, version, ObjectiveForm(instance=objective, version=version),
+            objective=objective,
+        )  # fmt: skip
+    _require(permissions.can_edit_version(request.user, version))
+    form = ObjectiveForm(request.POST, instance=objective, version=version)
+    if not form.is_valid():
+        return _objective_page(request, version, form, objective=objective, status=422)
+    try:
+        services.objective_update(
+            objective.pk,
+            lock_version=form.cleaned_data.get("lock_version") or 0,
+            user=request.user,
+            **form.values(),
+        )
+    except services.ConflictError as conflict:
+        # Keep the user's input, show the saved values; a second submit overwrites knowingly.
+        data = request.POST.copy()
+        data["lock_version"] = str(conflict.current.lock_version)
+        retry = ObjectiveForm(data, instance=conflict.current, version=version)
+        retry.is_valid()
+        return _objective_page(
+            request, version, retry, objective=conflict.current,
+            conflict=conflict.current, status=409,
+        )  # fmt: skip
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _objective_page(request, version, form, objective=objective, status=422)
+    messages.success(request, _("Objectif enregistré."))
+    return redirect("schema:version", pk=version.pk)
+
+
+@login_required
+def objective_create(request: HttpRequest, pk: int) -> HttpResponse:
+    version = _version(pk)
+    _require(permissions.can_edit_version(request.user, version))
+    form = ObjectiveForm(request.POST or None, version=version)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.objective_create(version=version, user=request.user, **form.values())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Objectif ajouté."))
+            return redirect("schema:version", pk=version.pk)
+    status = 422 if request.method == "POST" else 200
+    return _objective_page(request, version, form, status=status)
+
+
+@login_required
+@require_POST
+def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    version = _version(pk)
+    _require(permissions.can_comment(request.user, version))
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_add(version=version, user=request.user, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Commentaire ajouté."))
+    else:
+        messages.error(request, _("Le commentaire est vide."))
+    return redirect("schema:version", pk=version.pk)
+
+
+def _history_entries(records) -> list[dict]:
+    entries = []
+    for record in records:
+        changes = []
+        previous = record.prev_record
+        if previous is not None and record.history_type == "~":
+            delta = record.diff_against(previous, excluded_fields=["lock_version"])
+            for change in delta.changes:
+                field = record.instance_type._meta.get_field(change.field)
+                changes.append((field.verbose_name, change.old, change.new))
+        entries.append(
+            {
+                "date": record.history_date,
+                "user": record.history_user,
+                "type": record.get_history_type_display(),
+                "model": record.instance_type._meta.verbose_name,
+                "object": str(record),
+                "changes": changes,
+            }
+        )
+    return entries
+
+
+@login_required
+def version_history(request: HttpRequest, pk: int) -> HttpResponse:
+    version = _version(pk)
+    _require(permissions.can_view_version(request.user, version))
+    records = [
+        *SchemaVersion.history.filter(id=version.pk).select_related("history_user"),
+        *Volet.history.filter(version_id=version.pk).select_related("history_user"),
+        *Objective.history.filter(version_id=version.pk).select_related("history_user"),
+    ]
+    records.sort(key=lambda r: (r.history_date, r.history_id), reverse=True)
+    context = {"version": version, "entries": _history_entries(records)}
+    return render(request, "schema/history.html", context)
+
+
+@login_required
+def version_compare(request: HttpRequest, pk: int, other: int) -> HttpResponse:
+    old, new = _version(pk), _version(other)
+    _require(permissions.can_view_version(request.user, old))
+    _require(permissions.can_view_version(request.user, new))
+    if old.schema_id != new.schema_id:
+        raise PermissionDenied
+    return render(request, "schema/diff.html", {"diff": version_diff(old, new)})
+
+
+@login_required
+def initiatives(request: HttpRequest) -> HttpResponse:
+    from .schema_selectors import InitiativeFilter
+
+    rows = initiative_list(request.GET)
+    form = InitiativeFilter(request.GET).form
+    return render(request, "schema/initiatives.html", {"initiatives": rows, "form": form})
