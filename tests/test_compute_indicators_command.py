@@ -1,0 +1,86 @@
+"""``manage.py compute_indicators``: queued for the workers by default, in-process with --sync."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from facilities.models import Facility
+from indicators.models import IndicatorRun
+from territories.models import Commune
+from tests.factories import make_commune_grid, make_department, make_region
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def region():
+    region = make_region("84")
+    make_commune_grid(3, 2, department=make_department("69", "Rhône", region=region))
+    return region
+
+
+def run_command(*args) -> str:
+    out = StringIO()
+    call_command("compute_indicators", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_with_sync_it_computes_in_process_and_prints_a_summary(region):
+    output = run_command("--region", "84", "--levels", "urgences:1", "perinatalite:1", "--sync")
+
+    run = IndicatorRun.objects.get()
+    assert run.status == IndicatorRun.Status.DONE
+    assert f"run {run.pk} 84 Auvergne-Rhône-Alpes" in output
+    assert "units: 6 communes, population 2100" in output
+    assert "levels: 2, provider: crowfly" in output
+    assert f"values written: {run.values.count()}" in output and run.values.count() > 12
+    assert "timings (s): " in output and "write" in output
+
+
+def test_without_sync_it_queues_the_run_and_prints_its_id(
+    region, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        output = run_command("--region", "84")
+
+    run = IndicatorRun.objects.get()
+    assert output.strip() == f"run {run.pk} queued for 84 Auvergne-Rhône-Alpes"
+    assert run.status == IndicatorRun.Status.QUEUED and run.levels.count() == 8
+    assert len(callbacks) == 1
+
+
+def test_crow_fly_parameters_are_recorded(region):
+    run_command("--levels", "urgences:1", "--detour", "1.5", "--speed-kmh", "60", "--sync")
+
+    provider = IndicatorRun.objects.get().parameters["provider"]
+    assert provider["detour"] == 1.5 and provider["speed_kmh"] == 60
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--region", "99"], "unknown region '99'"),
+        (["--levels", "urgences:9"], "unknown level 'urgences:9' (known: urgences:1"),
+        (["--provider", "road"], "--provider road needs --network NAME"),
+        (["--provider", "matrix"], "--provider matrix needs --matrix CSV"),
+    ],
+)
+def test_it_rejects_bad_arguments_naming_them(region, args, message):
+    with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        run_command(*args)
+    assert not IndicatorRun.objects.exists()
+
+
+def test_a_failing_sync_run_is_a_command_error_with_its_message(region, tmp_path):
+    commune = Commune.objects.get(code="69001")
+    hospital = Facility.objects.create(
+        finess_et="690000001", name="CH", kind="ch", source="manual", point=commune.point
+    )
+    hospital.authorisations.create(activity="urgences", modality="su", start_date="2020-01-01")
+    matrix = tmp_path / "only-69001.csv"
+    matrix.write_text("origin_id,destination_id,minutes\n69001,690000001,5\n")
+
+    with pytest.raises(CommandError, match="failed: département 69: MatrixError"):
+        run_command("--levels", "urgences:1", "--provider", "matrix", "--matrix", str(matrix),
+                    "--sync")  # fmt: skip

@@ -1,0 +1,135 @@
+"""Indicator runs on a real Celery worker process fed through Redis, on the test database:
+a run fans out per département, goes queued → running → done, and a run whose chunk fails
+for a real reason is marked failed without touching the previous run's values."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.db import connection
+
+from facilities.models import Facility
+from indicators import selectors, services
+from indicators.models import IndicatorRun
+from pathways.models import Level, LevelRequirement, Pathway
+from sros.celery import app
+from tests.factories import make_commune, make_department, make_region
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def worker():
+    """A prefork worker of 2 processes on the test database and the suite's Redis."""
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set: no broker for a real worker")
+    app.control.purge()  # messages left by an earlier, interrupted session
+    env = dict(os.environ)
+    env["DATABASE_URL"] = "postgis://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "sros", "worker", "--concurrency=2",
+         "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    yield process
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture
+def two_departments():
+    """Région 84 with départements 01 (4 communes) and 02 (3 communes), two emergency
+    services, and a level of its own (the seeded ones may have been flushed)."""
+    region = make_region("84")
+    communes = []
+    for code, columns in (("01", range(4)), ("02", range(10, 13))):
+        department = make_department(code, f"Département {code}", region=region)
+        communes += [
+            make_commune(f"{code}{i + 1:03d}", col=col, row=0, department=department)
+            for i, col in enumerate(columns)
+        ]
+    for finess, commune in (("010000001", communes[0]), ("020000001", communes[5])):
+        facility = Facility.objects.create(
+            finess_et=finess, name=f"CH {finess}", kind="ch", source="manual", commune=commune,
+            point=Point(commune.point.x + 0.01, commune.point.y, srid=4326),
+        )  # fmt: skip
+        facility.authorisations.create(activity="urgences", modality="su", start_date="2020-01-01")
+    pathway = Pathway.objects.create(code="urgences-test", name="Urgences (test)")
+    level = Level.objects.create(pathway=pathway, rank=1, code="su", name="SU")
+    LevelRequirement.objects.create(
+        level=level, activity="urgences", modality="su", access_target_minutes=30
+    )
+    return {"region": region, "level": level, "communes": communes}
+
+
+def wait_for_end(run_id: int, timeout: float = 90) -> tuple[IndicatorRun, list[str]]:
+    """Poll the run until it is done or failed; returns it and the states seen on the way."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = IndicatorRun.objects.get(pk=run_id)
+        if not seen or seen[-1] != run.status:
+            seen.append(run.status)
+        if run.status in (IndicatorRun.Status.DONE, IndicatorRun.Status.FAILED):
+            return run, seen
+        time.sleep(0.02)
+    raise AssertionError(f"run {run_id} still {seen[-1]} after {timeout} s")
+
+
+def test_a_run_goes_from_queued_to_done_on_a_worker_with_every_value_stored(
+    worker, two_departments
+):
+    run = services.run_create(region=two_departments["region"], levels=[two_departments["level"]])
+    assert run.status == IndicatorRun.Status.QUEUED  # enqueued on commit, not computed here
+
+    run, seen = wait_for_end(run.pk)
+
+    assert run.status == IndicatorRun.Status.DONE, (run.error, worker.poll())
+    assert seen[-1] == "done" and set(seen) <= {"queued", "running", "done"}
+    assert seen == sorted(seen, key=["queued", "running", "done"].index)
+    assert run.progress == 100
+    assert sorted(run.chunks_done) == ["01", "02"]
+    assert {"chunk 01", "chunk 02"} <= set(run.timings)
+    nearest = selectors.run_values(run, indicator="nearest_minutes", unit_kind="commune")
+    assert nearest.count() == 7 and not nearest.filter(value=None).exists()
+    assert selectors.run_values(run, unit_kind="department", indicator="share_beyond").count() == 2
+    assert selectors.latest_run(two_departments["region"]) == run
+
+
+def test_a_run_failing_midway_is_marked_failed_and_the_previous_values_stay(
+    worker, two_departments, tmp_path
+):
+    region, level = two_departments["region"], two_departments["level"]
+    good, _seen = wait_for_end(services.run_create(region=region, levels=[level]).pk)
+    assert good.status == IndicatorRun.Status.DONE, good.error
+    before = sorted(good.values.values_list("unit_code", "indicator", "level_id", "value"))
+    # An external matrix computed for département 01 only: the chunk of 02 cannot be timed.
+    lines = ["origin_id,destination_id,minutes"] + [
+        f"{c.code},{finess},{12 + i}"
+        for i, c in enumerate(two_departments["communes"][:4])
+        for finess in ("010000001", "020000001")
+    ]
+    matrix = tmp_path / "matrix-01.csv"
+    matrix.write_text("\n".join(lines) + "\n")
+
+    bad = services.run_create(
+        region=region,
+        levels=[level],
+        provider_parameters={"provider": "matrix", "path": str(matrix)},
+    )
+    bad, _seen = wait_for_end(bad.pk)
+
+    assert bad.status == IndicatorRun.Status.FAILED
+    assert bad.error.startswith("département 02: MatrixError")
+    assert "absent from the matrix" in bad.error and "02001" in bad.error
+    assert not bad.values.exists()
+    after = sorted(good.values.values_list("unit_code", "indicator", "level_id", "value"))
+    assert after == before
+    assert selectors.latest_run(region) == good
