@@ -234,3 +234,28 @@ def test_a_malformed_file_exits_2_from_the_shell_too(tmp_path):
         done.stderr.strip()
         == f"error: {demand}: line 1: missing column(s) population (header is id,lon,lat)"
     )
+
+
+@pytest.mark.open_data
+def test_nearest_by_road_on_the_real_monaco_extract(open_data, tmp_path):
+    """Road times through --osm: never faster than a straight line at 130 km/h."""
+    origins = write(
+        tmp_path / "o.csv",
+        "id,lon,lat,population\nmonaco,7.4246,43.7384,100\nmenton,7.48,43.77,50\n",
+    )
+    facilities = write(tmp_path / "f.csv", "id,lon,lat\nchpg,7.4206,43.7315\n")
+    out = tmp_path / "road.csv"
+    osm = open_data / "osm/monaco-alpes-maritimes-2016.osm.pbf"
+    done = run_cli(
+        "nearest", "--origins", str(origins), "--facilities", str(facilities), "--out", str(out),
+        "--provider", "road", "--osm", str(osm),
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    assert ENGINE_LINE.match(done.stderr.strip().splitlines()[-1])
+    rows = read_rows(out)
+    assert [row["nearest_id"] for row in rows] == ["chpg", "chpg"]
+    road = np.array([float(row["minutes"]) for row in rows])
+    fastest = nearest_access(CrowFly(detour=1.0, speed_kmh=130), places(read_rows(origins)),
+                             places(read_rows(facilities)), k=1).first_minutes  # fmt: skip
+    assert np.all(road >= fastest) and np.all(road < 30)
