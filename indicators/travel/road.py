@@ -141,7 +141,7 @@ class RoadProvider:
     def cache_path(name: str) -> Path:
         from django.conf import settings
 
-        var_dir = getattr(settings, "SROS_VAR_DIR", None) or settings.VAR_DIR
+        var_dir = settings.VAR_DIR  # $SROS_VAR_DIR in the environment, var/ by default
         return Path(var_dir) / "road-networks" / f"{name}.npz"
 
     @classmethod
