@@ -92,8 +92,8 @@ def test_a_run_goes_from_queued_to_done_on_a_worker_with_every_value_stored(
     run, seen = wait_for_end(run.pk)
 
     assert run.status == IndicatorRun.Status.DONE, (run.error, worker.poll())
-    assert seen[-1] == "done" and set(seen) <= {"queued", "running", "done"}
-    assert seen == sorted(seen, key=["queued", "running", "done"].index)
+    # The first poll may come after the worker took the run; "running" lasts for the chunks.
+    assert seen[-2:] == ["running", "done"] and seen[0] in ("queued", "running")
     assert run.progress == 100
     assert sorted(run.chunks_done) == ["01", "02"]
     assert {"chunk 01", "chunk 02"} <= set(run.timings)
