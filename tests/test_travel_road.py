@@ -169,7 +169,7 @@ def test_k_nearest_and_within_equal_brute_force_on_a_real_graph(monaco):
 
 
 def test_a_cached_network_is_the_same_graph(monaco, tmp_path, settings):
-    settings.SROS_VAR_DIR = tmp_path
+    settings.VAR_DIR = tmp_path
     path = monaco.save(RoadProvider.cache_path("monaco"))
     assert path == tmp_path / "road-networks" / "monaco.npz"
     loaded = RoadProvider.load_cached("monaco")
@@ -183,7 +183,7 @@ def test_a_cached_network_is_the_same_graph(monaco, tmp_path, settings):
 
 
 def test_load_road_network_builds_and_caches_a_region(open_data, tmp_path, settings, capsys):
-    settings.SROS_VAR_DIR = tmp_path
+    settings.VAR_DIR = tmp_path
     call_command("load_road_network", "mc", str(open_data / MONACO))
     out = capsys.readouterr().out
     assert "13,405 nodes" in out and "largest strongly connected component" in out
