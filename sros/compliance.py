@@ -12,8 +12,8 @@ Implantations are counted as distinct open facilities located in the zone's comm
 An activity with neither a registry code nor proxy kinds (heavy equipment, whose units the
 facility data does not hold) has no count: its status is ``unknown``.
 
-``indicators.engine.compliance`` is not available yet; ``status_of`` is the comparison until it
-lands, and should then delegate to it.
+The comparison itself is ``indicators.engine.compliance``, the one rule used for single
+objectives here and for whole zonings by the indicators.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from facilities.selectors import current_authorisations, open_facilities
+from indicators import engine
 from territories.models import ZoneMembership
 
 from .models import Objective
@@ -56,11 +57,8 @@ def status_of(count: int | None, minimum: int, maximum: int | None) -> str:
     """below / within / above the objective's bounds (``maximum`` None: no upper bound)."""
     if count is None:
         return UNKNOWN
-    if count < minimum:
-        return BELOW
-    if maximum is not None and count > maximum:
-        return ABOVE
-    return WITHIN
+    upper = float("nan") if maximum is None else maximum
+    return str(engine.compliance([count], minimum, upper)[0])
 
 
 def _zoning_has_authorisations(zoning_id: int, on: dt.date | None) -> bool:

@@ -1,6 +1,5 @@
 """URLs of the regional schema pages, mounted under ``schema/``."""
 
-from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from . import schema_views as views
@@ -9,8 +8,6 @@ app_name = "schema"
 
 urlpatterns = [
     path("", views.index, name="index"),
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", LogoutView.as_view(next_page="schema:login"), name="logout"),
     path("initiatives/", views.initiatives, name="initiatives"),
     path("region/<str:region_code>/", views.region_versions, name="region"),
     path("region/<str:region_code>/new-draft/", views.new_draft, name="new_draft"),

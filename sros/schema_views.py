@@ -40,7 +40,7 @@ def login_required(view):
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("schema:login"))
+            return redirect_to_login(request.get_full_path(), reverse("login"))
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -93,11 +93,11 @@ def test_permission_matrix(world, versions, login_as, client, view, persona):
     response = getattr(http, method)(url, **kwargs)
     if persona == "anonymous":
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("schema:login"))
+        assert response["Location"].startswith(reverse("login"))
         return
     assert response.status_code == expected[persona], (view, persona)
     if response.status_code == 302:
-        assert not response["Location"].startswith(reverse("schema:login"))
+        assert not response["Location"].startswith(reverse("login"))
 
 
 def test_refused_writes_leave_nothing_behind(world, versions, login_as):
@@ -121,11 +121,11 @@ def test_a_director_comments_only_during_consultation(world, versions, login_as)
 
 
 def test_the_login_page_is_the_only_page_for_anonymous_visitors(client, world):
-    assert client.get(reverse("schema:login")).status_code == 200
+    assert client.get(reverse("login")).status_code == 200
     lea = get_user_model().objects.create_user("lea", password="mot-de-passe-sur-1")
     services.membership_grant(user=lea, region=world.region, role="analyst")
     response = client.post(
-        reverse("schema:login"), {"username": "lea", "password": "mot-de-passe-sur-1"}
+        reverse("login"), {"username": "lea", "password": "mot-de-passe-sur-1"}
     )
     assert response.status_code == 302
     assert client.get(reverse("schema:region", args=["84"])).status_code == 200
