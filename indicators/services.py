@@ -17,6 +17,7 @@ errors (database or broker connection) propagate instead, for the task to retry.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import math
@@ -29,6 +30,7 @@ import numpy as np
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pathways.models import Level
 from territories.models import Region
@@ -127,6 +129,7 @@ def run_create(
     here, before anything is queued.
     """
     provider = build_provider(provider_parameters or default_provider_parameters())
+    runs_fail_expired()
     chosen = list(levels) if levels is not None else list(Level.objects.all())
     if not chosen:
         raise ValueError("no pathway level to compute")
@@ -167,6 +170,22 @@ def run_fail(run_id: int, message: str) -> bool:
         run.save(update_fields=["status", "error", "finished_at"])
     logger.warning("indicator run %s failed: %s", run_id, message)
     return True
+
+
+def runs_fail_expired(now: dt.datetime | None = None) -> int:
+    """Fail the runs queued or running for longer than ``SROS_RUN_EXPIRY_SECONDS``.
+
+    A worker killed between two tasks (machine restart, OOM) leaves its run unfinished with
+    no task left to end it; without this it would show a progress bar forever. Called before
+    a new run is created. Returns the number of runs failed.
+    """
+    limit = (now or timezone.now()) - dt.timedelta(seconds=settings.SROS_RUN_EXPIRY_SECONDS)
+    expired = IndicatorRun.objects.filter(
+        status__in=[IndicatorRun.Status.QUEUED, IndicatorRun.Status.RUNNING],
+        created_at__lt=limit,
+    ).values_list("pk", flat=True)
+    message = _("abandonné : aucun worker ne l'a terminé dans le délai imparti")
+    return sum(run_fail(run_id, str(message)) for run_id in list(expired))
 
 
 def _fail_from(run_id: int, where: str, exc: BaseException) -> None:

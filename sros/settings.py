@@ -128,6 +128,9 @@ CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A run still queued or running after this long lost its worker: it is failed (see
+# indicators.services.runs_fail_expired). Several task time limits, since chunks queue.
+SROS_RUN_EXPIRY_SECONDS = 3 * CELERY_TASK_TIME_LIMIT
 
 # --- The project's own settings -------------------------------------------------------------
 # Where the real open-data files live (the layout of ../shared/data); tests skip without them.

@@ -3,12 +3,14 @@ built region, the demo region end to end, the latest-run selector, stale marking
 the progress JSON and the admin's "Nouveau calcul"."""
 
 import math
+from datetime import timedelta
 
 import numpy as np
 import pytest
 from django.contrib.gis.geos import Point
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from facilities.importers import import_authorisations
 from facilities.models import Facility
@@ -342,3 +344,19 @@ def test_the_admin_new_run_page_queues_a_run_of_the_chosen_levels(
     assert list(run.levels.all()) == [urgences()]
     change = admin_client.get(reverse("admin:indicators_indicatorrun_change", args=[run.pk]))
     assert change.status_code == 200
+
+
+def test_a_run_whose_worker_vanished_is_failed_when_the_next_one_is_created(db):
+    region = make_region()
+    lost = services.run_create(region=region, enqueue=False)
+    IndicatorRun.objects.filter(pk=lost.pk).update(
+        status=IndicatorRun.Status.RUNNING, created_at=timezone.now() - timedelta(days=1)
+    )
+    fresh = services.run_create(region=region, enqueue=False)
+
+    lost.refresh_from_db()
+    assert lost.status == IndicatorRun.Status.FAILED
+    assert "abandonné" in lost.error
+    fresh.refresh_from_db()
+    assert fresh.status == IndicatorRun.Status.QUEUED
+    assert services.runs_fail_expired() == 0
