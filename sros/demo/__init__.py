@@ -14,6 +14,7 @@ import numpy as np
 
 from .facilities import make_facilities, write_authorisations, write_finess
 from .groupings import create_demo_groupings
+from .schema import DEMO_PASSWORD, create_demo_schema
 from .territories import (
     REGION_CODE,
     REGION_NAME,
@@ -22,7 +23,14 @@ from .territories import (
     write_territory_files,
 )
 
-__all__ = ["REGION_CODE", "REGION_NAME", "create_demo_groupings", "write_demo_files"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "REGION_CODE",
+    "REGION_NAME",
+    "create_demo_groupings",
+    "create_demo_schema",
+    "write_demo_files",
+]
 
 
 def write_demo_files(directory: Path, seed: int = 2026) -> Path:

@@ -1,7 +1,8 @@
 """``manage.py load_demo [--from DIR]``: load the demo data.
 
 Without ``--from``: a deterministic fictitious region, written as official-format files and
-loaded through the same importers as real data. With ``--from DIR``: the real files of DIR
+loaded through the same importers as real data, then its groupings, a schema (adopted version,
+draft, objectives, pilot project) and the demo accounts. With ``--from DIR``: the real files of DIR
 (the layout of ../shared/data, see ``sros.open_data``). Running it again changes nothing.
 """
 
@@ -36,5 +37,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Fictitious demo region: {demo.REGION_NAME} (invented data)")
         with tempfile.TemporaryDirectory(prefix="sros-demo-") as tmp:
             load_directory(demo.write_demo_files(Path(tmp)), echo=self.stdout.write)
-        for line in demo.create_demo_groupings():
+        for line in [*demo.create_demo_groupings(), *demo.create_demo_schema()]:
             self.stdout.write(line)
