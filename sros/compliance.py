@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
@@ -80,11 +81,20 @@ def _counts_by_zone(facilities, zone_ids: set[int], zoning_id: int) -> dict[int,
     return {row["zone_id"]: row["n"] for row in rows}
 
 
+#: ``adjust(method, activity, modality, zoning_id, counted)`` → count change per zone id, where
+#: ``counted`` is the queryset of the facilities the base count counts (a what-if scenario).
+CountAdjustment = Callable[[str, Any, str, int, Any], dict[int, int]]
+
+
 def compliance_for(
-    objectives: Iterable[Objective], on: dt.date | None = None
+    objectives: Iterable[Objective],
+    on: dt.date | None = None,
+    *,
+    adjust: CountAdjustment | None = None,
 ) -> dict[int, Compliance]:
     """Compliance of each objective, by id: one count query per (zoning, activity, modality),
-    however many zones."""
+    however many zones. ``adjust`` adds a scenario's extra and removed facilities to the
+    counts; the method (by authorisation or by kind) stays the base's."""
     objectives = list(objectives)
     groups: dict[tuple[int, int, str], list[Objective]] = defaultdict(list)
     for objective in objectives:
@@ -112,6 +122,9 @@ def compliance_for(
                 result[objective.pk] = Compliance(None, UNKNOWN, NO_DATA)
             continue
         counts = _counts_by_zone(facilities, zone_ids, zoning_id)
+        if adjust is not None:
+            for zone_id, delta in adjust(method, activity, modality, zoning_id, facilities).items():
+                counts[zone_id] = counts.get(zone_id, 0) + delta
         for objective in members:
             count = counts.get(objective.zone_id, 0)
             result[objective.pk] = Compliance(

@@ -10,6 +10,7 @@ from .projects import (
     PilotProject,
     RegionMembership,
 )
+from .scenarios import Scenario, ScenarioChange
 from .schema import (
     Comment,
     Objective,
@@ -30,6 +31,8 @@ __all__ = [
     "Objective",
     "PilotProject",
     "RegionMembership",
+    "Scenario",
+    "ScenarioChange",
     "Schema",
     "SchemaVersion",
     "VersionTransition",
