@@ -36,11 +36,17 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django_filters",
     "simple_history",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_gis",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "sros",
     "territories",
     "facilities",
     "pathways",
     "indicators",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -131,6 +137,37 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A run still queued or running after this long lost its worker: it is failed (see
 # indicators.services.runs_fail_expired). Several task time limits, since chunks queue.
 SROS_RUN_EXPIRY_SECONDS = 3 * CELERY_TASK_TIME_LIMIT
+
+# --- REST API (/api/) -------------------------------------------------------------------------
+# Session (the pages' login) or token (scripts) authentication; every endpoint then applies
+# sros.permissions per region. Page size: ?page_size= up to SROS_API_MAX_PAGE_SIZE.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "sros.api_pagination.PagePagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+SROS_API_MAX_PAGE_SIZE = 1000
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SROS planner API",
+    "DESCRIPTION": "Territories, FINESS facilities, care pathways, stored indicators and the "
+    "regional schema. Session or token authentication (POST /api/token/).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from our own static files (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # --- The project's own settings -------------------------------------------------------------
 # Where the real open-data files live (the layout of ../shared/data); tests skip without them.

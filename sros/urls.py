@@ -12,4 +12,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("schema/", include("sros.schema_urls")),
     path("indicateurs/", include("indicators.urls")),
+    path("api/", include("sros.api_urls")),
 ]

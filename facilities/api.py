@@ -1,0 +1,91 @@
+"""Read endpoints of the facility registry: facilities (GeoJSON points), authorisations and
+groups. Public reference data: any signed-in user reads them."""
+
+from __future__ import annotations
+
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers, viewsets
+from rest_framework_gis.filters import InBBoxFilter
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from sros.api_common import full_geometry
+from sros.api_pagination import FeaturePagination
+
+from . import filters
+from .models import Authorisation, Facility, FacilityGroup
+
+
+class FacilitySerializer(GeoFeatureModelSerializer):
+    point = full_geometry()
+    commune = serializers.CharField(source="commune_code", read_only=True, allow_null=True)
+    department = serializers.CharField(source="department_code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Facility
+        geo_field = "point"
+        id_field = "finess_et"
+        fields = [
+            "finess_et",
+            "finess_ej",
+            "name",
+            "kind",
+            "category_code",
+            "category_label",
+            "sector",
+            "status",
+            "address",
+            "postcode",
+            "city",
+            "commune",
+            "department",
+            "source",
+            "source_date",
+            "point",
+        ]
+
+
+class AuthorisationSerializer(serializers.ModelSerializer):
+    facility = serializers.CharField(source="finess_et", read_only=True)
+
+    class Meta:
+        model = Authorisation
+        fields = ["id", "facility", "activity", "modality", "start_date", "end_date"]
+
+
+class FacilityGroupSerializer(serializers.ModelSerializer):
+    support = serializers.CharField(source="support_finess", read_only=True, allow_null=True)
+    members = serializers.SlugRelatedField(slug_field="finess_et", many=True, read_only=True)
+
+    class Meta:
+        model = FacilityGroup
+        fields = ["id", "kind", "code", "name", "support", "members"]
+
+
+class FacilityViewSet(viewsets.ReadOnlyModelViewSet):
+    """Facilities as a GeoJSON FeatureCollection; look one up by its FINESS ET number."""
+
+    serializer_class = FacilitySerializer
+    pagination_class = FeaturePagination
+    filter_backends = [DjangoFilterBackend, InBBoxFilter]
+    filterset_class = filters.FacilityFilter
+    bbox_filter_field = "point"
+    lookup_field = "finess_et"
+
+    def get_queryset(self):
+        return filters.facility_list()
+
+
+class AuthorisationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = AuthorisationSerializer
+    filterset_class = filters.AuthorisationFilter
+
+    def get_queryset(self):
+        return filters.authorisation_list()
+
+
+class FacilityGroupViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = FacilityGroupSerializer
+    filterset_class = filters.FacilityGroupFilter
+
+    def get_queryset(self):
+        return filters.group_list()

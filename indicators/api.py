@@ -1,0 +1,84 @@
+"""Read endpoints of stored indicator runs and values: what the dashboard shows and exports
+carry, read from the database, never recomputed in a request. Both belong to a region: a user
+reads those of the regions ``sros.permissions`` shows them."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from sros.api_common import RegionScopedViewSet
+
+from . import filters
+from .models import IndicatorRun, IndicatorValue
+
+
+class IndicatorRunSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_code", read_only=True)
+    levels = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = IndicatorRun
+        fields = [
+            "id",
+            "region",
+            "levels",
+            "provider",
+            "parameters",
+            "fingerprint",
+            "inputs_summary",
+            "status",
+            "progress",
+            "stale",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "timings",
+            "error",
+        ]
+
+
+class IndicatorValueSerializer(serializers.ModelSerializer):
+    level_code = serializers.CharField(read_only=True, allow_null=True)
+    pathway_code = serializers.CharField(read_only=True, allow_null=True)
+    facility = serializers.CharField(source="facility_finess", read_only=True, allow_null=True)
+
+    class Meta:
+        model = IndicatorValue
+        fields = [
+            "id",
+            "run",
+            "unit_kind",
+            "unit_code",
+            "zoning",
+            "indicator",
+            "level",
+            "level_code",
+            "pathway_code",
+            "facility",
+            "value",
+        ]
+
+
+class IndicatorRunViewSet(RegionScopedViewSet):
+    serializer_class = IndicatorRunSerializer
+    filterset_class = filters.IndicatorRunFilter
+
+    def region_id_of(self, obj) -> int:
+        return obj.region_id
+
+    def get_queryset(self):
+        return self.scope(filters.run_list())
+
+
+class IndicatorValueViewSet(RegionScopedViewSet):
+    """Without ``run``: the latest done run of each region the user may read."""
+
+    serializer_class = IndicatorValueSerializer
+    filterset_class = filters.IndicatorValueFilter
+    region_field = "run__region"
+
+    def region_id_of(self, obj) -> int:
+        return obj.run.region_id
+
+    def get_queryset(self):
+        return self.scope(filters.value_list())

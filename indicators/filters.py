@@ -1,0 +1,83 @@
+"""Filters and list selectors of stored indicator runs and values for the REST API.
+
+Without ``run``, values come from the latest *done* run of each region (the rule of
+``selectors.latest_run``, applied to every region in one subquery), so a client sees what the
+pages show; ``run`` picks any run explicitly.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+
+from pathways.models import Level
+from territories.filters import filtered
+from territories.models import Region
+
+from .models import IndicatorRun, IndicatorValue
+
+
+def latest_done_runs() -> QuerySet[Region]:
+    """The id of each region's latest done run (``selectors.latest_run``'s ordering)."""
+    latest = (
+        IndicatorRun.objects.filter(region=OuterRef("pk"), status=IndicatorRun.Status.DONE)
+        .order_by("-finished_at", "-id")
+        .values("pk")[:1]
+    )
+    return Region.objects.annotate(latest=Subquery(latest)).exclude(latest=None).values("latest")
+
+
+class IndicatorRunFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code", label="région (code)")
+    status = django_filters.ChoiceFilter(choices=IndicatorRun.Status.choices, label="état")
+
+    class Meta:
+        model = IndicatorRun
+        fields = ["region", "status"]
+
+
+class IndicatorValueFilter(django_filters.FilterSet):
+    run = django_filters.NumberFilter(
+        field_name="run", label="calcul (id ; par défaut le dernier calcul terminé de la région)"
+    )
+    region = django_filters.CharFilter(field_name="run__region__code", label="région (code)")
+    indicator = django_filters.ChoiceFilter(
+        choices=IndicatorValue.Indicator.choices, label="indicateur"
+    )
+    level = django_filters.ModelChoiceFilter(queryset=Level.objects.all(), label="niveau (id)")
+    unit_kind = django_filters.ChoiceFilter(
+        choices=IndicatorValue.UnitKind.choices, label="type d'unité"
+    )
+    unit_code = django_filters.CharFilter(label="code de l'unité")
+    zoning = django_filters.NumberFilter(field_name="zoning", label="zonage (id)")
+
+    class Meta:
+        model = IndicatorValue
+        fields = ["run", "region", "indicator", "level", "unit_kind", "unit_code", "zoning"]
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.form.cleaned_data.get("run") is None:
+            queryset = queryset.filter(run__in=latest_done_runs())
+        return queryset
+
+
+def run_list(filters: dict | None = None) -> QuerySet[IndicatorRun]:
+    queryset = (
+        IndicatorRun.objects.annotate(region_code=F("region__code"))
+        .prefetch_related(Prefetch("levels", queryset=Level.objects.only("id")))
+        .order_by("-created_at", "-id")
+    )
+    return filtered(IndicatorRunFilter, filters, queryset)
+
+
+def value_list(filters: dict | None = None) -> QuerySet[IndicatorValue]:
+    """Values with the codes of their level and nearest facility, in one query."""
+    queryset = IndicatorValue.objects.annotate(
+        level_code=F("level__code"),
+        pathway_code=F("level__pathway__code"),
+        facility_finess=F("facility__finess_et"),
+    ).order_by("run_id", "indicator", "level_id", "unit_kind", "zoning_id", "unit_code")
+    if filters is None:
+        return queryset
+    return filtered(IndicatorValueFilter, filters, queryset)

@@ -1,0 +1,418 @@
+"""Endpoints of the regional schema: versions (read), their volets and objectives (read and
+write), pilot projects (read and write) and initiatives (read).
+
+Same rules as the pages: ``sros.permissions`` decides, ``sros.services`` writes (never a
+serializer). An update names the ``lock_version`` it was loaded at; a stale one answers 409
+with the object as saved. Validation errors of the services answer 400 keyed by field.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import F, Prefetch
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from facilities.activities import Modality
+from pathways.models import Pathway
+from territories.models import Region, Zone
+
+from . import compliance, permissions, services
+from .api_common import (
+    RegionScopedViewSet,
+    conflict_response,
+    validation_error,
+)
+from .models import (
+    AuthorisedActivity,
+    Initiative,
+    Objective,
+    PilotProject,
+    SchemaVersion,
+    Volet,
+    VoletTheme,
+)
+from .schema_selectors import InitiativeFilter, ObjectiveFilter
+
+# --- Output -----------------------------------------------------------------------------------
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_code", read_only=True)
+
+    class Meta:
+        model = SchemaVersion
+        fields = [
+            "id",
+            "region",
+            "number",
+            "label",
+            "state",
+            "based_on",
+            "default_zoning",
+            "created_at",
+            "adopted_at",
+            "lock_version",
+        ]
+
+
+class VoletSerializer(serializers.ModelSerializer):
+    activities = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Volet
+        fields = ["id", "version", "theme", "title", "narrative", "pathway", "activities"]
+        fields += ["order", "lock_version"]
+
+
+class ComplianceSerializer(serializers.Serializer):
+    count = serializers.IntegerField(allow_null=True, help_text="implantations counted")
+    status = serializers.ChoiceField(choices=list(compliance.STATUS_LABELS))
+    method = serializers.ChoiceField(
+        choices=[compliance.BY_AUTHORISATION, compliance.BY_KIND, compliance.NO_DATA]
+    )
+
+
+class ObjectiveSerializer(serializers.ModelSerializer):
+    activity_code = serializers.CharField(source="activity.code", read_only=True)
+    zone_code = serializers.CharField(source="zone.code", read_only=True)
+    compliance = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Objective
+        fields = [
+            "id",
+            "version",
+            "zone",
+            "zone_code",
+            "activity",
+            "activity_code",
+            "modality",
+            "minimum",
+            "maximum",
+            "max_access_minutes",
+            "justification",
+            "lock_version",
+            "compliance",
+        ]
+
+    @extend_schema_field(ComplianceSerializer)
+    def get_compliance(self, objective: Objective) -> dict:
+        """Read from the ``compliance`` map the view computed for the whole page (one count
+        per zoning, activity and modality), else computed for this objective alone."""
+        found = self.context.get("compliance", {}).get(objective.pk)
+        if found is None:
+            found = compliance.objective_compliance(objective)
+        return {"count": found.count, "status": found.status, "method": found.method}
+
+
+class PilotProjectSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="schema.region.code", read_only=True)
+
+    class Meta:
+        model = PilotProject
+        fields = ["id", "region", "title", "description", "theme", "zone", "start_date"]
+        fields += ["end_date", "lock_version"]
+
+
+class InitiativeSerializer(serializers.ModelSerializer):
+    departments = serializers.SlugRelatedField(
+        slug_field="department_code", many=True, read_only=True
+    )
+
+    class Meta:
+        model = Initiative
+        fields = ["id", "title", "kind", "description", "places", "cost", "reproducibility"]
+        fields += ["source", "region", "zone", "departments"]
+
+
+# --- Input (validated here, written by the services) ------------------------------------------
+
+
+class LockedInput(serializers.Serializer):
+    lock_version = serializers.IntegerField(
+        min_value=0, help_text="lock_version of the object as loaded; stale → 409"
+    )
+
+
+class VoletInput(LockedInput):
+    title = serializers.CharField(max_length=200)
+    narrative = serializers.CharField(allow_blank=True, required=False)
+    theme = serializers.PrimaryKeyRelatedField(
+        queryset=VoletTheme.objects.all(), allow_null=True, required=False
+    )
+    pathway = serializers.PrimaryKeyRelatedField(
+        queryset=Pathway.objects.all(), allow_null=True, required=False
+    )
+    activities = serializers.PrimaryKeyRelatedField(
+        queryset=AuthorisedActivity.objects.all(), many=True, required=False
+    )
+    order = serializers.IntegerField(min_value=0, required=False)
+
+
+class VoletCreateInput(VoletInput):
+    version = serializers.PrimaryKeyRelatedField(queryset=SchemaVersion.objects.all())
+    lock_version = None
+
+
+class ObjectiveInput(LockedInput):
+    zone = serializers.PrimaryKeyRelatedField(queryset=Zone.objects.all())
+    activity = serializers.PrimaryKeyRelatedField(queryset=AuthorisedActivity.objects.all())
+    modality = serializers.ChoiceField(choices=Modality.choices, allow_blank=True, required=False)
+    minimum = serializers.IntegerField(required=False)
+    maximum = serializers.IntegerField(allow_null=True, required=False)
+    max_access_minutes = serializers.IntegerField(allow_null=True, required=False)
+    justification = serializers.CharField(allow_blank=True, required=False)
+
+
+class ObjectiveCreateInput(ObjectiveInput):
+    version = serializers.PrimaryKeyRelatedField(queryset=SchemaVersion.objects.all())
+    lock_version = None
+
+
+class PilotProjectInput(LockedInput):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(allow_blank=True, required=False)
+    theme = serializers.PrimaryKeyRelatedField(queryset=VoletTheme.objects.all())
+    zone = serializers.PrimaryKeyRelatedField(queryset=Zone.objects.select_related("zoning"))
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True, required=False)
+
+
+class PilotProjectCreateInput(PilotProjectInput):
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    lock_version = None
+
+
+class ObjectiveApiFilter(ObjectiveFilter):
+    """The pages' objective filter, plus the version (the pages are per version already)."""
+
+    class Meta(ObjectiveFilter.Meta):
+        fields = ["version", "activity", "zone"]
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+class SchemaWriteViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RegionScopedViewSet):
+    """Create and update through a service; subclasses name the service calls and the rule.
+
+    ``create_input``/``update_input`` validate the payload; ``allowed_to_create(user, data)``
+    and ``can_write(user, obj)`` ask ``sros.permissions``; ``create_object`` and
+    ``update_object`` call ``sros.services``.
+    """
+
+    create_input: type[serializers.Serializer]
+    update_input: type[serializers.Serializer]
+
+    def _input(self, serializer_class, partial: bool = False) -> dict:
+        data = serializer_class(data=self.request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        return dict(data.validated_data)
+
+    def _output(self, obj, code=status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(obj).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        values = self._input(self.create_input)
+        if not self.allowed_to_create(request.user, values):
+            raise exceptions.PermissionDenied
+        try:
+            obj = self.create_object(values)
+        except ValidationError as exc:
+            raise validation_error(exc) from exc
+        except services.VersionReadOnly as exc:
+            raise exceptions.PermissionDenied(str(exc)) from exc
+        return self._output(self.get_queryset().get(pk=obj.pk), status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial: bool = False, **kwargs):
+        obj = self.get_object()
+        values = self._input(self.update_input, partial=partial)
+        if "lock_version" not in values:
+            raise exceptions.ValidationError({"lock_version": [_("Ce champ est obligatoire.")]})
+        lock_version = values.pop("lock_version")
+        try:
+            obj = self.update_object(obj, lock_version, values)
+        except services.ConflictError as conflict:
+            current = self.get_queryset().get(pk=conflict.current.pk)
+            return conflict_response(self.get_serializer(current).data)
+        except ValidationError as exc:
+            raise validation_error(exc) from exc
+        except services.VersionReadOnly as exc:
+            raise exceptions.PermissionDenied(str(exc)) from exc
+        return self._output(self.get_queryset().get(pk=obj.pk))
+
+
+class VersionViewSet(RegionScopedViewSet):
+    serializer_class = VersionSerializer
+    region_field = "schema__region"
+    filterset_fields = ["state", "number"]
+
+    def region_id_of(self, obj) -> int:
+        return obj.schema.region_id
+
+    def get_queryset(self):
+        versions = SchemaVersion.objects.select_related("schema").annotate(
+            region_code=F("schema__region__code")
+        )
+        return self.scope(versions.order_by("schema__region__code", "-number"))
+
+
+@extend_schema_view(
+    create=extend_schema(request=VoletCreateInput),
+    update=extend_schema(request=VoletInput, responses={200: VoletSerializer, 409: None}),
+    partial_update=extend_schema(request=VoletInput, responses={200: VoletSerializer, 409: None}),
+)
+class VoletViewSet(SchemaWriteViewSet):
+    serializer_class = VoletSerializer
+    create_input = VoletCreateInput
+    update_input = VoletInput
+    region_field = "version__schema__region"
+    filterset_fields = ["version", "theme", "pathway"]
+
+    def region_id_of(self, obj) -> int:
+        return obj.version.schema.region_id
+
+    def can_write(self, user, obj) -> bool:
+        return permissions.can_edit_version(user, obj.version)
+
+    def allowed_to_create(self, user, values) -> bool:
+        return permissions.can_edit_version(user, values["version"])
+
+    def create_object(self, values):
+        return services.volet_create(user=self.request.user, **values)
+
+    def update_object(self, obj, lock_version, values):
+        return services.volet_update(
+            obj.pk, lock_version=lock_version, user=self.request.user, **values
+        )
+
+    def get_queryset(self):
+        volets = Volet.objects.select_related("version__schema").prefetch_related(
+            Prefetch("activities", queryset=AuthorisedActivity.objects.only("id"))
+        )
+        return self.scope(volets.order_by("version_id", "order", "title", "id"))
+
+
+@extend_schema_view(
+    create=extend_schema(request=ObjectiveCreateInput),
+    update=extend_schema(request=ObjectiveInput, responses={200: ObjectiveSerializer, 409: None}),
+    partial_update=extend_schema(
+        request=ObjectiveInput, responses={200: ObjectiveSerializer, 409: None}
+    ),
+    destroy=extend_schema(
+        parameters=[OpenApiParameter("lock_version", int, required=True)],
+        responses={204: None, 409: None},
+    ),
+)
+class ObjectiveViewSet(mixins.DestroyModelMixin, SchemaWriteViewSet):
+    """Objectives (OQOS) with their compliance: the implantations counted in the zone against
+    the minimum and maximum (``sros.compliance``)."""
+
+    serializer_class = ObjectiveSerializer
+    filterset_class = ObjectiveApiFilter
+    create_input = ObjectiveCreateInput
+    update_input = ObjectiveInput
+    region_field = "version__schema__region"
+
+    def region_id_of(self, obj) -> int:
+        return obj.version.schema.region_id
+
+    def can_write(self, user, obj) -> bool:
+        return permissions.can_edit_version(user, obj.version)
+
+    def allowed_to_create(self, user, values) -> bool:
+        return permissions.can_edit_version(user, values["version"])
+
+    def create_object(self, values):
+        return services.objective_create(user=self.request.user, **values)
+
+    def update_object(self, obj, lock_version, values):
+        return services.objective_update(
+            obj.pk, lock_version=lock_version, user=self.request.user, **values
+        )
+
+    def get_queryset(self):
+        objectives = Objective.objects.select_related(
+            "version__schema", "zone__zoning", "activity"
+        ).order_by("version_id", "activity__order", "activity__code", "modality", "zone__code")
+        return self.scope(objectives)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = {**self.get_serializer_context(), "compliance": compliance.compliance_for(page)}
+        data = ObjectiveSerializer(page, many=True, context=context).data
+        return self.get_paginated_response(data)
+
+    def destroy(self, request, *args, **kwargs):
+        obj = self.get_object()
+        lock_version = request.query_params.get("lock_version", "")
+        if not lock_version.isdigit():
+            raise exceptions.ValidationError({"lock_version": [_("Ce champ est obligatoire.")]})
+        try:
+            services.objective_delete(obj.pk, lock_version=int(lock_version), user=request.user)
+        except services.ConflictError as conflict:
+            current = self.get_queryset().get(pk=conflict.current.pk)
+            return conflict_response(self.get_serializer(current).data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    create=extend_schema(request=PilotProjectCreateInput),
+    update=extend_schema(
+        request=PilotProjectInput, responses={200: PilotProjectSerializer, 409: None}
+    ),
+    partial_update=extend_schema(
+        request=PilotProjectInput, responses={200: PilotProjectSerializer, 409: None}
+    ),
+)
+class PilotProjectViewSet(SchemaWriteViewSet):
+    """Pilot projects of a region's schema; planners of the region create and edit them."""
+
+    serializer_class = PilotProjectSerializer
+    create_input = PilotProjectCreateInput
+    update_input = PilotProjectInput
+    region_field = "schema__region"
+    filterset_fields = ["theme", "zone"]
+
+    def region_id_of(self, obj) -> int:
+        return obj.schema.region_id
+
+    def can_write(self, user, obj) -> bool:
+        return permissions.role_in(user, obj.schema.region_id) == permissions.Role.PLANNER
+
+    def allowed_to_create(self, user, values) -> bool:
+        return permissions.role_in(user, values["region"]) == permissions.Role.PLANNER
+
+    def create_object(self, values):
+        region = values.pop("region")
+        schema = services.schema_create(region=region)
+        return services.pilot_project_create(schema=schema, user=self.request.user, **values)
+
+    def update_object(self, obj, lock_version, values):
+        return services.pilot_project_update(
+            obj.pk, lock_version=lock_version, user=self.request.user, **values
+        )
+
+    def get_queryset(self):
+        projects = PilotProject.objects.select_related("schema__region").defer(
+            "schema__region__geometry"
+        )
+        return self.scope(projects.order_by("schema__region__code", "start_date", "title", "id"))
+
+
+class InitiativeViewSet(viewsets.ReadOnlyModelViewSet):
+    """The inventory of initiatives on the ground (national): any signed-in user reads it."""
+
+    serializer_class = InitiativeSerializer
+    filterset_class = InitiativeFilter
+
+    def get_queryset(self):
+        return Initiative.objects.prefetch_related("departments").order_by("kind", "title", "id")
