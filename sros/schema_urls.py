@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import scenario_views
 from . import schema_views as views
 
 app_name = "schema"
@@ -22,4 +23,12 @@ urlpatterns = [
     path("versions/<int:pk>/history/", views.version_history, name="history"),
     path("versions/<int:pk>/diff/<int:other>/", views.version_compare, name="diff"),
     path("objectives/<int:pk>/", views.objective_edit, name="objective_edit"),
+    path("versions/<int:pk>/scenarios/", scenario_views.scenario_list, name="scenarios"),
+    path(
+        "versions/<int:pk>/scenarios/new/",
+        scenario_views.scenario_create,
+        name="scenario_create",
+    ),
+    path("scenarios/<int:pk>/", scenario_views.scenario_detail, name="scenario"),
+    path("scenarios/<int:pk>/edit/", scenario_views.scenario_edit, name="scenario_edit"),
 ]

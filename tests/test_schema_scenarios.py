@@ -11,6 +11,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.urls import reverse
 
 from facilities.models import Facility
 from indicators import inputs
@@ -320,3 +321,129 @@ def test_compliance_changes_when_the_scenario_closes_a_counted_site(demo, world)
     [moved] = [o for o in result.changed_objectives if o.objective == objective]
     assert (moved.base.count, moved.base.status) == (1, "within")
     assert (moved.scenario.count, moved.scenario.status) == (0, "below")
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+READERS = {"planner": 200, "director": 200, "analyst": 200, "admin": 200, "other_planner": 403}
+PLANNER_ONLY = {"planner": 200, "director": 403, "analyst": 403, "admin": 403, "other_planner": 403}
+
+
+@pytest.fixture
+def saved(world, sites):
+    return scenarios.scenario_create(
+        version=world.draft, name="Fermer le CH", user=world.users["planner"],
+        changes=[change(Kind.CLOSE, "690000011")],
+    )  # fmt: skip
+
+
+def form_data(name="Scénario", lock_version="", rows=()):
+    data = {"name": name, "description": "", "lock_version": lock_version}
+    fields = ("kind", "finess", "label", "facility_kind", "lon", "lat", "activity", "modality")
+    rows = list(rows) + [{}]
+    data.update(
+        {"changes-TOTAL_FORMS": str(len(rows)), "changes-INITIAL_FORMS": "0",
+         "changes-MIN_NUM_FORMS": "0", "changes-MAX_NUM_FORMS": "1000"}
+    )  # fmt: skip
+    for i, row in enumerate(rows):
+        for name_ in fields:
+            data[f"changes-{i}-{name_}"] = row.get(name_, "")
+    return data
+
+
+PAGES = {
+    "list": ("get", lambda w, s: reverse("schema:scenarios", args=[w.draft.pk]), None, READERS),
+    "detail": ("get", lambda w, s: reverse("schema:scenario", args=[s.pk]), None, READERS),
+    "new": (
+        "get",
+        lambda w, s: reverse("schema:scenario_create", args=[w.draft.pk]),
+        None,
+        PLANNER_ONLY,
+    ),
+    "create": (
+        "post",
+        lambda w, s: reverse("schema:scenario_create", args=[w.draft.pk]),
+        form_data("Nouveau", rows=[{"kind": "close", "finess": "690000011"}]),
+        {**PLANNER_ONLY, "planner": 302},
+    ),
+    "edit": (
+        "get",
+        lambda w, s: reverse("schema:scenario_edit", args=[s.pk]),
+        None,
+        PLANNER_ONLY,
+    ),
+    "save": (
+        "post",
+        lambda w, s: reverse("schema:scenario_edit", args=[s.pk]),
+        form_data("Renommé", lock_version="0", rows=[{"kind": "close", "finess": "690000011"}]),
+        {**PLANNER_ONLY, "planner": 302},
+    ),
+}
+
+
+@pytest.mark.parametrize("persona", ["anonymous", *READERS])
+@pytest.mark.parametrize("page", PAGES)
+def test_scenario_pages_answer_each_persona_as_the_matrix_says(world, saved, login_as, page,
+                                                               persona):  # fmt: skip
+    method, url, data, expected = PAGES[page]
+    client = login_as(persona)
+    response = getattr(client, method)(url(world, saved), data or {})
+    if persona == "anonymous":
+        assert response.status_code == 302 and "/connexion/" in response["Location"]
+        return
+    assert response.status_code == expected[persona]
+    if method == "post" and expected[persona] != 302:
+        assert Scenario.objects.get().name == "Fermer le CH"  # a refused write leaves nothing
+
+
+def test_the_form_shows_each_rule_broken_next_to_its_row(world, sites, login_as):
+    client = login_as("planner")
+    rows = [
+        {"kind": "close", "finess": "690009999"},
+        {"kind": "open", "facility_kind": "ch", "lon": "-40", "lat": "10"},
+        {"kind": "authorise", "finess": "690000011", "activity": "urgences", "modality": "type_3"},
+    ]
+    response = client.post(
+        reverse("schema:scenario_create", args=[world.draft.pk]), form_data(rows=rows)
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Aucun établissement n&#x27;a le n° FINESS « 690009999 »." in page
+    assert "hors de la région du schéma" in page
+    assert "Cette modalité ne s&#x27;applique pas" in page
+    assert Scenario.objects.count() == 0
+
+
+def test_a_stale_edit_gets_the_conflict_page_and_keeps_the_input(world, saved, login_as):
+    planner = world.users["planner"]
+    scenarios.scenario_update(
+        saved, lock_version=0, name="Changé ailleurs", user=planner,
+        changes=[change(Kind.CLOSE, "690000011")],
+    )  # fmt: skip
+    client = login_as("planner")
+    url = reverse("schema:scenario_edit", args=[saved.pk])
+    mine = form_data(
+        "Ma version", lock_version="0", rows=[{"kind": "close", "finess": "690000011"}]
+    )
+    response = client.post(url, mine)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert 'value="Ma version"' in page and "Changé ailleurs" in page
+    assert 'name="lock_version" value="1"' in page
+    assert client.post(url, {**mine, "lock_version": "1"}).status_code == 302
+    assert Scenario.objects.get().name == "Ma version"
+
+
+def test_the_scenario_page_compares_base_and_scenario_on_the_demo(demo, world, login_as):
+    zone, maternity = zone_with_one_maternity(demo)
+    scenario = scenarios.scenario_create(
+        version=demo, name="Fermer la maternité", user=world.users["planner"],
+        changes=[change(Kind.CLOSE, maternity.finess_et)],
+    )  # fmt: skip
+    response = login_as("planner").get(reverse("schema:scenario", args=[scenario.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Population au-delà de la cible" in page
+    assert f"({zone.code})" in page  # the zone whose figures changed
+    assert maternity.finess_et in page
+    assert "Fermer un établissement" in page  # the history lists the change
