@@ -13,4 +13,5 @@ urlpatterns = [
     path("schema/", include("sros.schema_urls")),
     path("indicateurs/", include("indicators.urls")),
     path("api/", include("sros.api_urls")),
+    path("tableau-de-bord/", include("dashboard.urls")),
 ]

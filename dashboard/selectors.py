@@ -1,0 +1,330 @@
+"""Read queries of the dashboard: stored runs, their values and the map geometries of a region.
+
+Nothing here computes an indicator: every figure is an ``IndicatorValue`` of a done run
+(``indicators.selectors.latest_run``). Geometries leave the database simplified and rounded
+(``SROS_MAP_COORD_PRECISION`` decimals) as GeoJSON text, which the layer builders paste into
+the response without parsing it again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.gis.db.models import Extent, MultiPolygonField
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.db.models import Count, F, Prefetch, Q, Value
+from django.db.models.functions import Coalesce
+
+from facilities.models import Facility
+from facilities.selectors import current_authorisations
+from indicators.models import IndicatorRun, IndicatorValue
+from pathways.models import Level, LevelRequirement, Pathway
+from pathways.selectors import level_access_target, level_facilities
+from sros.selectors import FacilityPoint, SimplifyPreserveTopology
+from territories.models import Commune, Department, Region, Zone, Zoning
+
+Indicator = IndicatorValue.Indicator
+UnitKind = IndicatorValue.UnitKind
+
+#: Indicators stored per commune; the others are stored per zone, département and region.
+COMMUNE_INDICATORS = (Indicator.POPULATION, Indicator.NEAREST_MINUTES, Indicator.ACCESS_2SFCA)
+GROUP_INDICATORS = (
+    Indicator.POPULATION,
+    Indicator.MEAN_MINUTES,
+    Indicator.SHARE_BEYOND,
+    Indicator.POPULATION_BEYOND,
+    Indicator.POPULATION_UNDERSERVED,
+    Indicator.DENSITY_PER_10K,
+)
+#: Indicators that do not depend on a pathway level.
+LEVEL_FREE = (Indicator.POPULATION,)
+
+
+def indicators_of(unit_kind: str) -> tuple[str, ...]:
+    return COMMUNE_INDICATORS if unit_kind == UnitKind.COMMUNE else GROUP_INDICATORS
+
+
+# --- runs ---------------------------------------------------------------------------------
+
+
+def current_run(region: Region) -> IndicatorRun | None:
+    """The region's most recent run in any state: a queued or running one shows its progress
+    bar above the figures of the latest done run."""
+    return IndicatorRun.objects.filter(region=region).order_by("-created_at", "-id").first()
+
+
+def run_levels(run: IndicatorRun) -> list[Level]:
+    """The levels of ``run`` in pathway order, each with ``target`` (minutes or None) set from
+    its requirements (two queries)."""
+    levels = list(
+        run.levels.select_related("pathway")
+        .prefetch_related(Prefetch("requirements", queryset=LevelRequirement.objects.all()))
+        .order_by("pathway__order", "pathway__code", "rank")
+    )
+    for level in levels:
+        level.target = level_access_target(level)
+    return levels
+
+
+def region_zonings(region: Region) -> list[Zoning]:
+    return list(Zoning.objects.filter(region=region).order_by("name", "id"))
+
+
+def pathway_of_region(code: str) -> Pathway | None:
+    return Pathway.objects.filter(code=code).first()
+
+
+# --- key figures --------------------------------------------------------------------------
+
+
+@dataclass
+class LevelFigures:
+    level: Level
+    target: int | None
+    facilities: int | None
+    population_beyond: float | None = None
+    share_beyond: float | None = None
+    population_underserved: float | None = None
+    mean_minutes: float | None = None
+
+    @property
+    def share_percent(self) -> float | None:
+        return None if self.share_beyond is None else 100 * self.share_beyond
+
+
+@dataclass
+class RegionFigures:
+    population: float | None
+    communes: int
+    count_by_kind: dict[str, int]
+    levels: list[LevelFigures] = field(default_factory=list)
+
+
+def region_figures(region: Region, run: IndicatorRun, levels: list[Level]) -> RegionFigures:
+    """The region's key figures from ``run`` (one query for its values) and the open facilities
+    per kind of the registry (one query)."""
+    values: dict[tuple[str, int | None], float | None] = {
+        (indicator, level_id): value
+        for indicator, level_id, value in IndicatorValue.objects.filter(
+            run=run, unit_kind=UnitKind.REGION, unit_code=region.code
+        ).values_list("indicator", "level_id", "value")
+    }
+    per_level = run.inputs_summary.get("facilities_per_level", {})
+    figures = [
+        LevelFigures(
+            level=level,
+            target=level.target,
+            facilities=per_level.get(str(level.id)),
+            population_beyond=values.get((Indicator.POPULATION_BEYOND, level.id)),
+            share_beyond=values.get((Indicator.SHARE_BEYOND, level.id)),
+            population_underserved=values.get((Indicator.POPULATION_UNDERSERVED, level.id)),
+            mean_minutes=values.get((Indicator.MEAN_MINUTES, level.id)),
+        )
+        for level in levels
+    ]
+    return RegionFigures(
+        population=values.get((Indicator.POPULATION, None)),
+        communes=run.inputs_summary.get("units", 0),
+        count_by_kind=facility_counts(region),
+        levels=figures,
+    )
+
+
+def facility_counts(region: Region) -> dict[str, int]:
+    return dict(
+        Facility.objects.filter(status=Facility.Status.OPEN, commune__department__region=region)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    )
+
+
+# --- values of a layer --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitValue:
+    value: float | None
+    population: float | None
+    facility_id: int | None = None
+
+
+def layer_values(
+    run: IndicatorRun,
+    *,
+    unit_kind: str,
+    indicator: str,
+    level: Level | None,
+    zoning: Zoning | None = None,
+) -> dict[str, UnitValue]:
+    """``{unit code: (value, population, nearest facility)}`` of one indicator of ``run`` for
+    every unit of a kind (one query: the indicator and the units' population together)."""
+    level_filter = Q(level=level) if indicator not in LEVEL_FREE else Q(level__isnull=True)
+    rows = IndicatorValue.objects.filter(
+        run=run, unit_kind=unit_kind, zoning=zoning, indicator__in={indicator, Indicator.POPULATION}
+    ).filter(level_filter | Q(indicator=Indicator.POPULATION))
+    values: dict[str, float | None] = {}
+    facilities: dict[str, int | None] = {}
+    population: dict[str, float | None] = {}
+    for code, name, value, facility_id in rows.values_list(
+        "unit_code", "indicator", "value", "facility_id"
+    ):
+        if name == Indicator.POPULATION:
+            population[code] = value
+        if name == indicator:
+            values[code], facilities[code] = value, facility_id
+    return {
+        code: UnitValue(value, population.get(code), facilities.get(code))
+        for code, value in values.items()
+    }
+
+
+def unit_values(run: IndicatorRun, units: list[tuple[str, str, int | None]]) -> dict:
+    """Every value of ``run`` for the given (unit kind, code, zoning id) units, keyed by
+    (unit kind, code, indicator, level id) — one query."""
+    condition = Q(pk__in=[])
+    for kind, code, zoning_id in units:
+        condition |= Q(unit_kind=kind, unit_code=code, zoning_id=zoning_id)
+    return {
+        (kind, code, indicator, level_id): (value, facility_id)
+        for kind, code, indicator, level_id, value, facility_id in IndicatorValue.objects.filter(
+            condition, run=run
+        ).values_list("unit_kind", "unit_code", "indicator", "level_id", "value", "facility_id")
+    }
+
+
+def commune_minutes(
+    run: IndicatorRun, commune_codes: list[str]
+) -> dict[int, list[tuple[str, float | None, int | None, float]]]:
+    """Per level id: (commune code, nearest minutes, nearest facility id, population) of the
+    given communes (one query)."""
+    population = {}
+    minutes: dict[int, list] = defaultdict(list)
+    rows = IndicatorValue.objects.filter(
+        run=run,
+        unit_kind=UnitKind.COMMUNE,
+        unit_code__in=commune_codes,
+        indicator__in=[Indicator.NEAREST_MINUTES, Indicator.POPULATION],
+    ).values_list("unit_code", "indicator", "level_id", "value", "facility_id")
+    rows = list(rows)
+    for code, indicator, _level, value, _facility in rows:
+        if indicator == Indicator.POPULATION:
+            population[code] = value or 0.0
+    for code, indicator, level_id, value, facility_id in rows:
+        if indicator == Indicator.NEAREST_MINUTES:
+            minutes[level_id].append((code, value, facility_id, population.get(code, 0.0)))
+    return minutes
+
+
+# --- geometries ---------------------------------------------------------------------------
+
+
+def _map_shape(*fields: str) -> AsGeoJSON:
+    """The first of ``fields`` present, else the full geometry simplified now, as GeoJSON text
+    at map precision."""
+    simplified = SimplifyPreserveTopology("geometry", Value(settings.SROS_MAP_SIMPLIFY_TOLERANCE))
+    shape = (
+        Coalesce(*[F(f) for f in fields], simplified, output_field=MultiPolygonField())
+        if fields
+        else simplified
+    )
+    return AsGeoJSON(shape, precision=settings.SROS_MAP_COORD_PRECISION)
+
+
+@dataclass(frozen=True)
+class Shape:
+    code: str
+    name: str
+    geometry: str  # GeoJSON text
+
+
+def commune_shapes(region: Region, codes: list[str] | None = None) -> list[Shape]:
+    communes = Commune.objects.filter(department__region=region, geometry__isnull=False)
+    if codes is not None:
+        communes = communes.filter(code__in=codes)
+    rows = communes.annotate(shape=_map_shape("map_geometry")).order_by("code")
+    return [Shape(*row) for row in rows.values_list("code", "name", "shape")]
+
+
+def zone_shapes(zoning: Zoning) -> list[Shape]:
+    rows = (
+        Zone.objects.filter(zoning=zoning, geometry__isnull=False)
+        .annotate(shape=_map_shape("map_geometry"))
+        .order_by("code")
+    )
+    return [Shape(*row) for row in rows.values_list("code", "name", "shape")]
+
+
+def department_shapes(region: Region) -> list[Shape]:
+    rows = (
+        Department.objects.filter(region=region, geometry__isnull=False)
+        .annotate(shape=_map_shape())
+        .order_by("code")
+    )
+    return [Shape(*row) for row in rows.values_list("code", "name", "shape")]
+
+
+def region_extent(region: Region) -> tuple[float, float, float, float] | None:
+    return Commune.objects.filter(department__region=region).aggregate(e=Extent("geometry"))["e"]
+
+
+# --- facilities ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapFacility:
+    point: FacilityPoint
+    levels: list[int]
+
+
+def region_facilities(region: Region, levels: list[Level]) -> list[MapFacility]:
+    """Open facilities of the region that have a point, with their current authorisations and
+    the ids of the ``levels`` they serve (three queries plus one per level)."""
+    facilities = Facility.objects.filter(
+        status=Facility.Status.OPEN, point__isnull=False, commune__department__region=region
+    )
+    serving: dict[int, list[int]] = defaultdict(list)
+    for level in levels:
+        for facility_id in (
+            level_facilities(level)
+            .filter(pk__in=facilities.values("pk"))
+            .values_list("pk", flat=True)
+        ):
+            serving[facility_id].append(level.id)
+    authorisations: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for facility_id, activity, modality in (
+        current_authorisations()
+        .filter(facility__in=facilities)
+        .order_by("activity", "modality")
+        .values_list("facility_id", "activity", "modality")
+    ):
+        authorisations[facility_id].append((activity, modality))
+    rows = facilities.order_by("finess_et").values_list(
+        "id", "finess_et", "name", "kind", "commune__name", "point"
+    )
+    return [
+        MapFacility(
+            FacilityPoint(
+                finess_et=finess_et,
+                name=name,
+                kind=kind,
+                commune_name=commune_name or "",
+                lat=point.y,
+                lon=point.x,
+                authorisations=authorisations.get(pk, []),
+            ),
+            serving.get(pk, []),
+        )
+        for pk, finess_et, name, kind, commune_name, point in rows
+    ]
+
+
+def facilities_by_id(ids: set[int]) -> dict[int, Facility]:
+    return {
+        f.pk: f
+        for f in Facility.objects.filter(pk__in=ids)
+        .select_related("commune")
+        .only("pk", "finess_et", "name", "kind", "commune__name", "commune__code")
+    }

@@ -1,0 +1,33 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboard"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<str:region_code>/", views.region_dashboard, name="region"),
+    path("<str:region_code>/carte/", views.indicator_map, name="map"),
+    path("<str:region_code>/filieres/<slug:pathway_code>/", views.pathway_view, name="pathway"),
+    path(
+        "<str:region_code>/territoires/zone/<int:zoning_id>/<str:code>/",
+        views.territory_page,
+        {"kind": "zone"},
+        name="zone",
+    ),
+    path(
+        "<str:region_code>/territoires/<str:kind>/<str:code>/",
+        views.territory_page,
+        name="territory",
+    ),
+    path(
+        "<str:region_code>/couches/choroplethe.geojson",
+        views.choropleth_layer,
+        name="choropleth",
+    ),
+    path(
+        "<str:region_code>/couches/etablissements.geojson",
+        views.facilities_layer,
+        name="facilities",
+    ),
+    path("<str:region_code>/couches/limites.geojson", views.boundaries_layer, name="boundaries"),
+]

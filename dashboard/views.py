@@ -1,0 +1,370 @@
+"""Pages of the planning dashboard and the JSON layers of its maps.
+
+Every page and layer needs a login and reads a region the user may see
+(``sros.permissions.can_view_region``: members of the region, admins everywhere). Figures come
+from the region's latest done run only; a queued or running run shows its progress bar.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from facilities.models import Facility
+from indicators.models import IndicatorRun
+from indicators.selectors import latest_run
+from pathways.models import Level, Pathway
+from sros.maps import KIND_COLOURS, LEAFLET, MARKERCLUSTER
+from sros.permissions import can_view_region, visible_regions
+from territories.models import Region, Zoning
+
+from . import layers, selectors, territory
+from .selectors import Indicator, UnitKind
+
+COMMUNES, DEPARTMENTS = "communes", "departements"
+
+
+def _region(request: HttpRequest, code: str) -> Region:
+    region = get_object_or_404(Region.objects.defer("geometry"), code=code)
+    if not can_view_region(request.user, region):
+        raise PermissionDenied
+    return region
+
+
+# --- the selection of a map -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a choropleth shows: an indicator of a level for communes, départements or the
+    zones of a zoning. Read from the query string of the page and of the layer alike."""
+
+    units: str  # "communes", "departements" or a zoning id
+    indicator: str
+    level: Level | None
+    zoning: Zoning | None
+
+    @property
+    def unit_kind(self) -> str:
+        if self.zoning is not None:
+            return UnitKind.ZONE
+        return UnitKind.COMMUNE if self.units == COMMUNES else UnitKind.DEPARTMENT
+
+    def query(self) -> dict[str, str]:
+        return {
+            "units": self.units,
+            "indicator": self.indicator,
+            "level": str(self.level.pk) if self.level else "",
+        }
+
+
+def read_selection(
+    params, levels: list[Level], zonings: list[Zoning], default: Selection | None = None
+) -> Selection:
+    """The selection named by ``params``, each missing or unknown field taken from ``default``
+    (or the first choice); an indicator not stored for the chosen units falls back to the
+    first one that is."""
+    zoning_by_id = {str(z.pk): z for z in zonings}
+    units = params.get("units") or (default.units if default else COMMUNES)
+    if units not in (COMMUNES, DEPARTMENTS) and units not in zoning_by_id:
+        units = COMMUNES
+    zoning = zoning_by_id.get(units)
+    kind = (
+        UnitKind.ZONE if zoning else UnitKind.COMMUNE if units == COMMUNES else UnitKind.DEPARTMENT
+    )
+    allowed = selectors.indicators_of(kind)
+    indicator = params.get("indicator") or (default.indicator if default else "")
+    if indicator not in allowed:
+        indicator = allowed[1] if len(allowed) > 1 else allowed[0]
+    level_by_id = {str(level.pk): level for level in levels}
+    level = level_by_id.get(params.get("level") or "")
+    if level is None and default and default.level in levels:
+        level = default.level
+    if level is None and levels:
+        level = levels[0]
+    if indicator in selectors.LEVEL_FREE:
+        level = None
+    return Selection(units, indicator, level, zoning)
+
+
+def map_context(
+    region: Region,
+    run: IndicatorRun,
+    selection: Selection,
+    levels: list[Level],
+    zonings: list[Zoning],
+    *,
+    bounds=None,
+    indicators=None,
+    show_levels: list[int] | None = None,
+) -> dict:
+    """What ``dashboard/_map.html`` needs: the selector's choices and the layer URLs."""
+    extent = bounds or selectors.region_extent(region)
+    return {
+        "selection": selection,
+        "levels": levels,
+        "zonings": zonings,
+        "indicator_choices": [
+            {
+                "value": value,
+                "label": label,
+                "units": " ".join(
+                    kind for kind in UnitKind.values if value in selectors.indicators_of(kind)
+                ),
+                "level_free": value in selectors.LEVEL_FREE,
+            }
+            for value, label in Indicator.choices
+            if indicators is None or value in indicators
+        ],
+        "urls": {
+            "choropleth": reverse("dashboard:choropleth", args=[region.code]),
+            "facilities": reverse("dashboard:facilities", args=[region.code]),
+            "boundaries": reverse("dashboard:boundaries", args=[region.code]),
+        },
+        "bounds": [[extent[1], extent[0]], [extent[3], extent[2]]] if extent else None,
+        "kinds": [
+            {"value": kind, "label": label, "colour": KIND_COLOURS[kind]}
+            for kind, label in Facility.Kind.choices
+        ],
+        "level_layers": [
+            {"value": level.pk, "label": str(level), "on": level.pk in (show_levels or [])}
+            for level in levels
+        ],
+        "kinds_on": show_levels is None,
+        "labels": {
+            "population": _("Population"),
+            "loading": _("Chargement…"),
+            "error": _("La couche n’a pas pu être chargée."),
+            "kind": _("Type"),
+            "level": _("Niveau"),
+            "departments": _("Départements"),
+            "zones": _("Zones"),
+        },
+        "leaflet": LEAFLET,
+        "markercluster": MARKERCLUSTER,
+    }
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    regions = visible_regions(request.user).defer("geometry").order_by("code")
+    return render(request, "dashboard/index.html", {"regions": regions})
+
+
+def _run_context(region: Region) -> dict:
+    run = latest_run(region)
+    current = selectors.current_run(region)
+    active = current if current and current.status in _ACTIVE else None
+    pathways = (
+        Pathway.objects.filter(levels__indicator_runs=run).distinct().order_by("order", "code")
+        if run
+        else []
+    )
+    return {"region": region, "run": run, "active_run": active, "nav_pathways": pathways}
+
+
+_ACTIVE = (IndicatorRun.Status.QUEUED, IndicatorRun.Status.RUNNING)
+
+
+@login_required
+def region_dashboard(request: HttpRequest, region_code: str) -> HttpResponse:
+    """Key figures of the latest done run, with its date and inputs, and the indicator map."""
+    region = _region(request, region_code)
+    context = _run_context(region)
+    run = context["run"]
+    if run is not None:
+        levels = selectors.run_levels(run)
+        zonings = selectors.region_zonings(region)
+        context["figures"] = selectors.region_figures(region, run, levels)
+        context["kind_rows"] = [
+            {"label": label, "colour": KIND_COLOURS[kind],
+             "count": context["figures"].count_by_kind.get(kind, 0)}
+            for kind, label in Facility.Kind.choices
+        ]  # fmt: skip
+        selection = read_selection(request.GET, levels, zonings)
+        context.update(map_context(region, run, selection, levels, zonings))
+    return render(request, "dashboard/region.html", context)
+
+
+@login_required
+def indicator_map(request: HttpRequest, region_code: str) -> HttpResponse:
+    """The indicator map on the whole page."""
+    region = _region(request, region_code)
+    context = _run_context(region)
+    run = context["run"]
+    if run is not None:
+        levels = selectors.run_levels(run)
+        zonings = selectors.region_zonings(region)
+        selection = read_selection(request.GET, levels, zonings)
+        context.update(map_context(region, run, selection, levels, zonings))
+    return render(request, "dashboard/map.html", context)
+
+
+@login_required
+def pathway_view(request: HttpRequest, region_code: str, pathway_code: str) -> HttpResponse:
+    """One pathway's graded levels: communes by time to the chosen level, the facilities of
+    each level, and the population beyond target per zone (or département)."""
+    region = _region(request, region_code)
+    pathway = selectors.pathway_of_region(pathway_code)
+    if pathway is None:
+        raise Http404
+    context = _run_context(region) | {"pathway": pathway}
+    run = context["run"]
+    if run is not None:
+        levels = [lv for lv in selectors.run_levels(run) if lv.pathway_id == pathway.pk]
+        if not levels:
+            context["not_computed"] = True
+            return render(request, "dashboard/pathway.html", context)
+        zonings = selectors.region_zonings(region)
+        default = Selection(COMMUNES, Indicator.NEAREST_MINUTES, levels[0], None)
+        params = request.GET.copy()
+        params["indicator"] = (
+            Indicator.NEAREST_MINUTES if params.get("units", COMMUNES) == COMMUNES
+            else Indicator.MEAN_MINUTES
+        )  # fmt: skip
+        selection = read_selection(params, levels, zonings, default)
+        context.update(
+            map_context(
+                region, run, selection, levels, zonings,
+                indicators=(Indicator.NEAREST_MINUTES, Indicator.MEAN_MINUTES),
+                show_levels=[lv.pk for lv in levels],
+            )
+        )  # fmt: skip
+        breakdown_zoning = zonings[0] if zonings else None
+        context["breakdown"] = territory.beyond_by_unit(run, levels, breakdown_zoning)
+        context["breakdown_zoning"] = breakdown_zoning
+    return render(request, "dashboard/pathway.html", context)
+
+
+@login_required
+def territory_page(
+    request: HttpRequest, region_code: str, kind: str, code: str, zoning_id: int | None = None
+) -> HttpResponse:
+    """The "diagnostic territorial" of a commune, a zone or a département."""
+    region = _region(request, region_code)
+    context = _run_context(region)
+    run = context["run"]
+    unit = territory.find_unit(region, kind, code, zoning_id)
+    if unit is None:
+        raise Http404
+    context["unit"] = unit
+    if run is not None:
+        levels = selectors.run_levels(run)
+        context["levels"] = levels
+        chosen = request.GET.get("level")
+        context.update(territory.diagnostic(run, unit, levels, chosen))
+        zonings = selectors.region_zonings(region)
+        default = Selection(COMMUNES, Indicator.NEAREST_MINUTES, context["chosen_level"], None)
+        selection = read_selection(request.GET, levels, zonings, default)
+        context.update(map_context(region, run, selection, levels, zonings, bounds=unit.extent))
+    return render(request, "dashboard/territory.html", context)
+
+
+# --- JSON layers ----------------------------------------------------------------------------
+
+
+def _layer_response(request: HttpRequest, run: IndicatorRun, name: str, build) -> HttpResponse:
+    """A layer tied to ``run``: conditional on an ETag from the run and the query string, so a
+    map that reloads a layer it has seen gets a 304 without the layer being built again."""
+    key = "|".join(
+        [name, str(run.pk), str(run.finished_at), str(run.stale), get_language() or "",
+         request.GET.urlencode()]
+    )  # fmt: skip
+    etag = f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
+    modified = run.finished_at.timestamp() if run.finished_at else None
+    response = get_conditional_response(request, etag=etag, last_modified=modified)
+    if response is None:
+        response = HttpResponse(build(), content_type="application/geo+json; charset=utf-8")
+    response["ETag"] = etag
+    if modified is not None:
+        response["Last-Modified"] = http_date(modified)
+    patch_cache_control(response, private=True, no_cache=True)
+    response["Vary"] = "Cookie, Accept-Language"
+    return response
+
+
+def _no_run(region: Region) -> JsonResponse:
+    message = _("Aucun calcul d'indicateurs terminé pour %(region)s.") % {"region": region.name}
+    return JsonResponse({"error": message}, status=404)
+
+
+@login_required
+def choropleth_layer(request: HttpRequest, region_code: str) -> HttpResponse:
+    region = _region(request, region_code)
+    run = latest_run(region)
+    if run is None:
+        return _no_run(region)
+    levels = selectors.run_levels(run)
+    zonings = selectors.region_zonings(region)
+    selection = read_selection(request.GET, levels, zonings)
+
+    def build() -> str:
+        if selection.zoning is not None:
+            shapes = selectors.zone_shapes(selection.zoning)
+        elif selection.units == DEPARTMENTS:
+            shapes = selectors.department_shapes(region)
+        else:
+            shapes = selectors.commune_shapes(region)
+        values = selectors.layer_values(
+            run,
+            unit_kind=selection.unit_kind,
+            indicator=selection.indicator,
+            level=selection.level,
+            zoning=selection.zoning,
+        )
+        title = Indicator(selection.indicator).label
+        if selection.level is not None:
+            title = f"{title} — {selection.level}"
+        return layers.choropleth(shapes, values, indicator=selection.indicator, title=str(title))
+
+    return _layer_response(request, run, "choropleth", build)
+
+
+@login_required
+def facilities_layer(request: HttpRequest, region_code: str) -> HttpResponse:
+    region = _region(request, region_code)
+    run = latest_run(region)
+    if run is None:
+        return _no_run(region)
+    levels = selectors.run_levels(run)
+    return _layer_response(
+        request,
+        run,
+        "facilities",
+        lambda: layers.facilities(selectors.region_facilities(region, levels)),
+    )
+
+
+@login_required
+def boundaries_layer(request: HttpRequest, region_code: str) -> HttpResponse:
+    region = _region(request, region_code)
+    run = latest_run(region)
+    if run is None:
+        return _no_run(region)
+    zoning = Zoning.objects.filter(region=region, pk=_int(request.GET.get("units"))).first()
+
+    def build() -> str:
+        zones = selectors.zone_shapes(zoning) if zoning is not None else []
+        return layers.boundaries(selectors.department_shapes(region), zones)
+
+    return _layer_response(request, run, "boundaries", build)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,188 @@
+/* The dashboard map: Leaflet layers loaded from the dashboard's JSON endpoints.
+ * Changing the selector reloads the choropleth only (no page reload) and keeps the page URL
+ * in step, so a reload or a shared link shows the same map. */
+(function () {
+  "use strict";
+  var element = document.getElementById("dashboard-map");
+  if (!element) return;
+  function json(id) { return JSON.parse(document.getElementById(id).textContent); }
+  var labels = json("map-labels");
+  var bounds = json("map-bounds");
+  var form = document.getElementById("map-controls");
+  var status = document.getElementById("map-status");
+  var legend = document.getElementById("map-legend");
+  var unitsSelect = document.getElementById("map-units");
+  var indicatorSelect = document.getElementById("map-indicator");
+  var levelSelect = document.getElementById("map-level");
+
+  var map = L.map(element, {zoomSnap: 0.25, minZoom: 5, maxZoom: 18});
+  map.createPane("outlines").style.zIndex = 450;
+  map.getPane("outlines").style.pointerEvents = "none";
+  if (bounds) map.fitBounds(bounds); else map.setView([46.5, 2.5], 6);
+  L.control.scale({imperial: false}).addTo(map);
+  var layers = L.control.layers(null, null, {collapsed: true}).addTo(map);
+  var choropleth = null;
+  var boundaries = null;
+  var pending = null;
+
+  function unitKind() {
+    var units = unitsSelect.value;
+    return units === "communes" ? "commune" : units === "departements" ? "department" : "zone";
+  }
+
+  // Only the indicators stored for the chosen units are offered; a level-free one disables the level.
+  function syncControls() {
+    var kind = unitKind();
+    var selected = indicatorSelect.selectedOptions[0];
+    Array.prototype.forEach.call(indicatorSelect.options, function (option) {
+      option.disabled = option.dataset.units.split(" ").indexOf(kind) < 0;
+    });
+    if (!selected || selected.disabled) {
+      var first = Array.prototype.find.call(indicatorSelect.options, function (o) { return !o.disabled; });
+      if (first) indicatorSelect.value = first.value;
+    }
+    levelSelect.disabled = indicatorSelect.selectedOptions[0].hasAttribute("data-level-free");
+  }
+
+  function query() {
+    var params = new URLSearchParams();
+    params.set("units", unitsSelect.value);
+    params.set("indicator", indicatorSelect.value);
+    if (!levelSelect.disabled) params.set("level", levelSelect.value);
+    return params.toString();
+  }
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text == null ? "" : String(text);
+    return div.innerHTML;
+  }
+
+  function drawLegend(data) {
+    var html = "<h2>" + escapeHtml(data.legend.title) + "</h2><ul>";
+    data.legend.entries.forEach(function (entry) {
+      html += '<li><span class="swatch" style="background:' + entry.colour + '"></span>' + escapeHtml(entry.label) + "</li>";
+    });
+    legend.innerHTML = html + "</ul>";
+    legend.dataset.indicator = data.legend.indicator;
+  }
+
+  function loadChoropleth() {
+    var search = query();
+    var request = pending = fetch(element.dataset.choroplethUrl + "?" + search, {credentials: "same-origin"});
+    status.textContent = labels.loading;
+    request.then(function (response) {
+      if (!response.ok) throw new Error(response.status);
+      return response.json();
+    }).then(function (data) {
+      if (request !== pending) return;  // a later selection has been made meanwhile
+      if (choropleth) { layers.removeLayer(choropleth); map.removeLayer(choropleth); }
+      choropleth = L.geoJSON(data, {
+        style: function (feature) {
+          return {fillColor: feature.properties.f, fillOpacity: 0.85, color: "#ffffff", weight: 0.4};
+        },
+        onEachFeature: function (feature, layer) {
+          var p = feature.properties;
+          layer.bindTooltip("<strong>" + escapeHtml(p.n) + "</strong> (" + escapeHtml(p.c) + ")<br>" +
+            escapeHtml(data.legend.title) + " : " + escapeHtml(p.t) + "<br>" +
+            labels.population + " : " + escapeHtml(p.p), {sticky: true});
+          if (layer.getElement) layer.on("add", function () {
+            var path = layer.getElement();
+            if (path) path.setAttribute("data-code", p.c);
+          });
+        }
+      }).addTo(map);
+      choropleth.bringToBack();
+      layers.addOverlay(choropleth, escapeHtml(data.legend.title));
+      drawLegend(data);
+      status.textContent = "";
+      element.dataset.loaded = search;
+      history.replaceState(null, "", "?" + search);
+    }).catch(function () {
+      status.textContent = labels.error;
+    });
+  }
+
+  function loadBoundaries() {
+    var units = unitsSelect.value;
+    var zoning = units !== "communes" && units !== "departements" ? "?units=" + encodeURIComponent(units) : "";
+    fetch(element.dataset.boundariesUrl + zoning, {credentials: "same-origin"})
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        if (boundaries) { layers.removeLayer(boundaries); map.removeLayer(boundaries); }
+        boundaries = L.geoJSON(data, {
+          pane: "outlines",
+          interactive: false,
+          style: function (feature) {
+            return feature.properties.k === "d"
+              ? {fill: false, color: "#3a3a3a", weight: 1.6}
+              : {fill: false, color: "#000091", weight: 1.2, dashArray: "4 3"};
+          }
+        }).addTo(map);
+        layers.addOverlay(boundaries, labels.departments + " / " + labels.zones);
+      });
+  }
+
+  function marker(feature, latlng) {
+    var p = feature.properties;
+    var icon = L.divIcon({
+      className: "sros-marker",
+      html: '<span style="background:' + p.col + '" data-finess="' + escapeHtml(p.f) + '"></span>',
+      iconSize: [14, 14]
+    });
+    return L.marker(latlng, {icon: icon, keyboard: true, title: p.n}).bindPopup(p.h);
+  }
+
+  function cluster(colour) {
+    return L.markerClusterGroup({
+      showCoverageOnHover: false,
+      maxClusterRadius: 40,
+      iconCreateFunction: function (c) {
+        return L.divIcon({
+          className: "sros-cluster",
+          html: '<span style="background:' + colour + '">' + c.getChildCount() + "</span>",
+          iconSize: L.point(28, 28)
+        });
+      }
+    });
+  }
+
+  // One clustered layer per facility kind and one per pathway level, listed in the layer control.
+  function loadFacilities() {
+    var kinds = json("map-kinds");
+    var levels = json("map-level-layers");
+    var kindsOn = element.dataset.kindsOn === "1";
+    fetch(element.dataset.facilitiesUrl, {credentials: "same-origin"})
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        kinds.forEach(function (kind) {
+          var features = data.features.filter(function (f) { return f.properties.k === kind.value; });
+          if (!features.length) return;
+          var group = cluster(kind.colour).addLayers(L.geoJSON({type: "FeatureCollection", features: features}, {pointToLayer: marker}).getLayers());
+          if (kindsOn) group.addTo(map);
+          layers.addOverlay(group, labels.kind + " : " + escapeHtml(kind.label) + " (" + features.length + ")");
+        });
+        levels.forEach(function (level) {
+          var features = data.features.filter(function (f) { return f.properties.l.indexOf(level.value) >= 0; });
+          var group = cluster("#000091").addLayers(L.geoJSON({type: "FeatureCollection", features: features}, {pointToLayer: marker}).getLayers());
+          if (level.on) group.addTo(map);
+          layers.addOverlay(group, labels.level + " : " + escapeHtml(level.label) + " (" + features.length + ")");
+        });
+        element.dataset.facilities = String(data.features.length);
+      });
+  }
+
+  form.addEventListener("change", function (event) {
+    syncControls();
+    if (event.target === unitsSelect) loadBoundaries();
+    loadChoropleth();
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    loadChoropleth();
+  });
+  syncControls();
+  loadChoropleth();
+  loadBoundaries();
+  loadFacilities();
+})();
