@@ -31,4 +31,11 @@ urlpatterns = [
     ),
     path("scenarios/<int:pk>/", scenario_views.scenario_detail, name="scenario"),
     path("scenarios/<int:pk>/edit/", scenario_views.scenario_edit, name="scenario_edit"),
+    path("versions/<int:pk>/volets/new/", views.volet_create, name="volet_create"),
+    path("volets/<int:pk>/", views.volet_edit, name="volet_edit"),
+    path("region/<str:region_code>/projects/", views.project_list, name="projects"),
+    path("region/<str:region_code>/projects/new/", views.project_create, name="project_create"),
+    path("projects/<int:pk>/", views.project_detail, name="project"),
+    path("projects/<int:pk>/edit/", views.project_edit, name="project_edit"),
+    path("projects/<int:pk>/evaluations/new/", views.evaluation_create, name="evaluation_create"),
 ]

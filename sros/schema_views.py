@@ -9,20 +9,35 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from indicators.models import IndicatorValue
+from indicators.selectors import latest_run
 from territories.models import Region
 
-from . import compliance, permissions, services, workflow
+from . import compliance, permissions, project_services, services, workflow
 from .diff import version_diff
-from .forms import CommentForm, ObjectiveForm, TransitionForm
+from .forms import (
+    CommentForm,
+    EvaluationForm,
+    InitiativeSearch,
+    MilestoneFormSet,
+    ObjectiveFilterForm,
+    ObjectiveForm,
+    PilotProjectForm,
+    TransitionForm,
+    VoletForm,
+)
 from .markdown import render_markdown
-from .models import Objective, Schema, SchemaVersion, Volet
-from .schema_selectors import ObjectiveFilter, initiative_list, schema_versions, version_objectives
+from .models import Initiative, Objective, PilotProject, Schema, SchemaVersion, Volet, VoletTheme
+from .schema_selectors import adopted_version, schema_versions, version_objectives
 
 
 class LoginView(auth_views.LoginView):
@@ -125,7 +140,9 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "version": version,
         "volets": volets,
         "objectives": [(o, results[o.pk]) for o in objectives],
-        "filter_form": ObjectiveFilter(request.GET, queryset=version.objectives.all()).form,
+        "filter_form": ObjectiveFilterForm(request.GET or None, version=version),
+        "filtered": bool(request.GET.get("activity") or request.GET.get("zone")),
+        "projects": version.schema.pilot_projects.select_related("zone", "theme"),
         "can_edit": permissions.can_edit_version(request.user, version),
         "can_comment": permissions.can_comment(request.user, version),
         "comment_form": CommentForm(),
@@ -263,8 +280,267 @@ def version_compare(request: HttpRequest, pk: int, other: int) -> HttpResponse:
 
 @login_required
 def initiatives(request: HttpRequest) -> HttpResponse:
-    from .schema_selectors import InitiativeFilter
+    """The inventory: search words, kind, département code and reproducibility; any user
+    may read it (it is public information, not a region's)."""
+    search = InitiativeSearch(
+        request.GET, queryset=Initiative.objects.prefetch_related("departments")
+    )
+    rows = search.qs.distinct()
+    context = {"initiatives": rows, "form": search.form, "total": Initiative.objects.count()}
+    return render(request, "schema/initiatives.html", context)
 
-    rows = initiative_list(request.GET)
-    form = InitiativeFilter(request.GET).form
-    return render(request, "schema/initiatives.html", {"initiatives": rows, "form": form})
+
+# --- Volets ---------------------------------------------------------------------------------
+
+
+def _volet_page(request, version, form, *, volet=None, conflict=None, preview=None, status=200):
+    context = {
+        "version": version,
+        "form": form,
+        "volet": volet,
+        "conflict": conflict,
+        "conflict_html": render_markdown(conflict.narrative) if conflict else None,
+        "preview": preview,
+    }
+    return render(request, "schema/volet_form.html", context, status=status)
+
+
+def _preview(form) -> str | None:
+    """The narrative as it will be shown, when the user asked for a preview."""
+    if "preview" not in form.data:
+        return None
+    return render_markdown(form.data.get("narrative", ""))
+
+
+@login_required
+def volet_create(request: HttpRequest, pk: int) -> HttpResponse:
+    version = _version(pk)
+    _require(permissions.can_edit_version(request.user, version))
+    form = VoletForm(request.POST or None, version=version)
+    if request.method != "POST":
+        return _volet_page(request, version, form)
+    if not form.is_valid() or "preview" in request.POST:
+        status = 200 if form.is_valid() else 422
+        return _volet_page(request, version, form, preview=_preview(form), status=status)
+    values = form.values()
+    try:
+        volet = services.volet_create(version=version, user=request.user, **values)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _volet_page(request, version, form, status=422)
+    messages.success(request, _("Volet « %s » ajouté.") % volet.title)
+    return redirect(f"{reverse('schema:version', args=[version.pk])}#volet-{volet.pk}")
+
+
+@login_required
+def volet_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    volet = get_object_or_404(Volet.objects.select_related("version__schema"), pk=pk)
+    version = volet.version
+    _require(permissions.can_view_version(request.user, version))
+    if request.method != "POST":
+        return _volet_page(
+            request, version, VoletForm(instance=volet, version=version), volet=volet
+        )
+    _require(permissions.can_edit_version(request.user, version))
+    form = VoletForm(request.POST, instance=volet, version=version)
+    if not form.is_valid() or "preview" in request.POST:
+        status = 200 if form.is_valid() else 422
+        return _volet_page(
+            request, version, form, volet=volet, preview=_preview(form), status=status
+        )
+    try:
+        services.volet_update(
+            volet.pk,
+            lock_version=form.cleaned_data.get("lock_version") or 0,
+            user=request.user,
+            **form.values(),
+        )
+    except services.ConflictError as conflict:
+        data = request.POST.copy()
+        data["lock_version"] = str(conflict.current.lock_version)
+        # A fresh row: validating the form writes the user's input onto its instance.
+        retry = VoletForm(data, instance=Volet.objects.get(pk=volet.pk), version=version)
+        retry.is_valid()
+        return _volet_page(
+            request, version, retry, volet=conflict.current, conflict=conflict.current,
+            status=409,
+        )  # fmt: skip
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _volet_page(request, version, form, volet=volet, status=422)
+    messages.success(request, _("Volet enregistré."))
+    return redirect(f"{reverse('schema:version', args=[version.pk])}#volet-{volet.pk}")
+
+
+# --- Pilot projects -------------------------------------------------------------------------
+
+
+def _region(code: str) -> Region:
+    return get_object_or_404(Region, code=code)
+
+
+def _can_edit_projects(user, region: Region | int) -> bool:
+    """Pilot projects are run by the planners of the region, whatever the version's state."""
+    return permissions.role_in(user, region) == permissions.Role.PLANNER
+
+
+def _project(pk: int) -> PilotProject:
+    return get_object_or_404(
+        PilotProject.objects.select_related("schema__region", "zone__zoning", "theme"), pk=pk
+    )
+
+
+@login_required
+def project_list(request: HttpRequest, region_code: str) -> HttpResponse:
+    region = _region(region_code)
+    _require(permissions.can_view_region(request.user, region))
+    projects = (
+        PilotProject.objects.filter(schema__region=region)
+        .select_related("zone__zoning", "theme")
+        .annotate(
+            milestones_total=Count("milestones", distinct=True),
+            milestones_done=Count("milestones", filter=Q(milestones__status="done"), distinct=True),
+            evaluations_total=Count("evaluations", distinct=True),
+        )
+    )
+    themes = VoletTheme.objects.filter(pk__in=projects.values("theme_id"))
+    theme = request.GET.get("volet", "")
+    if theme:
+        projects = projects.filter(theme__code=theme)
+    context = {
+        "region": region,
+        "projects": projects,
+        "themes": themes,
+        "theme": theme,
+        "can_edit": _can_edit_projects(request.user, region),
+    }
+    return render(request, "schema/projects.html", context)
+
+
+def _project_page(request, region, form, formset, *, project=None, conflict=None, status=200):
+    context = {
+        "region": region,
+        "form": form,
+        "formset": formset,
+        "project": project,
+        "conflict": conflict,
+    }
+    return render(request, "schema/project_form.html", context, status=status)
+
+
+def _project_forms(request, region, project=None):
+    data = request.POST if request.method == "POST" else None
+    form = PilotProjectForm(data, instance=project, region=region)
+    period = (None, None)
+    if data is not None and form.is_valid():
+        period = (form.cleaned_data["start_date"], form.cleaned_data["end_date"])
+    formset = MilestoneFormSet(data, instance=project or PilotProject(), period=period)
+    return form, formset
+
+
+@login_required
+def project_create(request: HttpRequest, region_code: str) -> HttpResponse:
+    region = _region(region_code)
+    _require(_can_edit_projects(request.user, region))
+    form, formset = _project_forms(request, region)
+    if request.method != "POST":
+        return _project_page(request, region, form, formset)
+    if not (form.is_valid() and formset.is_valid()):
+        return _project_page(request, region, form, formset, status=422)
+    try:
+        with transaction.atomic():
+            schema = services.schema_create(region=region)
+            project = services.pilot_project_create(
+                schema=schema, user=request.user, **form.values()
+            )
+            project_services.milestones_save(project, formset.rows(), user=request.user)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _project_page(request, region, form, formset, status=422)
+    messages.success(request, _("Projet pilote « %s » créé.") % project.title)
+    return redirect("schema:project", pk=project.pk)
+
+
+@login_required
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project(pk)
+    region = project.schema.region
+    _require(_can_edit_projects(request.user, region))
+    form, formset = _project_forms(request, region, project)
+    if request.method != "POST":
+        return _project_page(request, region, form, formset, project=project)
+    if not (form.is_valid() and formset.is_valid()):
+        return _project_page(request, region, form, formset, project=project, status=422)
+    try:
+        with transaction.atomic():
+            project = services.pilot_project_update(
+                project.pk,
+                lock_version=form.cleaned_data.get("lock_version") or 0,
+                user=request.user,
+                **form.values(),
+            )
+            project_services.milestones_save(project, formset.rows(), user=request.user)
+    except services.ConflictError as conflict:
+        data = request.POST.copy()
+        data["lock_version"] = str(conflict.current.lock_version)
+        retry = PilotProjectForm(data, instance=_project(project.pk), region=region)
+        retry.is_valid()
+        return _project_page(
+            request, region, retry, formset, project=conflict.current,
+            conflict=conflict.current, status=409,
+        )  # fmt: skip
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _project_page(request, region, form, formset, project=project, status=422)
+    messages.success(request, _("Projet pilote enregistré."))
+    return redirect("schema:project", pk=project.pk)
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project(pk)
+    region = project.schema.region
+    _require(permissions.can_view_region(request.user, region))
+    labels = dict(IndicatorValue.Indicator.choices)
+    evaluations = [
+        (evaluation, [
+            {**row, "label": labels.get(row["indicator"], row["indicator"])}
+            for row in evaluation.indicator_snapshot.get("values", [])
+        ])
+        for evaluation in project.evaluations.select_related()
+    ]  # fmt: skip
+    context = {
+        "project": project,
+        "region": region,
+        "milestones": project.milestones.all(),
+        "evaluations": evaluations,
+        "can_edit": _can_edit_projects(request.user, region),
+        "version": adopted_version(project.schema) or schema_versions(project.schema).first(),
+    }
+    return render(request, "schema/project.html", context)
+
+
+@login_required
+def evaluation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project(pk)
+    region = project.schema.region
+    _require(_can_edit_projects(request.user, region))
+    form = EvaluationForm(request.POST or None, initial={"year": timezone.localdate().year})
+    run = latest_run(region)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project_services.evaluation_record_with_snapshot(
+                project=project,
+                year=form.cleaned_data["year"],
+                text=form.cleaned_data["text"],
+                indicators=form.cleaned_data["indicators"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Évaluation enregistrée."))
+            return redirect("schema:project", pk=project.pk)
+    status = 422 if request.method == "POST" else 200
+    context = {"project": project, "form": form, "run": run}
+    return render(request, "schema/evaluation_form.html", context, status=status)
