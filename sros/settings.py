@@ -142,9 +142,10 @@ SROS_RUN_EXPIRY_SECONDS = 3 * CELERY_TASK_TIME_LIMIT
 # Session (the pages' login) or token (scripts) authentication; every endpoint then applies
 # sros.permissions per region. Page size: ?page_size= up to SROS_API_MAX_PAGE_SIZE.
 REST_FRAMEWORK = {
+    # Token first: an anonymous request then gets 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
