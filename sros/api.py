@@ -8,6 +8,7 @@ with the object as saved. Validation errors of the services answer 400 keyed by 
 
 from __future__ import annotations
 
+import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext_lazy as _
@@ -194,8 +195,10 @@ class PilotProjectCreateInput(PilotProjectInput):
 class ObjectiveApiFilter(ObjectiveFilter):
     """The pages' objective filter, plus the version (the pages are per version already)."""
 
+    modality = django_filters.ChoiceFilter(choices=Modality.choices, label="modalité")
+
     class Meta(ObjectiveFilter.Meta):
-        fields = ["version", "activity", "zone"]
+        fields = ["version", "activity", "zone", "modality"]
 
 
 # --- Views ------------------------------------------------------------------------------------

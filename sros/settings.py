@@ -164,6 +164,8 @@ SPECTACULAR_SETTINGS = {
     "regional schema. Session or token authentication (POST /api/token/).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Like every page but the login: nothing for anonymous visitors.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Swagger UI from our own static files (drf-spectacular-sidecar), never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

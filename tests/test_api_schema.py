@@ -1,0 +1,230 @@
+"""/api/versions, /api/volets, /api/objectifs, /api/projets-pilotes, /api/initiatives: the
+pages' roles through the API, writes through the services, 400 with field messages, 409 on a
+stale lock_version, compliance, and fixed query counts."""
+
+import datetime as dt
+
+import pytest
+
+from sros import services
+from sros.models import Initiative, Objective, PilotProject, Volet, VoletTheme
+from tests.api_helpers import api_client, query_count
+from tests.personas import PERSONAS
+
+pytest_plugins = ["tests.personas"]
+
+
+def client_of(world, persona):
+    return api_client(None if persona == "anonymous" else world.users[persona])
+
+
+@pytest.fixture
+def objective(world):
+    return services.objective_create(
+        version=world.draft,
+        zone=world.zones["A"],
+        activity=world.activities["urgences"],
+        modality="su",
+        minimum=1,
+        maximum=2,
+    )
+
+
+def objective_payload(world, **changes):
+    payload = {
+        "version": world.draft.pk,
+        "zone": world.zones["B"].pk,
+        "activity": world.activities["urgences"].pk,
+        "modality": "su",
+        "minimum": 1,
+        "maximum": 3,
+    }
+    payload.update(changes)
+    return payload
+
+
+READ = {"anonymous": 401, "planner": 200, "other_planner": 403, "director": 200}
+READ |= {"analyst": 200, "admin": 200}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_who_reads_a_version_and_its_objectives(world, objective, persona):
+    client = client_of(world, persona)
+    assert client.get(f"/api/versions/{world.draft.pk}/").status_code == READ[persona]
+    assert client.get(f"/api/objectifs/{objective.pk}/").status_code == READ[persona]
+    listed = client.get(f"/api/objectifs/?version={world.draft.pk}")
+    if READ[persona] == 200:
+        assert [o["id"] for o in listed.json()["results"]] == [objective.pk]
+    elif persona == "other_planner":
+        assert listed.json()["count"] == 0
+
+
+CREATE = {"anonymous": 401, "planner": 201, "other_planner": 403, "director": 403}
+CREATE |= {"analyst": 403, "admin": 403}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_regions_planner_creates_objectives(world, persona):
+    response = client_of(world, persona).post(
+        "/api/objectifs/", objective_payload(world), format="json"
+    )
+    assert response.status_code == CREATE[persona]
+    assert Objective.objects.count() == (1 if CREATE[persona] == 201 else 0)
+
+
+def test_a_created_objective_carries_its_compliance(world):
+    response = client_of(world, "planner").post(
+        "/api/objectifs/", objective_payload(world), format="json"
+    )
+    body = response.json()
+    assert body["zone_code"] == "B" and body["lock_version"] == 0
+    assert body["compliance"]["status"] in {"below", "within", "above", "unknown"}
+    assert body["compliance"]["status"] == "below"  # no facility at all in the persona world
+    assert body["compliance"]["count"] == 0
+
+
+def test_it_answers_400_with_field_messages(world):
+    client = client_of(world, "planner")
+    response = client.post(
+        "/api/objectifs/", objective_payload(world, minimum=5, maximum=2), format="json"
+    )
+    assert response.status_code == 400
+    assert "inférieur au minimum" in response.json()["maximum"][0]
+    foreign = objective_payload(world, zone=world.other_zoning.zones.first().pk)
+    assert "zone" in client.post("/api/objectifs/", foreign, format="json").json()
+    missing = client.post("/api/objectifs/", {"version": world.draft.pk}, format="json")
+    assert set(missing.json()) >= {"zone", "activity"}
+
+
+def test_a_stale_lock_version_gets_409_with_the_saved_objective(world, objective):
+    client = client_of(world, "planner")
+    first = client.patch(
+        f"/api/objectifs/{objective.pk}/", {"lock_version": 0, "maximum": 4}, format="json"
+    )
+    assert first.status_code == 200 and first.json()["lock_version"] == 1
+    second = client.patch(
+        f"/api/objectifs/{objective.pk}/", {"lock_version": 0, "maximum": 9}, format="json"
+    )
+    assert second.status_code == 409
+    assert second.json()["current"]["maximum"] == 4
+    assert second.json()["current"]["lock_version"] == 1
+    objective.refresh_from_db()
+    assert objective.maximum == 4
+    no_lock = client.patch(f"/api/objectifs/{objective.pk}/", {"maximum": 5}, format="json")
+    assert no_lock.status_code == 400 and "lock_version" in no_lock.json()
+
+
+def test_another_regions_planner_cannot_write(world, objective):
+    client = client_of(world, "other_planner")
+    patch = client.patch(
+        f"/api/objectifs/{objective.pk}/", {"lock_version": 0, "maximum": 9}, format="json"
+    )
+    assert patch.status_code == 403
+    assert client.delete(f"/api/objectifs/{objective.pk}/?lock_version=0").status_code == 403
+    objective.refresh_from_db()
+    assert objective.maximum == 2
+
+
+def test_the_planner_deletes_an_objective_naming_its_lock_version(world, objective):
+    client = client_of(world, "planner")
+    assert client.delete(f"/api/objectifs/{objective.pk}/?lock_version=7").status_code == 409
+    assert client.delete(f"/api/objectifs/{objective.pk}/?lock_version=0").status_code == 204
+    assert not Objective.objects.filter(pk=objective.pk).exists()
+
+
+def test_volets_are_written_by_the_planner_with_the_lock(world):
+    client = client_of(world, "planner")
+    theme = VoletTheme.objects.first()
+    created = client.post(
+        "/api/volets/",
+        {"version": world.draft.pk, "title": "Urgences", "theme": theme.pk, "narrative": "# A"},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    renamed = client.patch(f"/api/volets/{pk}/", {"lock_version": 0, "title": "Soins urgents"})
+    assert renamed.status_code == 200 and renamed.json()["title"] == "Soins urgents"
+    stale = client.put(f"/api/volets/{pk}/", {"lock_version": 0, "title": "Autre"})
+    assert stale.status_code == 409 and stale.json()["current"]["title"] == "Soins urgents"
+    assert client.post("/api/volets/", {"version": world.draft.pk}).status_code == 400
+    director = client_of(world, "director")
+    refused = director.patch(f"/api/volets/{pk}/", {"lock_version": 1, "title": "X"})
+    assert refused.status_code == 403
+    assert Volet.objects.get(pk=pk).title == "Soins urgents"
+
+
+def test_pilot_projects_follow_the_same_rules(world):
+    theme = VoletTheme.objects.first()
+    payload = {
+        "region": world.region.code,
+        "title": "Télé-expertise",
+        "theme": theme.pk,
+        "zone": world.zones["A"].pk,
+        "start_date": "2026-01-01",
+        "end_date": "2025-01-01",
+    }
+    client = client_of(world, "planner")
+    bad = client.post("/api/projets-pilotes/", payload, format="json")
+    assert bad.status_code == 400 and "end_date" in bad.json()
+    payload["end_date"] = "2028-12-31"
+    assert client_of(world, "analyst").post("/api/projets-pilotes/", payload).status_code == 403
+    created = client.post("/api/projets-pilotes/", payload, format="json")
+    assert created.status_code == 201, created.content
+    project = PilotProject.objects.get()
+    assert project.end_date == dt.date(2028, 12, 31)
+    moved = client.patch(
+        f"/api/projets-pilotes/{project.pk}/",
+        {"lock_version": 0, "zone": world.other_zoning.zones.first().pk},
+        format="json",
+    )
+    assert moved.status_code == 400 and "zone" in moved.json()
+    other = client_of(world, "other_planner")
+    assert other.get("/api/projets-pilotes/").json()["count"] == 0
+    assert (
+        other.patch(f"/api/projets-pilotes/{project.pk}/", {"lock_version": 0}).status_code == 403
+    )
+
+
+def test_initiatives_are_read_with_the_pages_filters(world):
+    client = client_of(world, "analyst")
+    total = client.get("/api/initiatives/?page_size=1").json()["count"]
+    assert total == Initiative.objects.count() > 0
+    kind = Initiative.objects.first().kind
+    rows = client.get(f"/api/initiatives/?kind={kind}&page_size=1000").json()["results"]
+    assert {r["kind"] for r in rows} == {kind}
+
+
+@pytest.fixture
+def many_objectives(world):
+    """Objectives of one activity and modality in both zones of two versions' zoning."""
+    for code in ("A", "B"):
+        for modality in ("su", "smur"):
+            services.objective_create(
+                version=world.draft,
+                zone=world.zones[code],
+                activity=world.activities["urgences"],
+                modality=modality,
+                minimum=0,
+            )
+    for n in range(3):
+        services.volet_create(version=world.draft, title=f"Volet {n}")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/versions/?page_size={n}",
+        "/api/volets/?page_size={n}",
+        "/api/objectifs/?modality=su&page_size={n}",
+        "/api/projets-pilotes/?page_size={n}",
+        "/api/initiatives/?page_size={n}",
+    ],
+)
+def test_lists_cost_the_same_queries_whatever_the_page_size(
+    world, many_objectives, url, django_assert_num_queries
+):
+    client = client_of(world, "planner")
+    expected = query_count(client, url.format(n=1))
+    with django_assert_num_queries(expected):
+        client.get(url.format(n=100))
+    assert expected <= 8
