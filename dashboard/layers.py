@@ -79,8 +79,10 @@ def _significant(value: float, figures: int = 3) -> str:
 
 
 def quantile_breaks(values: Sequence[float], classes: int = 5) -> list[float]:
-    """Quantile class bounds rounded to two significant figures, without duplicates."""
-    data = np.array([v for v in values if v is not None], dtype=float)
+    """Quantile class bounds of the positive values rounded to two significant figures, without
+    duplicates: zeros (no facility within the 2SFCA cut-off, nobody beyond target) are often
+    the majority and would otherwise make every bound zero."""
+    data = np.array([v for v in values if v is not None and v > 0], dtype=float)
     if not len(data):
         return []
     quantiles = np.quantile(data, np.linspace(0, 1, classes + 1)[1:-1])
