@@ -1,0 +1,124 @@
+"""Screenshots of the dashboard pages for the README, into docs/screenshots/.
+
+    .venv/bin/python bench/screenshots.py
+
+Loads the demo region into its own database (``SCREENSHOTS_DATABASE_URL``, default
+``postgis://postgres@127.0.0.1:5432/sros_screenshots``, EMPTIED first), computes a run, serves
+the project with ``runserver`` on 127.0.0.1:8765 and photographs each page in headless Chromium
+at 1280×800. Tests save their own screenshots under ``settings.VAR_DIR``, never here.
+"""
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ["BENCH_DATABASE_URL"] = os.environ.get(
+    "SCREENSHOTS_DATABASE_URL", "postgis://postgres@127.0.0.1:5432/sros_screenshots"
+)
+
+from benchdb import ROOT, _create_database  # noqa: E402
+
+ADDRESS = "127.0.0.1:8765"
+OUT = ROOT / "docs" / "screenshots"
+
+
+def pages() -> dict[str, str]:
+    from territories.models import Commune, Zoning
+
+    zoning = Zoning.objects.get(region__code="99")
+    zone = zoning.zones.order_by("code").first()
+    commune = Commune.objects.filter(department__region__code="99").order_by("-population")[0]
+    base = "/tableau-de-bord/99"
+    return {
+        "dashboard-region": "/tableau-de-bord/99/",
+        "dashboard-map": "/tableau-de-bord/99/carte/?units=communes&indicator=nearest_minutes",
+        "dashboard-map-zones": f"{base}/carte/?units={zoning.pk}&indicator=share_beyond",
+        "dashboard-pathway": "/tableau-de-bord/99/filieres/perinatalite/",
+        "dashboard-territory-zone": f"{base}/territoires/zone/{zoning.pk}/{zone.code}/",
+        "dashboard-territory-commune": f"/tableau-de-bord/99/territoires/commune/{commune.code}/",
+    }
+
+
+def setup_database() -> None:
+    """Like ``benchdb.setup_django`` but without its flush, which would empty the seeds."""
+    import django
+    from django.core.management import call_command
+
+    os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sros.settings")
+    sys.path.insert(0, str(ROOT))
+    _create_database(os.environ["DATABASE_URL"])
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def drop_database() -> None:
+    """A fresh database: the seeding migrations (pathways, activity catalogue) that a flush
+    would empty run again, as ``load_demo`` expects."""
+    import psycopg
+
+    url = os.environ["BENCH_DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    server = url.replace("postgis://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'drop database if exists "{name}"')
+
+
+def main() -> None:
+    drop_database()
+    setup_database()
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("load_demo", verbosity=0)
+    call_command("compute_indicators", "--sync", verbosity=0)
+    get_user_model().objects.create_superuser("captures", "c@example.org", "captures-pw-1")
+    targets = pages()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", ADDRESS, "--noreload"],
+        cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(60):
+            try:
+                urllib.request.urlopen(f"http://{ADDRESS}/connexion/")
+                break
+            except OSError:
+                time.sleep(0.5)
+        shoot(targets)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def shoot(targets: dict[str, str]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT))
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=VIEWPORT, locale="fr-FR")
+        page.goto(f"http://{ADDRESS}/connexion/")
+        page.fill("input[name=username]", "captures")
+        page.fill("input[name=password]", "captures-pw-1")
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        for name, path in targets.items():
+            page.goto(f"http://{ADDRESS}{path}")
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(OUT / f"{name}.png"))
+            print(f"  {OUT / f'{name}.png'}")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
