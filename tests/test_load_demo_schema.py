@@ -97,3 +97,14 @@ def test_a_second_run_changes_nothing(demo_output):
     call_command("load_demo", stdout=StringIO())
     assert _snapshot() == before
     assert RegionMembership.objects.get(user__username="planificateur").user.password == password
+
+
+def test_it_reseeds_a_catalogue_emptied_since_the_migrations(db):
+    from sros.models import AuthorisedActivity, VoletTheme
+
+    VoletTheme.objects.all().delete()
+    AuthorisedActivity.objects.filter(code="psychiatrie").delete()
+    call_command("load_demo", stdout=StringIO())
+    draft = SchemaVersion.objects.get(schema__region__code="99", state="draft")
+    assert draft.volets.filter(theme__code="sante-mentale").exists()
+    assert draft.objectives.filter(activity__code="psychiatrie").count() == 6

@@ -153,6 +153,24 @@ def _pilot_project(schema, planner, zoning):
     return project
 
 
+def _ensure_catalogue() -> None:
+    """Re-seed the catalogue of activities and volet themes if it was emptied since the
+    migrations (``manage.py flush`` keeps tables, not data migrations' rows)."""
+    import importlib
+
+    from django.apps import apps
+
+    from sros.models import AuthorisedActivity, VoletTheme
+
+    codes = [code for code, *_rest in VOLETS]
+    if AuthorisedActivity.objects.filter(code__in=OBJECTIVES).count() == len(OBJECTIVES) and (
+        VoletTheme.objects.filter(code__in=codes).count() == len(codes)
+    ):
+        return
+    for module in ("pathways.migrations.0002_seed_pathways", "sros.migrations.0002_seed_catalogue"):
+        importlib.import_module(module).seed(apps, None)
+
+
 def create_demo_schema() -> list[str]:
     """The demo schema of region 99 and the demo accounts; nothing is changed when present."""
     from django.db import transaction
@@ -163,6 +181,7 @@ def create_demo_schema() -> list[str]:
     region = Region.objects.get(code=REGION_CODE)
     zoning = Zoning.objects.get(region=region, name=ZONING_NAME)
     with transaction.atomic():
+        _ensure_catalogue()
         users = _accounts(region)
         planner = users["planner"]
         schema = services.schema_create(region=region, name="Schéma régional de santé (fictif)")
