@@ -23,7 +23,6 @@ import logging
 import math
 import time
 from collections.abc import Iterable, Sequence
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -36,12 +35,18 @@ from pathways.models import Level
 from territories.models import Region
 
 from . import inputs
+from .aggregates import (
+    UNDERSERVED_FRACTION,
+    Code,
+    Kind,
+    group_rows,
+    group_sets,
+    underserved_threshold,
+    value_or_none,
+)
 from .engine import (
     APL_BANDS,
     StepWeights,
-    beyond_target,
-    density_per_10k,
-    group_sum,
     nearest_access,
     two_step_fca,
 )
@@ -52,15 +57,8 @@ logger = logging.getLogger(__name__)
 
 #: Nearest facilities kept per unit (the 2nd and 3rd serve what-if closures).
 K_NEAREST = 3
-#: A unit is under-served for a level when its 2SFCA access is zero (no facility within the
-#: cut-off) or below this fraction of the region's population-weighted mean access.
-UNDERSERVED_FRACTION = 0.5
 #: Share of the progress bar given to the chunks; the finishing step takes the rest.
 CHUNKS_PROGRESS = 90
-
-# Plain strings, not enum members: COPY would dump an Enum member by its name.
-Kind = SimpleNamespace(**{m.name: m.value for m in IndicatorValue.UnitKind})
-Code = SimpleNamespace(**{m.name: m.value for m in IndicatorValue.Indicator})
 
 
 def transient_errors() -> tuple[type[BaseException], ...]:
@@ -369,11 +367,11 @@ def _finish(run: IndicatorRun, results: Sequence[dict[str, Any] | None]) -> None
         rows += _commune_rows(units, facilities, nearest, access)
         thresholds = {}
         for f in facilities:
-            thresholds[str(f.level_id)] = _underserved_threshold(
+            thresholds[str(f.level_id)] = underserved_threshold(
                 access[f.level_id], units.population
             )
-        for kind, zoning_id, codes, groups, of_commune in _group_sets(run.region, units):
-            rows += _group_rows(
+        for kind, zoning_id, codes, groups, of_commune in group_sets(run.region, units):
+            rows += group_rows(
                 kind,
                 zoning_id,
                 codes,
@@ -444,16 +442,6 @@ def _assemble(
     return nearest, pairs
 
 
-def _underserved_threshold(access: np.ndarray, population: np.ndarray) -> float:
-    total = population.sum()
-    mean = float((access * population).sum() / total) if total > 0 else 0.0
-    return UNDERSERVED_FRACTION * mean
-
-
-def _value(v: float) -> float | None:
-    return float(v) if math.isfinite(v) else None
-
-
 def _commune_rows(units, facilities, nearest, access) -> list[tuple]:
     codes = units.places.ids.tolist()
     rows = [
@@ -472,64 +460,19 @@ def _commune_rows(units, facilities, nearest, access) -> list[tuple]:
         ):
             rows.append(
                 (Kind.COMMUNE, code, None, Code.NEAREST_MINUTES, level.level_id,
-                 fid if fid >= 0 else None, _value(t))
+                 fid if fid >= 0 else None, value_or_none(t))
             )  # fmt: skip
             rows.append(
-                (Kind.COMMUNE, code, None, Code.ACCESS_2SFCA, level.level_id, None, _value(a))
+                (
+                    Kind.COMMUNE,
+                    code,
+                    None,
+                    Code.ACCESS_2SFCA,
+                    level.level_id,
+                    None,
+                    value_or_none(a),
+                )
             )
-    return rows
-
-
-def _group_sets(region: Region, units: inputs.Units):
-    """(unit kind, zoning id, group codes, group of each unit, group of each commune id) for
-    the region, its départements and every zoning of the region."""
-    yield (
-        Kind.REGION, None, [region.code], np.zeros(len(units), dtype=np.int64),
-        dict.fromkeys(units.department_of_commune, 0),
-    )  # fmt: skip
-    yield (
-        Kind.DEPARTMENT, None, units.department_codes, units.department,
-        units.department_of_commune,
-    )  # fmt: skip
-    for zoning in units.zonings:
-        yield (
-            Kind.ZONE, zoning.zoning_id, zoning.zone_codes, units.zone[zoning.zoning_id],
-            zoning.of_commune,
-        )  # fmt: skip
-
-
-def _group_rows(
-    kind, zoning_id, codes, groups, of_commune, units, facilities, nearest, access, thresholds
-) -> list[tuple]:
-    n = len(codes)
-    inside = groups >= 0
-    g, population = groups[inside], units.population[inside]
-    rows = [
-        (kind, code, zoning_id, Code.POPULATION, None, None, float(v))
-        for code, v in zip(codes, group_sum(population, g, n).tolist(), strict=True)
-    ]
-    for level in facilities:
-        minutes = nearest[level.level_id][0][inside]
-        target = level.target_minutes if level.target_minutes is not None else math.inf
-        beyond = beyond_target(minutes, population, g, n, target)
-        facility_groups = np.array(
-            [of_commune.get(int(c), -1) for c in level.commune_ids.tolist()], dtype=np.int64
-        )
-        placed = facility_groups >= 0
-        density = density_per_10k(level.capacity[placed], facility_groups[placed], population, g, n)
-        a = access[level.level_id][inside]
-        threshold = thresholds[str(level.level_id)]
-        underserved = group_sum(np.where((a <= 0) | (a < threshold), population, 0.0), g, n)
-        indicators = [(Code.MEAN_MINUTES, beyond.mean_minutes), (Code.DENSITY_PER_10K, density)]
-        indicators.append((Code.POPULATION_UNDERSERVED, underserved))
-        if level.target_minutes is not None:
-            indicators.append((Code.POPULATION_BEYOND, beyond.population_beyond))
-            indicators.append((Code.SHARE_BEYOND, beyond.share_beyond))
-        for indicator, values in indicators:
-            rows += [
-                (kind, code, zoning_id, indicator, level.level_id, None, _value(v))
-                for code, v in zip(codes, values.tolist(), strict=True)
-            ]
     return rows
 
 

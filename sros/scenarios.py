@@ -32,9 +32,9 @@ from django.utils.translation import gettext as _
 from facilities.activities import Activity, modality_allowed
 from facilities.models import Facility
 from facilities.selectors import current_authorisations
-from indicators import inputs
+from indicators import aggregates, inputs
 from indicators import services as indicator_services
-from indicators.engine import StepWeights
+from indicators.engine import APL_BANDS, StepWeights
 from indicators.models import IndicatorValue
 from indicators.travel import Places, TravelTimeProvider
 from indicators.whatif import WhatIf
@@ -491,7 +491,7 @@ class ScenarioResult:
 
 
 def _weight() -> StepWeights:
-    return StepWeights(indicator_services.APL_BANDS)
+    return StepWeights(APL_BANDS)
 
 
 def _levels() -> list[Level]:
@@ -542,12 +542,10 @@ def _group_figures(region, units, level, minutes, access) -> dict[tuple, float |
     → value, through the run's own aggregation (``indicators.services``)."""
     nearest = {level.level_id: (minutes, None)}
     access_by_level = {level.level_id: access}
-    thresholds = {
-        str(level.level_id): indicator_services._underserved_threshold(access, units.population)
-    }
+    thresholds = {str(level.level_id): aggregates.underserved_threshold(access, units.population)}
     figures = {}
-    for kind, zoning_id, codes, groups, of_commune in indicator_services._group_sets(region, units):
-        rows = indicator_services._group_rows(
+    for kind, zoning_id, codes, groups, of_commune in aggregates.group_sets(region, units):
+        rows = aggregates.group_rows(
             kind, zoning_id, codes, groups, of_commune, units, [level], nearest,
             access_by_level, thresholds,
         )  # fmt: skip

@@ -25,7 +25,7 @@ from sros.compliance import (
     objective_compliance,
     status_of,
 )
-from sros.models import AuthorisedActivity, RegionMembership
+from sros.models import AuthorisedActivity, Schema
 from territories.models import Region, Zone, ZoneMembership, Zoning
 from territories.services import zoning_create
 
@@ -113,26 +113,11 @@ def demo(db):
     return Region.objects.get(code="99")
 
 
-def test_compliance_on_the_demo_region_counts_authorisations(demo, django_user_model):
-    planner = django_user_model.objects.create_user("demo-planner")
-    services.membership_grant(user=planner, region=demo, role=RegionMembership.Role.PLANNER)
-    schema = services.schema_create(region=demo)
-    draft = workflow.version_new_draft(schema, user=planner)
-    zoning = Zoning.objects.get(region=demo, kind="schema")
-    services.version_set_zoning(version=draft, zoning=zoning, user=planner)
-    urgences = AuthorisedActivity.objects.get(code="urgences")
-    objectives = [
-        services.objective_create(
-            version=draft,
-            user=planner,
-            zone=zone,
-            activity=urgences,
-            modality="su",
-            minimum=1,
-            maximum=2,
-        )  # fmt: skip
-        for zone in zoning.zones.all()
-    ]
+def test_compliance_on_the_demo_region_counts_authorisations(demo):
+    """load_demo's draft holds an SU objective per zone of the six-zone zoning."""
+    draft = Schema.objects.get(region=demo).versions.get(state="draft")
+    objectives = list(draft.objectives.filter(activity__code="urgences", modality="su"))
+    assert len(objectives) == Zoning.objects.get(region=demo, kind="schema").zones.count()
     results = compliance_for(objectives)
     su_sites = facilities_matching(activity="urgences", modality="su")
     total = 0
@@ -141,7 +126,9 @@ def test_compliance_on_the_demo_region_counts_authorisations(demo, django_user_m
         expected = su_sites.filter(commune_id__in=communes).count()
         assert results[objective.pk].count == expected
         assert results[objective.pk].method == BY_AUTHORISATION
-        assert results[objective.pk].status == status_of(expected, 1, 2)
+        assert results[objective.pk].status == status_of(
+            expected, objective.minimum, objective.maximum
+        )
         total += expected
     assert total == su_sites.count() > 0  # every demo emergency unit is in one of the six zones
 
