@@ -8,23 +8,13 @@ pages show; ``run`` picks any run explicitly.
 from __future__ import annotations
 
 import django_filters
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, Prefetch, QuerySet
 
 from pathways.models import Level
 from territories.filters import filtered
-from territories.models import Region
 
+from . import selectors
 from .models import IndicatorRun, IndicatorValue
-
-
-def latest_done_runs() -> QuerySet[Region]:
-    """The id of each region's latest done run (``selectors.latest_run``'s ordering)."""
-    latest = (
-        IndicatorRun.objects.filter(region=OuterRef("pk"), status=IndicatorRun.Status.DONE)
-        .order_by("-finished_at", "-id")
-        .values("pk")[:1]
-    )
-    return Region.objects.annotate(latest=Subquery(latest)).exclude(latest=None).values("latest")
 
 
 class IndicatorRunFilter(django_filters.FilterSet):
@@ -58,7 +48,7 @@ class IndicatorValueFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         if self.form.cleaned_data.get("run") is None:
-            queryset = queryset.filter(run__in=latest_done_runs())
+            queryset = queryset.filter(run__in=selectors.latest_run_ids())
         return queryset
 
 

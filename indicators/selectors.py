@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from pathways.models import Level
 from territories.models import Region
@@ -12,14 +12,23 @@ from territories.models import Region
 from .models import IndicatorRun, IndicatorValue
 
 
+def _done_runs_latest_first(**filters) -> QuerySet[IndicatorRun]:
+    return IndicatorRun.objects.filter(status=IndicatorRun.Status.DONE, **filters).order_by(
+        "-finished_at", "-id"
+    )
+
+
 def latest_run(region: Region) -> IndicatorRun | None:
     """The latest *done* run of ``region``: what pages read. A queued, running or failed run
     never replaces it; a stale one is still returned (its ``stale`` flag says so)."""
-    return (
-        IndicatorRun.objects.filter(region=region, status=IndicatorRun.Status.DONE)
-        .order_by("-finished_at", "-id")
-        .first()
-    )
+    return _done_runs_latest_first(region=region).first()
+
+
+def latest_run_ids() -> QuerySet:
+    """The id of every region's latest done run (``latest_run`` for all regions, as one
+    subquery for filters)."""
+    latest = _done_runs_latest_first(region=OuterRef("pk")).values("pk")[:1]
+    return Region.objects.annotate(latest=Subquery(latest)).exclude(latest=None).values("latest")
 
 
 def run_values(
