@@ -24,9 +24,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from facilities.models import Facility
 from facilities.selectors import current_authorisations, open_facilities
 from indicators import engine
 from territories.models import ZoneMembership
@@ -62,28 +63,86 @@ def status_of(count: int | None, minimum: int, maximum: int | None) -> str:
     return str(engine.compliance([count], minimum, upper)[0])
 
 
-def _zoning_has_authorisations(zoning_id: int, on: dt.date | None) -> bool:
-    communes = ZoneMembership.objects.filter(zoning_id=zoning_id).values("commune_id")
-    return current_authorisations(on).filter(facility__commune_id__in=communes).exists()
-
-
-def _counts_by_zone(facilities, zone_ids: set[int], zoning_id: int) -> dict[int, int]:
-    """Distinct facilities per zone of ``zoning_id``, through their commune's membership."""
-    zone = ZoneMembership.objects.filter(
-        zoning_id=zoning_id, commune_id=OuterRef("commune_id")
-    ).values("zone_id")[:1]
-    rows = (
-        facilities.filter(commune__memberships__zone_id__in=zone_ids)
-        .annotate(zone_id=Subquery(zone))
-        .values("zone_id")
-        .annotate(n=Count("id", distinct=True))
+def _zonings_with_authorisations(zoning_ids: set[int], on: dt.date | None) -> set[int]:
+    """The zonings among ``zoning_ids`` where some facility of their communes holds an
+    authorisation in force (one query for all of them)."""
+    held = current_authorisations(on).filter(facility__commune_id=OuterRef("commune_id"))
+    return set(
+        ZoneMembership.objects.filter(zoning_id__in=zoning_ids)
+        .filter(Exists(held))
+        .values_list("zoning_id", flat=True)
+        .distinct()
     )
-    return {row["zone_id"]: row["n"] for row in rows}
+
+
+def _counted_facilities(method: str, activity, modality: str, on: dt.date | None):
+    """The queryset of the facilities a group's count counts (what ``adjust`` is given)."""
+    if method == BY_KIND:
+        return open_facilities().filter(kind__in=activity.proxy_kinds)
+    authorisations = current_authorisations(on).filter(activity=activity.facility_activity)
+    if modality:
+        authorisations = authorisations.filter(modality=modality)
+    return open_facilities().filter(pk__in=authorisations.values("facility_id"))
+
+
+def _authorisation_counts(
+    groups: list[tuple[int, str, str]], on: dt.date | None
+) -> dict[tuple[int, str, str], int]:
+    """Distinct open facilities per (zone id, registry activity, modality) holding a current
+    authorisation; modality "" counts every modality of the activity. At most two aggregate
+    queries (one with modalities, one without), whatever the number of groups."""
+    counts: dict[tuple[int, str, str], int] = {}
+    for with_modality in (True, False):
+        wanted = {g for g in groups if bool(g[2]) == with_modality}
+        if not wanted:
+            continue
+        fields = ["zone_id", "activity", "modality"] if with_modality else ["zone_id", "activity"]
+        rows = (
+            current_authorisations(on)
+            .filter(
+                facility__status=Facility.Status.OPEN,
+                facility__commune__memberships__zone_id__in={g[0] for g in wanted},
+                activity__in={g[1] for g in wanted},
+            )
+            .annotate(zone_id=F("facility__commune__memberships__zone_id"))
+            .values(*fields)
+            .annotate(n=Count("facility_id", distinct=True))
+            .order_by()
+        )
+        for row in rows:
+            key = (row["zone_id"], row["activity"], row.get("modality", ""))
+            if key in wanted:
+                counts[key] = row["n"]
+    return counts
+
+
+def _kind_counts(zone_ids: set[int], kinds: set[str]) -> dict[tuple[int, str], int]:
+    """Open facilities per (zone id, kind): one aggregate query. A facility has one kind, so
+    the count of an activity's proxy kinds is the sum over them."""
+    if not zone_ids or not kinds:
+        return {}
+    rows = (
+        open_facilities()
+        .filter(commune__memberships__zone_id__in=zone_ids, kind__in=kinds)
+        .annotate(zone_id=F("commune__memberships__zone_id"))
+        .values("zone_id", "kind")
+        .annotate(n=Count("id", distinct=True))
+        .order_by()
+    )
+    return {(row["zone_id"], row["kind"]): row["n"] for row in rows}
 
 
 #: ``adjust(method, activity, modality, zoning_id, counted)`` → count change per zone id, where
 #: ``counted`` is the queryset of the facilities the base count counts (a what-if scenario).
 CountAdjustment = Callable[[str, Any, str, int, Any], dict[int, int]]
+
+
+def _method(activity, has_authorisations: bool) -> str:
+    if activity.facility_activity and has_authorisations:
+        return BY_AUTHORISATION
+    if activity.proxy_kinds and not has_authorisations:
+        return BY_KIND
+    return NO_DATA
 
 
 def compliance_for(
@@ -92,38 +151,60 @@ def compliance_for(
     *,
     adjust: CountAdjustment | None = None,
 ) -> dict[int, Compliance]:
-    """Compliance of each objective, by id: one count query per (zoning, activity, modality),
-    however many zones. ``adjust`` adds a scenario's extra and removed facilities to the
-    counts; the method (by authorisation or by kind) stays the base's."""
+    """Compliance of each objective, by id, in at most four queries whatever the number of
+    objectives, zonings, activities and modalities: which zonings hold authorisations, the
+    authorisation counts (with and without modality) and the kind counts, all per zone.
+    ``adjust`` adds a scenario's extra and removed facilities to the counts; the method (by
+    authorisation or by kind) stays the base's."""
     objectives = list(objectives)
     groups: dict[tuple[int, int, str], list[Objective]] = defaultdict(list)
     for objective in objectives:
         groups[(objective.zone.zoning_id, objective.activity_id, objective.modality)].append(
             objective
         )
-    has_authorisations: dict[int, bool] = {}
+    with_authorisations = (
+        _zonings_with_authorisations({key[0] for key in groups}, on) if groups else set()
+    )
+    methods = {
+        key: _method(members[0].activity, key[0] in with_authorisations)
+        for key, members in groups.items()
+    }
+    by_authorisation = _authorisation_counts(
+        [
+            (o.zone_id, o.activity.facility_activity, o.modality)
+            for key, members in groups.items()
+            if methods[key] == BY_AUTHORISATION
+            for o in members
+        ],
+        on,
+    )
+    kind_groups = [members for key, members in groups.items() if methods[key] == BY_KIND]
+    by_kind = _kind_counts(
+        {o.zone_id for members in kind_groups for o in members},
+        {kind for members in kind_groups for kind in members[0].activity.proxy_kinds},
+    )
     result: dict[int, Compliance] = {}
     for (zoning_id, _activity_id, modality), members in groups.items():
-        activity = members[0].activity
-        if zoning_id not in has_authorisations:
-            has_authorisations[zoning_id] = _zoning_has_authorisations(zoning_id, on)
-        zone_ids = {objective.zone_id for objective in members}
-        if activity.facility_activity and has_authorisations[zoning_id]:
-            method = BY_AUTHORISATION
-            authorisations = current_authorisations(on).filter(activity=activity.facility_activity)
-            if modality:
-                authorisations = authorisations.filter(modality=modality)
-            facilities = open_facilities().filter(pk__in=authorisations.values("facility_id"))
-        elif activity.proxy_kinds and not has_authorisations[zoning_id]:
-            method = BY_KIND
-            facilities = open_facilities().filter(kind__in=activity.proxy_kinds)
-        else:
+        activity, method = members[0].activity, methods[(zoning_id, _activity_id, modality)]
+        if method == NO_DATA:
             for objective in members:
                 result[objective.pk] = Compliance(None, UNKNOWN, NO_DATA)
             continue
-        counts = _counts_by_zone(facilities, zone_ids, zoning_id)
+        if method == BY_AUTHORISATION:
+            counts = {
+                o.zone_id: by_authorisation.get(
+                    (o.zone_id, activity.facility_activity, modality), 0
+                )
+                for o in members
+            }
+        else:
+            counts = {
+                o.zone_id: sum(by_kind.get((o.zone_id, k), 0) for k in activity.proxy_kinds)
+                for o in members
+            }
         if adjust is not None:
-            for zone_id, delta in adjust(method, activity, modality, zoning_id, facilities).items():
+            counted = _counted_facilities(method, activity, modality, on)
+            for zone_id, delta in adjust(method, activity, modality, zoning_id, counted).items():
                 counts[zone_id] = counts.get(zone_id, 0) + delta
         for objective in members:
             count = counts.get(objective.zone_id, 0)
