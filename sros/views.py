@@ -1,11 +1,13 @@
 """Project-level pages."""
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from . import maps, selectors
 
 
+@login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The loaded region on a map, with its totals and facilities per kind.
 

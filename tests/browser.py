@@ -65,10 +65,28 @@ class BrowserSession:
         assert elsewhere == [], elsewhere
         assert self.failed_requests == [], self.failed_requests
 
+    def sign_in(self, base_url: str, cookie: str) -> None:
+        """Give the browser a session cookie made by ``session_cookie`` (quicker than the login
+        form, which test_schema_browser walks through)."""
+        from django.conf import settings
+
+        self.page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base_url}]
+        )
+
     def screenshot(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(path))
         return path
+
+
+def session_cookie(client, user) -> str:
+    """A logged-in session of ``user``; call it before ``open_browser``, since Django refuses
+    database access while Playwright's event loop runs."""
+    from django.conf import settings
+
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from tests.browser import open_browser
+from tests.browser import open_browser, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,12 +17,10 @@ SCREENSHOT = Path(settings.VAR_DIR) / "screenshots" / "dashboard-map-test.png"
 
 
 @pytest.fixture
-def session_cookie(client, django_user_model):
+def chief(django_user_model):
     call_command("load_demo", verbosity=0)
     call_command("compute_indicators", "--sync", verbosity=0)
-    user = django_user_model.objects.create_superuser("chef", "chef@example.org", "pw-chef-123")
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
+    return django_user_model.objects.create_superuser("chef", "chef@example.org", "pw-chef-123")
 
 
 def fills(page) -> list[str]:
@@ -33,19 +31,12 @@ def fills(page) -> list[str]:
 
 
 def test_the_map_draws_reloads_on_a_new_indicator_and_opens_a_facility_popup(
-    live_server, session_cookie
+    live_server, chief, client
 ):
+    cookie = session_cookie(client, chief)
     with open_browser() as session:
         page = session.page
-        page.context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": session_cookie,
-                    "url": live_server.url,
-                }
-            ]
-        )
+        session.sign_in(live_server.url, cookie)
         page.goto(live_server.url + "/tableau-de-bord/99/carte/?indicator=nearest_minutes")
         page.wait_for_selector("#map-legend[data-indicator='nearest_minutes'] li")
         page.wait_for_selector(

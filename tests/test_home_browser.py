@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from facilities.models import Authorisation, Facility
-from tests.browser import open_browser
+from tests.browser import open_browser, session_cookie
 from tests.factories import make_commune_grid, make_department, make_region
 from tests.test_home_page import make_facility
 
@@ -35,12 +35,15 @@ def region_with_facilities():
 
 
 def test_the_map_draws_communes_and_markers_with_no_foreign_request(
-    live_server, region_with_facilities
+    live_server, region_with_facilities, client, django_user_model
 ):
     communes, facilities = region_with_facilities
     chu = facilities[0]
+    reader = django_user_model.objects.create_user("lecteur", password="pw-lecteur-123")
+    cookie = session_cookie(client, reader)
 
     with open_browser() as session:
+        session.sign_in(live_server.url, cookie)
         page = session.page
         page.goto(live_server.url + "/")
         page.wait_for_selector(".folium-map.leaflet-container")
