@@ -89,31 +89,29 @@ def _authorisation_counts(
     groups: list[tuple[int, str, str]], on: dt.date | None
 ) -> dict[tuple[int, str, str], int]:
     """Distinct open facilities per (zone id, registry activity, modality) holding a current
-    authorisation; modality "" counts every modality of the activity. At most two aggregate
-    queries (one with modalities, one without), whatever the number of groups."""
-    counts: dict[tuple[int, str, str], int] = {}
-    for with_modality in (True, False):
-        wanted = {g for g in groups if bool(g[2]) == with_modality}
-        if not wanted:
-            continue
-        fields = ["zone_id", "activity", "modality"] if with_modality else ["zone_id", "activity"]
-        rows = (
-            current_authorisations(on)
-            .filter(
-                facility__status=Facility.Status.OPEN,
-                facility__commune__memberships__zone_id__in={g[0] for g in wanted},
-                activity__in={g[1] for g in wanted},
-            )
-            .annotate(zone_id=F("facility__commune__memberships__zone_id"))
-            .values(*fields)
-            .annotate(n=Count("facility_id", distinct=True))
-            .order_by()
+    authorisation; modality "" counts every modality of the activity. One query for every
+    group: the distinct (zone, activity, modality, facility) rows, counted here (a facility
+    holding two modalities counts once for the activity)."""
+    if not groups:
+        return {}
+    rows = (
+        current_authorisations(on)
+        .filter(
+            facility__status=Facility.Status.OPEN,
+            facility__commune__memberships__zone_id__in={g[0] for g in groups},
+            activity__in={g[1] for g in groups},
         )
-        for row in rows:
-            key = (row["zone_id"], row["activity"], row.get("modality", ""))
-            if key in wanted:
-                counts[key] = row["n"]
-    return counts
+        .values_list(
+            "facility__commune__memberships__zone_id", "activity", "modality", "facility_id"
+        )
+        .distinct()
+        .order_by()
+    )
+    facilities: dict[tuple[int, str, str], set[int]] = defaultdict(set)
+    for zone_id, activity, modality, facility_id in rows:
+        facilities[(zone_id, activity, modality)].add(facility_id)
+        facilities[(zone_id, activity, "")].add(facility_id)
+    return {group: len(facilities.get(group, ())) for group in set(groups)}
 
 
 def _kind_counts(zone_ids: set[int], kinds: set[str]) -> dict[tuple[int, str], int]:
@@ -151,9 +149,9 @@ def compliance_for(
     *,
     adjust: CountAdjustment | None = None,
 ) -> dict[int, Compliance]:
-    """Compliance of each objective, by id, in at most four queries whatever the number of
+    """Compliance of each objective, by id, in at most three queries whatever the number of
     objectives, zonings, activities and modalities: which zonings hold authorisations, the
-    authorisation counts (with and without modality) and the kind counts, all per zone.
+    authorisations and the facilities of the proxy kinds, per zone.
     ``adjust`` adds a scenario's extra and removed facilities to the counts; the method (by
     authorisation or by kind) stays the base's."""
     objectives = list(objectives)

@@ -228,3 +228,102 @@ def test_lists_cost_the_same_queries_whatever_the_page_size(
     with django_assert_num_queries(expected):
         client.get(url.format(n=100))
     assert expected <= 8
+
+
+@pytest.fixture
+def mixed_objectives(world, tmp_path):
+    """Objectives over two zonings (the schema's and the GHT for psychiatry), four
+    activities with and without modality (one counted by nothing: IRM), on facilities
+    holding authorisations, so that every counting path of ``compliance_for`` is taken."""
+    from io import StringIO
+
+    from django.contrib.gis.geos import Point
+    from django.core.management import call_command
+
+    from facilities.models import Facility
+
+    for n, commune in enumerate(world.communes):
+        Facility.objects.create(
+            finess_et=f"69000{n:04d}", name=f"CH fictif {n}", kind="ch", status="open",
+            source="manual", commune=commune, point=Point(*commune.point.coords, srid=4326),
+        )  # fmt: skip
+    rows = ["finess_et;activity;modality;start_date;end_date"]
+    rows += [f"69000{n:04d};urgences;su;2020-01-01;" for n in range(4)]
+    rows += [f"69000{n:04d};urgences;smur;2020-01-01;" for n in (0, 5)]
+    rows += [f"69000{n:04d};psychiatrie;adultes;2020-01-01;" for n in (1, 2, 4)]
+    rows += ["690000000;chirurgie;adultes_generale;2020-01-01;"]
+    rows += [f"69000{n:04d};chirurgie;pediatrie;2020-01-01;" for n in (0, 1)]
+    path = tmp_path / "autorisations.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    call_command("import_open_data", "authorisations", str(path), stdout=StringIO())
+    psychiatrie = world.activities["psychiatrie"]
+    services.version_set_zoning(version=world.draft, zoning=world.ght_zoning, activity=psychiatrie)
+    made = []
+    for code in ("A", "B"):
+        for activity, modality in (
+            ("urgences", "su"), ("urgences", "smur"), ("chirurgie", ""),
+            ("chirurgie", "adultes_generale"),
+        ):  # fmt: skip
+            made.append(
+                services.objective_create(
+                    version=world.draft,
+                    zone=world.zones[code],
+                    minimum=1,
+                    maximum=2,
+                    activity=world.activities[activity],
+                    modality=modality,
+                )  # fmt: skip
+            )
+        made.append(
+            services.objective_create(
+                version=world.draft,
+                zone=world.zones[code],
+                minimum=0,
+                maximum=1,
+                activity=world.activities["irm"],
+            )  # fmt: skip
+        )
+    for modality in ("adultes", "infanto_juvenile"):
+        made.append(
+            services.objective_create(
+                version=world.draft,
+                zone=world.ght_zoning.zones.get(),
+                minimum=1,
+                maximum=2,
+                activity=psychiatrie,
+                modality=modality,
+            )  # fmt: skip
+        )
+    return made
+
+
+def test_objectives_of_many_zonings_and_activities_cost_fixed_queries(
+    world, mixed_objectives, django_assert_num_queries
+):
+    """Two zonings, four activities, modalities given and not: the list costs the same at
+    3 and at 100 objectives a page (both pages hold counted objectives: the two IRM ones,
+    which count nothing, come first), and its compliance is each objective's own."""
+    from sros.compliance import objective_compliance
+
+    client = client_of(world, "planner")
+    url = f"/api/objectifs/?version={world.draft.pk}&page_size="
+    # session, user, admin group, version filter, count, page, then compliance: zonings
+    # holding authorisations and the authorisations of the page's zones
+    assert query_count(client, url + "3") == 8
+    with django_assert_num_queries(8):
+        rows = client.get(url + "100").json()["results"]
+    assert len(rows) == len(mixed_objectives) == 12
+    by_id = {o.pk: o for o in mixed_objectives}
+    for row in rows:
+        alone = objective_compliance(by_id[row["id"]])
+        assert row["compliance"] == {
+            "count": alone.count, "status": alone.status, "method": alone.method,
+        }  # fmt: skip
+    counts = {(r["zone_code"], r["activity_code"], r["modality"]): r["compliance"] for r in rows}
+    assert counts[("A", "urgences", "su")]["count"] == 3
+    assert counts[("A", "chirurgie", "")]["count"] == 2  # site 0 holds two modalities: once
+    assert counts[("A", "chirurgie", "adultes_generale")]["count"] == 1
+    assert counts[("B", "urgences", "smur")]["count"] == 1
+    assert counts[("G1", "psychiatrie", "adultes")]["count"] == 3
+    assert counts[("G1", "psychiatrie", "infanto_juvenile")]["count"] == 0
+    assert counts[("A", "irm", "")]["status"] == "unknown"
