@@ -182,26 +182,26 @@ _ACTIVE = (IndicatorRun.Status.QUEUED, IndicatorRun.Status.RUNNING)
 @login_required
 def region_dashboard(request: HttpRequest, region_code: str) -> HttpResponse:
     """Key figures of the latest done run, with its date and inputs, and the indicator map."""
-    region = _region(request, region_code)
-    context = _run_context(region)
+    context = _map_page_context(request, region_code)
     run = context["run"]
     if run is not None:
-        levels = selectors.run_levels(run)
-        zonings = selectors.region_zonings(region)
-        context["figures"] = selectors.region_figures(region, run, levels)
+        context["figures"] = selectors.region_figures(context["region"], run, context["levels"])
         context["kind_rows"] = [
             {"label": label, "colour": KIND_COLOURS[kind],
              "count": context["figures"].count_by_kind.get(kind, 0)}
             for kind, label in Facility.Kind.choices
         ]  # fmt: skip
-        selection = read_selection(request.GET, levels, zonings)
-        context.update(map_context(region, run, selection, levels, zonings))
     return render(request, "dashboard/region.html", context)
 
 
 @login_required
 def indicator_map(request: HttpRequest, region_code: str) -> HttpResponse:
     """The indicator map on the whole page."""
+    return render(request, "dashboard/map.html", _map_page_context(request, region_code))
+
+
+def _map_page_context(request: HttpRequest, region_code: str) -> dict:
+    """The run context of a region plus its indicator map for the selection in the query."""
     region = _region(request, region_code)
     context = _run_context(region)
     run = context["run"]
@@ -209,8 +209,8 @@ def indicator_map(request: HttpRequest, region_code: str) -> HttpResponse:
         levels = selectors.run_levels(run)
         zonings = selectors.region_zonings(region)
         selection = read_selection(request.GET, levels, zonings)
-        context.update(map_context(region, run, selection, levels, zonings))
-    return render(request, "dashboard/map.html", context)
+        context.update(map_context(region, run, selection, levels, zonings))  # with "levels"
+    return context
 
 
 @login_required
