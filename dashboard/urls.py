@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .exports import views as exports
 
 app_name = "dashboard"
 urlpatterns = [
@@ -30,4 +31,25 @@ urlpatterns = [
         name="facilities",
     ),
     path("<str:region_code>/couches/limites.geojson", views.boundaries_layer, name="boundaries"),
+    path(
+        "<str:region_code>/exports/indicateurs.<str:extension>",
+        exports.indicator_export,
+        name="export_indicators",
+    ),
+    path(
+        "<str:region_code>/exports/etablissements.<str:extension>",
+        exports.facility_export,
+        name="export_facilities",
+    ),
+    path(
+        "<str:region_code>/exports/diagnostic/zone/<int:zoning_id>/<str:code>.pdf",
+        exports.territory_report,
+        {"kind": "zone"},
+        name="export_zone_report",
+    ),
+    path(
+        "<str:region_code>/exports/diagnostic/<str:kind>/<str:code>.pdf",
+        exports.territory_report,
+        name="export_territory_report",
+    ),
 ]

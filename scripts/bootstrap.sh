@@ -54,4 +54,8 @@ ensure_venv() {  # $1: pip extras spec, e.g. ".[dev]" or "."
   fi
 }
 
-BASE_DEBS=(python3.11-venv gdal-bin libgdal32 libgeos-c1v5 libproj25 libsqlite3-mod-spatialite)
+# WeasyPrint (PDF reports) needs Pango, HarfBuzz, Fontconfig and a font; poppler-utils gives
+# pdftoppm/pdftotext to look at a report.
+BASE_DEBS=(python3.11-venv gdal-bin libgdal32 libgeos-c1v5 libproj25 libsqlite3-mod-spatialite
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core
+  poppler-utils)

@@ -1,0 +1,150 @@
+"""GeoJSON and GeoPackage exports: a choropleth layer (the units with the chosen indicator's
+stored values joined) and the facilities as points, built as GeoDataFrames and written with
+pyogrio."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from django.contrib.gis.db.models.functions import AsWKB
+from django.utils.translation import gettext as _
+
+from dashboard import selectors as dashboard_selectors
+from indicators.models import IndicatorRun
+from territories.models import Commune, Department, Region, Zone
+
+from .tables import (
+    FACILITY_COLUMNS,
+    NUMBER,
+    ExportError,
+    Table,
+    UnitKind,
+    Units,
+    ValueQuery,
+    local,
+    populations,
+    unit_names,
+    value_rows,
+)
+
+WGS84, LAMBERT93 = 4326, 2154
+GEOJSON_DECIMALS = 6
+LAYER_COLUMNS = ["code", "name", "run", "indicator", "pathway", "level", "value", "population",
+                 "facility"]  # fmt: skip
+
+
+def _shapes(region: Region, units: Units, simplified: bool) -> list[tuple[str, object]]:
+    """(code, shapely geometry) of the units: the map geometry (``dashboard.selectors``, the
+    shapes the choropleth draws) or the full one."""
+    if simplified:
+        if units.kind == UnitKind.COMMUNE:
+            shapes = dashboard_selectors.commune_shapes(region)
+        elif units.kind == UnitKind.DEPARTMENT:
+            shapes = dashboard_selectors.department_shapes(region)
+        else:
+            shapes = dashboard_selectors.zone_shapes(units.zoning)
+        return [(s.code, shapely.from_geojson(s.geometry)) for s in shapes]
+    if units.kind == UnitKind.COMMUNE:
+        rows = Commune.objects.filter(department__region=region)
+    elif units.kind == UnitKind.DEPARTMENT:
+        rows = Department.objects.filter(region=region)
+    else:
+        rows = Zone.objects.filter(zoning=units.zoning)
+    rows = rows.filter(geometry__isnull=False).annotate(wkb=AsWKB("geometry")).order_by("code")
+    return [(code, shapely.from_wkb(bytes(wkb))) for code, wkb in rows.values_list("code", "wkb")]
+
+
+def value_layer(
+    region: Region, run: IndicatorRun, query: ValueQuery, *, simplified: bool
+) -> gpd.GeoDataFrame:
+    """One feature per unit with a geometry, the query's single indicator joined (None where
+    the run stored nothing, as on the map)."""
+    if query.units.kind == UnitKind.REGION:
+        raise ExportError(_("Pas de couche géographique de la région : choisissez des unités."))
+    stored = {v.unit_code: v for v in value_rows(run, query)}
+    names = unit_names(region, query.units)
+    population = populations(run, query.units)
+    shapes = _shapes(region, query.units, simplified)
+    if query.department and query.units.kind == UnitKind.COMMUNE:
+        shapes = [(code, g) for code, g in shapes if code in stored]
+    records = []
+    for code, _geometry in shapes:
+        value = stored.get(code)
+        records.append(
+            {
+                "code": code,
+                "name": names.get(code, ""),
+                "run": run.pk,
+                "indicator": query.indicator,
+                "pathway": (value.pathway_code if value else None) or "",
+                "level": (value.level_code if value else None) or "",
+                "value": value.value if value else None,
+                "population": population.get(code),
+                "facility": (value.facility_finess if value else None) or "",
+            }
+        )
+    frame = pd.DataFrame.from_records(records, columns=LAYER_COLUMNS)
+    frame["value"] = frame["value"].astype("float64")
+    frame["population"] = frame["population"].astype("float64")
+    return gpd.GeoDataFrame(frame, geometry=[g for _c, g in shapes], crs=WGS84)
+
+
+def facility_layer(table: Table) -> gpd.GeoDataFrame:
+    """The facility table as points (facilities without a location keep an empty geometry)."""
+    keys = [c.key for c in FACILITY_COLUMNS]
+    frame = pd.DataFrame.from_records(table.rows, columns=keys)
+    for column in FACILITY_COLUMNS:
+        if column.kind == NUMBER:
+            frame[column.key] = frame[column.key].astype("float64")
+    frame["source_date"] = pd.to_datetime(frame["source_date"]).dt.date
+    points = gpd.points_from_xy(frame["longitude"], frame["latitude"])
+    points = np.where(frame["longitude"].isna(), None, points)
+    return gpd.GeoDataFrame(frame, geometry=list(points), crs=WGS84)
+
+
+def _metadata_dict(metadata: list[tuple]) -> dict[str, object]:
+    return {
+        str(label): local(value).isoformat(timespec="seconds") if hasattr(value, "tzinfo")
+        and value is not None and not isinstance(value, str) else value
+        for label, value in metadata
+    }  # fmt: skip
+
+
+def to_geojson(layer: gpd.GeoDataFrame, metadata: list[tuple]) -> bytes:
+    """RFC 7946 GeoJSON (WGS84, 6 decimals, ~0.1 m) with the metadata as a foreign member."""
+    layer = layer.to_crs(WGS84)
+    layer = layer.set_geometry(
+        shapely.transform(layer.geometry.values, lambda xy: np.round(xy, GEOJSON_DECIMALS))
+    )
+    data = layer.to_geo_dict(na="null", drop_id=True)
+    collection = {"type": "FeatureCollection", "sros_metadata": _metadata_dict(metadata)}
+    collection["features"] = data["features"]
+    return json.dumps(collection, ensure_ascii=False, default=str).encode("utf-8")
+
+
+def to_gpkg(layer: gpd.GeoDataFrame, metadata: list[tuple], *, name: str, crs: int) -> bytes:
+    """A GeoPackage of the layer (EPSG:4326 or 2154) and a non-spatial « metadonnees » table."""
+    table = pd.DataFrame(
+        [(str(k), str(v)) for k, v in _metadata_dict(metadata).items()], columns=["cle", "valeur"]
+    )
+    with tempfile.TemporaryDirectory(prefix="sros-export-") as tmp:
+        path = Path(tmp) / "export.gpkg"
+        pyogrio.write_dataframe(layer.to_crs(crs), path, layer=name, driver="GPKG")
+        pyogrio.write_dataframe(table, path, layer="metadonnees", driver="GPKG", append=False)
+        return path.read_bytes()
+
+
+def read_crs(value: str | None) -> int:
+    if value in (None, "", "4326"):
+        return WGS84
+    if value == "2154":
+        return LAMBERT93
+    message = _("Système de coordonnées non proposé : %(crs)s (4326 ou 2154)")
+    raise ExportError(message % {"crs": value})

@@ -1,0 +1,345 @@
+"""The tables exports write: stored indicator values and the facility registry of a region, read
+through the API's own list selectors (``indicators.filters.value_list``,
+``facilities.filters.facility_list``) so that an export and the API show the same rows, and
+the metadata that says where the figures come from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.contrib.gis.geos import Polygon
+from django.core.exceptions import ValidationError
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from facilities.filters import facility_list
+from facilities.models import Facility
+from indicators.filters import value_list
+from indicators.models import IndicatorRun, IndicatorValue
+from indicators.selectors import latest_run
+from pathways.models import Level
+from sros.models import SchemaVersion
+from territories.models import Commune, Department, Region, Zone, Zoning
+
+UnitKind = IndicatorValue.UnitKind
+Indicator = IndicatorValue.Indicator
+
+#: ``CODE``: text whose leading zeros matter (INSEE, FINESS, postcode), kept as text in Excel.
+TEXT, CODE, NUMBER, INTEGER, DATE = "text", "code", "number", "integer", "date"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str  # lazy translation
+    kind: str = TEXT
+
+
+@dataclass
+class Table:
+    """Rows of typed cells, with the metadata of the header sheet and a file name stem."""
+
+    stem: str
+    columns: list[Column]
+    rows: list[tuple]
+    metadata: list[tuple[str, object]] = field(default_factory=list)
+
+
+class ExportError(ValueError):
+    """A filter the export cannot honour (shown to the user as a 400)."""
+
+
+# --- which run, which units -----------------------------------------------------------------
+
+
+def export_run(region: Region, run_id: str | None) -> IndicatorRun | None:
+    """The chosen done run of ``region``, or its latest done run (``latest_run``)."""
+    if not run_id:
+        return latest_run(region)
+    if not run_id.isdigit():
+        raise ExportError(_("Numéro de calcul invalide : %(run)s") % {"run": run_id})
+    return IndicatorRun.objects.filter(
+        region=region, status=IndicatorRun.Status.DONE, pk=int(run_id)
+    ).first()
+
+
+@dataclass(frozen=True)
+class Units:
+    """The units of an export: communes, départements, the zones of a zoning, or the region."""
+
+    kind: str  # an IndicatorValue.UnitKind
+    zoning: Zoning | None = None
+
+    @property
+    def slug(self) -> str:
+        return f"zones-{self.zoning.pk}" if self.zoning else str(self.kind)
+
+
+def read_units(region: Region, value: str | None) -> Units:
+    """``units`` as the map names them: "communes", "departements", "region" or a zoning id."""
+    if value in (None, "", "communes"):
+        return Units(UnitKind.COMMUNE)
+    if value == "departements":
+        return Units(UnitKind.DEPARTMENT)
+    if value == "region":
+        return Units(UnitKind.REGION)
+    zoning = Zoning.objects.filter(region=region, pk=value).first() if value.isdigit() else None
+    if zoning is None:
+        raise ExportError(_("Unités inconnues : %(units)s") % {"units": value})
+    return Units(UnitKind.ZONE, zoning)
+
+
+def unit_names(region: Region, units: Units) -> dict[str, str]:
+    if units.kind == UnitKind.COMMUNE:
+        rows = Commune.objects.filter(department__region=region).values_list("code", "name")
+    elif units.kind == UnitKind.DEPARTMENT:
+        rows = Department.objects.filter(region=region).values_list("code", "name")
+    elif units.kind == UnitKind.ZONE:
+        rows = Zone.objects.filter(zoning=units.zoning).values_list("code", "name")
+    else:
+        return {region.code: region.name}
+    return dict(rows)
+
+
+# --- indicator values -----------------------------------------------------------------------
+
+VALUE_COLUMNS = [
+    Column("run", _l("Calcul n°"), INTEGER),
+    Column("unit_kind", _l("Type d'unité")),
+    Column("code", _l("Code de l'unité"), CODE),
+    Column("name", _l("Nom de l'unité")),
+    Column("zoning", _l("Zonage")),
+    Column("indicator", _l("Indicateur (code)")),
+    Column("indicator_label", _l("Indicateur")),
+    Column("pathway", _l("Filière (code)")),
+    Column("level", _l("Niveau (code)")),
+    Column("level_id", _l("Niveau (id)"), INTEGER),
+    Column("value", _l("Valeur"), NUMBER),
+    Column("population", _l("Population de l'unité"), NUMBER),
+    Column("facility", _l("Établissement le plus proche (n° FINESS ET)"), CODE),
+]
+
+
+@dataclass(frozen=True)
+class ValueQuery:
+    """The filters of an indicator export, read from a query string."""
+
+    units: Units
+    indicator: str = ""
+    level: str = ""
+    department: str = ""
+
+    def as_filters(self, run: IndicatorRun) -> dict[str, str]:
+        """The API's filters (``indicators.filters.IndicatorValueFilter``) for these values."""
+        filters = {"run": str(run.pk), "unit_kind": self.units.kind}
+        if self.units.zoning is not None:
+            filters["zoning"] = str(self.units.zoning.pk)
+        if self.indicator:
+            filters["indicator"] = self.indicator
+        if self.level:
+            filters["level"] = self.level
+        return filters
+
+    def shown(self) -> dict[str, str]:
+        """The filters as the header sheet lists them."""
+        return {
+            "units": self.units.slug,
+            "indicator": self.indicator or _("tous"),
+            "level": self.level or _("tous"),
+            "department": self.department or _("tous"),
+        }
+
+
+def read_value_query(region: Region, params: Mapping[str, str]) -> ValueQuery:
+    return ValueQuery(
+        units=read_units(region, params.get("units")),
+        indicator=params.get("indicator", ""),
+        level=params.get("level", ""),
+        department=params.get("department", ""),
+    )
+
+
+def value_rows(run: IndicatorRun, query: ValueQuery) -> QuerySet[IndicatorValue]:
+    """The stored values of ``run`` the query selects, as the API lists them (one query)."""
+    try:
+        values = value_list(query.as_filters(run))
+    except ValidationError as error:
+        raise ExportError("; ".join(error.messages)) from error
+    if query.department:
+        if query.units.kind == UnitKind.COMMUNE:
+            codes = Commune.objects.filter(department__code=query.department).values("code")
+            values = values.filter(unit_code__in=codes)
+        elif query.units.kind == UnitKind.DEPARTMENT:
+            values = values.filter(unit_code=query.department)
+    return values
+
+
+def populations(run: IndicatorRun, units: Units) -> dict[str, float | None]:
+    return dict(
+        IndicatorValue.objects.filter(
+            run=run, unit_kind=units.kind, zoning=units.zoning, indicator=Indicator.POPULATION
+        ).values_list("unit_code", "value")
+    )
+
+
+def value_table(region: Region, run: IndicatorRun, query: ValueQuery, user) -> Table:
+    """Every stored value the query selects, with its unit's name and population (four
+    queries whatever the number of rows)."""
+    names = unit_names(region, query.units)
+    population = populations(run, query.units)
+    labels = dict(Indicator.choices)
+    zoning = query.units.zoning.name if query.units.zoning else ""
+    rows = [
+        (
+            run.pk, v.unit_kind, v.unit_code, names.get(v.unit_code, ""), zoning, v.indicator,
+            str(labels.get(v.indicator, v.indicator)), v.pathway_code or "", v.level_code or "",
+            v.level_id, v.value, population.get(v.unit_code), v.facility_finess or "",
+        )
+        for v in value_rows(run, query)
+    ]  # fmt: skip
+    stem = "-".join(
+        part
+        for part in ["indicateurs", region.code, f"calcul{run.pk}", query.units.slug,
+                     query.indicator, f"niveau{query.level}" if query.level else "",
+                     query.department]
+        if part
+    )  # fmt: skip
+    return Table(stem, VALUE_COLUMNS, rows, run_metadata(region, run, query.shown(), user))
+
+
+# --- facilities -----------------------------------------------------------------------------
+
+FACILITY_COLUMNS = [
+    Column("finess_et", _l("N° FINESS ET"), CODE),
+    Column("finess_ej", _l("N° FINESS EJ"), CODE),
+    Column("name", _l("Raison sociale")),
+    Column("kind", _l("Type (code)")),
+    Column("kind_label", _l("Type")),
+    Column("category_code", _l("Catégorie FINESS (code)"), CODE),
+    Column("category_label", _l("Catégorie FINESS")),
+    Column("sector", _l("Secteur")),
+    Column("status", _l("État")),
+    Column("address", _l("Adresse")),
+    Column("postcode", _l("Code postal"), CODE),
+    Column("city", _l("Ville")),
+    Column("commune", _l("Commune (code)"), CODE),
+    Column("department", _l("Département (code)"), CODE),
+    Column("source", _l("Source")),
+    Column("source_date", _l("Date de la source"), DATE),
+    Column("longitude", _l("Longitude (WGS84)"), NUMBER),
+    Column("latitude", _l("Latitude (WGS84)"), NUMBER),
+]
+FACILITY_FILTERS = ("department", "zone", "kind", "status", "level", "search", "in_bbox")
+
+
+def read_bbox(value: str | None) -> Polygon | None:
+    """``in_bbox=min lon,min lat,max lon,max lat`` as the API reads it."""
+    if not value:
+        return None
+    try:
+        xmin, ymin, xmax, ymax = (float(v) for v in value.split(","))
+    except ValueError as error:
+        raise ExportError(_("Emprise invalide : %(bbox)s") % {"bbox": value}) from error
+    return Polygon.from_bbox((xmin, ymin, xmax, ymax))
+
+
+def facility_rows(region: Region, params) -> QuerySet[Facility]:
+    """The region's facilities through the API's FacilityFilter and bbox (one query)."""
+    data = params.copy() if hasattr(params, "copy") else dict(params)
+    try:
+        facilities = facility_list(data).filter(commune__department__region=region)
+    except ValidationError as error:
+        raise ExportError("; ".join(error.messages)) from error
+    bbox = read_bbox(params.get("in_bbox"))
+    if bbox is not None:
+        facilities = facilities.filter(point__intersects=bbox)
+    return facilities
+
+
+def facility_table(region: Region, params, user) -> Table:
+    kinds = dict(Facility.Kind.choices)
+    rows = [
+        (
+            f.finess_et, f.finess_ej, f.name, f.kind, str(kinds.get(f.kind, f.kind)),
+            f.category_code, f.category_label, f.sector, f.status, f.address, f.postcode, f.city,
+            f.commune_code or "", f.department_code or "", f.source, f.source_date,
+            f.point.x if f.point else None, f.point.y if f.point else None,
+        )
+        for f in facility_rows(region, params)
+    ]  # fmt: skip
+    shown = {
+        name: ",".join(params.getlist(name)) if hasattr(params, "getlist") else params[name]
+        for name in FACILITY_FILTERS
+        if params.get(name)
+    }
+    metadata = [
+        (_("Région"), f"{region.code} {region.name}"),
+        (_("Données"), _("Registre des établissements (FINESS, GISCO)")),
+        *[(_("Filtre : %(name)s") % {"name": k}, v) for k, v in shown.items()],
+        *_export_stamp(user),
+    ]
+    stem = "-".join(["etablissements", region.code, *[shown[k] for k in sorted(shown)]])
+    return Table(_safe(stem), FACILITY_COLUMNS, rows, metadata)
+
+
+# --- metadata -------------------------------------------------------------------------------
+
+
+def run_metadata(region: Region, run: IndicatorRun, filters: dict, user) -> list[tuple]:
+    """Which run (id, region, dates, provider, parameters, inputs), which schema version was in
+    force, which filters, and when the export was made."""
+    levels = Level.objects.filter(indicator_runs=run).annotate(pathway_name=F("pathway__name"))
+    version = (
+        SchemaVersion.objects.filter(schema__region=region, state=SchemaVersion.State.ADOPTED)
+        .order_by("-number")
+        .first()
+    )
+    rows: list[tuple] = [
+        (_("Région"), f"{region.code} {region.name}"),
+        (_("Calcul n°"), run.pk),
+        (_("Calcul créé le"), run.created_at),
+        (_("Calcul terminé le"), run.finished_at),
+        (_("Temps de trajet (fournisseur)"), run.provider),
+        *[(_("Paramètre : %(name)s") % {"name": k}, _plain(v)) for k, v in run.parameters.items()],
+        (_("Empreinte des données"), run.fingerprint),
+        (_("Calcul périmé (données modifiées depuis)"), _("oui") if run.stale else _("non")),
+        *[
+            (_("Données : %(name)s") % {"name": k}, _plain(v))
+            for k, v in run.inputs_summary.items()
+        ],
+        *[
+            (_("Niveau %(id)s") % {"id": level.pk}, f"{level.pathway_name} — {level.name}")
+            for level in levels.order_by("pathway__order", "pathway__code", "rank")
+        ],
+        (_("Version du schéma en vigueur"), str(version) if version else _("aucune adoptée")),
+        *[(_("Filtre : %(name)s") % {"name": k}, v) for k, v in filters.items()],
+        *_export_stamp(user),
+    ]
+    return rows
+
+
+def _export_stamp(user) -> list[tuple]:
+    return [
+        (_("Exporté le"), timezone.now()),
+        (_("Exporté par"), user.get_username()),
+    ]
+
+
+def _plain(value) -> object:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+def _safe(stem: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)
+
+
+def local(value: dt.datetime) -> dt.datetime:
+    """A naive local time (Excel cells have no time zone)."""
+    return timezone.localtime(value).replace(tzinfo=None)

@@ -1,0 +1,111 @@
+"""CSV and XLSX writers of a ``Table`` (see the package docstring for the format choices)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .tables import CODE, DATE, Table, local
+
+CSV_SEPARATOR = ";"
+
+
+def csv_cell(value: object) -> str:
+    """A cell as French Excel reads it: decimal comma, every digit of a float (``repr``), ISO
+    dates, empty for none."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")
+    if isinstance(value, dt.datetime):
+        return local(value).isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def to_csv(table: Table) -> bytes:
+    """UTF-8 with BOM, ``;`` separated, header of column keys, data only."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=CSV_SEPARATOR, lineterminator="\r\n")
+    writer.writerow([c.key for c in table.columns])
+    writer.writerows([csv_cell(v) for v in row] for row in table.rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _excel(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return local(value)
+    if value is not None and not isinstance(value, (int, float, str, dt.date)):
+        return str(value)
+    return value
+
+
+def to_xlsx(table: Table) -> bytes:
+    """A « Métadonnées » sheet (run, version, filters, export time, then the meaning of each
+    column) and a « Données » sheet of typed cells; write-only mode keeps memory flat."""
+    book = Workbook(write_only=True)
+    meta = book.create_sheet(_("Métadonnées"))
+    meta.column_dimensions["A"].width = 42
+    meta.column_dimensions["B"].width = 70
+    bold = Font(bold=True)
+    for label, value in table.metadata:
+        meta.append([_label_cell(meta, str(label), bold), _typed(meta, _excel(value))])
+    meta.append([])
+    meta.append([_label_cell(meta, text, bold) for text in (_("Colonne"), _("Signification"))])
+    for column in table.columns:
+        meta.append([column.key, str(column.label)])
+
+    data = book.create_sheet(_("Données"))
+    data.freeze_panes = "A2"
+    for i, column in enumerate(table.columns, start=1):
+        data.column_dimensions[get_column_letter(i)].width = max(len(column.key) + 2, 12)
+    data.append([_label_cell(data, c.key, bold) for c in table.columns])
+    text_columns = [i for i, c in enumerate(table.columns) if c.kind == CODE]
+    date_columns = [i for i, c in enumerate(table.columns) if c.kind == DATE]
+    for row in table.rows:
+        cells = [_excel(v) for v in row]
+        for i in text_columns:
+            if cells[i] not in (None, ""):
+                cells[i] = _text(data, cells[i])
+        for i in date_columns:
+            if cells[i] is not None:
+                cells[i] = _date(data, cells[i])
+        data.append(cells)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _label_cell(sheet, value: str, font: Font) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = font
+    return cell
+
+
+def _text(sheet, value: object) -> WriteOnlyCell:
+    """A code as a text cell formatted as text (``@``): typed over in Excel, it stays a code."""
+    cell = WriteOnlyCell(sheet, value=str(value))
+    cell.number_format = "@"
+    return cell
+
+
+def _date(sheet, value: dt.date) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = "yyyy-mm-dd"
+    return cell
+
+
+def _typed(sheet, value: object) -> object:
+    if isinstance(value, dt.datetime):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd hh:mm:ss"
+        return cell
+    return value
