@@ -75,7 +75,7 @@ def _zonings_with_authorisations(zoning_ids: set[int], on: dt.date | None) -> se
     )
 
 
-def _counted_facilities(method: str, activity, modality: str, on: dt.date | None):
+def counted_facilities(method: str, activity, modality: str, on: dt.date | None = None):
     """The queryset of the facilities a group's count counts (what ``adjust`` is given)."""
     if method == BY_KIND:
         return open_facilities().filter(kind__in=activity.proxy_kinds)
@@ -201,7 +201,7 @@ def compliance_for(
                 for o in members
             }
         if adjust is not None:
-            counted = _counted_facilities(method, activity, modality, on)
+            counted = counted_facilities(method, activity, modality, on)
             for zone_id, delta in adjust(method, activity, modality, zoning_id, counted).items():
                 counts[zone_id] = counts.get(zone_id, 0) + delta
         for objective in members:

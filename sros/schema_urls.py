@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import scenario_views
+from . import compliance_map, scenario_views
 from . import schema_views as views
 
 app_name = "schema"
@@ -21,6 +21,12 @@ urlpatterns = [
     path("versions/<int:pk>/objectives/new/", views.objective_create, name="objective_create"),
     path("versions/<int:pk>/comment/", views.comment_add, name="comment"),
     path("versions/<int:pk>/history/", views.version_history, name="history"),
+    path("versions/<int:pk>/conformite/", compliance_map.compliance_page, name="compliance_map"),
+    path(
+        "versions/<int:pk>/conformite/couche/",
+        compliance_map.compliance_layer,
+        name="compliance_layer",
+    ),
     path("versions/<int:pk>/diff/<int:other>/", views.version_compare, name="diff"),
     path("objectives/<int:pk>/", views.objective_edit, name="objective_edit"),
     path("versions/<int:pk>/scenarios/", scenario_views.scenario_list, name="scenarios"),
