@@ -108,3 +108,31 @@ def test_it_reseeds_a_catalogue_emptied_since_the_migrations(db):
     draft = SchemaVersion.objects.get(schema__region__code="99", state="draft")
     assert draft.volets.filter(theme__code="sante-mentale").exists()
     assert draft.objectives.filter(activity__code="psychiatrie").count() == 6
+
+
+def test_the_draft_carries_a_maternity_closure_scenario_that_evaluates(demo_output):
+    from sros.models import Scenario
+    from sros.scenarios import evaluate_scenario
+
+    scenario = Scenario.objects.get(version__schema__region__code="99")
+    assert scenario.version.state == "draft"
+    assert scenario.name.startswith("Fermeture de la maternité ") and "(fictif)" in scenario.name
+    kinds = [(c.kind, c.activity, c.modality) for c in scenario.changes.all()]
+    assert kinds == [("withdraw", "obstetrique", "type_1"), ("open", "", "")]
+    assert scenario.changes.get(kind="open").facility_kind == "msp"
+    assert "1 scenario(s)" in demo_output
+    result = evaluate_scenario(scenario)
+    changed = {(o.objective.activity.code, o.objective.modality) for o in result.changed_objectives}
+    assert changed == {("obstetrique", "type_1")}
+    change = result.changed_objectives[0]
+    assert change.scenario.count == change.base.count - 1
+    assert any(level.touched for level in result.levels)
+
+
+def test_a_second_run_keeps_the_one_scenario(demo_output):
+    from sros.models import Scenario, ScenarioChange
+
+    before = list(Scenario.objects.values_list("id", "name", "lock_version"))
+    call_command("load_demo", stdout=StringIO())
+    assert list(Scenario.objects.values_list("id", "name", "lock_version")) == before
+    assert ScenarioChange.objects.count() == 2

@@ -1,6 +1,7 @@
 """The demo's regional schema, written once the files and groupings are loaded: an adopted
-version and a draft copied from it, three volets, OQOS per zone, a pilot project and the
-demo's accounts with their roles in the fictitious region.
+version and a draft copied from it, three volets, OQOS per zone, a pilot project, a what-if
+scenario on the draft (a maternity closes, a health centre opens) and the demo's accounts
+with their roles in the fictitious region.
 
 Everything goes through ``sros.services`` and ``sros.workflow``, as a planner's clicks would.
 The bounds of the objectives are chosen against the demo's authorisations so that the
@@ -153,6 +154,54 @@ def _pilot_project(schema, planner, zoning):
     return project
 
 
+def _scenario(draft, planner):
+    """A what-if on the draft: the first public hospital with a type 1 maternity (by FINESS
+    number) loses it, and a health centre (MSP) opens on its site."""
+    from facilities.models import Facility
+    from facilities.selectors import current_authorisations
+    from sros import scenarios
+
+    from .facilities import _of
+
+    holders = current_authorisations().filter(activity="obstetrique", modality="type_1")
+    hospital = (
+        Facility.objects.filter(
+            kind=Facility.Kind.CH,
+            status=Facility.Status.OPEN,
+            pk__in=holders.values("facility_id"),
+            commune__department__region=draft.schema.region,
+        )
+        .select_related("commune")
+        .order_by("finess_et")
+        .first()
+    )
+    if hospital is None:
+        return None
+    town = _of(hospital.commune.name)
+    return scenarios.scenario_create(
+        version=draft,
+        name=f"Fermeture de la maternité {town} (fictif)",
+        description="Scénario fictif : la maternité de type 1 du centre hospitalier ferme ; "
+        "une maison de santé pluriprofessionnelle ouvre sur le site.",
+        changes=[
+            {
+                "kind": "withdraw",
+                "finess": hospital.finess_et,
+                "activity": "obstetrique",
+                "modality": "type_1",
+            },
+            {
+                "kind": "open",
+                "label": f"Maison de santé {town} (fictive)",
+                "facility_kind": Facility.Kind.MSP,
+                "lon": hospital.point.x,
+                "lat": hospital.point.y,
+            },
+        ],
+        user=planner,
+    )
+
+
 def _ensure_catalogue() -> None:
     """Re-seed the catalogue of activities and volet themes if it was emptied since the
     migrations (``manage.py flush`` keeps tables, not data migrations' rows)."""
@@ -176,6 +225,7 @@ def create_demo_schema() -> list[str]:
     from django.db import transaction
 
     from sros import services, workflow
+    from sros.models import Scenario
     from territories.models import Region, Zoning
 
     region = Region.objects.get(code=REGION_CODE)
@@ -190,9 +240,13 @@ def create_demo_schema() -> list[str]:
             workflow.version_new_draft(schema, user=planner, label="Révision 2026 (fictive)")
         if not schema.pilot_projects.exists():
             _pilot_project(schema, planner, zoning)
+        draft = schema.versions.filter(state="draft").order_by("-number").first()
+        if draft is not None and not draft.scenarios.exists():
+            _scenario(draft, planner)
     lines = [
         f"{schema.name}: {schema.versions.count()} versions, "
-        f"{schema.pilot_projects.count()} pilot project(s)"
+        f"{schema.pilot_projects.count()} pilot project(s), "
+        f"{Scenario.objects.filter(version__schema=schema).count()} scenario(s)"
     ]
     lines += [
         f"demo login: {username} / {DEMO_PASSWORD} ({role})" for username, role in ACCOUNTS.items()
