@@ -1,5 +1,6 @@
-"""Endpoints of the regional schema: versions (read), their volets and objectives (read and
-write), pilot projects (read and write) and initiatives (read).
+"""Endpoints of the regional schema: versions (read), their volets, objectives and what-if
+scenarios (read and write; a scenario's evaluation at ``/api/scenarios/<id>/resultat/``),
+pilot projects (read and write) and initiatives (read).
 
 Same rules as the pages: ``sros.permissions`` decides, ``sros.services`` writes (never a
 serializer). An update names the ``lock_version`` it was loaded at; a stale one answers 409
@@ -8,10 +9,13 @@ with the object as saved. Validation errors of the services answer 400 keyed by 
 
 from __future__ import annotations
 
+import math
+
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -19,13 +23,14 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from facilities.activities import Modality
 from pathways.models import Pathway
 from territories.models import Region, Zone
 
-from . import compliance, permissions, services
+from . import compliance, permissions, scenarios, services
 from .api_common import (
     RegionScopedViewSet,
     conflict_response,
@@ -36,6 +41,8 @@ from .models import (
     Initiative,
     Objective,
     PilotProject,
+    Scenario,
+    ScenarioChange,
     SchemaVersion,
     Volet,
     VoletTheme,
@@ -134,6 +141,44 @@ class InitiativeSerializer(serializers.ModelSerializer):
         fields += ["source", "region", "zone", "departments"]
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": f"^({'|'.join(ScenarioChange.Kind.values)})$",
+        "description": "open, close, authorise (add an authorisation) or withdraw (one)",
+    }
+)
+class ChangeKindField(serializers.ChoiceField):
+    """A change's kind, described by a pattern in the OpenAPI schema: drf-spectacular hoists
+    any ``enum`` into a ``KindEnum`` component, whose name collides with the facility and
+    initiative kinds (``ENUM_NAME_OVERRIDES`` in the settings would be the other fix)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=ScenarioChange.Kind.choices, **kwargs)
+
+
+class ScenarioChangeSerializer(serializers.ModelSerializer):
+    kind = ChangeKindField(read_only=True)
+    finess = serializers.CharField(source="facility.finess_et", default="", read_only=True)
+    lon = serializers.FloatField(source="point.x", default=None, read_only=True)
+    lat = serializers.FloatField(source="point.y", default=None, read_only=True)
+
+    class Meta:
+        model = ScenarioChange
+        fields = ["id", "kind", "finess", "label", "facility_kind", "lon", "lat", "activity"]
+        fields += ["modality", "order"]
+
+
+class ScenarioSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", default=None, read_only=True)
+    changes = ScenarioChangeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Scenario
+        fields = ["id", "version", "name", "description", "author", "created_at", "updated_at"]
+        fields += ["lock_version", "changes"]
+
+
 # --- Input (validated here, written by the services) ------------------------------------------
 
 
@@ -189,6 +234,30 @@ class PilotProjectInput(LockedInput):
 
 class PilotProjectCreateInput(PilotProjectInput):
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    lock_version = None
+
+
+class ScenarioChangeInput(serializers.Serializer):
+    """One change as ``sros.scenarios.change_errors`` reads it (the rules are checked there)."""
+
+    kind = ChangeKindField()
+    finess = serializers.CharField(allow_blank=True, required=False, default="")
+    label = serializers.CharField(allow_blank=True, required=False, default="", max_length=200)
+    facility_kind = serializers.CharField(allow_blank=True, required=False, default="")
+    lon = serializers.FloatField(allow_null=True, required=False, default=None)
+    lat = serializers.FloatField(allow_null=True, required=False, default=None)
+    activity = serializers.CharField(allow_blank=True, required=False, default="")
+    modality = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class ScenarioInput(LockedInput):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(allow_blank=True, required=False)
+    changes = ScenarioChangeInput(many=True, required=False)
+
+
+class ScenarioCreateInput(ScenarioInput):
+    version = serializers.PrimaryKeyRelatedField(queryset=SchemaVersion.objects.all())
     lock_version = None
 
 
@@ -409,6 +478,123 @@ class PilotProjectViewSet(SchemaWriteViewSet):
             "schema__region__geometry"
         )
         return self.scope(projects.order_by("schema__region__code", "start_date", "title", "id"))
+
+
+def _finite(value: float | None) -> float | None:
+    """JSON has no infinity: a unit nobody reaches has no figure."""
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _compliance(found: compliance.Compliance) -> dict:
+    return {"count": found.count, "status": found.status, "method": found.method}
+
+
+def _figure(figure) -> dict:
+    return {
+        "unit_kind": figure.unit_kind,
+        "unit_code": figure.unit_code,
+        "unit_name": figure.unit_name,
+        "zoning": figure.zoning,
+        "indicator": figure.indicator,
+        "base": _finite(figure.base),
+        "scenario": _finite(figure.scenario),
+        "delta": _finite(figure.delta),
+    }
+
+
+def scenario_result_data(result: scenarios.ScenarioResult) -> dict:
+    """The scenario page's comparison as JSON: objectives whose compliance the scenario
+    changes (and all the others), and per pathway level the sites it closes and opens, the
+    region's figures and every changed figure of a département or zone."""
+    return {
+        "scenario": result.scenario.pk,
+        "provider": result.provider,
+        "units": result.units,
+        "objectives": [
+            {
+                "objective": change.objective.pk,
+                "zone_code": change.objective.zone.code,
+                "activity_code": change.objective.activity.code,
+                "modality": change.objective.modality,
+                "base": _compliance(change.base),
+                "scenario": _compliance(change.scenario),
+                "changed": change.changed,
+            }
+            for change in result.objectives
+        ],
+        "levels": [
+            {
+                "level": level.level.pk,
+                "name": str(level.level),
+                "target_minutes": level.target_minutes,
+                "closed": level.closed,
+                "opened": level.opened,
+                "region": [_figure(f) for f in level.region_figures],
+                "changed": [_figure(f) for f in level.changed_figures],
+            }
+            for level in result.levels
+        ],
+        "timings": result.timings,
+    }
+
+
+@extend_schema_view(
+    create=extend_schema(request=ScenarioCreateInput),
+    update=extend_schema(request=ScenarioInput, responses={200: ScenarioSerializer, 409: None}),
+    partial_update=extend_schema(
+        request=ScenarioInput, responses={200: ScenarioSerializer, 409: None}
+    ),
+)
+class ScenarioViewSet(SchemaWriteViewSet):
+    """What-if scenarios of a version with their changes; ``resultat`` evaluates one against
+    its base (``sros.scenarios.evaluate_scenario``, as the scenario page does). Planners of
+    the region write them while the version is a draft; an update replaces the changes (a
+    PATCH without ``changes`` keeps them)."""
+
+    serializer_class = ScenarioSerializer
+    create_input = ScenarioCreateInput
+    update_input = ScenarioInput
+    region_field = "version__schema__region"
+    filterset_fields = ["version"]
+
+    def region_id_of(self, obj) -> int:
+        return obj.version.schema.region_id
+
+    def can_write(self, user, obj) -> bool:
+        return permissions.can_edit_version(user, obj.version)
+
+    def allowed_to_create(self, user, values) -> bool:
+        return permissions.can_edit_version(user, values["version"])
+
+    def create_object(self, values):
+        return scenarios.scenario_create(user=self.request.user, **values)
+
+    def update_object(self, obj, lock_version, values):
+        values.setdefault("name", obj.name)
+        values.setdefault("description", obj.description)
+        if "changes" not in values:
+            values["changes"] = [
+                scenarios.change_values(c) for c in obj.changes.select_related("facility")
+            ]
+        return scenarios.scenario_update(
+            obj.pk, lock_version=lock_version, user=self.request.user, **values
+        )
+
+    def get_queryset(self):
+        changes = ScenarioChange.objects.select_related("facility").only(
+            "id", "scenario_id", "kind", "facility__finess_et", "label", "facility_kind",
+            "point", "activity", "modality", "order",
+        )  # fmt: skip
+        items = Scenario.objects.select_related("version__schema", "author").prefetch_related(
+            Prefetch("changes", queryset=changes)
+        )
+        return self.scope(items.order_by("version_id", "name", "id"))
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"], url_path="resultat")
+    def result(self, request, pk=None):
+        scenario = self.get_object()
+        return Response(scenario_result_data(scenarios.evaluate_scenario(scenario)))
 
 
 class InitiativeViewSet(viewsets.ReadOnlyModelViewSet):

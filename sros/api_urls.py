@@ -29,6 +29,7 @@ router.register("indicateurs", indicators_api.IndicatorValueViewSet, basename="v
 router.register("versions", schema_api.VersionViewSet, basename="version")
 router.register("volets", schema_api.VoletViewSet, basename="volet")
 router.register("objectifs", schema_api.ObjectiveViewSet, basename="objective")
+router.register("scenarios", schema_api.ScenarioViewSet, basename="scenario")
 router.register("projets-pilotes", schema_api.PilotProjectViewSet, basename="pilot-project")
 router.register("initiatives", schema_api.InitiativeViewSet, basename="initiative")
 

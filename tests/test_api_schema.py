@@ -3,6 +3,7 @@ pages' roles through the API, writes through the services, 400 with field messag
 stale lock_version, compliance, and fixed query counts."""
 
 import datetime as dt
+import math
 
 import pytest
 
@@ -327,3 +328,172 @@ def test_objectives_of_many_zonings_and_activities_cost_fixed_queries(
     assert counts[("G1", "psychiatrie", "adultes")]["count"] == 3
     assert counts[("G1", "psychiatrie", "infanto_juvenile")]["count"] == 0
     assert counts[("A", "irm", "")]["status"] == "unknown"
+
+
+# --- scenarios --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hospital(world):
+    from django.contrib.gis.geos import Point
+
+    from facilities.models import Facility
+
+    commune = world.communes[0]
+    site = Facility.objects.create(
+        finess_et="690000011", name="CH fictif", kind="ch", status="open", source="manual",
+        commune=commune, point=Point(*commune.point.coords, srid=4326),
+    )  # fmt: skip
+    site.authorisations.create(activity="urgences", modality="su", start_date="2020-01-01")
+    return site
+
+
+@pytest.fixture
+def scenario(world, hospital):
+    from sros import scenarios
+
+    services.objective_create(
+        version=world.draft, zone=world.zones["A"], activity=world.activities["urgences"],
+        modality="su", minimum=1, maximum=1,
+    )  # fmt: skip
+    return scenarios.scenario_create(
+        version=world.draft,
+        name="Fermeture du CH",
+        changes=[{"kind": "close", "finess": hospital.finess_et}],
+        user=world.users["planner"],
+    )
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_who_reads_a_scenario_its_changes_and_its_result(world, scenario, persona):
+    client = client_of(world, persona)
+    detail = client.get(f"/api/scenarios/{scenario.pk}/")
+    assert detail.status_code == READ[persona]
+    result = client.get(f"/api/scenarios/{scenario.pk}/resultat/")
+    assert result.status_code == READ[persona]
+    listed = client.get("/api/scenarios/")
+    if READ[persona] != 200:
+        assert persona != "other_planner" or listed.json()["count"] == 0
+        return
+    body = detail.json()
+    assert (body["name"], body["author"], body["lock_version"]) == ("Fermeture du CH", "planner", 0)
+    assert body["changes"] == [
+        {
+            "id": scenario.changes.get().pk, "kind": "close", "finess": "690000011", "label": "",
+            "facility_kind": "", "lon": None, "lat": None, "activity": "", "modality": "",
+            "order": 0,
+        }
+    ]  # fmt: skip
+    assert [s["id"] for s in listed.json()["results"]] == [scenario.pk]
+
+
+def test_the_result_is_the_scenario_pages_evaluation(world, scenario):
+    from sros.scenarios import evaluate_scenario
+
+    body = client_of(world, "analyst").get(f"/api/scenarios/{scenario.pk}/resultat/").json()
+    (objective,) = body["objectives"]
+    assert objective["zone_code"] == "A" and objective["changed"] is True
+    assert objective["base"] == {"count": 1, "status": "within", "method": "authorisation"}
+    assert objective["scenario"] == {"count": 0, "status": "below", "method": "authorisation"}
+    expected = evaluate_scenario(scenario)
+    assert [level["level"] for level in body["levels"]] == [lv.level.pk for lv in expected.levels]
+    touched = [level for level in body["levels"] if level["closed"]]
+    assert touched and all(level["closed"] == ["690000011"] for level in touched)
+    for level, computed in zip(body["levels"], expected.levels, strict=True):
+        for shown, figure in zip(level["region"], computed.region_figures, strict=True):
+            assert shown["indicator"] == figure.indicator
+            if figure.scenario is not None and math.isfinite(figure.scenario):
+                assert shown["scenario"] == pytest.approx(figure.scenario)
+
+
+def scenario_payload(world, hospital, **changes):
+    point = world.communes[4].point
+    payload = {
+        "version": world.draft.pk,
+        "name": "Nouveau site",
+        "description": "MSP",
+        "changes": [
+            {"kind": "open", "label": "MSP fictive", "facility_kind": "msp",
+             "lon": point.x, "lat": point.y},
+            {"kind": "withdraw", "finess": hospital.finess_et, "activity": "urgences",
+             "modality": "su"},
+        ],
+    }  # fmt: skip
+    payload.update(changes)
+    return payload
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_regions_planner_creates_scenarios(world, hospital, persona):
+    from sros.models import Scenario
+
+    response = client_of(world, persona).post(
+        "/api/scenarios/", scenario_payload(world, hospital), format="json"
+    )
+    assert response.status_code == CREATE[persona]
+    assert Scenario.objects.count() == (1 if CREATE[persona] == 201 else 0)
+    if CREATE[persona] == 201:
+        body = response.json()
+        assert [c["kind"] for c in body["changes"]] == ["open", "withdraw"]
+        assert body["changes"][0]["facility_kind"] == "msp"
+
+
+def test_scenario_rules_answer_400_and_a_stale_lock_409(world, hospital, scenario):
+    client = client_of(world, "planner")
+    bad = client.post(
+        "/api/scenarios/",
+        scenario_payload(
+            world, hospital, name="Fermeture du CH",
+            changes=[{"kind": "close", "finess": "690009999"}],
+        ),
+        format="json",
+    )  # fmt: skip
+    assert bad.status_code == 400
+    assert "existe déjà" in bad.json()["name"][0]
+    assert "690009999" in bad.json()["changes"][0]
+    url = f"/api/scenarios/{scenario.pk}/"
+    renamed = client.patch(url, {"lock_version": 0, "name": "Fermeture"}, format="json")
+    assert renamed.status_code == 200 and renamed.json()["lock_version"] == 1
+    assert len(renamed.json()["changes"]) == 1  # a PATCH without changes keeps them
+    stale = client.put(url, {"lock_version": 0, "name": "Autre", "changes": []}, format="json")
+    assert stale.status_code == 409
+    assert stale.json()["current"]["name"] == "Fermeture"
+    replaced = client.put(
+        url, {"lock_version": 1, "name": "Fermeture", "changes": []}, format="json"
+    )
+    assert replaced.status_code == 200 and replaced.json()["changes"] == []
+    director = client_of(world, "director")
+    assert director.patch(url, {"lock_version": 2, "name": "X"}, format="json").status_code == 403
+
+
+def test_scenarios_of_an_adopted_version_cannot_be_written(world, scenario):
+    from sros import workflow
+
+    planner = world.users["planner"]
+    workflow.version_transition(world.draft, "submit", user=planner)
+    workflow.version_transition(world.draft, "adopt", user=planner)
+    client = client_of(world, "planner")
+    url = f"/api/scenarios/{scenario.pk}/"
+    assert client.patch(url, {"lock_version": 0, "name": "X"}, format="json").status_code == 403
+    payload = {"version": world.draft.pk, "name": "Autre"}
+    assert client.post("/api/scenarios/", payload, format="json").status_code == 403
+
+
+@pytest.mark.parametrize("size", [1, 100])
+def test_the_scenario_list_costs_fixed_queries(
+    world, hospital, scenario, size, django_assert_num_queries
+):
+    from sros import scenarios
+
+    point = world.communes[3].point
+    for n in range(3):
+        scenarios.scenario_create(
+            version=world.draft, name=f"Ouverture {n}",
+            changes=[{"kind": "open", "facility_kind": "msp", "lon": point.x,
+                      "lat": point.y + n * 1e-4}],
+        )  # fmt: skip
+    client = client_of(world, "planner")
+    # session, user, admin group, memberships, count, page, changes
+    with django_assert_num_queries(7):
+        rows = client.get(f"/api/scenarios/?version={world.draft.pk}&page_size={size}").json()
+    assert len(rows["results"]) == min(size, 4) and rows["count"] == 4
