@@ -202,14 +202,17 @@ def value_table(region: Region, run: IndicatorRun, query: ValueQuery, user) -> T
         )
         for v in value_rows(run, query)
     ]  # fmt: skip
-    stem = "-".join(
-        part
-        for part in ["indicateurs", region.code, f"calcul{run.pk}", query.units.slug,
-                     query.indicator, f"niveau{query.level}" if query.level else "",
-                     query.department]
-        if part
-    )  # fmt: skip
-    return Table(stem, VALUE_COLUMNS, rows, run_metadata(region, run, query.shown(), user))
+    metadata = run_metadata(region, run, query.shown(), user)
+    return Table(value_stem(region, run, query), VALUE_COLUMNS, rows, metadata)
+
+
+def value_stem(region: Region, run: IndicatorRun, query: ValueQuery) -> str:
+    """The file name says region, run and filters (the CSV carries no other metadata)."""
+    parts = [
+        "indicateurs", region.code, f"calcul{run.pk}", query.units.slug, query.indicator,
+        f"niveau{query.level}" if query.level else "", query.department,
+    ]  # fmt: skip
+    return _safe("-".join(part for part in parts if part))
 
 
 # --- facilities -----------------------------------------------------------------------------

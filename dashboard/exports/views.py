@@ -18,6 +18,8 @@ from .tables import (
     export_run,
     facility_table,
     read_value_query,
+    run_metadata,
+    value_stem,
     value_table,
 )
 
@@ -77,8 +79,9 @@ def indicator_export(request: HttpRequest, region_code: str, extension: str) -> 
         query = _geo_query(request, region, run)
         simplified = request.GET.get("simplified", "") in ("1", "true", "yes")
         layer = geo.value_layer(region, run, query, simplified=simplified)
-        table = value_table(region, run, query, request.user)
-        return _geo_download(request, layer, table.metadata, table.stem, query.units.slug)
+        metadata = run_metadata(region, run, query.shown(), request.user)
+        stem = value_stem(region, run, query)
+        return _geo_download(request, layer, metadata, stem, query.units.slug)
     except ExportError as error:
         return _bad(error)
 

@@ -12,7 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .tables import CODE, DATE, Table, local
+from .tables import CODE, DATE, NUMBER, Table, local
 
 CSV_SEPARATOR = ";"
 
@@ -70,8 +70,12 @@ def to_xlsx(table: Table) -> bytes:
     data.append([_label_cell(data, c.key, bold) for c in table.columns])
     text_columns = [i for i, c in enumerate(table.columns) if c.kind == CODE]
     date_columns = [i for i, c in enumerate(table.columns) if c.kind == DATE]
+    number_columns = [i for i, c in enumerate(table.columns) if c.kind == NUMBER]
     for row in table.rows:
         cells = [_excel(v) for v in row]
+        for i in number_columns:
+            if isinstance(cells[i], float):
+                cells[i] = _float(data, cells[i])
         for i in text_columns:
             if cells[i] not in (None, ""):
                 cells[i] = _text(data, cells[i])
@@ -94,6 +98,16 @@ def _text(sheet, value: object) -> WriteOnlyCell:
     """A code as a text cell formatted as text (``@``): typed over in Excel, it stays a code."""
     cell = WriteOnlyCell(sheet, value=str(value))
     cell.number_format = "@"
+    return cell
+
+
+def _float(sheet, value: float) -> float | WriteOnlyCell:
+    """``value`` to its last bit: openpyxl writes floats with 16 significant digits, which
+    loses the last one of about half of them; those are written as their ``repr``."""
+    if float(f"{value:.16g}") == value:
+        return value
+    cell = WriteOnlyCell(sheet, value=repr(value))
+    cell.data_type = "n"
     return cell
 
 
