@@ -1,0 +1,75 @@
+"""Time and size of the exports of the AURA commune layer (4,021 communes).
+
+    .venv/bin/python bench/bench_exports.py
+
+Uses its own database, ``BENCH_EXPORTS_DATABASE_URL`` (default
+``postgis://postgres@127.0.0.1:5432/sros_bench_exports``), created if missing and EMPTIED first;
+loads the real AURA files and computes a run as ``bench_dashboard`` does, then downloads with
+Django's test client: every stored commune value (all indicators and levels) as CSV and XLSX,
+the nearest-minutes layer of one level as GeoPackage (full and simplified geometry) and
+GeoJSON, the facility list, and the PDF diagnostic of Lyon and of the Rhône.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ["BENCH_DATABASE_URL"] = os.environ.get(
+    "BENCH_EXPORTS_DATABASE_URL", "postgis://postgres@127.0.0.1:5432/sros_bench_exports"
+)
+
+from bench_dashboard import load_and_compute  # noqa: E402
+from bench_end_to_end import REGION  # noqa: E402
+from benchdb import setup_django  # noqa: E402
+
+
+def main() -> None:
+    setup_django()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from pathways.models import Level
+
+    load_and_compute()
+    user = get_user_model().objects.create_superuser("bench", "bench@example.org", "bench-pw-1")
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="fr")
+    client.force_login(user)
+    level = Level.objects.get(pathway__code="urgences", rank=1)
+    layer = f"?units=communes&indicator=nearest_minutes&level={level.pk}"
+    values = lambda ext: reverse("dashboard:export_indicators", args=[REGION, ext])  # noqa: E731
+    facilities = lambda ext: reverse("dashboard:export_facilities", args=[REGION, ext])  # noqa: E731
+    urls = {
+        "commune values, all indicators, CSV": values("csv"),
+        "commune values, all indicators, XLSX": values("xlsx"),
+        "commune values, one level, CSV": values("csv") + layer,
+        "commune values, one level, XLSX": values("xlsx") + layer,
+        "commune layer GPKG (full geometry)": values("gpkg") + layer,
+        "commune layer GPKG (simplified)": values("gpkg") + layer + "&simplified=1",
+        "commune layer GPKG Lambert 93": values("gpkg") + layer + "&crs=2154",
+        "commune layer GeoJSON (simplified)": values("geojson") + layer + "&simplified=1",
+        "facilities CSV": facilities("csv"),
+        "facilities GPKG": facilities("gpkg"),
+        "PDF diagnostic of Lyon (69123)": reverse(
+            "dashboard:export_territory_report", args=[REGION, "commune", "69123"]
+        ),
+        "PDF diagnostic of the Rhône (69)": reverse(
+            "dashboard:export_territory_report", args=[REGION, "departement", "69"]
+        ),
+    }
+    for label, url in urls.items():
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            response = client.get(url)
+            seconds = time.perf_counter() - start
+        assert response.status_code == 200, (url, response.content[:300])
+        size = len(response.content)
+        print(f"{label:<40} {size:>12,} B  {seconds:6.2f} s  {len(queries)} SQL")
+
+
+if __name__ == "__main__":
+    main()
