@@ -128,3 +128,41 @@ def test_who_sees_the_compliance_map(world, login_as, persona, name):
     assert response.status_code == MAP[persona]
     if persona == "anonymous":
         assert reverse("login") in response["Location"]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_map_draws_the_zones_in_their_status_colour_in_chromium(live_server, client):
+    from tests.browser import open_browser, session_cookie
+
+    call_command("load_demo", verbosity=0)
+    draft = SchemaVersion.objects.get(schema__region__code="99", state="draft")
+    choice = "obstetrique:type_1"
+    expected = {
+        f["properties"]["c"]: f["properties"]["s"]
+        for f in layer_of(_logged_in(client, draft), draft, choice)["features"]
+    }
+    cookie = session_cookie(client, demo_planner(draft))
+    url = reverse("schema:compliance_map", args=[draft.pk])
+    with open_browser() as session:
+        page = session.page
+        session.sign_in(live_server.url, cookie)
+        page.goto(f"{live_server.url}{url}?activite={choice}")
+        page.wait_for_selector(f"#compliance-map[data-loaded='{choice}']")
+        drawn = dict(
+            page.eval_on_selector_all(
+                "path[data-zone]",
+                "els => els.map(e => [e.getAttribute('data-zone'), e.getAttribute('data-status')])",
+            )
+        )
+        sites = int(page.get_attribute("#compliance-map", "data-sites"))
+        markers = page.locator(".leaflet-marker-pane .counted-site").count()
+    session.assert_no_console_errors()
+    session.assert_all_requests_to(live_server.url)
+    assert drawn == expected
+    assert markers == sites > 0
+
+
+def _logged_in(client, version):
+    client.force_login(demo_planner(version))
+    return client
