@@ -322,6 +322,22 @@ class SchemaWriteViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Regio
         return self._output(self.get_queryset().get(pk=obj.pk))
 
 
+class VersionChildMixin:
+    """For objects of a schema version (volets, objectives, scenarios): their region is the
+    version's, and writing them is editing the version."""
+
+    region_field = "version__schema__region"
+
+    def region_id_of(self, obj) -> int:
+        return obj.version.schema.region_id
+
+    def can_write(self, user, obj) -> bool:
+        return permissions.can_edit_version(user, obj.version)
+
+    def allowed_to_create(self, user, values) -> bool:
+        return permissions.can_edit_version(user, values["version"])
+
+
 class VersionViewSet(RegionScopedViewSet):
     serializer_class = VersionSerializer
     region_field = "schema__region"
@@ -342,21 +358,11 @@ class VersionViewSet(RegionScopedViewSet):
     update=extend_schema(request=VoletInput, responses={200: VoletSerializer, 409: None}),
     partial_update=extend_schema(request=VoletInput, responses={200: VoletSerializer, 409: None}),
 )
-class VoletViewSet(SchemaWriteViewSet):
+class VoletViewSet(VersionChildMixin, SchemaWriteViewSet):
     serializer_class = VoletSerializer
     create_input = VoletCreateInput
     update_input = VoletInput
-    region_field = "version__schema__region"
     filterset_fields = ["version", "theme", "pathway"]
-
-    def region_id_of(self, obj) -> int:
-        return obj.version.schema.region_id
-
-    def can_write(self, user, obj) -> bool:
-        return permissions.can_edit_version(user, obj.version)
-
-    def allowed_to_create(self, user, values) -> bool:
-        return permissions.can_edit_version(user, values["version"])
 
     def create_object(self, values):
         return services.volet_create(user=self.request.user, **values)
@@ -384,7 +390,7 @@ class VoletViewSet(SchemaWriteViewSet):
         responses={204: None, 409: None},
     ),
 )
-class ObjectiveViewSet(mixins.DestroyModelMixin, SchemaWriteViewSet):
+class ObjectiveViewSet(mixins.DestroyModelMixin, VersionChildMixin, SchemaWriteViewSet):
     """Objectives (OQOS) with their compliance: the implantations counted in the zone against
     the minimum and maximum (``sros.compliance``)."""
 
@@ -392,16 +398,6 @@ class ObjectiveViewSet(mixins.DestroyModelMixin, SchemaWriteViewSet):
     filterset_class = ObjectiveApiFilter
     create_input = ObjectiveCreateInput
     update_input = ObjectiveInput
-    region_field = "version__schema__region"
-
-    def region_id_of(self, obj) -> int:
-        return obj.version.schema.region_id
-
-    def can_write(self, user, obj) -> bool:
-        return permissions.can_edit_version(user, obj.version)
-
-    def allowed_to_create(self, user, values) -> bool:
-        return permissions.can_edit_version(user, values["version"])
 
     def create_object(self, values):
         return services.objective_create(user=self.request.user, **values)
@@ -545,7 +541,7 @@ def scenario_result_data(result: scenarios.ScenarioResult) -> dict:
         request=ScenarioInput, responses={200: ScenarioSerializer, 409: None}
     ),
 )
-class ScenarioViewSet(SchemaWriteViewSet):
+class ScenarioViewSet(VersionChildMixin, SchemaWriteViewSet):
     """What-if scenarios of a version with their changes; ``resultat`` evaluates one against
     its base (``sros.scenarios.evaluate_scenario``, as the scenario page does). Planners of
     the region write them while the version is a draft; an update replaces the changes (a
@@ -554,17 +550,7 @@ class ScenarioViewSet(SchemaWriteViewSet):
     serializer_class = ScenarioSerializer
     create_input = ScenarioCreateInput
     update_input = ScenarioInput
-    region_field = "version__schema__region"
     filterset_fields = ["version"]
-
-    def region_id_of(self, obj) -> int:
-        return obj.version.schema.region_id
-
-    def can_write(self, user, obj) -> bool:
-        return permissions.can_edit_version(user, obj.version)
-
-    def allowed_to_create(self, user, values) -> bool:
-        return permissions.can_edit_version(user, values["version"])
 
     def create_object(self, values):
         return scenarios.scenario_create(user=self.request.user, **values)
