@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from functools import wraps
 
 from django.contrib import messages
@@ -231,11 +232,26 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("schema:version", pk=version.pk)
 
 
+def _previous_records(records) -> dict[tuple[type, int], object]:
+    """Each record's predecessor among ``records`` (the same object's previous version),
+    paired in memory: ``record.prev_record`` would cost one query per record."""
+    by_object = defaultdict(list)
+    for record in records:
+        by_object[(type(record), record.id)].append(record)
+    previous = {}
+    for rows in by_object.values():
+        rows.sort(key=lambda r: (r.history_date, r.history_id))
+        for before, after in zip(rows, rows[1:], strict=False):
+            previous[(type(after), after.history_id)] = before
+    return previous
+
+
 def _history_entries(records) -> list[dict]:
     entries = []
+    previous_of = _previous_records(records)
     for record in records:
         changes = []
-        previous = record.prev_record
+        previous = previous_of.get((type(record), record.history_id))
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous, excluded_fields=["lock_version"])
             for change in delta.changes:
