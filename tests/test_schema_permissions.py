@@ -124,9 +124,7 @@ def test_the_login_page_is_the_only_page_for_anonymous_visitors(client, world):
     assert client.get(reverse("login")).status_code == 200
     lea = get_user_model().objects.create_user("lea", password="mot-de-passe-sur-1")
     services.membership_grant(user=lea, region=world.region, role="analyst")
-    response = client.post(
-        reverse("login"), {"username": "lea", "password": "mot-de-passe-sur-1"}
-    )
+    response = client.post(reverse("login"), {"username": "lea", "password": "mot-de-passe-sur-1"})
     assert response.status_code == 302
     assert client.get(reverse("schema:region", args=["84"])).status_code == 200
 
