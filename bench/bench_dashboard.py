@@ -26,7 +26,7 @@ os.environ["BENCH_DATABASE_URL"] = os.environ.get(
     "BENCH_DASHBOARD_DATABASE_URL", "postgis://postgres@127.0.0.1:5432/sros_bench_dashboard"
 )
 
-from bench_end_to_end import FILES, REGION, synthetic_authorisations  # noqa: E402
+from bench_end_to_end import REGION, synthetic_authorisations  # noqa: E402
 from benchdb import open_data_dir, setup_django, timed  # noqa: E402
 
 BUDGET_BYTES = 3_000_000
@@ -39,13 +39,14 @@ def load_and_compute() -> None:
 
     from indicators import services
     from sros.management.commands.import_open_data import importer_for
+    from sros.open_data import AURA_FILES
     from territories.models import Region
 
     import_module("pathways.migrations.0002_seed_pathways").seed(django_apps, None)
     data = open_data_dir()
     timings: dict[str, float] = {}
     with timed("import the real AURA files", timings):
-        for kind, name in FILES:
+        for kind, name in AURA_FILES:
             importer_for(kind)(data / name)
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "synthetic-authorisations.csv"

@@ -26,15 +26,6 @@ from pathlib import Path
 
 from benchdb import ROOT, open_data_dir, setup_django, timed
 
-FILES = [
-    ("regions", "population/regions-cog2026.json"),
-    ("regions", "geo/regions-france-2018.geojson"),
-    ("departments", "population/departements-cog2026.json"),
-    ("departments", "geo/departements-france-2018.geojson"),
-    ("communes", "geo/communes-aura-cog2026.geojson"),
-    ("population", "population/communes-aura-cog2026.csv"),
-    ("gisco-hospitals", "facilities/eurostat-gisco-hospitals-aura-2020.csv"),
-]
 REGION = "84"
 
 
@@ -108,6 +99,7 @@ def main() -> None:
     from pathways.models import Level
     from sros.celery import app
     from sros.management.commands.import_open_data import importer_for
+    from sros.open_data import AURA_FILES
     from territories.models import Region
 
     # setup_django() flushed the seeded pathways with the rest: seed them again.
@@ -115,7 +107,7 @@ def main() -> None:
     data = open_data_dir()
     timings: dict[str, float] = {}
     print("import of the real AURA files:")
-    for kind, name in FILES:
+    for kind, name in AURA_FILES:
         with timed(f"{kind} {name.split('/')[-1]}", timings):
             importer_for(kind)(data / name)
     with tempfile.TemporaryDirectory() as tmp:

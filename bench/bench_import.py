@@ -11,26 +11,18 @@ Budget (issue 2): the whole region well under a minute.
 from benchdb import open_data_dir, setup_django, timed
 
 BUDGET_SECONDS = 60.0
-FILES = [
-    ("regions", "population/regions-cog2026.json"),
-    ("regions", "geo/regions-france-2018.geojson"),
-    ("departments", "population/departements-cog2026.json"),
-    ("departments", "geo/departements-france-2018.geojson"),
-    ("communes", "geo/communes-aura-cog2026.geojson"),
-    ("population", "population/communes-aura-cog2026.csv"),
-    ("gisco-hospitals", "facilities/eurostat-gisco-hospitals-aura-2020.csv"),
-]
 
 
 def main() -> None:
     setup_django()
     from sros.management.commands.import_open_data import importer_for
+    from sros.open_data import AURA_FILES
 
     data = open_data_dir()
     for run in ("first import", "second import (idempotent)"):
         print(f"{run}:")
         timings: dict[str, float] = {}
-        for kind, name in FILES:
+        for kind, name in AURA_FILES:
             with timed(f"{kind} {name.split('/')[-1]}", timings):
                 report = importer_for(kind)(data / name)
             print(f"      {report.summary()}")

@@ -36,6 +36,19 @@ LAYOUT: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 
+#: The real Auvergne-Rhône-Alpes region in ``../shared/data`` as (KIND, path) in loading order:
+#: what the tests and benchmarks load as "the real region".
+AURA_FILES: list[tuple[str, str]] = [
+    ("regions", "population/regions-cog2026.json"),
+    ("regions", "geo/regions-france-2018.geojson"),
+    ("departments", "population/departements-cog2026.json"),
+    ("departments", "geo/departements-france-2018.geojson"),
+    ("communes", "geo/communes-aura-cog2026.geojson"),
+    ("population", "population/communes-aura-cog2026.csv"),
+    ("gisco-hospitals", "facilities/eurostat-gisco-hospitals-aura-2020.csv"),
+]
+
+
 def files_to_load(directory: Path) -> Iterator[tuple[str, Path]]:
     """(KIND, path) of every file of ``directory`` that the layout names, in loading order."""
     for kind, patterns in LAYOUT:

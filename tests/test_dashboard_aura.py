@@ -11,20 +11,11 @@ from django.urls import reverse
 from indicators import services
 from indicators.models import IndicatorRun, IndicatorValue
 from sros.management.commands.import_open_data import importer_for
+from sros.open_data import AURA_FILES
 from territories.models import Commune, Department, MunicipalDistrict, Region
 from tests.test_dashboard_pages import MAX_LAYER_QUERIES, MAX_QUERIES
 
 pytestmark = pytest.mark.open_data
-
-FILES = [
-    ("regions", "population/regions-cog2026.json"),
-    ("regions", "geo/regions-france-2018.geojson"),
-    ("departments", "population/departements-cog2026.json"),
-    ("departments", "geo/departements-france-2018.geojson"),
-    ("communes", "geo/communes-aura-cog2026.geojson"),
-    ("population", "population/communes-aura-cog2026.csv"),
-    ("gisco-hospitals", "facilities/eurostat-gisco-hospitals-aura-2020.csv"),
-]
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +23,7 @@ def aura_run(open_data, django_db_setup, django_db_blocker):
     """AURA imported and computed once for the module (committed, removed afterwards)."""
     with django_db_blocker.unblock():
         try:
-            for kind, name in FILES:
+            for kind, name in AURA_FILES:
                 importer_for(kind)(open_data / name)
             run = services.run_create(region=Region.objects.get(code="84"), enqueue=False)
             run = services.run_compute(run.pk)

@@ -12,19 +12,12 @@ from facilities.models import Facility
 from sros import compliance, scenarios, services, workflow
 from sros.management.commands.import_open_data import importer_for
 from sros.models import AuthorisedActivity, VoletTheme
+from sros.open_data import AURA_FILES
 from territories.models import Commune, Department, MunicipalDistrict, Region, Zoning
 from territories.services import zoning_create
 from tests.personas import make_user
 
 pytestmark = pytest.mark.open_data
-
-FILES = [
-    ("regions", "population/regions-cog2026.json"),
-    ("departments", "population/departements-cog2026.json"),
-    ("communes", "geo/communes-aura-cog2026.geojson"),
-    ("population", "population/communes-aura-cog2026.csv"),
-    ("gisco-hospitals", "facilities/eurostat-gisco-hospitals-aura-2020.csv"),
-]
 
 #: The most queries each page may cost on AURA (12 zones, 4,000 communes, ~330 hospitals),
 #: as measured. None grows with the number of zones, objectives or facilities, except the
@@ -51,7 +44,7 @@ def aura(open_data, django_db_setup, django_db_blocker):
     (committed, removed afterwards)."""
     with django_db_blocker.unblock():
         try:
-            for kind, name in FILES:
+            for kind, name in AURA_FILES:
                 importer_for(kind)(open_data / name)
             yield Region.objects.get(code="84")
         finally:
