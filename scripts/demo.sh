@@ -19,5 +19,5 @@ else
 fi
 "$PY" manage.py compute_indicators --sync
 "$PY" manage.py ensure_demo_user --username demo --password demo-sros
-log "Dashboard: http://127.0.0.1:${PORT:-8000}/  — login: demo / demo-sros"
+log "Dashboard: http://127.0.0.1:${PORT:-8000}/  — logins (password demo-sros): demo (admin), planificateur, directeur, analyste"
 exec "$PY" manage.py runserver "127.0.0.1:${PORT:-8000}"
