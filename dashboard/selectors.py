@@ -18,11 +18,10 @@ from django.db.models import Count, F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce
 
 from facilities.models import Facility
-from facilities.selectors import current_authorisations
 from indicators.models import IndicatorRun, IndicatorValue
 from pathways.models import Level, LevelRequirement, Pathway
 from pathways.selectors import level_access_target, level_facilities
-from sros.selectors import FacilityPoint, SimplifyPreserveTopology
+from sros.selectors import FacilityPoint, SimplifyPreserveTopology, facility_points
 from territories.models import Commune, Department, Region, Zone, Zoning
 
 Indicator = IndicatorValue.Indicator
@@ -293,32 +292,7 @@ def region_facilities(region: Region, levels: list[Level]) -> list[MapFacility]:
             .values_list("pk", flat=True)
         ):
             serving[facility_id].append(level.id)
-    authorisations: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for facility_id, activity, modality in (
-        current_authorisations()
-        .filter(facility__in=facilities)
-        .order_by("activity", "modality")
-        .values_list("facility_id", "activity", "modality")
-    ):
-        authorisations[facility_id].append((activity, modality))
-    rows = facilities.order_by("finess_et").values_list(
-        "id", "finess_et", "name", "kind", "commune__name", "point"
-    )
-    return [
-        MapFacility(
-            FacilityPoint(
-                finess_et=finess_et,
-                name=name,
-                kind=kind,
-                commune_name=commune_name or "",
-                lat=point.y,
-                lon=point.x,
-                authorisations=authorisations.get(pk, []),
-            ),
-            serving.get(pk, []),
-        )
-        for pk, finess_et, name, kind, commune_name, point in rows
-    ]
+    return [MapFacility(point, serving.get(pk, [])) for pk, point in facility_points(facilities)]
 
 
 def facilities_by_id(ids: set[int]) -> dict[int, Facility]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.gis.db.models import Extent, MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc
-from django.db.models import Count, Exists, F, OuterRef, Sum, Value
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from facilities.models import Facility
@@ -131,28 +131,38 @@ def map_department_outlines() -> list[dict]:
     ]
 
 
-def map_facilities() -> list[FacilityPoint]:
-    """Open facilities that have a location, with their commune name and the authorisations in
-    force (two queries, whatever the number of facilities)."""
+def facility_points(facilities: QuerySet[Facility]) -> list[tuple[int, FacilityPoint]]:
+    """(id, map point) of each of ``facilities`` by FINESS number, with its commune name and
+    its authorisations in force (two queries, whatever the number of facilities)."""
     authorisations: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for facility_id, activity, modality in current_authorisations().values_list(
-        "facility_id", "activity", "modality"
+    for facility_id, activity, modality in (
+        current_authorisations()
+        .filter(facility__in=facilities)
+        .order_by("activity", "modality")
+        .values_list("facility_id", "activity", "modality")
     ):
         authorisations[facility_id].append((activity, modality))
-    rows = (
-        Facility.objects.filter(status=Facility.Status.OPEN, point__isnull=False)
-        .order_by("finess_et")
-        .values_list("id", "finess_et", "name", "kind", "commune__name", "point")
+    rows = facilities.order_by("finess_et").values_list(
+        "id", "finess_et", "name", "kind", "commune__name", "point"
     )
     return [
-        FacilityPoint(
-            finess_et=finess_et,
-            name=name,
-            kind=kind,
-            commune_name=commune_name or "",
-            lat=point.y,
-            lon=point.x,
-            authorisations=authorisations.get(pk, []),
+        (
+            pk,
+            FacilityPoint(
+                finess_et=finess_et,
+                name=name,
+                kind=kind,
+                commune_name=commune_name or "",
+                lat=point.y,
+                lon=point.x,
+                authorisations=authorisations.get(pk, []),
+            ),
         )
         for pk, finess_et, name, kind, commune_name, point in rows
     ]
+
+
+def map_facilities() -> list[FacilityPoint]:
+    """Open facilities that have a location, as map points (two queries)."""
+    located = Facility.objects.filter(status=Facility.Status.OPEN, point__isnull=False)
+    return [point for _, point in facility_points(located)]
