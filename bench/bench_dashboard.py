@@ -59,6 +59,18 @@ def load_and_compute() -> None:
     assert run.status == "done", run.error
 
 
+def prepared_client():
+    """The real AURA data with a computed run, and a test client signed in as a superuser."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    load_and_compute()
+    user = get_user_model().objects.create_superuser("bench", "bench@example.org", "bench-pw-1")
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="fr")
+    client.force_login(user)
+    return client
+
+
 def measure(client, url: str) -> tuple[int, float, float, int]:
     """(bytes, median seconds, first seconds, SQL queries) of ``url``."""
     from django.db import connection
@@ -77,17 +89,12 @@ def measure(client, url: str) -> tuple[int, float, float, int]:
 
 def main() -> None:
     setup_django()
-    from django.contrib.auth import get_user_model
     from django.contrib.staticfiles import finders
-    from django.test import Client
     from django.urls import reverse
 
     from pathways.models import Level
 
-    load_and_compute()
-    user = get_user_model().objects.create_superuser("bench", "bench@example.org", "bench-pw-1")
-    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="fr")
-    client.force_login(user)
+    client = prepared_client()
     level = Level.objects.get(pathway__code="urgences", rank=1)
     query = f"?units=communes&indicator=nearest_minutes&level={level.pk}"
     urls = {

@@ -20,25 +20,20 @@ os.environ["BENCH_DATABASE_URL"] = os.environ.get(
     "BENCH_EXPORTS_DATABASE_URL", "postgis://postgres@127.0.0.1:5432/sros_bench_exports"
 )
 
-from bench_dashboard import load_and_compute  # noqa: E402
+from bench_dashboard import prepared_client  # noqa: E402
 from bench_end_to_end import REGION  # noqa: E402
 from benchdb import setup_django  # noqa: E402
 
 
 def main() -> None:
     setup_django()
-    from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     from pathways.models import Level
 
-    load_and_compute()
-    user = get_user_model().objects.create_superuser("bench", "bench@example.org", "bench-pw-1")
-    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="fr")
-    client.force_login(user)
+    client = prepared_client()
     level = Level.objects.get(pathway__code="urgences", rank=1)
     layer = f"?units=communes&indicator=nearest_minutes&level={level.pk}"
     values = lambda ext: reverse("dashboard:export_indicators", args=[REGION, ext])  # noqa: E731
