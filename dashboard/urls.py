@@ -1,11 +1,21 @@
 from django.urls import path
 
 from . import views
+from .exports import job_views
 from .exports import views as exports
 
 app_name = "dashboard"
 urlpatterns = [
     path("", views.index, name="index"),
+    # Export jobs first: "exports" is not a region code.
+    path("exports/taches/", job_views.export_job_start, name="export_job_start"),
+    path("exports/taches/<uuid:job_id>/", job_views.export_job_page, name="export_job"),
+    path(
+        "exports/taches/<uuid:job_id>/progress.json",
+        job_views.export_job_progress,
+        name="export_job_progress",
+    ),
+    path("exports/taches/<uuid:job_id>/fichier", job_views.export_job_file, name="export_job_file"),
     path("<str:region_code>/", views.region_dashboard, name="region"),
     path("<str:region_code>/carte/", views.indicator_map, name="map"),
     path("<str:region_code>/filieres/<slug:pathway_code>/", views.pathway_view, name="pathway"),

@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_list, env_str
+from .env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SROS_VAR_DIR", str(BASE_DIR / "var")))
@@ -137,6 +137,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A run still queued or running after this long lost its worker: it is failed (see
 # indicators.services.runs_fail_expired). Several task time limits, since chunks queue.
 SROS_RUN_EXPIRY_SECONDS = 3 * CELERY_TASK_TIME_LIMIT
+# Export jobs (dashboard.exports.jobs): one not ended after this long lost its worker (its
+# task's hard limit is 16 min); a finished one, and its file, is kept this long.
+SROS_EXPORT_EXPIRY_SECONDS = env_int("SROS_EXPORT_EXPIRY_SECONDS", 60 * 60)
+SROS_EXPORT_RETENTION_SECONDS = env_int("SROS_EXPORT_RETENTION_SECONDS", 24 * 60 * 60)
 
 # --- REST API (/api/) -------------------------------------------------------------------------
 # Session (the pages' login) or token (scripts) authentication; every endpoint then applies

@@ -4,7 +4,12 @@ import os
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+
+# Fixture modules loaded with ``pytest_plugins`` that test modules also import from: rewrite
+# their asserts too (else pytest warns "Module already imported so cannot be rewritten").
+pytest.register_assert_rewrite("tests.api_fixtures", "tests.export_fixtures", "tests.personas")
+
+from django.conf import settings  # noqa: E402
 
 
 def open_data_dir() -> Path:

@@ -1,38 +1,20 @@
 """The production set-up: a real Celery worker, fed through Redis, querying PostGIS."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from sros.celery import app
 from sros.tasks import healthcheck
 from tests.factories import make_commune, make_department
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.worker import celery_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def worker():
-    """A worker process on the test database and the suite's Redis (scripts/test.sh sets it)."""
-    if not settings.REDIS_URL:
-        pytest.skip("REDIS_URL is not set: no broker for a real worker")
-    env = dict(os.environ)
-    env["DATABASE_URL"] = "postgis://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "sros", "worker", "--pool=solo",
-         "--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
+    with celery_worker() as process:
+        yield process
 
 
 def test_the_settings_run_tasks_on_workers_when_redis_is_configured():

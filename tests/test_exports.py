@@ -28,47 +28,16 @@ from dashboard.layers import format_value
 from facilities.models import Facility
 from indicators.models import IndicatorValue
 from indicators.selectors import latest_run
-from pathways.models import Level
 from sros import services
 from sros.models import RegionMembership
 from territories.models import Commune, Zoning
+from tests.export_fixtures import facilities_url, values_url, zone_report_url
 from tests.personas import make_user
 
-pytest_plugins = ["tests.api_fixtures"]
+pytest_plugins = ["tests.api_fixtures", "tests.export_fixtures"]
 
 Indicator = IndicatorValue.Indicator
 FORMATS = ["csv", "xlsx", "geojson", "gpkg"]
-
-
-@pytest.fixture
-def run(demo):
-    call_command("compute_indicators", "--sync", stdout=StringIO())
-    return latest_run(demo.region)
-
-
-@pytest.fixture
-def analyst(client, demo):
-    client.force_login(demo.users["analyst"])
-    return client
-
-
-@pytest.fixture
-def level(run):
-    return Level.objects.get(pathway__code="urgences", rank=1)
-
-
-def values_url(extension: str, **params) -> str:
-    query = "&".join(f"{k}={v}" for k, v in params.items())
-    return reverse("dashboard:export_indicators", args=["99", extension]) + f"?{query}"
-
-
-def facilities_url(extension: str, **params) -> str:
-    query = "&".join(f"{k}={v}" for k, v in params.items())
-    return reverse("dashboard:export_facilities", args=["99", extension]) + f"?{query}"
-
-
-def zone_report_url(zoning: Zoning, code: str) -> str:
-    return reverse("dashboard:export_zone_report", args=["99", zoning.pk, code])
 
 
 def read_csv(response) -> list[dict[str, str]]:

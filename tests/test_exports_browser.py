@@ -1,57 +1,72 @@
-"""Export buttons in headless Chromium on the demo region: after the indicator selector changed
-the map without a reload, the map's CSV link downloads the values now shown; the territory
-page's link downloads its PDF; no console error, no request to any host but the test server."""
+"""Export buttons in headless Chromium on the demo region, built by a real Celery worker: after
+the indicator selector changed the map without a reload, the map's CSV link starts a job whose
+progress bar reaches 100 % and downloads the values now shown; the Excel link does the same
+with a workbook; the territory page's link downloads its PDF; no console error, no request to
+any host but the test server."""
 
 import csv
 import io
 
+import openpyxl
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
-from tests.browser import open_browser
+from tests.browser import open_browser, session_cookie
+from tests.worker import celery_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def session_cookie(client, django_user_model):
+def chief(django_user_model):
     call_command("load_demo", verbosity=0)
     call_command("compute_indicators", "--sync", verbosity=0)
-    user = django_user_model.objects.create_superuser("chef", "chef@example.org", "pw-chef-123")
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
+    return django_user_model.objects.create_superuser("chef", "chef@example.org", "pw-chef-123")
 
 
-def test_the_export_buttons_download_what_the_map_and_the_territory_show(
-    live_server, session_cookie
+def download(page, selector: str):
+    """Click an export link and wait for its job's file: the bytes, the name and the job's
+    line as the page shows it once done."""
+    with page.expect_download(timeout=60_000) as started:
+        page.click(selector)
+    line = page.locator("#export-jobs .export-job").last
+    return started.value.path().read_bytes(), started.value.suggested_filename, line
+
+
+def test_the_export_buttons_build_on_a_worker_and_download_what_the_page_shows(
+    live_server, chief, client
 ):
-    with open_browser() as session:
+    cookie = session_cookie(client, chief)
+    with celery_worker(), open_browser() as session:
         page = session.page
-        page.context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": session_cookie,
-              "url": live_server.url}]
-        )  # fmt: skip
+        session.sign_in(live_server.url, cookie)
         page.goto(live_server.url + "/tableau-de-bord/99/carte/?indicator=nearest_minutes")
         page.wait_for_selector("#map-legend[data-indicator='nearest_minutes'] li")
         page.select_option("#map-indicator", "access_2sfca")
         page.wait_for_selector("#map-legend[data-indicator='access_2sfca'] li")
-        with page.expect_download() as csv_download:
-            page.click("#map-exports a[data-export-values]:has-text('CSV')")
-        values = csv_download.value.path().read_bytes()
+        values, _, csv_line = download(page, "#map-exports a[data-export-values]:has-text('CSV')")
+        csv_state = (
+            csv_line.get_attribute("data-status"),
+            csv_line.locator("progress").evaluate("p => p.value"),
+        )
+        workbook, workbook_name, _ = download(
+            page, "#map-exports a[data-export-values]:has-text('Excel')"
+        )
 
         page.goto(live_server.url + "/tableau-de-bord/99/territoires/departement/96/")
-        with page.expect_download() as pdf_download:
-            page.click("#report-pdf")
-        pdf = pdf_download.value.path().read_bytes()
-        name = pdf_download.value.suggested_filename
+        pdf, name, pdf_line = download(page, "#report-pdf")
+        pdf_text = pdf_line.inner_text()
 
     text = values.decode("utf-8")
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    assert csv_state == ("done", 100)
     assert text.startswith("\ufeff")
     assert len(rows) == 540
     assert {r["indicator"] for r in rows} == {"access_2sfca"}  # the selection now shown
+    book = openpyxl.load_workbook(io.BytesIO(workbook))
+    assert workbook_name.endswith(".xlsx") and book["Données"].max_row == 541
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     assert name.startswith("diagnostic-99-departement-96-") and name.endswith(".pdf")
+    assert "100 %" in pdf_text and name in pdf_text
     session.assert_no_console_errors()
     session.assert_all_requests_to(live_server.url)

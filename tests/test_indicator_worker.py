@@ -2,45 +2,26 @@
 a run fans out per département, goes queued → running → done, and a run whose chunk fails
 for a real reason is marked failed without touching the previous run's values."""
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.db import connection
 
 from facilities.models import Facility
 from indicators import selectors, services
 from indicators.models import IndicatorRun
 from pathways.models import Level, LevelRequirement, Pathway
-from sros.celery import app
 from tests.factories import make_commune, make_department, make_region
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.worker import celery_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def worker():
-    """A prefork worker of 2 processes on the test database and the suite's Redis."""
-    if not settings.REDIS_URL:
-        pytest.skip("REDIS_URL is not set: no broker for a real worker")
-    app.control.purge()  # messages left by an earlier, interrupted session
-    env = dict(os.environ)
-    env["DATABASE_URL"] = "postgis://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "sros", "worker", "--concurrency=2",
-         "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
+    """A prefork worker of 2 processes: chunks of one run share them."""
+    with celery_worker(pool="prefork", concurrency=2) as process:
+        yield process
 
 
 @pytest.fixture

@@ -7,7 +7,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = {"int": "1", "str": "99", "slug": "urgences", "path": "x", "drf_format_suffix": ".json"}
+SAMPLE = {
+    "int": "1", "str": "99", "slug": "urgences", "path": "x", "drf_format_suffix": ".json",
+    "uuid": "00000000-0000-4000-8000-000000000001",
+}  # fmt: skip
 # Public by nature: the logins (site, admin, API token) and the POST-only language switch and
 # logouts. The rest of the admin and of the API answer with the admin login and 401/403.
 PUBLIC = {

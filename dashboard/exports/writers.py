@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable, Iterator
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -15,6 +16,21 @@ from openpyxl.utils import get_column_letter
 from .tables import CODE, DATE, NUMBER, Table, local
 
 CSV_SEPARATOR = ";"
+#: Rows between two progress reports: often enough for a bar, rare enough to cost nothing.
+PROGRESS_EVERY = 2000
+
+
+def _reporting(rows: list[tuple], progress: Callable[[float], None] | None) -> Iterator[tuple]:
+    """``rows``, calling ``progress`` with the fraction written every ``PROGRESS_EVERY`` rows."""
+    if progress is None:
+        yield from rows
+        return
+    total = max(len(rows), 1)
+    for i, row in enumerate(rows):
+        if i % PROGRESS_EVERY == 0:
+            progress(i / total)
+        yield row
+    progress(1.0)
 
 
 def csv_cell(value: object) -> str:
@@ -31,12 +47,12 @@ def csv_cell(value: object) -> str:
     return str(value)
 
 
-def to_csv(table: Table) -> bytes:
+def to_csv(table: Table, progress: Callable[[float], None] | None = None) -> bytes:
     """UTF-8 with BOM, ``;`` separated, header of column keys, data only."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=CSV_SEPARATOR, lineterminator="\r\n")
     writer.writerow([c.key for c in table.columns])
-    writer.writerows([csv_cell(v) for v in row] for row in table.rows)
+    writer.writerows([csv_cell(v) for v in row] for row in _reporting(table.rows, progress))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -48,7 +64,7 @@ def _excel(value: object) -> object:
     return value
 
 
-def to_xlsx(table: Table) -> bytes:
+def to_xlsx(table: Table, progress: Callable[[float], None] | None = None) -> bytes:
     """A « Métadonnées » sheet (run, version, filters, export time, then the meaning of each
     column) and a « Données » sheet of typed cells; write-only mode keeps memory flat."""
     book = Workbook(write_only=True)
@@ -71,7 +87,7 @@ def to_xlsx(table: Table) -> bytes:
     text_columns = [i for i, c in enumerate(table.columns) if c.kind == CODE]
     date_columns = [i for i, c in enumerate(table.columns) if c.kind == DATE]
     number_columns = [i for i, c in enumerate(table.columns) if c.kind == NUMBER]
-    for row in table.rows:
+    for row in _reporting(table.rows, progress):
         cells = [_excel(v) for v in row]
         for i in number_columns:
             if isinstance(cells[i], float):

@@ -1,14 +1,18 @@
-/* Export links of the dashboard map: the map changes its selection without a page reload, so
-   each link takes the selectors' current values (units, indicator, level) when it is used. */
+/* Exports of the dashboard pages.
+ * - The map changes its selection without a page reload, so a link marked data-export-values
+ *   takes the selectors' current values (units, indicator, level) when it is used.
+ * - A link marked data-export-job is built by a worker: its URL is posted to the job endpoint,
+ *   the job's progress is polled into a progress bar, and the file is downloaded when ready.
+ *   A middle or modified click keeps the plain, synchronous download. */
 (function () {
   "use strict";
-  var box = document.getElementById("map-exports");
-  var form = box && document.getElementById(box.dataset.form);
-  if (!form) return;
+  var jobForm = document.getElementById("export-job-form");
+  var panel = document.getElementById("export-jobs");
 
-  function refresh(event) {
-    var link = event.target.closest("a[data-export-values]");
-    if (!link) return;
+  function refreshValues(link) {
+    var box = link.closest("[data-form]");
+    var form = box && document.getElementById(box.dataset.form);
+    if (!form || !link.hasAttribute("data-export-values")) return;
     var url = new URL(link.href, window.location.href);
     var data = new FormData(form);
     ["units", "indicator", "level"].forEach(function (name) {
@@ -17,6 +21,81 @@
     link.href = url.pathname + url.search;
   }
 
-  box.addEventListener("click", refresh);
-  box.addEventListener("focusin", refresh);
+  function row(label) {
+    var item = document.createElement("p");
+    item.className = "export-job";
+    var name = document.createElement("span");
+    name.className = "export-job-name";
+    name.textContent = panel.dataset.preparing + " : " + label;
+    var bar = document.createElement("progress");
+    bar.max = 100;
+    bar.value = 0;
+    var percent = document.createElement("span");
+    percent.className = "export-job-percent";
+    percent.textContent = "0 %";
+    item.append(name, " ", bar, " ", percent);
+    panel.appendChild(item);
+    return item;
+  }
+
+  function show(item, state) {
+    var bar = item.querySelector("progress");
+    bar.value = state.progress;
+    item.querySelector(".export-job-percent").textContent = state.progress + " %";
+    item.dataset.status = state.status;
+    if (state.status === "failed") {
+      item.querySelector(".export-job-name").textContent = panel.dataset.failed + " : " + (state.error || "");
+      item.classList.add("export-job-failed");
+    } else if (state.status === "done") {
+      item.querySelector(".export-job-name").textContent = panel.dataset.done + " : " + state.filename;
+      var link = document.createElement("a");
+      link.href = state.download_url;
+      link.setAttribute("download", state.filename);
+      link.textContent = panel.dataset.download;
+      item.append(" ", link);
+    }
+  }
+
+  function poll(item, state) {
+    show(item, state);
+    if (state.status === "done") {
+      item.querySelector("a[download]").click();  // as the plain link would have downloaded
+      return;
+    }
+    if (state.status === "failed") return;
+    window.setTimeout(function () {
+      fetch(state.progress_url, {credentials: "same-origin", headers: {Accept: "application/json"}})
+        .then(function (response) { return response.json(); })
+        .then(function (next) { poll(item, next); })
+        .catch(function (error) { show(item, {status: "failed", progress: state.progress, error: String(error)}); });
+    }, 500);
+  }
+
+  function start(link) {
+    var item = row(link.dataset.exportLabel || link.textContent.trim());
+    var body = new FormData(jobForm);
+    body.set("url", link.getAttribute("href"));
+    fetch(jobForm.action, {method: "POST", body: body, credentials: "same-origin", headers: {Accept: "application/json"}})
+      .then(function (response) {
+        return response.json().then(function (state) {
+          if (!response.ok) state = {status: "failed", progress: 0, error: state.error};
+          poll(item, state);
+        });
+      })
+      .catch(function (error) { show(item, {status: "failed", progress: 0, error: String(error)}); });
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-export-values], a[data-export-job]");
+    if (!link) return;
+    refreshValues(link);
+    if (!link.hasAttribute("data-export-job") || !jobForm) return;
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    start(link);
+  });
+  document.addEventListener("focusin", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-export-values]");
+    if (link) refreshValues(link);
+  });
 })();

@@ -1,0 +1,140 @@
+"""Build an export file from what its URL names: the same functions serve the synchronous
+download (``views``) and the worker building a job (``jobs``), so both give the same bytes.
+
+``progress`` receives a fraction in [0, 1] as the build goes; the stages are weighted by
+where the time goes on a regional export (reading the values, writing the cells).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from django.http import QueryDict
+
+from dashboard import selectors, territory
+from dashboard.views import read_selection
+from territories.models import Region
+
+from . import geo, report, writers
+from .tables import (
+    ExportError,
+    ValueQuery,
+    export_run,
+    facility_table,
+    read_value_query,
+    run_metadata,
+    value_stem,
+    value_table,
+)
+
+Progress = Callable[[float], None]
+TABLE_FORMATS, GEO_FORMATS = ("csv", "xlsx"), ("geojson", "gpkg")
+FORMATS = (*TABLE_FORMATS, *GEO_FORMATS)
+
+
+class NotFound(LookupError):
+    """No done run, or no such territory: a 404 on the page, a failed job in a worker."""
+
+
+@dataclass(frozen=True)
+class Download:
+    body: bytes
+    stem: str
+    extension: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.stem}.{self.extension}"
+
+
+def _quiet(fraction: float) -> None:
+    """The progress of a synchronous download: nobody is watching."""
+
+
+def _part(progress: Progress, start: float, end: float) -> Progress:
+    """``progress`` of a stage running from ``start`` to ``end`` of the whole."""
+    return lambda fraction: progress(start + (end - start) * min(max(fraction, 0.0), 1.0))
+
+
+def _run(region: Region, params: Mapping[str, str]):
+    run = export_run(region, params.get("run"))
+    if run is None:
+        raise NotFound("no done run")
+    return run
+
+
+def _geo_query(region: Region, run, params: Mapping[str, str]) -> ValueQuery:
+    """A map layer shows one indicator of one level: the map's own selection rule
+    (``dashboard.views.read_selection``) fills what the query string leaves out."""
+    query = read_value_query(region, params)
+    levels = selectors.run_levels(run)
+    selection = read_selection(params, levels, selectors.region_zonings(region))
+    level = str(selection.level.pk) if selection.level else ""
+    return ValueQuery(query.units, selection.indicator, level, query.department)
+
+
+def _geo(layer, metadata, stem: str, name: str, extension: str, params) -> Download:
+    crs = geo.read_crs(params.get("crs"))
+    if extension == "geojson":
+        if crs != geo.WGS84:
+            raise ExportError("GeoJSON (RFC 7946) : WGS84 seulement")
+        return Download(geo.to_geojson(layer, metadata), stem, extension)
+    return Download(geo.to_gpkg(layer, metadata, name=name, crs=crs), stem, extension)
+
+
+def _table(table, extension: str, progress: Progress) -> Download:
+    if extension == "csv":
+        return Download(writers.to_csv(table, progress=progress), table.stem, extension)
+    return Download(writers.to_xlsx(table, progress=progress), table.stem, extension)
+
+
+def indicator_export(
+    region: Region, user, extension: str, params: QueryDict, progress: Progress = _quiet
+) -> Download:
+    """Stored values of the latest done run (or ``run``), filtered as the map or the API."""
+    run = _run(region, params)
+    if extension in TABLE_FORMATS:
+        table = value_table(region, run, read_value_query(region, params), user)
+        progress(0.3)
+        return _table(table, extension, _part(progress, 0.3, 0.95))
+    query = _geo_query(region, run, params)
+    simplified = params.get("simplified", "") in ("1", "true", "yes")
+    layer = geo.value_layer(region, run, query, simplified=simplified)
+    progress(0.6)
+    metadata = run_metadata(region, run, query.shown(), user)
+    stem = value_stem(region, run, query)
+    return _geo(layer, metadata, stem, query.units.slug, extension, params)
+
+
+def facility_export(
+    region: Region, user, extension: str, params: QueryDict, progress: Progress = _quiet
+) -> Download:
+    """The region's facilities with the API's filters (kind, département, zone, level, status,
+    search, ``in_bbox``)."""
+    table = facility_table(region, params, user)
+    progress(0.3)
+    if extension in TABLE_FORMATS:
+        return _table(table, extension, _part(progress, 0.3, 0.95))
+    layer = geo.facility_layer(table)
+    return _geo(layer, table.metadata, table.stem, "etablissements", extension, params)
+
+
+def territory_report(
+    region: Region,
+    user,
+    unit: Mapping[str, object],
+    params: QueryDict,
+    progress: Progress = _quiet,
+) -> Download:
+    """The territory page (``unit``: kind, code and zoning id) as a PDF report."""
+    run = _run(region, params)
+    kind, code = str(unit["kind"]), str(unit["code"])
+    found = territory.find_unit(region, kind, code, unit.get("zoning_id"))
+    if found is None:
+        raise NotFound(f"no {kind} {code}")
+    levels = selectors.run_levels(run)
+    html = report.report_html(run, found, levels, params.get("level"), user)
+    progress(0.4)  # WeasyPrint's layout and drawing take the rest, in one call
+    stem = f"diagnostic-{region.code}-{kind}-{code}-calcul{run.pk}"
+    return Download(report.render_pdf(html), stem, "pdf")

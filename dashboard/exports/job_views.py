@@ -1,0 +1,106 @@
+"""Export jobs in the browser: a page's export link is posted here, the job is built by a worker
+while the page polls its progress, then the file is downloaded. Only the user who asked for a
+job sees it; the region permission is checked again when the file is taken.
+
+Without JavaScript the start answers with a redirect to the job's page (a progress bar that
+refreshes itself); ``exports.js`` asks for JSON and shows the bar beside the link."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from dashboard.models import ExportJob
+from dashboard.views import _region
+from sros.permissions import can_view_region
+
+from . import jobs
+from .tables import ExportError
+from .views import download_response
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _job(request: HttpRequest, job_id) -> ExportJob:
+    job = (
+        ExportJob.objects.defer("content")
+        .select_related("region")
+        .filter(pk=job_id, user=request.user)
+        .first()
+    )
+    if job is None:
+        raise Http404
+    return job
+
+
+def job_state(job: ExportJob) -> dict:
+    """The job as the progress bar reads it."""
+    return {
+        "id": str(job.pk),
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "progress": job.progress,
+        "error": job.error,
+        "filename": job.filename,
+        "size": job.size,
+        "page_url": reverse("dashboard:export_job", args=[job.pk]),
+        "progress_url": reverse("dashboard:export_job_progress", args=[job.pk]),
+        "download_url": reverse("dashboard:export_job_file", args=[job.pk]),
+    }
+
+
+@login_required
+@require_POST
+def export_job_start(request: HttpRequest) -> HttpResponse:
+    """Start a job for the export URL posted as ``url``."""
+    try:
+        export = jobs.read_export_url(request.POST.get("url", ""))
+        region = _region(request, export.region_code)
+        job = jobs.export_job_create(user=request.user, region=region, request=export)
+    except ExportError as error:
+        if _wants_json(request):
+            return JsonResponse({"error": str(error)}, status=400)
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    if _wants_json(request):
+        job.refresh_from_db(fields=["status", "progress", "error", "filename", "size"])
+        return JsonResponse(job_state(job), status=202)
+    return redirect("dashboard:export_job", job.pk)
+
+
+@login_required
+@require_GET
+def export_job_page(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job(request, job_id)
+    recent = ExportJob.objects.defer("content").filter(user=request.user).exclude(pk=job.pk)[:10]
+    return render(
+        request,
+        "dashboard/export_job.html",
+        {"job": job, "state": job_state(job), "recent": recent},
+    )
+
+
+@login_required
+@require_GET
+def export_job_progress(request: HttpRequest, job_id) -> JsonResponse:
+    jobs.export_jobs_fail_expired()
+    return JsonResponse(job_state(_job(request, job_id)))
+
+
+@login_required
+@require_GET
+def export_job_file(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job(request, job_id)
+    if not can_view_region(request.user, job.region):
+        raise PermissionDenied
+    if job.status != ExportJob.Status.DONE:
+        return HttpResponse(
+            job.error or job.get_status_display(), status=409, content_type="text/plain"
+        )
+    content = ExportJob.objects.values_list("content", flat=True).get(pk=job.pk)
+    return download_response(bytes(content), job.filename, job.extension)

@@ -1,0 +1,14 @@
+"""Celery tasks of the dashboard: they take an export job id and call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .exports import jobs
+
+
+@shared_task(acks_late=True, soft_time_limit=15 * 60, time_limit=16 * 60)
+def build_export(job_id: str) -> str | None:
+    """Build an export job's file (``dashboard.exports.jobs.export_job_run``)."""
+    job = jobs.export_job_run(job_id)
+    return job.status if job else None

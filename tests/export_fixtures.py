@@ -1,0 +1,45 @@
+"""Fixtures and URLs shared by the export tests: the demo region with a computed run, its
+analyst signed in, the first emergency level, and the export URLs of region 99."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from indicators.selectors import latest_run
+from pathways.models import Level
+from territories.models import Zoning
+
+
+@pytest.fixture
+def run(demo):
+    call_command("compute_indicators", "--sync", stdout=StringIO())
+    return latest_run(demo.region)
+
+
+@pytest.fixture
+def analyst(client, demo):
+    client.force_login(demo.users["analyst"])
+    return client
+
+
+@pytest.fixture
+def level(run):
+    return Level.objects.get(pathway__code="urgences", rank=1)
+
+
+def values_url(extension: str, **params) -> str:
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return reverse("dashboard:export_indicators", args=["99", extension]) + f"?{query}"
+
+
+def facilities_url(extension: str, **params) -> str:
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return reverse("dashboard:export_facilities", args=["99", extension]) + f"?{query}"
+
+
+def zone_report_url(zoning: Zoning, code: str) -> str:
+    return reverse("dashboard:export_zone_report", args=["99", zoning.pk, code])
