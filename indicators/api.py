@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from sros.api_common import RegionScopedViewSet
 
-from . import filters
+from . import filters, selectors
 from .models import IndicatorRun, IndicatorValue
 
 
@@ -38,8 +38,15 @@ class IndicatorRunSerializer(serializers.ModelSerializer):
 
 
 class IndicatorValueSerializer(serializers.ModelSerializer):
+    """A stored value with the codes and names of what it is about (``selectors.with_names``),
+    so that a script needs no second call to label its rows."""
+
+    unit_name = serializers.CharField(read_only=True, allow_null=True)
+    indicator_label = serializers.CharField(source="get_indicator_display", read_only=True)
     level_code = serializers.CharField(read_only=True, allow_null=True)
+    level_name = serializers.CharField(read_only=True, allow_null=True)
     pathway_code = serializers.CharField(read_only=True, allow_null=True)
+    pathway_name = serializers.CharField(read_only=True, allow_null=True)
     facility = serializers.CharField(source="facility_finess", read_only=True, allow_null=True)
 
     class Meta:
@@ -49,11 +56,15 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
             "run",
             "unit_kind",
             "unit_code",
+            "unit_name",
             "zoning",
             "indicator",
+            "indicator_label",
             "level",
             "level_code",
+            "level_name",
             "pathway_code",
+            "pathway_name",
             "facility",
             "value",
         ]
@@ -81,4 +92,4 @@ class IndicatorValueViewSet(RegionScopedViewSet):
         return obj.run.region_id
 
     def get_queryset(self):
-        return self.scope(filters.value_list())
+        return self.scope(selectors.with_names(filters.value_list()))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Case, CharField, F, OuterRef, Prefetch, QuerySet, Subquery, When
 
 from pathways.models import Level
-from territories.models import Region
+from territories.models import Commune, Department, Region, Zone
 
 from .models import IndicatorRun, IndicatorValue
 
@@ -73,3 +73,29 @@ def runs_by_region(*, per_region: int = 5) -> list[RegionRuns]:
         latest = max(done, key=lambda run: (run.finished_at, run.id), default=None)
         result.append(RegionRuns(region, region.all_runs[:per_region], latest))
     return result
+
+
+def _name_of(model, **match) -> Subquery:
+    return Subquery(model.objects.filter(**match).values("name")[:1])
+
+
+def with_names(values: QuerySet[IndicatorValue]) -> QuerySet[IndicatorValue]:
+    """``values`` annotated with the name of their unit (commune, département, zone or region),
+    of their level and of its pathway, still in one query: each unit name is an indexed
+    lookup on its code (and zoning), chosen by the value's unit kind."""
+    Kind = IndicatorValue.UnitKind
+    code = OuterRef("unit_code")
+    return values.annotate(
+        unit_name=Case(
+            When(unit_kind=Kind.COMMUNE, then=_name_of(Commune, code=code)),
+            When(unit_kind=Kind.DEPARTMENT, then=_name_of(Department, code=code)),
+            When(
+                unit_kind=Kind.ZONE,
+                then=_name_of(Zone, zoning_id=OuterRef("zoning_id"), code=code),
+            ),
+            When(unit_kind=Kind.REGION, then=_name_of(Region, code=code)),
+            output_field=CharField(),
+        ),
+        level_name=F("level__name"),
+        pathway_name=F("level__pathway__name"),
+    )

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from indicators.models import IndicatorRun, IndicatorValue
 from indicators.selectors import latest_run
 from pathways.models import Level
+from territories.models import Commune, Zone
 from tests.api_helpers import api_client, query_count
 
 pytest_plugins = ["tests.api_fixtures"]
@@ -58,6 +59,25 @@ def test_the_api_serves_exactly_the_stored_figures(demo, computed):
         assert row["value"] == value.value  # the same float, not a rounded one
         assert row["facility"] == (value.facility.finess_et if value.facility else None)
         assert row["level_code"] == level.code and row["pathway_code"] == "urgences"
+        assert row["level_name"] == level.name and row["pathway_name"] == level.pathway.name
+        assert row["indicator_label"] == "Temps d'accès au plus proche (min)"
+    names = dict(Commune.objects.filter(department__region=demo.region).values_list("code", "name"))
+    assert {code: row["unit_name"] for code, row in by_code.items()} == names
+
+
+def test_every_kind_of_unit_is_served_with_its_name(demo, computed):
+    client = api_client(demo.users["director"])
+    rows = client.get("/api/indicateurs/?indicator=population&page_size=1000").json()["results"]
+    zones = {(z.zoning_id, z.code): z.name for z in Zone.objects.filter(zoning__region=demo.region)}
+    by_kind = {}
+    for row in rows:
+        by_kind.setdefault(row["unit_kind"], []).append(row)
+    assert set(by_kind) == {"commune", "department", "zone", "region"}
+    assert [r["unit_name"] for r in by_kind["region"]] == [demo.region.name]
+    assert {r["unit_name"] for r in by_kind["department"]} == set(
+        demo.region.departments.values_list("name", flat=True)
+    )
+    assert all(r["unit_name"] == zones[(r["zoning"], r["unit_code"])] for r in by_kind["zone"])
 
 
 def test_it_filters_values_by_zoning_and_indicator(demo, computed):
