@@ -1,11 +1,13 @@
 """Screenshots of the dashboard pages for the README, into docs/screenshots/.
 
-    .venv/bin/python bench/screenshots.py
+    .venv/bin/python bench/screenshots.py [name …]
 
 Loads the demo region into its own database (``SCREENSHOTS_DATABASE_URL``, default
 ``postgis://postgres@127.0.0.1:5432/sros_screenshots``, EMPTIED first), computes a run, serves
-the project with ``runserver`` on 127.0.0.1:8765 and photographs each page in headless Chromium
-at 1280×800. Tests save their own screenshots under ``settings.VAR_DIR``, never here.
+the project with ``runserver`` on ``SCREENSHOTS_ADDRESS`` (default 127.0.0.1:8765) and
+photographs each page in headless Chromium at 1280×800 — only the pages named on the command
+line, if any (e.g. ``scenario-comparison``). Tests save their own screenshots under
+``settings.VAR_DIR``, never here.
 """
 
 import os
@@ -22,16 +24,18 @@ os.environ["BENCH_DATABASE_URL"] = os.environ.get(
 
 from benchdb import ROOT, _create_database  # noqa: E402
 
-ADDRESS = "127.0.0.1:8765"
+ADDRESS = os.environ.get("SCREENSHOTS_ADDRESS", "127.0.0.1:8765")
 OUT = ROOT / "docs" / "screenshots"
 
 
 def pages() -> dict[str, str]:
+    from sros.models import Scenario
     from territories.models import Commune, Zoning
 
     zoning = Zoning.objects.get(region__code="99")
     zone = zoning.zones.order_by("code").first()
     commune = Commune.objects.filter(department__region__code="99").order_by("-population")[0]
+    scenario = Scenario.objects.get(version__schema__region__code="99")
     base = "/tableau-de-bord/99"
     return {
         "dashboard-region": "/tableau-de-bord/99/",
@@ -40,6 +44,7 @@ def pages() -> dict[str, str]:
         "dashboard-pathway": "/tableau-de-bord/99/filieres/perinatalite/",
         "dashboard-territory-zone": f"{base}/territoires/zone/{zoning.pk}/{zone.code}/",
         "dashboard-territory-commune": f"/tableau-de-bord/99/territoires/commune/{commune.code}/",
+        "scenario-comparison": f"{base}/scenarios/{scenario.pk}/",
     }
 
 
@@ -79,6 +84,8 @@ def main() -> None:
     call_command("compute_indicators", "--sync", verbosity=0)
     get_user_model().objects.create_superuser("captures", "c@example.org", "captures-pw-1")
     targets = pages()
+    if sys.argv[1:]:
+        targets = {name: targets[name] for name in sys.argv[1:]}
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", ADDRESS, "--noreload"],
         cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

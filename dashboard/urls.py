@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import scenario_views, views
 from .exports import job_views
 from .exports import views as exports
 
@@ -41,6 +41,16 @@ urlpatterns = [
         name="facilities",
     ),
     path("<str:region_code>/couches/limites.geojson", views.boundaries_layer, name="boundaries"),
+    path(
+        "<str:region_code>/scenarios/<int:scenario_id>/",
+        scenario_views.scenario_comparison,
+        name="scenario",
+    ),
+    path(
+        "<str:region_code>/scenarios/<int:scenario_id>/couche.geojson",
+        scenario_views.scenario_layer,
+        name="scenario_layer",
+    ),
     path(
         "<str:region_code>/exports/indicateurs.<str:extension>",
         exports.indicator_export,

@@ -661,11 +661,15 @@ def _count_adjustment(sites: list[_Site]) -> compliance.CountAdjustment:
 
 
 def evaluate_scenario(
-    scenario: Scenario, *, provider: TravelTimeProvider | None = None
+    scenario: Scenario,
+    *,
+    provider: TravelTimeProvider | None = None,
+    levels: Iterable[int] | None = None,
 ) -> ScenarioResult:
     """The scenario against its base (the registry as it is): indicators of every pathway
     level and compliance of the version's objectives, side by side. Crow-fly times unless a
-    ``provider`` is given."""
+    ``provider`` is given; only the levels whose ids are in ``levels``, if given (a map shows
+    one level, and each level costs a what-if build)."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
     provider = provider or indicator_services.build_provider(
@@ -677,12 +681,15 @@ def evaluate_scenario(
     names = _unit_names(region, units)
     weight = _weight()
     timings["inputs"] = time.perf_counter() - started
-    levels = []
+    wanted = None if levels is None else set(levels)
+    results = []
     for level in _levels():
+        if wanted is not None and level.pk not in wanted:
+            continue
         base_level = inputs.load_level_facilities(level)
         if len(base_level) == 0:
             continue
-        levels.append(
+        results.append(
             _level_result(region, units, names, level, base_level, sites, provider, weight, timings)
         )
     step = time.perf_counter()
@@ -695,7 +702,7 @@ def evaluate_scenario(
     timings["total"] = time.perf_counter() - started
     return ScenarioResult(
         scenario=scenario,
-        levels=levels,
+        levels=results,
         objectives=[ObjectiveChange(o, base[o.pk], after[o.pk]) for o in objectives],
         timings={k: round(v, 3) for k, v in timings.items()},
         units=len(units),

@@ -1,0 +1,181 @@
+"""The dashboard's comparison of a what-if scenario with its base: the page (figures of one
+pathway level beside two synchronised maps, or one map of the difference) and its JSON layer.
+
+A scenario is shown under the dashboard of its version's region only (another region's URL is
+a 404); the user needs the region (``can_view_region``) and the version
+(``can_view_version``). Figures come from ``sros.scenarios.evaluate_scenario`` at each
+request, as on the scenario's own page: nothing is stored.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+
+from facilities.models import Facility
+from indicators import inputs
+from sros import scenarios
+from sros.maps import LEAFLET, MARKERCLUSTER
+from sros.models import Scenario, ScenarioChange
+from sros.permissions import can_view_version
+from territories.models import Region
+
+from . import comparison, selectors
+from .views import _int, _region, _run_context
+
+
+def _scenario(request: HttpRequest, region_code: str, scenario_id: int) -> tuple[Region, Scenario]:
+    """The region (403 if the user may not see it) and its scenario (404 if the scenario
+    belongs to another region's schema, 403 if the user may not see its version)."""
+    region = _region(request, region_code)
+    scenario = get_object_or_404(
+        Scenario.objects.select_related("version__schema"),
+        pk=scenario_id,
+        version__schema__region=region,
+    )
+    if not can_view_version(request.user, scenario.version):
+        raise PermissionDenied
+    return region, scenario
+
+
+def changed_sites(scenario: Scenario, level: scenarios.LevelResult) -> list[comparison.ChangedSite]:
+    """The sites that stop or start serving ``level``, with a place and a label (one query,
+    two when the scenario creates sites)."""
+    kinds = {value: str(label) for value, label in Facility.Kind.choices}
+    wanted = [*level.closed, *level.opened]
+    existing = {
+        f.finess_et: f
+        for f in Facility.objects.filter(finess_et__in=wanted).select_related("commune")
+    }
+    # New sites are numbered "new-1", "new-2"… in the order of the scenario's openings.
+    new = []
+    if any(finess.startswith("new-") for finess in level.opened):
+        new = list(scenario.changes.filter(kind=ScenarioChange.Kind.OPEN))
+    sites = []
+    for status, numbers in (("closed", level.closed), ("opened", level.opened)):
+        for finess in numbers:
+            facility = existing.get(finess)
+            if facility is not None:
+                point = facility.point
+                sites.append(
+                    comparison.ChangedSite(
+                        finess, facility.name, kinds.get(facility.kind, facility.kind),
+                        facility.commune.name if facility.commune_id else "", status,
+                        point.x if point else None, point.y if point else None,
+                    )
+                )  # fmt: skip
+            elif finess.startswith("new-") and int(finess[4:]) <= len(new):
+                change = new[int(finess[4:]) - 1]
+                sites.append(
+                    comparison.ChangedSite(
+                        "", change.label or _("Nouveau site"),
+                        kinds.get(change.facility_kind, change.facility_kind), "", status,
+                        change.point.x, change.point.y,
+                    )
+                )  # fmt: skip
+    return sites
+
+
+def _chosen_level(levels: list[scenarios.LevelResult], value: str | None):
+    """The level asked for, else the first the scenario touches, else the first."""
+    by_id = {str(level.level.pk): level for level in levels}
+    if value in by_id:
+        return by_id[value]
+    return next((level for level in levels if level.touched), levels[0] if levels else None)
+
+
+def _level_title(level: scenarios.LevelResult) -> str:
+    title = str(selectors.Indicator.NEAREST_MINUTES.label)
+    if level.target_minutes is not None:
+        title += " " + _("(cible %(minutes)s min)") % {"minutes": f"{level.target_minutes:g}"}
+    return title
+
+
+@login_required
+def scenario_comparison(request: HttpRequest, region_code: str, scenario_id: int) -> HttpResponse:
+    region, scenario = _scenario(request, region_code, scenario_id)
+    result = scenarios.evaluate_scenario(scenario)
+    chosen = _chosen_level(result.levels, request.GET.get("level"))
+    modes = [(comparison.SIDE_BY_SIDE, _("côte à côte")), (comparison.DIFFERENCE, _("différence"))]
+    mode = request.GET.get("mode")
+    if mode not in dict(modes):
+        mode = comparison.SIDE_BY_SIDE
+    context = {
+        "region": region,
+        "nav_pathways": _run_context(region)["nav_pathways"],
+        "scenario": scenario,
+        "version": scenario.version,
+        "result": result,
+        "chosen": chosen,
+        "mode": mode,
+        "modes": modes,
+        "objectives": result.changed_objectives,
+        "leaflet": LEAFLET,
+        "markercluster": MARKERCLUSTER,  # for dashboard/_map_head.html
+    }
+    if chosen is not None:
+        extent = selectors.region_extent(region)
+        layer_url = reverse("dashboard:scenario_layer", args=[region.code, scenario.pk])
+        context |= {
+            "title": _level_title(chosen),
+            "region_rows": [comparison.figure_row(f) for f in chosen.region_figures],
+            "unit_groups": comparison.unit_figures(chosen.changed_figures),
+            "communes": comparison.commune_rows(chosen.communes),
+            "layer_url": f"{layer_url}?level={chosen.level.pk}",
+            "bounds": [[extent[1], extent[0]], [extent[3], extent[2]]] if extent else None,
+            "labels": _labels(),
+        }
+    return render(request, "dashboard/scenario.html", context)
+
+
+def _labels() -> dict[str, str]:
+    return {
+        "base": _("Actuel"),
+        "scenario": _("Scénario"),
+        "delta": _("Écart"),
+        "population": _("Population"),
+        "loading": _("Chargement…"),
+        "error": _("La couche n’a pas pu être chargée."),
+        "finess": _("FINESS ET"),
+        "newSite": _("Nouveau site du scénario"),
+        "closed": _("Ne dessert plus ce niveau dans le scénario"),
+        "opened": _("Dessert ce niveau dans le scénario"),
+        "sites": _("Sites changés"),
+    }
+
+
+@login_required
+def scenario_layer(request: HttpRequest, region_code: str, scenario_id: int) -> HttpResponse:
+    """The communes of the region with their base and scenario minutes for one level
+    (``?level=<id>``), and the sites the scenario changes for it."""
+    region, scenario = _scenario(request, region_code, scenario_id)
+    level_id = _int(request.GET.get("level"))
+    if level_id is None:
+        return JsonResponse({"error": _("Précisez le niveau de filière (level).")}, status=400)
+    result = scenarios.evaluate_scenario(scenario, levels=[level_id])
+    if not result.levels:
+        return JsonResponse(
+            {"error": _("Niveau de filière inconnu ou sans établissement.")}, status=404
+        )
+    level = result.levels[0]
+    units = inputs.load_units(region, with_zonings=False)
+    if len(units) != len(level.base_minutes):  # the communes changed between the two reads
+        return JsonResponse({"error": _("Les communes ont changé, rechargez la page.")}, status=409)
+    text = comparison.comparison_layer(
+        selectors.commune_shapes(region),
+        units.places.ids.tolist(),
+        units.population,
+        level.base_minutes,
+        level.scenario_minutes,
+        title=_level_title(level),
+        sites=changed_sites(scenario, level),
+    )
+    response = HttpResponse(text, content_type="application/geo+json; charset=utf-8")
+    patch_cache_control(response, private=True, no_cache=True)
+    response["Vary"] = "Cookie, Accept-Language"
+    return response
