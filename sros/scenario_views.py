@@ -119,7 +119,9 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(permissions.can_view_version(request.user, version))
     records = [
         *Scenario.history.filter(id=scenario.pk).select_related("history_user"),
-        *ScenarioChange.history.filter(scenario_id=scenario.pk).select_related("history_user"),
+        *ScenarioChange.history.filter(scenario_id=scenario.pk).select_related(
+            "history_user", "facility"
+        ),
     ]
     records.sort(key=lambda r: (r.history_date, r.history_id), reverse=True)
     context = {

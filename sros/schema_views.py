@@ -246,6 +246,13 @@ def _previous_records(records) -> dict[tuple[type, int], object]:
     return previous
 
 
+def _record_label(record) -> str:
+    """The object as it was: its model's own ``__str__`` applied to the historical record (whose
+    related rows the query joined), not simple-history's English "… as of <date>" built from a
+    fresh instance that queries each relation again."""
+    return record.instance_type.__str__(record)
+
+
 def _history_entries(records) -> list[dict]:
     entries = []
     previous_of = _previous_records(records)
@@ -263,7 +270,7 @@ def _history_entries(records) -> list[dict]:
                 "user": record.history_user,
                 "type": record.get_history_type_display(),
                 "model": record.instance_type._meta.verbose_name,
-                "object": str(record),
+                "object": _record_label(record),
                 "changes": changes,
             }
         )
@@ -275,9 +282,12 @@ def version_history(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version(pk)
     _require(permissions.can_view_version(request.user, version))
     records = [
-        *SchemaVersion.history.filter(id=version.pk).select_related("history_user"),
+        *SchemaVersion.history.filter(id=version.pk).select_related("history_user", "schema"),
         *Volet.history.filter(version_id=version.pk).select_related("history_user"),
-        *Objective.history.filter(version_id=version.pk).select_related("history_user"),
+        # An objective's label names its activity and zone: joined, not one query each.
+        *Objective.history.filter(version_id=version.pk).select_related(
+            "history_user", "activity", "zone"
+        ),
     ]
     records.sort(key=lambda r: (r.history_date, r.history_id), reverse=True)
     context = {"version": version, "entries": _history_entries(records)}

@@ -20,20 +20,18 @@ from tests.personas import make_user
 pytestmark = pytest.mark.open_data
 
 #: The most queries each page may cost on AURA (12 zones, 4,000 communes, ~330 hospitals),
-#: as measured. None grows with the number of zones, objectives or facilities, except the
-#: history: each objective record's label still reads its zone and activity (here 30
-#: records: 12 + 12 objectives, a volet, the versions, one edit); predecessors are paired
-#: in memory (it cost 49 queries when each record asked for its ``prev_record``).
+#: as measured. None grows with the number of zones, objectives, facilities or history records
+#: (the history page cost 34 when each objective record's label read its zone and activity).
 MAX_QUERIES = {
     "version": 16,
     "version_filtered": 20,
     "compliance_map": 12,
     "compliance_layer": 14,
     "scenarios": 6,
-    "scenario": 36,
+    "scenario": 33,
     "projects": 6,
     "project": 7,
-    "history": 34,
+    "history": 7,
     "diff": 9,
 }
 
