@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from .layers import WORSE_COLOURS
+from .layers import WORSE_COLOURS, fixed
 
 #: Time bands of "population by time band" (upper bounds, minutes; the last is open).
 TIME_BANDS = [15, 30, 45, 60]
@@ -73,7 +73,7 @@ def band_bars(rows: Sequence[tuple[str, list[float]]], *, width: int = 640) -> S
                     WORSE_COLOURS[band],
                     band_labels()[band],
                     _number(value),
-                    number_format(share, 0),
+                    fixed(share, 0),
                 )
             )
             if w > 34:
@@ -82,7 +82,7 @@ def band_bars(rows: Sequence[tuple[str, list[float]]], *, width: int = 640) -> S
                         '<text x="{}" y="{}" text-anchor="middle" class="chart-value">{} %</text>',
                         f"{x + w / 2:.1f}",
                         y + 15,
-                        number_format(share, 0),
+                        fixed(share, 0),
                     )
                 )
             x += w

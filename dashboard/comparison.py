@@ -26,7 +26,7 @@ from sros.scenarios import TOLERANCE, CommuneChange, Figure
 
 # The text builders of the dashboard's other layers: geometries are pasted as the database
 # wrote them, never parsed and dumped again.
-from .layers import GOOD_INDICATORS, _collection, _feature, classes_for
+from .layers import GOOD_INDICATORS, _collection, _feature, classes_for, fixed, format_value
 from .selectors import Indicator, Shape, UnitKind
 
 SIDE_BY_SIDE, DIFFERENCE = "cote-a-cote", "difference"
@@ -50,32 +50,9 @@ def finite(value: float | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _fixed(value: float, decimals: int) -> str:
-    """``value`` rounded to ``decimals`` places, grouped by thousands. Rounded here: Django's
-    ``number_format`` alone truncates (125.93 would show as 125)."""
-    return number_format(f"{value:.{decimals}f}", decimals, force_grouping=True)
-
-
 def format_shown(indicator: str, value: float | None) -> str:
-    """A figure as the dashboard shows it (``layers.format_value``'s styles), rounded."""
-    value = finite(value)
-    if value is None:
-        return "—"
-    if indicator in (Indicator.NEAREST_MINUTES, Indicator.MEAN_MINUTES):
-        return _("%(minutes)s min") % {"minutes": _fixed(value, 0)}
-    if indicator == Indicator.SHARE_BEYOND:
-        return f"{_fixed(value * 100, 1)} %"
-    if indicator in (
-        Indicator.POPULATION,
-        Indicator.POPULATION_BEYOND,
-        Indicator.POPULATION_UNDERSERVED,
-    ):
-        return _fixed(value, 0)
-    if indicator == Indicator.DENSITY_PER_10K:
-        return _fixed(value, 2)
-    if value == 0:
-        return "0"
-    return _fixed(value, max(2 - int(math.floor(math.log10(abs(value)))), 0))
+    """A figure as the dashboard shows it (``layers.format_value``)."""
+    return format_value(indicator, finite(value))
 
 
 def format_minutes(value: float | None) -> str:
@@ -86,7 +63,7 @@ def format_minutes(value: float | None) -> str:
 
 
 def _signed(value: float, decimals: int) -> str:
-    text = _fixed(abs(value), decimals)
+    text = fixed(abs(value), decimals)
     if round(abs(value), decimals) == 0:
         return text
     return f"{MINUS if value < 0 else '+'}{text}"

@@ -55,27 +55,33 @@ class Classes:
         return [*entries, {"colour": NO_DATA_COLOUR, "label": no_data_label}]
 
 
+def fixed(value: float, decimals: int) -> str:
+    """``value`` rounded to ``decimals`` places, grouped by thousands, in the page's locale.
+    Rounded here: Django's ``number_format`` alone truncates (125.93 would show as 125)."""
+    return number_format(f"{value:.{decimals}f}", decimals, force_grouping=True)
+
+
 def format_value(indicator: str, value: float | None) -> str:
     """A value as the pages show it: minutes without decimals, shares in per cent, people
-    grouped by thousands, 2SFCA access with three significant figures."""
-    if value is None:
+    grouped by thousands, 2SFCA access with three significant figures; "—" for none (or an
+    infinite or NaN value, which no page can show)."""
+    if value is None or not math.isfinite(value):
         return "—"
     if indicator in TIME_INDICATORS:
-        return _("%(minutes)s min") % {"minutes": number_format(value, 0)}
+        return _("%(minutes)s min") % {"minutes": fixed(value, 0)}
     if indicator == Indicator.SHARE_BEYOND:
-        return f"{number_format(value * 100, 1)} %"
+        return f"{fixed(value * 100, 1)} %"
     if indicator in (Indicator.POPULATION, *PEOPLE_INDICATORS):
-        return number_format(round(value), force_grouping=True)
+        return fixed(value, 0)
     if indicator == Indicator.DENSITY_PER_10K:
-        return number_format(value, 2)
+        return fixed(value, 2)
     return _significant(value)
 
 
 def _significant(value: float, figures: int = 3) -> str:
     if value == 0:
         return "0"
-    decimals = max(figures - 1 - int(math.floor(math.log10(abs(value)))), 0)
-    return number_format(value, decimals)
+    return fixed(value, max(figures - 1 - int(math.floor(math.log10(abs(value)))), 0))
 
 
 def quantile_breaks(values: Sequence[float], classes: int = 5) -> list[float]:

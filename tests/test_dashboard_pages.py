@@ -305,3 +305,24 @@ def test_population_by_band_counts_each_band_with_its_upper_bound():
     totals = charts.population_by_band([0, 15, 15.1, 45, 60, 61, None], [1, 2, 4, 8, 16, 32, 64])
 
     assert totals == [3, 4, 8, 16, 96]
+
+
+@pytest.mark.parametrize(
+    "indicator, value, shown",
+    [
+        ("nearest_minutes", 125.93, "126 min"),  # number_format alone truncates to 125
+        ("nearest_minutes", 29.5, "30 min"),
+        ("share_beyond", 0.0996, "10,0 %"),
+        ("population", 1234.6, "1\xa0235"),
+        ("density_per_10k", 2.999, "3,00"),
+        ("access_2sfca", 0.0012345, "0,00123"),
+        ("nearest_minutes", float("inf"), "—"),
+    ],
+)
+def test_figures_are_rounded_not_truncated(indicator, value, shown):
+    from django.utils import translation
+
+    from dashboard.layers import format_value
+
+    with translation.override("fr"):
+        assert format_value(indicator, value) == shown
