@@ -8,6 +8,11 @@ loads the real AURA files and computes a run as ``bench_dashboard`` does, then d
 Django's test client: every stored commune value (all indicators and levels) as CSV and XLSX,
 the nearest-minutes layer of one level as GeoPackage (full and simplified geometry) and
 GeoJSON, the facility list, and the PDF diagnostic of Lyon and of the Rhône.
+
+Then the two longest ones again as export jobs on a real Celery worker (a subprocess on the
+same database, through ``REDIS_URL``, default ``redis://127.0.0.1:6379/14``): the time from the
+page's POST to the file being ready, how many distinct values the progress bar saw (polled
+every 0.1 s), and the size of the file the job stored.
 """
 
 import os
@@ -16,6 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 os.environ["BENCH_DATABASE_URL"] = os.environ.get(
     "BENCH_EXPORTS_DATABASE_URL", "postgis://postgres@127.0.0.1:5432/sros_bench_exports"
 )
@@ -64,6 +70,45 @@ def main() -> None:
         assert response.status_code == 200, (url, response.content[:300])
         size = len(response.content)
         print(f"{label:<40} {size:>12,} B  {seconds:6.2f} s  {len(queries)} SQL")
+    jobs = {k: urls[k] for k in ("commune values, all indicators, XLSX",
+                                 "PDF diagnostic of the Rhône (69)")}  # fmt: skip
+    export_jobs(client, jobs)
+
+
+def export_jobs(client, urls: dict[str, str]) -> None:
+    """Each export as a job on a real worker: POST to ready, progress values seen, size."""
+    import subprocess
+
+    from django.conf import settings
+    from django.urls import reverse
+
+    env = dict(os.environ, DATABASE_URL=os.environ["BENCH_DATABASE_URL"])
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "sros", "worker", "--pool=solo",
+         "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+        cwd=Path(__file__).resolve().parent.parent, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    print(f"\nExport jobs on a real Celery worker (broker {settings.REDIS_URL}):")
+    try:
+        for label, url in urls.items():
+            start = time.perf_counter()
+            state = client.post(
+                reverse("dashboard:export_job_start"), {"url": url}, HTTP_ACCEPT="application/json"
+            ).json()
+            seen = {state["progress"]}
+            while state["status"] not in ("done", "failed"):
+                time.sleep(0.1)
+                state = client.get(state["progress_url"]).json()
+                seen.add(state["progress"])
+            seconds = time.perf_counter() - start
+            assert state["status"] == "done", state
+            size = len(client.get(state["download_url"]).content)
+            print(f"{label:<40} {size:>12,} B  {seconds:6.2f} s  {len(seen)} progress values "
+                  f"{sorted(seen)[:6]}…")  # fmt: skip
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
 
 
 if __name__ == "__main__":
