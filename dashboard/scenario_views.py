@@ -18,7 +18,6 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from facilities.models import Facility
-from indicators import inputs
 from sros import scenarios
 from sros.maps import LEAFLET, MARKERCLUSTER
 from sros.models import Scenario, ScenarioChange
@@ -157,19 +156,16 @@ def scenario_layer(request: HttpRequest, region_code: str, scenario_id: int) -> 
     level_id = _int(request.GET.get("level"))
     if level_id is None:
         return JsonResponse({"error": _("Précisez le niveau de filière (level).")}, status=400)
-    result = scenarios.evaluate_scenario(scenario, levels=[level_id])
+    result = scenarios.evaluate_scenario(scenario, levels=[level_id], with_objectives=False)
     if not result.levels:
         return JsonResponse(
             {"error": _("Niveau de filière inconnu ou sans établissement.")}, status=404
         )
     level = result.levels[0]
-    units = inputs.load_units(region, with_zonings=False)
-    if len(units) != len(level.base_minutes):  # the communes changed between the two reads
-        return JsonResponse({"error": _("Les communes ont changé, rechargez la page.")}, status=409)
     text = comparison.comparison_layer(
         selectors.commune_shapes(region),
-        units.places.ids.tolist(),
-        units.population,
+        result.commune_codes,
+        result.population,
         level.base_minutes,
         level.scenario_minutes,
         title=_level_title(level),

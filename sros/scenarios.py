@@ -484,6 +484,9 @@ class ScenarioResult:
     timings: dict[str, float]
     units: int
     provider: str
+    #: The communes the levels' minute arrays are aligned with: codes and populations.
+    commune_codes: list[str] = field(default_factory=list, repr=False)
+    population: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
 
     @property
     def changed_objectives(self) -> list[ObjectiveChange]:
@@ -665,11 +668,13 @@ def evaluate_scenario(
     *,
     provider: TravelTimeProvider | None = None,
     levels: Iterable[int] | None = None,
+    with_objectives: bool = True,
 ) -> ScenarioResult:
     """The scenario against its base (the registry as it is): indicators of every pathway
     level and compliance of the version's objectives, side by side. Crow-fly times unless a
     ``provider`` is given; only the levels whose ids are in ``levels``, if given (a map shows
-    one level, and each level costs a what-if build)."""
+    one level, and each level costs a what-if build); no objectives if ``with_objectives`` is
+    false (a map layer does not show them)."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
     provider = provider or indicator_services.build_provider(
@@ -693,18 +698,25 @@ def evaluate_scenario(
             _level_result(region, units, names, level, base_level, sites, provider, weight, timings)
         )
     step = time.perf_counter()
-    objectives = list(
-        scenario.version.objectives.select_related("zone", "zone__zoning", "activity")
-    )
-    base = compliance.compliance_for(objectives)
-    after = compliance.compliance_for(objectives, adjust=_count_adjustment(sites))
+    objectives = _objective_changes(scenario, sites) if with_objectives else []
     timings["compliance"] = time.perf_counter() - step
     timings["total"] = time.perf_counter() - started
     return ScenarioResult(
         scenario=scenario,
         levels=results,
-        objectives=[ObjectiveChange(o, base[o.pk], after[o.pk]) for o in objectives],
+        objectives=objectives,
         timings={k: round(v, 3) for k, v in timings.items()},
         units=len(units),
         provider=provider.name,
+        commune_codes=units.places.ids.tolist(),
+        population=units.population,
     )
+
+
+def _objective_changes(scenario: Scenario, sites: list[_Site]) -> list[ObjectiveChange]:
+    objectives = list(
+        scenario.version.objectives.select_related("zone", "zone__zoning", "activity")
+    )
+    base = compliance.compliance_for(objectives)
+    after = compliance.compliance_for(objectives, adjust=_count_adjustment(sites))
+    return [ObjectiveChange(o, base[o.pk], after[o.pk]) for o in objectives]
