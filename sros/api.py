@@ -141,24 +141,15 @@ class InitiativeSerializer(serializers.ModelSerializer):
         fields += ["source", "region", "zone", "departments"]
 
 
-@extend_schema_field(
-    {
-        "type": "string",
-        "pattern": f"^({'|'.join(ScenarioChange.Kind.values)})$",
-        "description": "open, close, authorise (add an authorisation) or withdraw (one)",
-    }
-)
-class ChangeKindField(serializers.ChoiceField):
-    """A change's kind, described by a pattern in the OpenAPI schema: drf-spectacular hoists
-    any ``enum`` into a ``KindEnum`` component, whose name collides with the facility and
-    initiative kinds (``ENUM_NAME_OVERRIDES`` in the settings would be the other fix)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=ScenarioChange.Kind.choices, **kwargs)
+def change_kind_field(**kwargs) -> serializers.ChoiceField:
+    """A change's kind: open, close, authorise (add an authorisation) or withdraw (one). Its
+    OpenAPI enum is ``ScenarioChangeKindEnum`` (``ENUM_NAME_OVERRIDES`` in the settings: every
+    ``kind`` enum would otherwise compete for the name ``KindEnum``)."""
+    return serializers.ChoiceField(choices=ScenarioChange.Kind.choices, **kwargs)
 
 
 class ScenarioChangeSerializer(serializers.ModelSerializer):
-    kind = ChangeKindField(read_only=True)
+    kind = change_kind_field(read_only=True)
     finess = serializers.CharField(source="facility.finess_et", default="", read_only=True)
     lon = serializers.FloatField(source="point.x", default=None, read_only=True)
     lat = serializers.FloatField(source="point.y", default=None, read_only=True)
@@ -240,7 +231,7 @@ class PilotProjectCreateInput(PilotProjectInput):
 class ScenarioChangeInput(serializers.Serializer):
     """One change as ``sros.scenarios.change_errors`` reads it (the rules are checked there)."""
 
-    kind = ChangeKindField()
+    kind = change_kind_field()
     finess = serializers.CharField(allow_blank=True, required=False, default="")
     label = serializers.CharField(allow_blank=True, required=False, default="", max_length=200)
     facility_kind = serializers.CharField(allow_blank=True, required=False, default="")

@@ -174,6 +174,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a ``kind``: each enum gets its own name instead of a hashed one.
+    "ENUM_NAME_OVERRIDES": {
+        "FacilityKindEnum": "facilities.models.Facility.Kind",
+        "ScenarioChangeKindEnum": "sros.models.ScenarioChange.Kind",
+    },
 }
 
 # --- The project's own settings -------------------------------------------------------------

@@ -47,6 +47,9 @@ def test_the_openapi_schema_is_valid_and_lists_every_endpoint(reader):
     names = {p["name"] for p in document["paths"]["/api/etablissements/"]["get"]["parameters"]}
     assert {"department", "zone", "kind", "level", "status", "search", "in_bbox"} <= names
     assert "tokenAuth" in document["components"]["securitySchemes"]
+    enums = document["components"]["schemas"]
+    assert enums["ScenarioChangeKindEnum"]["enum"] == ["open", "close", "authorise", "withdraw"]
+    assert "ch" in enums["FacilityKindEnum"]["enum"]
 
 
 def test_schema_generation_raises_no_warning(db):
