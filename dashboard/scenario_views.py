@@ -17,14 +17,13 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
-from facilities.models import Facility
 from sros import scenarios
 from sros.maps import LEAFLET, MARKERCLUSTER
-from sros.models import Scenario, ScenarioChange
+from sros.models import Scenario
 from sros.permissions import can_view_version
 from territories.models import Region
 
-from . import comparison, selectors
+from . import comparison, scenario_selectors, selectors
 from .views import _int, _region, _run_context
 
 
@@ -40,44 +39,6 @@ def _scenario(request: HttpRequest, region_code: str, scenario_id: int) -> tuple
     if not can_view_version(request.user, scenario.version):
         raise PermissionDenied
     return region, scenario
-
-
-def changed_sites(scenario: Scenario, level: scenarios.LevelResult) -> list[comparison.ChangedSite]:
-    """The sites that stop or start serving ``level``, with a place and a label (one query,
-    two when the scenario creates sites)."""
-    kinds = {value: str(label) for value, label in Facility.Kind.choices}
-    wanted = [*level.closed, *level.opened]
-    existing = {
-        f.finess_et: f
-        for f in Facility.objects.filter(finess_et__in=wanted).select_related("commune")
-    }
-    # New sites are numbered "new-1", "new-2"… in the order of the scenario's openings.
-    new = []
-    if any(finess.startswith("new-") for finess in level.opened):
-        new = list(scenario.changes.filter(kind=ScenarioChange.Kind.OPEN))
-    sites = []
-    for status, numbers in (("closed", level.closed), ("opened", level.opened)):
-        for finess in numbers:
-            facility = existing.get(finess)
-            if facility is not None:
-                point = facility.point
-                sites.append(
-                    comparison.ChangedSite(
-                        finess, facility.name, kinds.get(facility.kind, facility.kind),
-                        facility.commune.name if facility.commune_id else "", status,
-                        point.x if point else None, point.y if point else None,
-                    )
-                )  # fmt: skip
-            elif finess.startswith("new-") and int(finess[4:]) <= len(new):
-                change = new[int(finess[4:]) - 1]
-                sites.append(
-                    comparison.ChangedSite(
-                        "", change.label or _("Nouveau site"),
-                        kinds.get(change.facility_kind, change.facility_kind), "", status,
-                        change.point.x, change.point.y,
-                    )
-                )  # fmt: skip
-    return sites
 
 
 def _chosen_level(levels: list[scenarios.LevelResult], value: str | None):
@@ -169,7 +130,7 @@ def scenario_layer(request: HttpRequest, region_code: str, scenario_id: int) -> 
         level.base_minutes,
         level.scenario_minutes,
         title=_level_title(level),
-        sites=changed_sites(scenario, level),
+        sites=scenario_selectors.changed_sites(scenario, level),
     )
     response = HttpResponse(text, content_type="application/geo+json; charset=utf-8")
     patch_cache_control(response, private=True, no_cache=True)

@@ -28,7 +28,7 @@ from sros.maps import KIND_COLOURS, LEAFLET, MARKERCLUSTER
 from sros.permissions import can_view_region, visible_regions
 from territories.models import Region, Zoning
 
-from . import layers, selectors, territory
+from . import layers, scenario_selectors, selectors, territory
 from .selectors import Indicator, UnitKind
 
 COMMUNES, DEPARTMENTS = "communes", "departements"
@@ -191,6 +191,7 @@ def region_dashboard(request: HttpRequest, region_code: str) -> HttpResponse:
              "count": context["figures"].count_by_kind.get(kind, 0)}
             for kind, label in Facility.Kind.choices
         ]  # fmt: skip
+    context["scenarios"] = scenario_selectors.region_scenarios(context["region"])
     return render(request, "dashboard/region.html", context)
 
 

@@ -13,7 +13,7 @@ from dashboard import charts
 from indicators import services
 from indicators.models import IndicatorRun, IndicatorValue
 from pathways.models import Level
-from sros.models import RegionMembership
+from sros.models import RegionMembership, Scenario
 from territories.models import Commune, Region, Zoning
 from tests.factories import make_region
 
@@ -104,7 +104,7 @@ def test_a_user_of_another_region_is_refused_and_a_member_reads(client, demo, dj
 #: Queries of each page on the demo region (session and user included): pinned so that a
 #: query per commune, facility or level shows up at once.
 MAX_QUERIES = {
-    "index": 4, "region": 13, "map": 11, "pathway": 14,
+    "index": 4, "region": 14, "map": 11, "pathway": 14,
     "commune": 17, "department": 17, "zone": 19,
 }  # fmt: skip
 
@@ -146,6 +146,16 @@ def test_the_region_page_shows_the_run_figures_and_a_stale_warning(admin, demo):
     assert "crowfly" in response.content.decode()
     assert "périmés" not in response.content.decode()
     assert "Résultats périmés" in stale
+
+
+def test_the_region_page_links_each_scenario_to_its_comparison(admin, demo):
+    [scenario] = Scenario.objects.filter(version__schema__region=demo["region"])
+
+    html = admin.get(page_urls(demo)["region"]).content.decode()
+
+    link = reverse("dashboard:scenario", args=[demo["region"].code, scenario.pk])
+    assert f'<a href="{link}">{scenario.name}</a>' in html
+    assert admin.get(link).status_code == 200
 
 
 def test_a_region_without_a_run_says_so_and_its_layers_answer_404(admin, demo):
