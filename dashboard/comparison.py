@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from sros.maps import NO_DATA_COLOUR
@@ -50,16 +49,11 @@ def finite(value: float | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def format_shown(indicator: str, value: float | None) -> str:
-    """A figure as the dashboard shows it (``layers.format_value``)."""
-    return format_value(indicator, finite(value))
-
-
 def format_minutes(value: float | None) -> str:
     """Minutes to the nearest facility; "non atteint" when no facility is reachable."""
     if finite(value) is None:
         return _("non atteint")
-    return format_shown(Indicator.NEAREST_MINUTES, value)
+    return format_value(Indicator.NEAREST_MINUTES, value)
 
 
 def _signed(value: float, decimals: int) -> str:
@@ -104,7 +98,7 @@ def difference_colour(base: float | None, scenario: float | None) -> str:
 
 
 def difference_legend(title: str) -> dict:
-    low, high = (number_format(b, 0) for b in DELTA_BREAKS)
+    low, high = (fixed(b, 0) for b in DELTA_BREAKS)
     entries = [
         (NOW_REACHED_COLOUR, _("devient atteint")),
         (GAIN_COLOURS[2], _("gain de %(n)s min et plus") % {"n": high}),
@@ -195,7 +189,7 @@ def comparison_layer(
         properties = {
             "n": shape.name,
             "c": shape.code,
-            "p": format_shown(Indicator.POPULATION, people),
+            "p": format_value(Indicator.POPULATION, people),
             "pv": people,
             "b": base,
             "s": scenario,
@@ -252,8 +246,8 @@ def figure_row(figure: Figure) -> FigureRow:
         trend = "loss" if figure.scenario is None else "gain"
     return FigureRow(
         label=figure.label,
-        base=format_shown(figure.indicator, figure.base),
-        scenario=format_shown(figure.indicator, figure.scenario),
+        base=format_value(figure.indicator, figure.base),
+        scenario=format_value(figure.indicator, figure.scenario),
         delta=format_figure_delta(figure.indicator, delta),
         trend=trend,
     )
@@ -309,7 +303,7 @@ def commune_rows(communes: Sequence[CommuneChange]) -> list[CommuneRow]:
             CommuneRow(
                 code=c.code,
                 name=c.name,
-                population=format_shown(Indicator.POPULATION, c.population),
+                population=format_value(Indicator.POPULATION, c.population),
                 base=format_minutes(base),
                 scenario=format_minutes(scenario),
                 delta=format_minute_delta(base, scenario),

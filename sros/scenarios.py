@@ -482,11 +482,15 @@ class ScenarioResult:
     levels: list[LevelResult]
     objectives: list[ObjectiveChange]
     timings: dict[str, float]
-    units: int
     provider: str
     #: The communes the levels' minute arrays are aligned with: codes and populations.
-    commune_codes: list[str] = field(default_factory=list, repr=False)
-    population: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    commune_codes: list[str] = field(repr=False)
+    population: np.ndarray = field(repr=False)
+
+    @property
+    def units(self) -> int:
+        """How many communes the evaluation covers."""
+        return len(self.commune_codes)
 
     @property
     def changed_objectives(self) -> list[ObjectiveChange]:
@@ -706,7 +710,6 @@ def evaluate_scenario(
         levels=results,
         objectives=objectives,
         timings={k: round(v, 3) for k, v in timings.items()},
-        units=len(units),
         provider=provider.name,
         commune_codes=units.places.ids.tolist(),
         population=units.population,
