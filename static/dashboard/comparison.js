@@ -26,11 +26,7 @@
   var syncing = false;
   var hook = window.srosComparison = {maps: maps, mode: null, loaded: false};
 
-  function escapeHtml(text) {
-    var div = document.createElement("div");
-    div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
-  }
+  var escapeHtml = window.srosMaps.escapeHtml;
 
   function record(map) {
     var element = map.getContainer(), centre = map.getCenter();
@@ -124,12 +120,7 @@
 
   function drawLegend(mode) {
     if (!data) return;
-    var entries = data.legends[mode];
-    var html = "<h2>" + escapeHtml(entries.title) + "</h2><ul>";
-    entries.entries.forEach(function (entry) {
-      html += '<li><span class="swatch" style="background:' + escapeHtml(entry.colour) + '"></span>' + escapeHtml(entry.label) + "</li>";
-    });
-    html += "</ul>";
+    var html = window.srosMaps.legendHtml(data.legends[mode].title, data.legends[mode].entries);
     var statuses = {};
     data.sites.forEach(function (site) { statuses[site.status] = true; });
     if (statuses.closed || statuses.opened) {

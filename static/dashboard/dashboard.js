@@ -52,18 +52,10 @@
     return params.toString();
   }
 
-  function escapeHtml(text) {
-    var div = document.createElement("div");
-    div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
-  }
+  var escapeHtml = window.srosMaps.escapeHtml;
 
   function drawLegend(data) {
-    var html = "<h2>" + escapeHtml(data.legend.title) + "</h2><ul>";
-    data.legend.entries.forEach(function (entry) {
-      html += '<li><span class="swatch" style="background:' + entry.colour + '"></span>' + escapeHtml(entry.label) + "</li>";
-    });
-    legend.innerHTML = html + "</ul>";
+    legend.innerHTML = window.srosMaps.legendHtml(data.legend.title, data.legend.entries);
     legend.dataset.indicator = data.legend.indicator;
   }
 

@@ -1,0 +1,20 @@
+/* Helpers shared by the dashboard's map scripts (dashboard.js, comparison.js): text escaped
+ * for HTML, and a legend (title and colour swatches) as the layers' foreign members give it. */
+(function () {
+  "use strict";
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text == null ? "" : String(text);
+    return div.innerHTML;
+  }
+
+  function legendHtml(title, entries) {
+    var html = "<h2>" + escapeHtml(title) + "</h2><ul>";
+    entries.forEach(function (entry) {
+      html += '<li><span class="swatch" style="background:' + escapeHtml(entry.colour) + '"></span>' + escapeHtml(entry.label) + "</li>";
+    });
+    return html + "</ul>";
+  }
+
+  window.srosMaps = {escapeHtml: escapeHtml, legendHtml: legendHtml};
+})();
