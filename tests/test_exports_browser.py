@@ -10,7 +10,9 @@ import io
 import openpyxl
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
+from dashboard.tasks import build_export
 from tests.browser import open_browser, session_cookie
 from tests.worker import celery_worker
 
@@ -68,5 +70,31 @@ def test_the_export_buttons_build_on_a_worker_and_download_what_the_page_shows(
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     assert name.startswith("diagnostic-99-departement-96-") and name.endswith(".pdf")
     assert "100 %" in pdf_text and name in pdf_text
+    session.assert_no_console_errors()
+    session.assert_all_requests_to(live_server.url)
+
+
+def test_a_jobs_own_page_follows_it_to_the_download(live_server, chief, client):
+    """Without the page's link (a bookmarked or redirected job page), the job's line follows
+    the worker too and downloads the file once it is built."""
+    cookie = session_cookie(client, chief)
+    url = "/tableau-de-bord/99/exports/etablissements.xlsx?status=open"
+    page_url = client.post(reverse("dashboard:export_job_start"), {"url": url})["Location"]
+    job_id = page_url.rstrip("/").rsplit("/", 1)[1]
+    with open_browser() as session:
+        page = session.page
+        session.sign_in(live_server.url, cookie)
+        page.goto(live_server.url + page_url)
+        queued = page.locator("#export-job").get_attribute("data-status")
+        with celery_worker(), page.expect_download(timeout=60_000) as started:
+            build_export.delay(job_id)  # again: a worker starts by purging the queue
+        line = page.locator("#export-job")
+        line.locator("a[download]").wait_for()
+        status, text = line.get_attribute("data-status"), line.inner_text()
+        workbook = started.value.path().read_bytes()
+
+    assert queued == "queued"
+    assert status == "done" and "100 %" in text
+    assert openpyxl.load_workbook(io.BytesIO(workbook))["Données"].max_row > 1
     session.assert_no_console_errors()
     session.assert_all_requests_to(live_server.url)

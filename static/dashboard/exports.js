@@ -2,7 +2,8 @@
  * - The map changes its selection without a page reload, so a link marked data-export-values
  *   takes the selectors' current values (units, indicator, level) when it is used.
  * - A link marked data-export-job is built by a worker: its URL is posted to the job endpoint,
- *   the job's progress is polled into a progress bar, and the file is downloaded when ready.
+ *   the job's progress is polled into a progress bar, and the file is downloaded when ready;
+ *   a job's own page is followed the same way.
  *   A middle or modified click keeps the plain, synchronous download. */
 (function () {
   "use strict";
@@ -56,13 +57,15 @@
     }
   }
 
+  function ended(state) { return state.status === "done" || state.status === "failed"; }
+
   function poll(item, state) {
     show(item, state);
     if (state.status === "done") {
       item.querySelector("a[download]").click();  // as the plain link would have downloaded
       return;
     }
-    if (state.status === "failed") return;
+    if (ended(state)) return;
     window.setTimeout(function () {
       fetch(state.progress_url, {credentials: "same-origin", headers: {Accept: "application/json"}})
         .then(function (response) { return response.json(); })
@@ -84,6 +87,13 @@
       })
       .catch(function (error) { show(item, {status: "failed", progress: 0, error: String(error)}); });
   }
+
+  // A job's own page (dashboard/export_job.html) shows one line drawn by the server: follow
+  // it while the job is not over.
+  document.querySelectorAll(".export-job[data-state-script]").forEach(function (item) {
+    var state = JSON.parse(document.getElementById(item.dataset.stateScript).textContent);
+    if (!ended(state)) poll(item, state);
+  });
 
   document.addEventListener("click", function (event) {
     var link = event.target.closest("a[data-export-values], a[data-export-job]");
