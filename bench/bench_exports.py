@@ -27,7 +27,7 @@ os.environ["BENCH_DATABASE_URL"] = os.environ.get(
 )
 
 from bench_dashboard import prepared_client  # noqa: E402
-from bench_end_to_end import REGION  # noqa: E402
+from bench_end_to_end import REGION, start_worker  # noqa: E402
 from benchdb import setup_django  # noqa: E402
 
 
@@ -77,18 +77,10 @@ def main() -> None:
 
 def export_jobs(client, urls: dict[str, str]) -> None:
     """Each export as a job on a real worker: POST to ready, progress values seen, size."""
-    import subprocess
-
     from django.conf import settings
     from django.urls import reverse
 
-    env = dict(os.environ, DATABASE_URL=os.environ["BENCH_DATABASE_URL"])
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "sros", "worker", "--pool=solo",
-         "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-        cwd=Path(__file__).resolve().parent.parent, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    worker = start_worker()
     print(f"\nExport jobs on a real Celery worker (broker {settings.REDIS_URL}):")
     try:
         for label, url in urls.items():
