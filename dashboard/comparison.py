@@ -13,13 +13,13 @@ members of the FeatureCollection (RFC 7946 §6.1).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from django.utils.translation import gettext as _
 
+from indicators.aggregates import value_or_none
 from sros.maps import NO_DATA_COLOUR
 from sros.scenarios import TOLERANCE, CommuneChange, Figure
 
@@ -41,17 +41,9 @@ NO_LONGER_REACHED_COLOUR = "#67001f"
 MINUS = "\u2212"
 
 
-def finite(value: float | None) -> float | None:
-    """``value`` as a JSON number, or None when it is missing, infinite or NaN."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
 def format_minutes(value: float | None) -> str:
     """Minutes to the nearest facility; "non atteint" when no facility is reachable."""
-    if finite(value) is None:
+    if value_or_none(value) is None:
         return _("non atteint")
     return format_value(Indicator.NEAREST_MINUTES, value)
 
@@ -65,7 +57,7 @@ def _signed(value: float, decimals: int) -> str:
 
 def format_minute_delta(base: float | None, scenario: float | None) -> str:
     """The change of a commune's time: signed minutes, or the change of reach."""
-    base, scenario = finite(base), finite(scenario)
+    base, scenario = value_or_none(base), value_or_none(scenario)
     if base is None and scenario is None:
         return _("non atteint")
     if base is None:
@@ -83,7 +75,7 @@ def format_minute_delta(base: float | None, scenario: float | None) -> str:
 
 def difference_colour(base: float | None, scenario: float | None) -> str:
     """The fill of a commune on the difference map."""
-    base, scenario = finite(base), finite(scenario)
+    base, scenario = value_or_none(base), value_or_none(scenario)
     if base is None and scenario is None:
         return NO_DATA_COLOUR
     if base is None:
@@ -150,8 +142,8 @@ class ChangedSite:
             "kind": self.kind,
             "commune": self.commune,
             "status": self.status,
-            "lon": finite(self.lon),
-            "lat": finite(self.lat),
+            "lon": value_or_none(self.lon),
+            "lat": value_or_none(self.lat),
         }
 
 
@@ -178,8 +170,8 @@ def comparison_layer(
             base = scenario = people = None
             texts = (no_data, no_data, no_data)
         else:
-            base, scenario = finite(base_minutes[i]), finite(scenario_minutes[i])
-            people = finite(population[i])
+            base, scenario = value_or_none(base_minutes[i]), value_or_none(scenario_minutes[i])
+            people = value_or_none(population[i])
             texts = (
                 format_minutes(base),
                 format_minutes(scenario),
@@ -294,7 +286,7 @@ def commune_rows(communes: Sequence[CommuneChange]) -> list[CommuneRow]:
     """The communes whose time changes most, as shown (unreachable: "non atteint")."""
     rows = []
     for c in communes:
-        base, scenario = finite(c.base_minutes), finite(c.scenario_minutes)
+        base, scenario = value_or_none(c.base_minutes), value_or_none(c.scenario_minutes)
         if base is not None and scenario is not None:
             trend = "gain" if scenario < base else "loss"
         else:

@@ -31,9 +31,10 @@ def underserved_threshold(access: np.ndarray, population: np.ndarray) -> float:
     return UNDERSERVED_FRACTION * mean
 
 
-def value_or_none(v: float) -> float | None:
-    """A stored value: None where the figure is undefined (unreachable, empty group)."""
-    return float(v) if math.isfinite(v) else None
+def value_or_none(v: float | None) -> float | None:
+    """A stored (or JSON) value: None where the figure is undefined (unreachable, empty
+    group), JSON and the database having no infinity or NaN."""
+    return float(v) if v is not None and math.isfinite(v) else None
 
 
 def group_sets(region: Region, units: inputs.Units):

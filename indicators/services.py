@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import math
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -250,7 +249,7 @@ def run_start(run_id: int) -> list[str]:
 
 
 def _finite_or_none(values: np.ndarray) -> list[float | None]:
-    return [float(v) if math.isfinite(v) else None for v in values.tolist()]
+    return [value_or_none(v) for v in values.tolist()]
 
 
 def _facilities_digest(facilities: list[inputs.LevelFacilities]) -> str:

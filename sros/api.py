@@ -9,8 +9,6 @@ with the object as saved. Validation errors of the services answer 400 keyed by 
 
 from __future__ import annotations
 
-import math
-
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import F, Prefetch
@@ -27,6 +25,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from facilities.activities import Modality
+from indicators.aggregates import value_or_none
 from pathways.models import Pathway
 from territories.models import Region, Zone
 
@@ -467,11 +466,6 @@ class PilotProjectViewSet(SchemaWriteViewSet):
         return self.scope(projects.order_by("schema__region__code", "start_date", "title", "id"))
 
 
-def _finite(value: float | None) -> float | None:
-    """JSON has no infinity: a unit nobody reaches has no figure."""
-    return value if value is not None and math.isfinite(value) else None
-
-
 def _compliance(found: compliance.Compliance) -> dict:
     return {"count": found.count, "status": found.status, "method": found.method}
 
@@ -483,9 +477,9 @@ def _figure(figure) -> dict:
         "unit_name": figure.unit_name,
         "zoning": figure.zoning,
         "indicator": figure.indicator,
-        "base": _finite(figure.base),
-        "scenario": _finite(figure.scenario),
-        "delta": _finite(figure.delta),
+        "base": value_or_none(figure.base),
+        "scenario": value_or_none(figure.scenario),
+        "delta": value_or_none(figure.delta),
     }
 
 
