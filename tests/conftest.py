@@ -10,6 +10,7 @@ import pytest
 pytest.register_assert_rewrite("tests.api_fixtures", "tests.export_fixtures", "tests.personas")
 
 from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 
 
 def open_data_dir() -> Path:
@@ -26,3 +27,12 @@ def open_data() -> Path:
             pytest.fail(reason + " (SROS_REQUIRE_OPEN_DATA=1)")
         pytest.skip(reason)
     return path
+
+
+@pytest.fixture
+def demo_chief(django_user_model):
+    """The demo region with a computed run, and an administrator to look at it (the browser
+    tests of the dashboard)."""
+    call_command("load_demo", verbosity=0)
+    call_command("compute_indicators", "--sync", verbosity=0)
+    return django_user_model.objects.create_superuser("chef", "chef@example.org", "pw-chef-123")

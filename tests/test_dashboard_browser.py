@@ -7,20 +7,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
 from tests.browser import open_browser, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT = Path(settings.VAR_DIR) / "screenshots" / "dashboard-map-test.png"
-
-
-@pytest.fixture
-def chief(django_user_model):
-    call_command("load_demo", verbosity=0)
-    call_command("compute_indicators", "--sync", verbosity=0)
-    return django_user_model.objects.create_superuser("chef", "chef@example.org", "pw-chef-123")
 
 
 def fills(page) -> list[str]:
@@ -31,9 +23,9 @@ def fills(page) -> list[str]:
 
 
 def test_the_map_draws_reloads_on_a_new_indicator_and_opens_a_facility_popup(
-    live_server, chief, client
+    live_server, demo_chief, client
 ):
-    cookie = session_cookie(client, chief)
+    cookie = session_cookie(client, demo_chief)
     with open_browser() as session:
         page = session.page
         session.sign_in(live_server.url, cookie)

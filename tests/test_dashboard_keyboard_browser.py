@@ -4,7 +4,6 @@ arrow keys change the indicator and repaint the choropleth, and Enter on an expo
 its job (on a real Celery worker) and downloads the file."""
 
 import pytest
-from django.core.management import call_command
 
 from tests.browser import VIEWPORT, open_browser, session_cookie
 from tests.worker import celery_worker
@@ -20,13 +19,6 @@ PAGES = [
 ]
 
 
-@pytest.fixture
-def chief(django_user_model):
-    call_command("load_demo", verbosity=0)
-    call_command("compute_indicators", "--sync", verbosity=0)
-    return django_user_model.objects.create_superuser("chef", "chef@example.org", "pw-chef-123")
-
-
 def tab_to(page, selector: str, limit: int = 60) -> int:
     """Press Tab until ``selector`` has the focus; returns how many presses it took."""
     for presses in range(1, limit + 1):
@@ -36,8 +28,8 @@ def tab_to(page, selector: str, limit: int = 60) -> int:
     raise AssertionError(f"Tab never reached {selector}")
 
 
-def test_the_main_pages_fit_1280_by_800(live_server, chief, client):
-    cookie = session_cookie(client, chief)
+def test_the_main_pages_fit_1280_by_800(live_server, demo_chief, client):
+    cookie = session_cookie(client, demo_chief)
     widths = {}
     with open_browser() as session:
         page = session.page
@@ -52,8 +44,8 @@ def test_the_main_pages_fit_1280_by_800(live_server, chief, client):
     session.assert_no_console_errors()
 
 
-def test_the_map_is_usable_by_keyboard(live_server, chief, client):
-    cookie = session_cookie(client, chief)
+def test_the_map_is_usable_by_keyboard(live_server, demo_chief, client):
+    cookie = session_cookie(client, demo_chief)
     with celery_worker(), open_browser() as session:
         page = session.page
         session.sign_in(live_server.url, cookie)

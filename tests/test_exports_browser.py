@@ -9,7 +9,6 @@ import io
 
 import openpyxl
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from dashboard.tasks import build_export
@@ -17,13 +16,6 @@ from tests.browser import open_browser, session_cookie
 from tests.worker import celery_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def chief(django_user_model):
-    call_command("load_demo", verbosity=0)
-    call_command("compute_indicators", "--sync", verbosity=0)
-    return django_user_model.objects.create_superuser("chef", "chef@example.org", "pw-chef-123")
 
 
 def download(page, selector: str):
@@ -36,9 +28,9 @@ def download(page, selector: str):
 
 
 def test_the_export_buttons_build_on_a_worker_and_download_what_the_page_shows(
-    live_server, chief, client
+    live_server, demo_chief, client
 ):
-    cookie = session_cookie(client, chief)
+    cookie = session_cookie(client, demo_chief)
     with celery_worker(), open_browser() as session:
         page = session.page
         session.sign_in(live_server.url, cookie)
@@ -74,10 +66,10 @@ def test_the_export_buttons_build_on_a_worker_and_download_what_the_page_shows(
     session.assert_all_requests_to(live_server.url)
 
 
-def test_a_jobs_own_page_follows_it_to_the_download(live_server, chief, client):
+def test_a_jobs_own_page_follows_it_to_the_download(live_server, demo_chief, client):
     """Without the page's link (a bookmarked or redirected job page), the job's line follows
     the worker too and downloads the file once it is built."""
-    cookie = session_cookie(client, chief)
+    cookie = session_cookie(client, demo_chief)
     url = "/tableau-de-bord/99/exports/etablissements.xlsx?status=open"
     page_url = client.post(reverse("dashboard:export_job_start"), {"url": url})["Location"]
     job_id = page_url.rstrip("/").rsplit("/", 1)[1]
