@@ -22,8 +22,12 @@ from importlib import import_module
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-os.environ["BENCH_DATABASE_URL"] = os.environ.get(
-    "BENCH_DASHBOARD_DATABASE_URL", "postgis://postgres@127.0.0.1:5432/sros_bench_dashboard"
+# setdefault: bench_exports imports this module after naming its own database.
+os.environ.setdefault(
+    "BENCH_DATABASE_URL",
+    os.environ.get(
+        "BENCH_DASHBOARD_DATABASE_URL", "postgis://postgres@127.0.0.1:5432/sros_bench_dashboard"
+    ),
 )
 
 from bench_end_to_end import REGION, synthetic_authorisations  # noqa: E402
