@@ -36,9 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indicators.engine import StepWeights, two_step_fca  # noqa: E402
-from indicators.travel import Pairs, Places  # noqa: E402
-from indicators.travel.crowfly import CrowFly, haversine_km  # noqa: E402
-from indicators.whatif import WhatIf  # noqa: E402
+from indicators.engine.travel import Pairs, Places  # noqa: E402
+from indicators.engine.travel.crowfly import CrowFly, haversine_km  # noqa: E402
+from indicators.engine.whatif import WhatIf  # noqa: E402
 
 MAX_MINUTES = 20
 GOAL_RATIO = 30

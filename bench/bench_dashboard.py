@@ -42,8 +42,8 @@ def load_and_compute() -> None:
     from django.apps import apps as django_apps
 
     from indicators import services
-    from sros.management.commands.import_open_data import importer_for
-    from sros.open_data import AURA_FILES
+    from opendata.layout import AURA_FILES
+    from opendata.registry import importer_for
     from territories.models import Region
 
     import_module("pathways.migrations.0002_seed_pathways").seed(django_apps, None)

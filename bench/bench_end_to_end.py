@@ -62,7 +62,7 @@ def start_worker() -> subprocess.Popen:
     env = dict(os.environ)
     env["DATABASE_URL"] = "postgis://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict)
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "sros", "worker", "--concurrency=2",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=2",
          "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -94,12 +94,12 @@ def main() -> None:
     from django.apps import apps as django_apps
     from django.db import transaction
 
+    from config.celery import app
     from indicators import services
     from indicators.models import IndicatorRun, IndicatorValue
+    from opendata.layout import AURA_FILES
+    from opendata.registry import importer_for
     from pathways.models import Level
-    from sros.celery import app
-    from sros.management.commands.import_open_data import importer_for
-    from sros.open_data import AURA_FILES
     from territories.models import Region
 
     # setup_django() flushed the seeded pathways with the rest: seed them again.

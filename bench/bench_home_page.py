@@ -53,7 +53,7 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from sros import selectors
+    from dashboard import home_selectors as selectors
 
     if "--tolerance" in sys.argv:
         settings.SROS_MAP_SIMPLIFY_TOLERANCE = float(sys.argv[sys.argv.index("--tolerance") + 1])

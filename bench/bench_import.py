@@ -15,8 +15,8 @@ BUDGET_SECONDS = 60.0
 
 def main() -> None:
     setup_django()
-    from sros.management.commands.import_open_data import importer_for
-    from sros.open_data import AURA_FILES
+    from opendata.layout import AURA_FILES
+    from opendata.registry import importer_for
 
     data = open_data_dir()
     for run in ("first import", "second import (idempotent)"):

@@ -22,8 +22,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from indicators.engine import nearest_access  # noqa: E402
-from indicators.travel import Places  # noqa: E402
-from indicators.travel.crowfly import CrowFly, haversine_km  # noqa: E402
+from indicators.engine.travel import Places  # noqa: E402
+from indicators.engine.travel.crowfly import CrowFly, haversine_km  # noqa: E402
 
 BUDGET_SECONDS = 2.0
 BUDGET_BYTES = 2 * 1024**3

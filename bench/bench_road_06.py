@@ -24,9 +24,9 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indicators.travel import Places  # noqa: E402
-from indicators.travel.crowfly import CrowFly  # noqa: E402
-from indicators.travel.road import RoadProvider  # noqa: E402
+from indicators.engine.travel import Places  # noqa: E402
+from indicators.engine.travel.crowfly import CrowFly  # noqa: E402
+from indicators.engine.travel.road import RoadProvider  # noqa: E402
 
 
 def data_dir() -> Path:

@@ -20,9 +20,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from indicators.travel import Places  # noqa: E402
-from indicators.travel.osm import BOTH, FORWARD, Edges  # noqa: E402
-from indicators.travel.road import RoadProvider  # noqa: E402
+from indicators.engine.travel import Places  # noqa: E402
+from indicators.engine.travel.osm import BOTH, FORWARD, Edges  # noqa: E402
+from indicators.engine.travel.road import RoadProvider  # noqa: E402
 
 
 def peak_mb() -> float:
@@ -37,7 +37,7 @@ def grid_edges(side: int, rng: np.random.Generator) -> Edges:
     node = np.arange(side * side).reshape(side, side)
     u = np.r_[node[:, :-1].ravel(), node[:-1, :].ravel()]
     v = np.r_[node[:, 1:].ravel(), node[1:, :].ravel()]
-    from indicators.travel.crowfly import haversine_km
+    from indicators.engine.travel.crowfly import haversine_km
 
     oneway = np.where(rng.random(len(u)) < 0.05, FORWARD, BOTH).astype(object)
     return Edges(

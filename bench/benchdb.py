@@ -18,7 +18,7 @@ def setup_django() -> None:
     """Point Django at the benchmark database, create it if needed, migrate and empty it."""
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sros.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
     _create_database(url)
     import django

@@ -54,7 +54,7 @@ def setup_database() -> None:
     from django.core.management import call_command
 
     os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sros.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
     _create_database(os.environ["DATABASE_URL"])
     django.setup()

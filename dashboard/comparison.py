@@ -19,14 +19,15 @@ from dataclasses import dataclass
 import numpy as np
 from django.utils.translation import gettext as _
 
+from core.maps import NO_DATA_COLOUR
 from indicators.aggregates import value_or_none
-from sros.maps import NO_DATA_COLOUR
 from sros.scenarios import TOLERANCE, CommuneChange, Figure
+from territories.shapes import Shape
 
 # The text builders of the dashboard's other layers: geometries are pasted as the database
 # wrote them, never parsed and dumped again.
-from .layers import GOOD_INDICATORS, _collection, _feature, classes_for, fixed, format_value
-from .selectors import Indicator, Shape, UnitKind
+from .layers import GOOD_INDICATORS, classes_for, collection_json, feature_json, fixed, format_value
+from .selectors import Indicator, UnitKind
 
 SIDE_BY_SIDE, DIFFERENCE = "cote-a-cote", "difference"
 
@@ -193,12 +194,12 @@ def comparison_layer(
             "fs": minute_classes.colour(scenario),
             "fd": difference_colour(base, scenario) if i is not None else NO_DATA_COLOUR,
         }
-        features.append(_feature(shape.code, properties, shape.geometry))
+        features.append(feature_json(shape.code, properties, shape.geometry))
     legends = {
         SIDE_BY_SIDE: minutes_legend(title),
         DIFFERENCE: difference_legend(_("Écart de temps d'accès : scénario − actuel")),
     }
-    return _collection(features, legends=legends, sites=[s.as_json() for s in sites])
+    return collection_json(features, legends=legends, sites=[s.as_json() for s in sites])
 
 
 # --- the figures beside the map -------------------------------------------------------------

@@ -19,10 +19,12 @@ import numpy as np
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from core.maps import NO_DATA_COLOUR, POPULATION_COLOURS
+from facilities.maps import KIND_COLOURS, facility_popup
 from facilities.models import Facility
-from sros.maps import KIND_COLOURS, NO_DATA_COLOUR, POPULATION_COLOURS, facility_popup
+from territories.shapes import Shape
 
-from .selectors import Indicator, MapFacility, Shape, UnitValue
+from .selectors import Indicator, MapFacility, UnitValue
 
 #: Fixed bands of access times (minutes), the bands planners quote.
 MINUTE_BREAKS = [15, 30, 45, 60]
@@ -147,16 +149,16 @@ def choropleth(
             "p": format_value(Indicator.POPULATION, unit.population),
             "f": classes.colour(unit.value),
         }
-        features.append(_feature(shape.code, properties, shape.geometry))
+        features.append(feature_json(shape.code, properties, shape.geometry))
     legend = {
         "title": title,
         "indicator": indicator,
         "entries": classes.legend(_("non atteint ou sans donnée")),
     }
-    return _collection(features, legend=legend)
+    return collection_json(features, legend=legend)
 
 
-def _feature(feature_id: str, properties: dict, geometry: str) -> str:
+def feature_json(feature_id: str, properties: dict, geometry: str) -> str:
     """One Feature as JSON text around ``geometry``, GeoJSON text as the database wrote it."""
     return (
         f'{{"type":"Feature","id":{json.dumps(feature_id)},'
@@ -164,7 +166,7 @@ def _feature(feature_id: str, properties: dict, geometry: str) -> str:
     )
 
 
-def _collection(features: list[str], **members) -> str:
+def collection_json(features: list[str], **members) -> str:
     extra = "".join(f'"{name}":{_compact(value)},' for name, value in members.items())
     return f'{{"type":"FeatureCollection",{extra}"features":[{",".join(features)}]}}'
 
@@ -201,8 +203,8 @@ def facilities(items: Sequence[MapFacility]) -> str:
 def boundaries(departments: Sequence[Shape], zones: Sequence[Shape]) -> str:
     """Département and zone outlines (``k`` = "d" or "z")."""
     features = [
-        _feature(f"{kind}{shape.code}", {"n": shape.name, "k": kind}, shape.geometry)
+        feature_json(f"{kind}{shape.code}", {"n": shape.name, "k": kind}, shape.geometry)
         for kind, shapes in (("d", departments), ("z", zones))
         for shape in shapes
     ]
-    return _collection(features)
+    return collection_json(features)

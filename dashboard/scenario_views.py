@@ -17,20 +17,21 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+from core.maps import LEAFLET, MARKERCLUSTER
 from sros import scenarios
-from sros.maps import LEAFLET, MARKERCLUSTER
 from sros.models import Scenario
 from sros.permissions import can_view_version
+from territories import shapes as territory_shapes
 from territories.models import Region
 
 from . import comparison, scenario_selectors, selectors
-from .views import _int, _region, _run_context
+from .view_helpers import int_or_none, region_or_403, run_context
 
 
 def _scenario(request: HttpRequest, region_code: str, scenario_id: int) -> tuple[Region, Scenario]:
     """The region (403 if the user may not see it) and its scenario (404 if the scenario
     belongs to another region's schema, 403 if the user may not see its version)."""
-    region = _region(request, region_code)
+    region = region_or_403(request, region_code)
     scenario = get_object_or_404(
         Scenario.objects.select_related("version__schema"),
         pk=scenario_id,
@@ -67,7 +68,7 @@ def scenario_comparison(request: HttpRequest, region_code: str, scenario_id: int
         mode = comparison.SIDE_BY_SIDE
     context = {
         "region": region,
-        "nav_pathways": _run_context(region)["nav_pathways"],
+        "nav_pathways": run_context(region)["nav_pathways"],
         "scenario": scenario,
         "version": scenario.version,
         "result": result,
@@ -79,7 +80,7 @@ def scenario_comparison(request: HttpRequest, region_code: str, scenario_id: int
         "markercluster": MARKERCLUSTER,  # for dashboard/_map_head.html
     }
     if chosen is not None:
-        extent = selectors.region_extent(region)
+        extent = territory_shapes.region_extent(region)
         layer_url = reverse("dashboard:scenario_layer", args=[region.code, scenario.pk])
         context |= {
             "title": _level_title(chosen),
@@ -114,7 +115,7 @@ def scenario_layer(request: HttpRequest, region_code: str, scenario_id: int) -> 
     """The communes of the region with their base and scenario minutes for one level
     (``?level=<id>``), and the sites the scenario changes for it."""
     region, scenario = _scenario(request, region_code, scenario_id)
-    level_id = _int(request.GET.get("level"))
+    level_id = int_or_none(request.GET.get("level"))
     if level_id is None:
         return JsonResponse({"error": _("Précisez le niveau de filière (level).")}, status=400)
     result = scenarios.evaluate_scenario(scenario, levels=[level_id], with_objectives=False)
@@ -124,7 +125,7 @@ def scenario_layer(request: HttpRequest, region_code: str, scenario_id: int) -> 
         )
     level = result.levels[0]
     text = comparison.comparison_layer(
-        selectors.commune_shapes(region),
+        territory_shapes.commune_shapes(region),
         result.commune_codes,
         result.population,
         level.base_minutes,

@@ -11,18 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.contrib.gis.db.models import Extent, MultiPolygonField
-from django.contrib.gis.db.models.functions import AsGeoJSON
-from django.db.models import Count, F, Prefetch, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, Q
 
 from facilities.models import Facility
+from facilities.selectors import FacilityPoint, facility_points
 from indicators.models import IndicatorRun, IndicatorValue
 from pathways.models import Level, LevelRequirement, Pathway
 from pathways.selectors import level_access_target, level_facilities
-from sros.selectors import FacilityPoint, SimplifyPreserveTopology, facility_points
-from territories.models import Commune, Department, Region, Zone, Zoning
+from territories.models import Region, Zoning
 
 Indicator = IndicatorValue.Indicator
 UnitKind = IndicatorValue.UnitKind
@@ -215,58 +211,6 @@ def commune_minutes(
         if indicator == Indicator.NEAREST_MINUTES:
             minutes[level_id].append((code, value, facility_id, population.get(code, 0.0)))
     return minutes
-
-
-# --- geometries ---------------------------------------------------------------------------
-
-
-def _map_shape(*fields: str) -> AsGeoJSON:
-    """The first of ``fields`` present, else the full geometry simplified now, as GeoJSON text
-    at map precision."""
-    simplified = SimplifyPreserveTopology("geometry", Value(settings.SROS_MAP_SIMPLIFY_TOLERANCE))
-    shape = (
-        Coalesce(*[F(f) for f in fields], simplified, output_field=MultiPolygonField())
-        if fields
-        else simplified
-    )
-    return AsGeoJSON(shape, precision=settings.SROS_MAP_COORD_PRECISION)
-
-
-@dataclass(frozen=True)
-class Shape:
-    code: str
-    name: str
-    geometry: str  # GeoJSON text
-
-
-def commune_shapes(region: Region, codes: list[str] | None = None) -> list[Shape]:
-    communes = Commune.objects.filter(department__region=region, geometry__isnull=False)
-    if codes is not None:
-        communes = communes.filter(code__in=codes)
-    rows = communes.annotate(shape=_map_shape("map_geometry")).order_by("code")
-    return [Shape(*row) for row in rows.values_list("code", "name", "shape")]
-
-
-def zone_shapes(zoning: Zoning) -> list[Shape]:
-    rows = (
-        Zone.objects.filter(zoning=zoning, geometry__isnull=False)
-        .annotate(shape=_map_shape("map_geometry"))
-        .order_by("code")
-    )
-    return [Shape(*row) for row in rows.values_list("code", "name", "shape")]
-
-
-def department_shapes(region: Region) -> list[Shape]:
-    rows = (
-        Department.objects.filter(region=region, geometry__isnull=False)
-        .annotate(shape=_map_shape())
-        .order_by("code")
-    )
-    return [Shape(*row) for row in rows.values_list("code", "name", "shape")]
-
-
-def region_extent(region: Region) -> tuple[float, float, float, float] | None:
-    return Commune.objects.filter(department__region=region).aggregate(e=Extent("geometry"))["e"]
 
 
 # --- facilities ---------------------------------------------------------------------------

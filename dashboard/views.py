@@ -1,7 +1,8 @@
 """Pages of the planning dashboard and the JSON layers of its maps.
 
 Every page and layer needs a login and reads a region the user may see
-(``sros.permissions.can_view_region``: members of the region, admins everywhere). Figures come
+(``access.roles.can_view_region``: members of the region, admins everywhere). Figures come
+from access import roles
 from the region's latest done run only; a queued or running run shows its progress bar.
 """
 
@@ -11,34 +12,29 @@ import hashlib
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from access.roles import visible_regions
+from core.maps import LEAFLET, MARKERCLUSTER
+from facilities.maps import KIND_COLOURS
 from facilities.models import Facility
 from indicators.models import IndicatorRun
 from indicators.selectors import latest_run
-from pathways.models import Level, Pathway
-from sros.maps import KIND_COLOURS, LEAFLET, MARKERCLUSTER
-from sros.permissions import can_view_region, visible_regions
+from pathways.models import Level
+from territories import shapes as territory_shapes
 from territories.models import Region, Zoning
 
 from . import layers, scenario_selectors, selectors, territory
 from .selectors import Indicator, UnitKind
+from .view_helpers import int_or_none, region_or_403, run_context
 
 COMMUNES, DEPARTMENTS = "communes", "departements"
-
-
-def _region(request: HttpRequest, code: str) -> Region:
-    region = get_object_or_404(Region.objects.defer("geometry"), code=code)
-    if not can_view_region(request.user, region):
-        raise PermissionDenied
-    return region
 
 
 # --- the selection of a map -----------------------------------------------------------------
@@ -109,7 +105,7 @@ def map_context(
     show_levels: list[int] | None = None,
 ) -> dict:
     """What ``dashboard/_map.html`` needs: the selector's choices and the layer URLs."""
-    extent = bounds or selectors.region_extent(region)
+    extent = bounds or territory_shapes.region_extent(region)
     return {
         "selection": selection,
         "levels": levels,
@@ -164,21 +160,6 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/index.html", {"regions": regions})
 
 
-def _run_context(region: Region) -> dict:
-    run = latest_run(region)
-    current = selectors.current_run(region)
-    active = current if current and current.status in _ACTIVE else None
-    pathways = (
-        Pathway.objects.filter(levels__indicator_runs=run).distinct().order_by("order", "code")
-        if run
-        else []
-    )
-    return {"region": region, "run": run, "active_run": active, "nav_pathways": pathways}
-
-
-_ACTIVE = (IndicatorRun.Status.QUEUED, IndicatorRun.Status.RUNNING)
-
-
 @login_required
 def region_dashboard(request: HttpRequest, region_code: str) -> HttpResponse:
     """Key figures of the latest done run, with its date and inputs, and the indicator map."""
@@ -203,8 +184,8 @@ def indicator_map(request: HttpRequest, region_code: str) -> HttpResponse:
 
 def _map_page_context(request: HttpRequest, region_code: str) -> dict:
     """The run context of a region plus its indicator map for the selection in the query."""
-    region = _region(request, region_code)
-    context = _run_context(region)
+    region = region_or_403(request, region_code)
+    context = run_context(region)
     run = context["run"]
     if run is not None:
         levels = selectors.run_levels(run)
@@ -218,11 +199,11 @@ def _map_page_context(request: HttpRequest, region_code: str) -> dict:
 def pathway_view(request: HttpRequest, region_code: str, pathway_code: str) -> HttpResponse:
     """One pathway's graded levels: communes by time to the chosen level, the facilities of
     each level, and the population beyond target per zone (or département)."""
-    region = _region(request, region_code)
+    region = region_or_403(request, region_code)
     pathway = selectors.pathway_of_region(pathway_code)
     if pathway is None:
         raise Http404
-    context = _run_context(region) | {"pathway": pathway}
+    context = run_context(region) | {"pathway": pathway}
     run = context["run"]
     if run is not None:
         levels = [lv for lv in selectors.run_levels(run) if lv.pathway_id == pathway.pk]
@@ -255,8 +236,8 @@ def territory_page(
     request: HttpRequest, region_code: str, kind: str, code: str, zoning_id: int | None = None
 ) -> HttpResponse:
     """The "diagnostic territorial" of a commune, a zone or a département."""
-    region = _region(request, region_code)
-    context = _run_context(region)
+    region = region_or_403(request, region_code)
+    context = run_context(region)
     run = context["run"]
     unit = territory.find_unit(region, kind, code, zoning_id)
     if unit is None:
@@ -304,7 +285,7 @@ def _no_run(region: Region) -> JsonResponse:
 
 @login_required
 def choropleth_layer(request: HttpRequest, region_code: str) -> HttpResponse:
-    region = _region(request, region_code)
+    region = region_or_403(request, region_code)
     run = latest_run(region)
     if run is None:
         return _no_run(region)
@@ -314,11 +295,11 @@ def choropleth_layer(request: HttpRequest, region_code: str) -> HttpResponse:
 
     def build() -> str:
         if selection.zoning is not None:
-            shapes = selectors.zone_shapes(selection.zoning)
+            shapes = territory_shapes.zone_shapes(selection.zoning)
         elif selection.units == DEPARTMENTS:
-            shapes = selectors.department_shapes(region)
+            shapes = territory_shapes.department_shapes(region)
         else:
-            shapes = selectors.commune_shapes(region)
+            shapes = territory_shapes.commune_shapes(region)
         values = selectors.layer_values(
             run,
             unit_kind=selection.unit_kind,
@@ -336,7 +317,7 @@ def choropleth_layer(request: HttpRequest, region_code: str) -> HttpResponse:
 
 @login_required
 def facilities_layer(request: HttpRequest, region_code: str) -> HttpResponse:
-    region = _region(request, region_code)
+    region = region_or_403(request, region_code)
     run = latest_run(region)
     if run is None:
         return _no_run(region)
@@ -351,21 +332,14 @@ def facilities_layer(request: HttpRequest, region_code: str) -> HttpResponse:
 
 @login_required
 def boundaries_layer(request: HttpRequest, region_code: str) -> HttpResponse:
-    region = _region(request, region_code)
+    region = region_or_403(request, region_code)
     run = latest_run(region)
     if run is None:
         return _no_run(region)
-    zoning = Zoning.objects.filter(region=region, pk=_int(request.GET.get("units"))).first()
+    zoning = Zoning.objects.filter(region=region, pk=int_or_none(request.GET.get("units"))).first()
 
     def build() -> str:
-        zones = selectors.zone_shapes(zoning) if zoning is not None else []
-        return layers.boundaries(selectors.department_shapes(region), zones)
+        zones = territory_shapes.zone_shapes(zoning) if zoning is not None else []
+        return layers.boundaries(territory_shapes.department_shapes(region), zones)
 
     return _layer_response(request, run, "boundaries", build)
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None

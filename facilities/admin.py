@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from sros.admin_widgets import POINT_AS_TEXT
-from sros.importing import data_changed
+from core.admin_widgets import POINT_AS_TEXT
+from core.importing import data_changed
 
 from .models import Authorisation, Facility, FacilityGroup
 

@@ -8,8 +8,8 @@ from rest_framework import serializers, viewsets
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from sros.api_common import full_geometry
-from sros.api_pagination import FeaturePagination
+from core.geojson import full_geometry
+from core.pagination import FeaturePagination
 
 from . import filters
 from .models import Authorisation, Facility, FacilityGroup

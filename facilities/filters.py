@@ -9,8 +9,6 @@ from __future__ import annotations
 import django_filters
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from pathways.models import Level
-from pathways.selectors import level_facilities
 from territories.filters import filtered
 
 from .activities import Activity, Modality
@@ -27,21 +25,13 @@ class FacilityFilter(django_filters.FilterSet):
     )
     kind = django_filters.MultipleChoiceFilter(choices=Facility.Kind.choices, label="type")
     status = django_filters.ChoiceFilter(choices=Facility.Status.choices, label="état")
-    level = django_filters.NumberFilter(method="filter_level", label="niveau de filière (id)")
     search = django_filters.CharFilter(
         method="filter_search", label="recherche (n° FINESS, nom, ville)"
     )
 
     class Meta:
         model = Facility
-        fields = ["department", "zone", "kind", "status", "level", "search"]
-
-    def filter_level(self, queryset, name, value):
-        """Facilities serving the level today (``pathways.selectors.level_facilities``)."""
-        level = Level.objects.filter(pk=value).first()
-        if level is None:
-            return queryset.none()
-        return queryset.filter(pk__in=level_facilities(level).values("pk"))
+        fields = ["department", "zone", "kind", "status", "search"]
 
     def filter_search(self, queryset, name, value):
         for word in value.split():
@@ -89,11 +79,13 @@ class FacilityGroupFilter(django_filters.FilterSet):
         return queryset
 
 
-def facility_list(filters: dict | None = None) -> QuerySet[Facility]:
+def facility_list(
+    filters: dict | None = None, filterset: type[FacilityFilter] = FacilityFilter
+) -> QuerySet[Facility]:
     queryset = Facility.objects.annotate(
         commune_code=F("commune__code"), department_code=F("commune__department__code")
     ).order_by("finess_et")
-    return filtered(FacilityFilter, filters, queryset)
+    return filtered(filterset, filters, queryset)
 
 
 def authorisation_list(filters: dict | None = None) -> QuerySet[Authorisation]:

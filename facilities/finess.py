@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from pyproj import Transformer
 
-from sros.importing import ImportFailed, read_bytes
+from core.importing import ImportFailed, read_bytes
 
 STRUCTURE_FIELDS = [
     "structureet",

@@ -21,7 +21,7 @@ from typing import Any
 from django.contrib.gis.geos import Point
 from django.db import transaction
 
-from sros.importing import ImportFailed, ImportReport, announce_change, read_utf8, upsert
+from core.importing import ImportFailed, ImportReport, announce_change, read_utf8, upsert
 from territories.models import Commune
 from territories.selectors import commune_ids_by_code, communes_at_points
 

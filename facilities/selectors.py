@@ -1,6 +1,10 @@
 """Read queries on facilities, for other apps to call instead of reaching into the models."""
 
+from __future__ import annotations
+
 import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -34,3 +38,51 @@ def facilities_matching(
             authorisations = authorisations.filter(modality=modality)
         facilities = facilities.filter(pk__in=authorisations.values("facility_id"))
     return facilities
+
+
+@dataclass(frozen=True)
+class FacilityPoint:
+    finess_et: str
+    name: str
+    kind: str
+    commune_name: str
+    lat: float
+    lon: float
+    authorisations: list[tuple[str, str]] = field(default_factory=list)
+
+
+def facility_points(facilities: QuerySet[Facility]) -> list[tuple[int, FacilityPoint]]:
+    """(id, map point) of each of ``facilities`` by FINESS number, with its commune name and
+    its authorisations in force (two queries, whatever the number of facilities)."""
+    authorisations: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for facility_id, activity, modality in (
+        current_authorisations()
+        .filter(facility__in=facilities)
+        .order_by("activity", "modality")
+        .values_list("facility_id", "activity", "modality")
+    ):
+        authorisations[facility_id].append((activity, modality))
+    rows = facilities.order_by("finess_et").values_list(
+        "id", "finess_et", "name", "kind", "commune__name", "point"
+    )
+    return [
+        (
+            pk,
+            FacilityPoint(
+                finess_et=finess_et,
+                name=name,
+                kind=kind,
+                commune_name=commune_name or "",
+                lat=point.y,
+                lon=point.x,
+                authorisations=authorisations.get(pk, []),
+            ),
+        )
+        for pk, finess_et, name, kind, commune_name, point in rows
+    ]
+
+
+def map_facilities() -> list[FacilityPoint]:
+    """Open facilities that have a location, as map points (two queries)."""
+    located = Facility.objects.filter(status=Facility.Status.OPEN, point__isnull=False)
+    return [point for _, point in facility_points(located)]

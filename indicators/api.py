@@ -1,12 +1,12 @@
 """Read endpoints of stored indicator runs and values: what the dashboard shows and exports
 carry, read from the database, never recomputed in a request. Both belong to a region: a user
-reads those of the regions ``sros.permissions`` shows them."""
+reads those of the regions ``access.roles`` shows them."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from sros.api_common import RegionScopedViewSet
+from access.api import RegionScopedViewSet
 
 from . import filters, selectors
 from .models import IndicatorRun, IndicatorValue

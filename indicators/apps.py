@@ -7,7 +7,7 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Indicateurs d'accessibilité")
 
     def ready(self) -> None:
-        from sros.importing import data_changed
+        from core.importing import data_changed
 
         data_changed.connect(_mark_runs_stale, dispatch_uid="indicators.mark_runs_stale")
 

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from indicators.engine import StepWeights, nearest_access, two_step_fca
-from indicators.travel import Places, TravelTimeProvider
+from indicators.engine.travel import Places, TravelTimeProvider
 
 EXIT_BAD_INPUT = 2
 
@@ -139,7 +139,7 @@ def make_provider(args: argparse.Namespace) -> TravelTimeProvider:
 
 def _provider(args: argparse.Namespace) -> TravelTimeProvider:
     if args.provider == "crowfly":
-        from indicators.travel.crowfly import CrowFly
+        from indicators.engine.travel.crowfly import CrowFly
 
         return CrowFly(
             detour=args.detour, speed_kmh=args.speed_kmh, access_minutes=args.access_minutes
@@ -147,12 +147,12 @@ def _provider(args: argparse.Namespace) -> TravelTimeProvider:
     if args.provider == "road":
         if not args.osm:
             raise InputError("--provider road needs --osm FILE (.osm.pbf, GeoJSON, GPKG or SHP)")
-        from indicators.travel.road import RoadProvider
+        from indicators.engine.travel.road import RoadProvider
 
         return RoadProvider.from_file(args.osm)
     if not args.matrix:
         raise InputError("--provider matrix needs --matrix FILE (origin,destination,minutes CSV)")
-    from indicators.travel.matrix import MatrixProvider
+    from indicators.engine.travel.matrix import MatrixProvider
 
     return MatrixProvider.from_csv(args.matrix)
 

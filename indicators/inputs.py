@@ -21,7 +21,7 @@ from pathways.models import Level
 from pathways.selectors import level_access_target, level_facilities
 from territories.models import Commune, Region, ZoneMembership, Zoning
 
-from .travel import Places
+from .engine.travel import Places
 
 #: The capacity given to every facility (stated in each run's parameters).
 FACILITY_CAPACITY = 1.0

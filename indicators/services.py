@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from pathways.models import Level
 from territories.models import Region
 
-from . import inputs
+from . import inputs, road_networks
 from .aggregates import (
     UNDERSERVED_FRACTION,
     Code,
@@ -49,8 +49,8 @@ from .engine import (
     nearest_access,
     two_step_fca,
 )
+from .engine.travel import Pairs, TravelTimeProvider
 from .models import IndicatorRun, IndicatorValue
-from .travel import Pairs, TravelTimeProvider
 
 logger = logging.getLogger(__name__)
 
@@ -76,15 +76,15 @@ def transient_errors() -> tuple[type[BaseException], ...]:
 
 
 def default_provider_parameters() -> dict[str, Any]:
-    from .travel.crowfly import CrowFly
+    from .engine.travel.crowfly import CrowFly
 
     return CrowFly().parameters()
 
 
 def build_provider(parameters: dict[str, Any]) -> TravelTimeProvider:
-    from .travel import provider_from_parameters
+    from .engine.travel import provider_from_parameters
 
-    return provider_from_parameters(parameters)
+    return provider_from_parameters(parameters, road_cache_dir=road_networks.cache_dir())
 
 
 def run_parameters(

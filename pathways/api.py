@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers, viewsets
 
+from facilities import api as facilities_api
+
 from . import filters
 from .models import Level, LevelRequirement, Pathway
 from .selectors import level_access_target
@@ -57,3 +59,12 @@ class LevelViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return filters.level_list()
+
+
+class FacilityViewSet(facilities_api.FacilityViewSet):
+    """Facilities as a GeoJSON FeatureCollection, filterable by pathway level too."""
+
+    filterset_class = filters.FacilityFilter
+
+    def get_queryset(self):
+        return filters.facility_list()

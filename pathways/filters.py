@@ -6,9 +6,34 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Prefetch, QuerySet
 
+from facilities import filters as facility_filters
+from facilities.models import Facility
 from territories.filters import filtered
 
 from .models import Level, LevelRequirement, Pathway
+from .selectors import level_facilities
+
+
+class FacilityFilter(facility_filters.FacilityFilter):
+    """The facilities list's filters, plus ``level``: the facilities serving a pathway level
+    (defined here because levels sit above facilities in the layers)."""
+
+    level = django_filters.NumberFilter(method="filter_level", label="niveau de filière (id)")
+
+    class Meta(facility_filters.FacilityFilter.Meta):
+        fields = [*facility_filters.FacilityFilter.Meta.fields, "level"]
+
+    def filter_level(self, queryset, name, value):
+        """Facilities serving the level today (``pathways.selectors.level_facilities``)."""
+        level = Level.objects.filter(pk=value).first()
+        if level is None:
+            return queryset.none()
+        return queryset.filter(pk__in=level_facilities(level).values("pk"))
+
+
+def facility_list(filters: dict | None = None) -> QuerySet[Facility]:
+    """``facilities.filters.facility_list`` with the ``level`` filter too."""
+    return facility_filters.facility_list(filters, filterset=FacilityFilter)
 
 
 class LevelFilter(django_filters.FilterSet):

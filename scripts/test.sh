@@ -39,6 +39,8 @@ psql -h 127.0.0.1 -U postgres -d postgres -tAc "select 1 from pg_database where 
 log "ruff"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
+log "import contracts (docs/architecture.md)"
+"$VENV/bin/lint-imports" --no-cache >/dev/null || { "$VENV/bin/lint-imports" --no-cache; die "import contracts broken"; }
 log "migrations are up to date"
 "$PY" manage.py makemigrations --check --dry-run >/dev/null
 log "pytest"

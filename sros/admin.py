@@ -8,14 +8,12 @@ and the workflow.
 
 from django.contrib import admin
 
-from . import services
 from .models import (
     AuthorisedActivity,
     Initiative,
     InitiativeDepartment,
     Milestone,
     PilotProject,
-    RegionMembership,
     Schema,
     VoletTheme,
 )
@@ -46,16 +44,6 @@ class InitiativeAdmin(admin.ModelAdmin):
     search_fields = ["title", "description", "places"]
     raw_id_fields = ["zone", "facilities", "region"]
     inlines = [InitiativeDepartmentInline]
-
-
-@admin.register(RegionMembership)
-class RegionMembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "region", "role"]
-    list_filter = ["role", "region"]
-    search_fields = ["user__username", "user__email"]
-
-    def save_model(self, request, obj, form, change):
-        services.membership_grant(user=obj.user, region=obj.region, role=obj.role)
 
 
 @admin.register(Schema)

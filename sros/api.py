@@ -24,17 +24,16 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from access import roles
+from access.api import RegionScopedViewSet
+from core.api import conflict_response, validation_error
+from core.locking import ConflictError
 from facilities.activities import Modality
 from indicators.aggregates import value_or_none
 from pathways.models import Pathway
 from territories.models import Region, Zone
 
 from . import compliance, permissions, scenarios, services
-from .api_common import (
-    RegionScopedViewSet,
-    conflict_response,
-    validation_error,
-)
 from .models import (
     AuthorisedActivity,
     Initiative,
@@ -302,7 +301,7 @@ class SchemaWriteViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Regio
         lock_version = values.pop("lock_version")
         try:
             obj = self.update_object(obj, lock_version, values)
-        except services.ConflictError as conflict:
+        except ConflictError as conflict:
             current = self.get_queryset().get(pk=conflict.current.pk)
             return conflict_response(self.get_serializer(current).data)
         except ValidationError as exc:
@@ -416,7 +415,7 @@ class ObjectiveViewSet(mixins.DestroyModelMixin, VersionChildMixin, SchemaWriteV
             raise exceptions.ValidationError({"lock_version": [_("Ce champ est obligatoire.")]})
         try:
             services.objective_delete(obj.pk, lock_version=int(lock_version), user=request.user)
-        except services.ConflictError as conflict:
+        except ConflictError as conflict:
             current = self.get_queryset().get(pk=conflict.current.pk)
             return conflict_response(self.get_serializer(current).data)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -444,10 +443,10 @@ class PilotProjectViewSet(SchemaWriteViewSet):
         return obj.schema.region_id
 
     def can_write(self, user, obj) -> bool:
-        return permissions.role_in(user, obj.schema.region_id) == permissions.Role.PLANNER
+        return roles.role_in(user, obj.schema.region_id) == roles.Role.PLANNER
 
     def allowed_to_create(self, user, values) -> bool:
-        return permissions.role_in(user, values["region"]) == permissions.Role.PLANNER
+        return roles.role_in(user, values["region"]) == roles.Role.PLANNER
 
     def create_object(self, values):
         region = values.pop("region")

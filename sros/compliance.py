@@ -1,5 +1,5 @@
 """Compliance of OQOS objectives: the implantations of an activity in a zone compared with the
-objective's minimum and maximum (DESIGN §4, "Target compliance").
+objective's minimum and maximum (docs/indicators.md, "Target compliance").
 
 Implantations are counted as distinct open facilities located in the zone's communes:
 

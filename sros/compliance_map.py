@@ -12,20 +12,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dashboard.selectors import zone_shapes
+from core.maps import LEAFLET
 from facilities.activities import Modality
 from territories.models import Zone, ZoneMembership, Zoning
+from territories.shapes import zone_shapes
 
 from . import compliance, permissions
-from .maps import LEAFLET
 from .models import AuthorisedActivity, Objective, SchemaVersion
 from .schema_selectors import zoning_for
-from .schema_views import _require, _version, login_required
+from .view_helpers import require, version_or_404
 
 #: The badges' colours (``templates/schema/_layout.html``); a zone without objective is pale.
 STATUS_COLOURS = {
@@ -193,8 +194,8 @@ def _legend() -> list[dict]:
 
 @login_required
 def compliance_page(request: HttpRequest, pk: int) -> HttpResponse:
-    version = _version(pk)
-    _require(permissions.can_view_version(request.user, version))
+    version = version_or_404(pk)
+    require(permissions.can_view_version(request.user, version))
     options = choices(version)
     choice = chosen(options, request.GET.get("activite"))
     data = compliance_map(version, choice) if choice else None
@@ -217,8 +218,8 @@ def compliance_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def compliance_layer(request: HttpRequest, pk: int) -> HttpResponse:
-    version = _version(pk)
-    _require(permissions.can_view_version(request.user, version))
+    version = version_or_404(pk)
+    require(permissions.can_view_version(request.user, version))
     choice = chosen(choices(version), request.GET.get("activite"))
     if choice is None:
         body = {"type": "FeatureCollection", "features": [], "facilities": None}

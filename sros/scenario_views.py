@@ -5,15 +5,19 @@ asks ``sros.permissions`` (through the version), writes through ``sros.scenarios
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from . import permissions, scenarios, services
+from core.locking import ConflictError
+
+from . import permissions, scenarios
+from .history import history_entries
 from .models import Scenario, ScenarioChange
 from .scenario_forms import ScenarioForm, attach_change_errors, change_formset
-from .schema_views import _history_entries, _require, _version, login_required
+from .view_helpers import require, version_or_404
 
 
 def _scenario(pk: int) -> Scenario:
@@ -24,8 +28,8 @@ def _scenario(pk: int) -> Scenario:
 
 @login_required
 def scenario_list(request: HttpRequest, pk: int) -> HttpResponse:
-    version = _version(pk)
-    _require(permissions.can_view_version(request.user, version))
+    version = version_or_404(pk)
+    require(permissions.can_view_version(request.user, version))
     context = {
         "version": version,
         "scenarios": version.scenarios.select_related("author").prefetch_related("changes"),
@@ -63,7 +67,7 @@ def _save(request, version, form, formset, *, scenario=None) -> HttpResponse:
         else:
             lock_version = form.cleaned_data.get("lock_version") or 0
             scenario = scenarios.scenario_update(scenario.pk, lock_version=lock_version, **values)
-    except services.ConflictError as conflict:
+    except ConflictError as conflict:
         # Keep the user's input, show the saved scenario; a second submit overwrites knowingly.
         data = request.POST.copy()
         data["lock_version"] = str(conflict.current.lock_version)
@@ -84,8 +88,8 @@ def _save(request, version, form, formset, *, scenario=None) -> HttpResponse:
 
 @login_required
 def scenario_create(request: HttpRequest, pk: int) -> HttpResponse:
-    version = _version(pk)
-    _require(permissions.can_edit_version(request.user, version))
+    version = version_or_404(pk)
+    require(permissions.can_edit_version(request.user, version))
     if request.method != "POST":
         return _form_page(request, version, ScenarioForm(), change_formset())
     return _save(request, version, ScenarioForm(request.POST), change_formset(request.POST))
@@ -95,7 +99,7 @@ def scenario_create(request: HttpRequest, pk: int) -> HttpResponse:
 def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = _scenario(pk)
     version = scenario.version
-    _require(permissions.can_edit_version(request.user, version))
+    require(permissions.can_edit_version(request.user, version))
     if request.method != "POST":
         form = ScenarioForm(
             initial={
@@ -116,7 +120,7 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = _scenario(pk)
     version = scenario.version
-    _require(permissions.can_view_version(request.user, version))
+    require(permissions.can_view_version(request.user, version))
     records = [
         *Scenario.history.filter(id=scenario.pk).select_related("history_user"),
         *ScenarioChange.history.filter(scenario_id=scenario.pk).select_related(
@@ -130,6 +134,6 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "changes": scenario.changes.select_related("facility"),
         "result": scenarios.evaluate_scenario(scenario),
         "can_edit": permissions.can_edit_version(request.user, version),
-        "history": _history_entries(records),
+        "history": history_entries(records),
     }
     return render(request, "schema/scenario_detail.html", context)

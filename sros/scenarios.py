@@ -5,7 +5,7 @@ withdraw an authorisation). ``evaluate_scenario`` compares the registry as it is
 with the registry once the changes are applied, for every pathway level and for the version's
 objectives:
 
-- indicators: ``indicators.whatif.WhatIf`` built once per level on the base inputs
+- indicators: ``indicators.engine.whatif.WhatIf`` built once per level on the base inputs
   (``indicators.inputs``), then one ``close``/``open`` per change touching the level: a facility
   that stops qualifying for the level (closed, or an authorisation withdrawn) is closed, one
   that starts qualifying (opened, or an authorisation added) is opened. The figures per zone,
@@ -29,21 +29,22 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.locking import locked, save_checked
 from facilities.activities import Activity, modality_allowed
 from facilities.models import Facility
 from facilities.selectors import current_authorisations
 from indicators import aggregates, inputs
 from indicators import services as indicator_services
 from indicators.engine import APL_BANDS, StepWeights
+from indicators.engine.travel import Places, TravelTimeProvider
+from indicators.engine.whatif import WhatIf
 from indicators.models import IndicatorValue
-from indicators.travel import Places, TravelTimeProvider
-from indicators.whatif import WhatIf
 from pathways.models import Level
 from territories.models import Commune, Zone, ZoneMembership
 
 from . import compliance
 from .models import Scenario, ScenarioChange, SchemaVersion
-from .services import _locked, _save, ensure_editable
+from .services import ensure_editable
 
 Kind = ScenarioChange.Kind
 CHANGE_FIELDS = ("kind", "finess", "label", "facility_kind", "lon", "lat", "activity", "modality")
@@ -221,7 +222,7 @@ def _write_changes(
         point = None
         if values["kind"] == Kind.OPEN:
             point = Point(values["lon"], values["lat"], srid=4326)
-        _save(
+        save_checked(
             ScenarioChange(
                 scenario=scenario,
                 kind=values["kind"],
@@ -251,7 +252,7 @@ def scenario_create(
     ensure_editable(version)
     changes = [dict(values) for values in changes]
     _check(version, name, changes)
-    scenario = _save(
+    scenario = save_checked(
         Scenario(version=version, name=name.strip(), description=description or "", author=user),
         user,
     )
@@ -272,13 +273,13 @@ def scenario_update(
     """Replace a scenario's name, description and changes, if nobody saved it since
     ``lock_version`` (``ConflictError`` otherwise)."""
     pk = scenario.pk if isinstance(scenario, Scenario) else scenario
-    current = _locked(Scenario, pk, lock_version)
+    current = locked(Scenario, pk, lock_version)
     ensure_editable(current.version)
     changes = [dict(values) for values in changes]
     _check(current.version, name, changes, exclude_pk=current.pk)
     current.name, current.description = name.strip(), description or ""
     current.lock_version += 1
-    _save(current, user)
+    save_checked(current, user)
     _write_changes(current, changes, user)
     return current
 

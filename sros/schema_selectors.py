@@ -1,4 +1,4 @@
-"""Read queries of the regional schema (the home page's reads live in ``sros.selectors``)."""
+"""Read queries of the regional schema ."""
 
 from __future__ import annotations
 

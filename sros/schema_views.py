@@ -3,12 +3,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -19,6 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from access import roles
+from core.locking import ConflictError
+from core.markdown import render_markdown
 from indicators.models import IndicatorValue
 from indicators.selectors import latest_run
 from territories.models import Region
@@ -36,51 +35,22 @@ from .forms import (
     TransitionForm,
     VoletForm,
 )
-from .markdown import render_markdown
+from .history import history_entries
 from .models import Initiative, Objective, PilotProject, Schema, SchemaVersion, Volet, VoletTheme
 from .schema_selectors import adopted_version, schema_versions, version_objectives
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "schema/login.html"
-    redirect_authenticated_user = True
-
-    def get_default_redirect_url(self):
-        return reverse("schema:index")
-
-
-def login_required(view):
-    """Anonymous visitors are sent to our login page (any active user may log in there, unlike
-    the admin's, which wants staff)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("login"))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _version(pk: int) -> SchemaVersion:
-    return get_object_or_404(SchemaVersion.objects.select_related("schema__region"), pk=pk)
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
+from .view_helpers import require, version_or_404
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    regions = permissions.visible_regions(request.user).select_related("schema")
+    regions = roles.visible_regions(request.user).select_related("schema")
     return render(request, "schema/index.html", {"regions": regions})
 
 
 @login_required
 def region_versions(request: HttpRequest, region_code: str) -> HttpResponse:
     region = get_object_or_404(Region, code=region_code)
-    _require(permissions.can_view_region(request.user, region))
+    require(roles.can_view_region(request.user, region))
     schema = Schema.objects.filter(region=region).first()
     versions = list(schema_versions(schema)) if schema else []
     rows = [(v, workflow.available_transitions(v, request.user)) for v in versions]
@@ -89,7 +59,7 @@ def region_versions(request: HttpRequest, region_code: str) -> HttpResponse:
         "schema": schema,
         "rows": rows,
         "transition_labels": {k: label for k, (label, _s) in workflow.TRANSITIONS.items()},
-        "can_start_draft": permissions.can_start_draft(request.user, region),
+        "can_start_draft": roles.can_start_draft(request.user, region),
         "transition_form": TransitionForm(),
     }
     return render(request, "schema/versions.html", context)
@@ -99,7 +69,7 @@ def region_versions(request: HttpRequest, region_code: str) -> HttpResponse:
 @require_POST
 def new_draft(request: HttpRequest, region_code: str) -> HttpResponse:
     region = get_object_or_404(Region, code=region_code)
-    _require(permissions.can_start_draft(request.user, region))
+    require(roles.can_start_draft(request.user, region))
     schema = services.schema_create(region=region)
     draft = workflow.version_new_draft(schema, user=request.user)
     messages.success(request, _("Brouillon v%s créé.") % draft.number)
@@ -109,8 +79,8 @@ def new_draft(request: HttpRequest, region_code: str) -> HttpResponse:
 @login_required
 @require_POST
 def version_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    version = _version(pk)
-    _require(permissions.can_move_version(request.user, version))
+    version = version_or_404(pk)
+    require(permissions.can_move_version(request.user, version))
     form = TransitionForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     try:
@@ -127,8 +97,8 @@ def version_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse
 
 @login_required
 def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    version = _version(pk)
-    _require(permissions.can_view_version(request.user, version))
+    version = version_or_404(pk)
+    require(permissions.can_view_version(request.user, version))
     objectives = list(version_objectives(version, request.GET))
     results = compliance.compliance_for(objectives)
     volets = [
@@ -163,13 +133,13 @@ def _objective_page(request, version, form, *, objective=None, conflict=None, st
 def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
     objective = get_object_or_404(Objective.objects.select_related("version__schema"), pk=pk)
     version = objective.version
-    _require(permissions.can_view_version(request.user, version))
+    require(permissions.can_view_version(request.user, version))
     if request.method != "POST":
         return _objective_page(
             request, version, ObjectiveForm(instance=objective, version=version),
             objective=objective,
         )  # fmt: skip
-    _require(permissions.can_edit_version(request.user, version))
+    require(permissions.can_edit_version(request.user, version))
     form = ObjectiveForm(request.POST, instance=objective, version=version)
     if not form.is_valid():
         return _objective_page(request, version, form, objective=objective, status=422)
@@ -180,7 +150,7 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user,
             **form.values(),
         )
-    except services.ConflictError as conflict:
+    except ConflictError as conflict:
         # Keep the user's input, show the saved values; a second submit overwrites knowingly.
         data = request.POST.copy()
         data["lock_version"] = str(conflict.current.lock_version)
@@ -199,8 +169,8 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def objective_create(request: HttpRequest, pk: int) -> HttpResponse:
-    version = _version(pk)
-    _require(permissions.can_edit_version(request.user, version))
+    version = version_or_404(pk)
+    require(permissions.can_edit_version(request.user, version))
     form = ObjectiveForm(request.POST or None, version=version)
     if request.method == "POST" and form.is_valid():
         try:
@@ -217,8 +187,8 @@ def objective_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    version = _version(pk)
-    _require(permissions.can_comment(request.user, version))
+    version = version_or_404(pk)
+    require(permissions.can_comment(request.user, version))
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -232,55 +202,10 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("schema:version", pk=version.pk)
 
 
-def _previous_records(records) -> dict[tuple[type, int], object]:
-    """Each record's predecessor among ``records`` (the same object's previous version),
-    paired in memory: ``record.prev_record`` would cost one query per record."""
-    by_object = defaultdict(list)
-    for record in records:
-        by_object[(type(record), record.id)].append(record)
-    previous = {}
-    for rows in by_object.values():
-        rows.sort(key=lambda r: (r.history_date, r.history_id))
-        for before, after in zip(rows, rows[1:], strict=False):
-            previous[(type(after), after.history_id)] = before
-    return previous
-
-
-def _record_label(record) -> str:
-    """The object as it was: its model's own ``__str__`` applied to the historical record (whose
-    related rows the query joined), not simple-history's English "… as of <date>" built from a
-    fresh instance that queries each relation again."""
-    return record.instance_type.__str__(record)
-
-
-def _history_entries(records) -> list[dict]:
-    entries = []
-    previous_of = _previous_records(records)
-    for record in records:
-        changes = []
-        previous = previous_of.get((type(record), record.history_id))
-        if previous is not None and record.history_type == "~":
-            delta = record.diff_against(previous, excluded_fields=["lock_version"])
-            for change in delta.changes:
-                field = record.instance_type._meta.get_field(change.field)
-                changes.append((field.verbose_name, change.old, change.new))
-        entries.append(
-            {
-                "date": record.history_date,
-                "user": record.history_user,
-                "type": record.get_history_type_display(),
-                "model": record.instance_type._meta.verbose_name,
-                "object": _record_label(record),
-                "changes": changes,
-            }
-        )
-    return entries
-
-
 @login_required
 def version_history(request: HttpRequest, pk: int) -> HttpResponse:
-    version = _version(pk)
-    _require(permissions.can_view_version(request.user, version))
+    version = version_or_404(pk)
+    require(permissions.can_view_version(request.user, version))
     records = [
         *SchemaVersion.history.filter(id=version.pk).select_related("history_user", "schema"),
         *Volet.history.filter(version_id=version.pk).select_related("history_user"),
@@ -290,15 +215,15 @@ def version_history(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     ]
     records.sort(key=lambda r: (r.history_date, r.history_id), reverse=True)
-    context = {"version": version, "entries": _history_entries(records)}
+    context = {"version": version, "entries": history_entries(records)}
     return render(request, "schema/history.html", context)
 
 
 @login_required
 def version_compare(request: HttpRequest, pk: int, other: int) -> HttpResponse:
-    old, new = _version(pk), _version(other)
-    _require(permissions.can_view_version(request.user, old))
-    _require(permissions.can_view_version(request.user, new))
+    old, new = version_or_404(pk), version_or_404(other)
+    require(permissions.can_view_version(request.user, old))
+    require(permissions.can_view_version(request.user, new))
     if old.schema_id != new.schema_id:
         raise PermissionDenied
     return render(request, "schema/diff.html", {"diff": version_diff(old, new)})
@@ -340,8 +265,8 @@ def _preview(form) -> str | None:
 
 @login_required
 def volet_create(request: HttpRequest, pk: int) -> HttpResponse:
-    version = _version(pk)
-    _require(permissions.can_edit_version(request.user, version))
+    version = version_or_404(pk)
+    require(permissions.can_edit_version(request.user, version))
     form = VoletForm(request.POST or None, version=version)
     if request.method != "POST":
         return _volet_page(request, version, form)
@@ -362,12 +287,12 @@ def volet_create(request: HttpRequest, pk: int) -> HttpResponse:
 def volet_edit(request: HttpRequest, pk: int) -> HttpResponse:
     volet = get_object_or_404(Volet.objects.select_related("version__schema"), pk=pk)
     version = volet.version
-    _require(permissions.can_view_version(request.user, version))
+    require(permissions.can_view_version(request.user, version))
     if request.method != "POST":
         return _volet_page(
             request, version, VoletForm(instance=volet, version=version), volet=volet
         )
-    _require(permissions.can_edit_version(request.user, version))
+    require(permissions.can_edit_version(request.user, version))
     form = VoletForm(request.POST, instance=volet, version=version)
     if not form.is_valid() or "preview" in request.POST:
         status = 200 if form.is_valid() else 422
@@ -381,7 +306,7 @@ def volet_edit(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user,
             **form.values(),
         )
-    except services.ConflictError as conflict:
+    except ConflictError as conflict:
         data = request.POST.copy()
         data["lock_version"] = str(conflict.current.lock_version)
         # A fresh row: validating the form writes the user's input onto its instance.
@@ -407,7 +332,7 @@ def _region(code: str) -> Region:
 
 def _can_edit_projects(user, region: Region | int) -> bool:
     """Pilot projects are run by the planners of the region, whatever the version's state."""
-    return permissions.role_in(user, region) == permissions.Role.PLANNER
+    return roles.role_in(user, region) == roles.Role.PLANNER
 
 
 def _project(pk: int) -> PilotProject:
@@ -419,7 +344,7 @@ def _project(pk: int) -> PilotProject:
 @login_required
 def project_list(request: HttpRequest, region_code: str) -> HttpResponse:
     region = _region(region_code)
-    _require(permissions.can_view_region(request.user, region))
+    require(roles.can_view_region(request.user, region))
     projects = (
         PilotProject.objects.filter(schema__region=region)
         .select_related("zone__zoning", "theme")
@@ -467,7 +392,7 @@ def _project_forms(request, region, project=None):
 @login_required
 def project_create(request: HttpRequest, region_code: str) -> HttpResponse:
     region = _region(region_code)
-    _require(_can_edit_projects(request.user, region))
+    require(_can_edit_projects(request.user, region))
     form, formset = _project_forms(request, region)
     if request.method != "POST":
         return _project_page(request, region, form, formset)
@@ -491,7 +416,7 @@ def project_create(request: HttpRequest, region_code: str) -> HttpResponse:
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(pk)
     region = project.schema.region
-    _require(_can_edit_projects(request.user, region))
+    require(_can_edit_projects(request.user, region))
     form, formset = _project_forms(request, region, project)
     if request.method != "POST":
         return _project_page(request, region, form, formset, project=project)
@@ -506,7 +431,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **form.values(),
             )
             project_services.milestones_save(project, formset.rows(), user=request.user)
-    except services.ConflictError as conflict:
+    except ConflictError as conflict:
         data = request.POST.copy()
         data["lock_version"] = str(conflict.current.lock_version)
         retry = PilotProjectForm(data, instance=_project(project.pk), region=region)
@@ -526,7 +451,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(pk)
     region = project.schema.region
-    _require(permissions.can_view_region(request.user, region))
+    require(roles.can_view_region(request.user, region))
     labels = dict(IndicatorValue.Indicator.choices)
     evaluations = [
         (evaluation, [
@@ -550,7 +475,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def evaluation_create(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(pk)
     region = project.schema.region
-    _require(_can_edit_projects(request.user, region))
+    require(_can_edit_projects(request.user, region))
     form = EvaluationForm(request.POST or None, initial={"year": timezone.localdate().year})
     run = latest_run(region)
     if request.method == "POST" and form.is_valid():

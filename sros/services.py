@@ -14,11 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from core.locking import locked, save_checked
 from facilities.activities import modality_allowed
 from territories.models import Region, Zone, Zoning
 
@@ -29,21 +30,12 @@ from .models import (
     Milestone,
     Objective,
     PilotProject,
-    RegionMembership,
     Schema,
     SchemaVersion,
     VersionZoning,
     Volet,
 )
 from .schema_selectors import zoning_for
-
-
-class ConflictError(Exception):
-    """Someone saved the object since the user loaded it; ``current`` is the row as saved."""
-
-    def __init__(self, current: models.Model):
-        super().__init__(f"{current._meta.verbose_name} {current.pk} changed since it was loaded")
-        self.current = current
 
 
 class VersionReadOnly(Exception):
@@ -59,20 +51,9 @@ def ensure_editable(version: SchemaVersion) -> None:
         raise VersionReadOnly(version)
 
 
-def _locked(model: type[models.Model], pk: int, lock_version: int) -> models.Model:
-    """The row, locked for the transaction; ``ConflictError`` if its lock_version moved on."""
-    current = model.objects.select_for_update().get(pk=pk)
-    if current.lock_version != lock_version:
-        raise ConflictError(current)
-    return current
-
-
 def _save(instance: models.Model, user: AbstractBaseUser | None) -> models.Model:
-    instance._history_user = user
     # ``state`` is excluded: django-fsm protects it, and only transitions may change it.
-    instance.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
-    instance.save()
-    return instance
+    return save_checked(instance, user, exclude=["state"])
 
 
 # --- Schema, zonings ------------------------------------------------------------------------
@@ -217,7 +198,7 @@ def objective_update(
     ``ValidationError`` on a broken rule.
     """
     pk = objective.pk if isinstance(objective, Objective) else objective
-    current = _locked(Objective, pk, lock_version)
+    current = locked(Objective, pk, lock_version)
     ensure_editable(current.version)
     for name in OBJECTIVE_FIELDS:
         if name in values:
@@ -237,7 +218,7 @@ def objective_delete(
     objective: Objective | int, *, lock_version: int, user: AbstractBaseUser | None = None
 ) -> None:
     pk = objective.pk if isinstance(objective, Objective) else objective
-    current = _locked(Objective, pk, lock_version)
+    current = locked(Objective, pk, lock_version)
     ensure_editable(current.version)
     current._history_user = user
     current.delete()
@@ -284,7 +265,7 @@ def volet_update(
     **values: Any,
 ) -> Volet:
     pk = volet.pk if isinstance(volet, Volet) else volet
-    current = _locked(Volet, pk, lock_version)
+    current = locked(Volet, pk, lock_version)
     ensure_editable(current.version)
     for name in ("title", "narrative", "theme", "pathway", "order"):
         if name in values:
@@ -364,7 +345,7 @@ def pilot_project_update(
     **values: Any,
 ) -> PilotProject:
     pk = project.pk if isinstance(project, PilotProject) else project
-    current = _locked(PilotProject, pk, lock_version)
+    current = locked(PilotProject, pk, lock_version)
     for name in ("title", "description", "theme", "zone", "start_date", "end_date"):
         if name in values:
             setattr(current, name, values[name])
@@ -407,20 +388,3 @@ def evaluation_record(
         ),
         user,
     )
-
-
-# --- Roles ----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def membership_grant(*, user: AbstractBaseUser, region: Region, role: str) -> RegionMembership:
-    """Give ``user`` ``role`` in ``region`` (replacing a previous role there) and put them in
-    the Django group of that role."""
-    if role not in RegionMembership.Role.values:
-        raise ValidationError({"role": _("Rôle inconnu : %s") % role})
-    membership, _created = RegionMembership.objects.update_or_create(
-        user=user, region=region, defaults={"role": role}
-    )
-    group, _created = Group.objects.get_or_create(name=role)
-    user.groups.add(group)
-    return membership

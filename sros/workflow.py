@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed, can_proceed
 
+from access import roles
+
 from . import permissions
 from .models import Objective, Schema, SchemaVersion, VersionTransition, VersionZoning, Volet
 
@@ -92,7 +94,7 @@ def _apply(version: SchemaVersion, name: str, user: AbstractBaseUser, comment: s
 @transaction.atomic
 def version_new_draft(schema: Schema, *, user: AbstractBaseUser, label: str = "") -> SchemaVersion:
     """A new draft, copied from the adopted version when there is one."""
-    if not permissions.can_start_draft(user, schema.region_id):
+    if not roles.can_start_draft(user, schema.region_id):
         raise PermissionDenied
     Schema.objects.select_for_update().get(pk=schema.pk)  # serialise version numbering
     source = schema.versions.filter(state=State.ADOPTED).first()

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from sros.admin_widgets import geometry_summary
+from core.admin_widgets import geometry_summary
 
 from .models import Commune, Department, MunicipalDistrict, Region, Zone, ZoneMembership, Zoning
 

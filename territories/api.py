@@ -1,7 +1,7 @@
 """Read endpoints of territories: régions, départements, communes (GeoJSON), zonings and zones.
 
 Régions, départements and communes are public reference data: any signed-in user reads them.
-Zonings belong to a region: a user reads those of the regions ``sros.permissions`` shows them.
+Zonings belong to a region: a user reads those of the regions ``access.roles`` shows them.
 Geometries: full ones at 6 decimals, or with ``?simplified=1`` the map geometry at 4.
 """
 
@@ -15,15 +15,15 @@ from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from sros.api_common import (
+from access.api import RegionScopedViewSet
+from core.geojson import (
     FULL_PRECISION,
     SIMPLIFIED_PARAMETER,
-    RegionScopedViewSet,
     full_geometry,
     map_geometry,
     wants_simplified,
 )
-from sros.api_pagination import FeaturePagination
+from core.pagination import FeaturePagination
 
 from . import filters
 from .models import Commune, Department, Region, Zone, Zoning

@@ -27,7 +27,7 @@ import pandas as pd
 import shapely
 from django.db import transaction
 
-from sros.importing import ImportFailed, ImportReport, announce_change, read_utf8, upsert
+from core.importing import ImportFailed, ImportReport, announce_change, read_utf8, upsert
 
 from . import geometry as geo
 from .models import Commune, Department, MunicipalDistrict, Region

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 from django.core.management import call_command
 
-from sros import services
-from sros.models import RegionMembership
+from access.models import RegionMembership
+from access.services import membership_grant
 from territories.models import Region
 from tests.personas import make_user
 
@@ -24,10 +24,8 @@ def demo(db):
     users = {}
     for role in RegionMembership.Role.values:
         users[role] = make_user(f"demo_{role}")
-        services.membership_grant(user=users[role], region=region, role=role)
+        membership_grant(user=users[role], region=region, role=role)
     users["outsider"] = make_user("outsider")
-    services.membership_grant(
-        user=users["outsider"], region=other, role=RegionMembership.Role.ANALYST
-    )
+    membership_grant(user=users["outsider"], region=other, role=RegionMembership.Role.ANALYST)
     users["admin"] = make_user("demo_admin", is_superuser=True, is_staff=True)
     return SimpleNamespace(region=region, other_region=other, users=users)

@@ -14,8 +14,10 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth import get_user_model
 
+from access.models import RegionMembership
+from access.services import membership_grant
 from sros import services, workflow
-from sros.models import AuthorisedActivity, RegionMembership
+from sros.models import AuthorisedActivity
 from territories.services import zoning_create
 from tests.factories import make_commune_grid, make_department, make_region
 
@@ -64,10 +66,10 @@ def world(db):
         "admin": make_user("admin", is_staff=True, is_superuser=True),
     }
     Role = RegionMembership.Role
-    services.membership_grant(user=users["planner"], region=region, role=Role.PLANNER)
-    services.membership_grant(user=users["other_planner"], region=other_region, role=Role.PLANNER)
-    services.membership_grant(user=users["director"], region=region, role=Role.DIRECTOR)
-    services.membership_grant(user=users["analyst"], region=region, role=Role.ANALYST)
+    membership_grant(user=users["planner"], region=region, role=Role.PLANNER)
+    membership_grant(user=users["other_planner"], region=other_region, role=Role.PLANNER)
+    membership_grant(user=users["director"], region=region, role=Role.DIRECTOR)
+    membership_grant(user=users["analyst"], region=region, role=Role.ANALYST)
     schema = services.schema_create(region=region)
     draft = workflow.version_new_draft(schema, user=users["planner"])
     services.version_set_zoning(version=draft, zoning=zoning, user=users["planner"])

@@ -38,7 +38,7 @@ def test_it_filters_communes_by_department_and_pages_them(analyst):
 
 
 def test_it_caps_the_page_size(analyst, monkeypatch):
-    from sros.api_pagination import FeaturePagination
+    from core.pagination import FeaturePagination
 
     monkeypatch.setattr(FeaturePagination, "max_page_size", 50)
     assert len(analyst.get("/api/communes/?page_size=400").json()["features"]) == 50

@@ -3,8 +3,8 @@
 import pytest
 from django.conf import settings
 
-from sros.celery import app
-from sros.tasks import healthcheck
+from config.celery import app
+from territories.tasks import healthcheck
 from tests.factories import make_commune, make_department
 from tests.worker import celery_worker
 

@@ -12,8 +12,8 @@ import pytest
 
 from indicators.cli import main
 from indicators.engine import StepWeights, nearest_access, two_step_fca
-from indicators.travel import Places
-from indicators.travel.crowfly import CrowFly
+from indicators.engine.travel import Places
+from indicators.engine.travel.crowfly import CrowFly
 
 ENGINE_LINE = re.compile(r"^engine_seconds=\d+\.\d+ pairs=\d+$")
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from indicators import services
 from indicators.models import IndicatorRun, IndicatorValue
-from sros.management.commands.import_open_data import importer_for
-from sros.open_data import AURA_FILES
+from opendata.layout import AURA_FILES
+from opendata.registry import importer_for
 from territories.models import Commune, Department, MunicipalDistrict, Region
 from tests.test_dashboard_pages import MAX_LAYER_QUERIES, MAX_QUERIES
 

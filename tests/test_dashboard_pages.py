@@ -9,11 +9,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from access.models import RegionMembership
 from dashboard import charts
 from indicators import services
 from indicators.models import IndicatorRun, IndicatorValue
 from pathways.models import Level
-from sros.models import RegionMembership, Scenario
+from sros.models import Scenario
 from territories.models import Commune, Region, Zoning
 from tests.factories import make_region
 

@@ -12,15 +12,16 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from access.services import membership_grant
+from core.maps import NO_DATA_COLOUR
 from dashboard import comparison
-from dashboard.selectors import Shape
 from facilities.models import Facility
 from indicators import inputs
 from pathways.models import Level
-from sros import scenarios, services
-from sros.maps import NO_DATA_COLOUR
+from sros import scenarios
 from sros.models import Scenario
 from territories.models import Commune, Region
+from territories.shapes import Shape
 from tests.factories import make_region
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def demo(django_user_model):
     region = Region.objects.get(code="99")
     other = make_region("84", "Auvergne-Rhône-Alpes")
     outsider = django_user_model.objects.create_user("outsider")
-    services.membership_grant(user=outsider, region=other, role="planner")
+    membership_grant(user=outsider, region=other, role="planner")
     return {
         "region": region,
         "scenario": Scenario.objects.get(version__schema__region=region),

@@ -16,8 +16,8 @@ from indicators.engine import (
     nearest_access,
     two_step_fca,
 )
-from indicators.travel import NO_DESTINATION, Pairs, Places
-from indicators.travel.crowfly import EARTH_RADIUS_KM, CrowFly
+from indicators.engine.travel import NO_DESTINATION, Pairs, Places
+from indicators.engine.travel.crowfly import EARTH_RADIUS_KM, CrowFly
 
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180  # along the equator
 

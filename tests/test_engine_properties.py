@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indicators.engine import StepWeights, nearest_access, two_step_fca
-from indicators.travel import NO_DESTINATION, Places
-from indicators.travel.crowfly import CrowFly
-from indicators.whatif import WhatIf
+from indicators.engine.travel import NO_DESTINATION, Places
+from indicators.engine.travel.crowfly import CrowFly
+from indicators.engine.whatif import WhatIf
 
 CROWFLY = CrowFly()
 APL = StepWeights()

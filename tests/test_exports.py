@@ -22,14 +22,14 @@ from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
+from access.models import RegionMembership
+from access.services import membership_grant
 from dashboard.exports import report, writers
 from dashboard.exports.tables import CODE, Column, Table
 from dashboard.layers import format_value
 from facilities.models import Facility
 from indicators.models import IndicatorValue
 from indicators.selectors import latest_run
-from sros import services
-from sros.models import RegionMembership
 from territories.models import Commune, Zoning
 from tests.export_fixtures import facilities_url, values_url, zone_report_url
 from tests.personas import make_user
@@ -250,7 +250,7 @@ def all_urls(demo) -> list[str]:
 
 def test_exports_are_refused_to_anonymous_users_and_other_regions(client, demo, run):
     other_planner = make_user("planificateur_idf")
-    services.membership_grant(
+    membership_grant(
         user=other_planner, region=demo.other_region, role=RegionMembership.Role.PLANNER
     )
     urls = all_urls(demo)

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from core.importing import ImportFailed
 from facilities.importers import import_authorisations
 from facilities.models import Authorisation, Facility
-from sros.importing import ImportFailed
 
 pytestmark = pytest.mark.django_db
 

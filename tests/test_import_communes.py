@@ -15,7 +15,7 @@ import shapely
 from django.conf import settings
 from django.db.models import F
 
-from sros.importing import ImportFailed
+from core.importing import ImportFailed
 from territories.importers import (
     import_communes,
     import_departments,

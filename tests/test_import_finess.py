@@ -9,10 +9,10 @@ from django.core.management import CommandError, call_command
 from pyproj import CRS, Geod, Transformer
 from test_import_gisco_hospitals import load_communes
 
+from core.importing import ImportFailed
 from facilities import finess
 from facilities.importers import import_finess
 from facilities.models import Facility
-from sros.importing import ImportFailed
 from territories.models import Commune, MunicipalDistrict
 
 pytestmark = pytest.mark.django_db

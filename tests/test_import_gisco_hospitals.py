@@ -10,10 +10,10 @@ import shapely
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.management import call_command
 
+from core.importing import ImportFailed
 from facilities.categories import KIND_BY_LABEL, kind_for, normalise_label
 from facilities.importers import import_gisco_hospitals
 from facilities.models import Facility
-from sros.importing import ImportFailed
 from territories.importers import import_communes, import_departments, import_regions
 from territories.models import Commune, Department, Region
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from sros.importing import ImportFailed
+from core.importing import ImportFailed
 from territories.importers import import_departments, import_population, import_regions
 from territories.models import Commune, MunicipalDistrict
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from sros.importing import ImportFailed
+from core.importing import ImportFailed
 from territories.importers import import_departments, import_regions
 from territories.models import Department, Region
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from facilities.importers import import_authorisations
 from facilities.models import Facility
 from indicators import selectors, services
+from indicators.engine.travel.crowfly import haversine_km
 from indicators.models import IndicatorRun, IndicatorValue
-from indicators.travel.crowfly import haversine_km
 from pathways.models import Level
 from territories.models import Region
 from territories.services import zoning_create

@@ -8,13 +8,14 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from sros import compliance, permissions
-from sros.demo import DEMO_PASSWORD
+from access import roles
+from access.models import RegionMembership
+from demo.schema import DEMO_PASSWORD
+from sros import compliance
 from sros.models import (
     Milestone,
     Objective,
     PilotProject,
-    RegionMembership,
     Schema,
     SchemaVersion,
     VersionTransition,
@@ -86,7 +87,7 @@ def test_the_demo_accounts_log_in_with_their_region_roles(demo_output):
     ]:  # fmt: skip
         user = authenticate(username=username, password=DEMO_PASSWORD)
         assert user is not None, username
-        assert permissions.role_in(user, user.region_memberships.get().region) == role
+        assert roles.role_in(user, user.region_memberships.get().region) == role
         assert user.region_memberships.get().region.code == "99"
         assert f"{username} / {DEMO_PASSWORD}" in demo_output
 

@@ -8,11 +8,12 @@ import json
 import pytest
 from django.urls import reverse
 
+from access.services import membership_grant
 from facilities.models import Facility
+from opendata.layout import AURA_FILES
+from opendata.registry import importer_for
 from sros import compliance, scenarios, services, workflow
-from sros.management.commands.import_open_data import importer_for
 from sros.models import AuthorisedActivity, VoletTheme
-from sros.open_data import AURA_FILES
 from territories.models import Commune, Department, MunicipalDistrict, Region, Zoning
 from territories.services import zoning_create
 from tests.personas import make_user
@@ -65,7 +66,7 @@ def aura_schema(aura, db):
     }
     zoning = zoning_create(region=region, name="Départements", kind="schema", zones=zones)
     planner = make_user("aura-planner")
-    services.membership_grant(user=planner, region=region, role="planner")
+    membership_grant(user=planner, region=region, role="planner")
     schema = services.schema_create(region=region)
     adopted = workflow.version_new_draft(schema, user=planner)
     services.version_set_zoning(version=adopted, zoning=zoning, user=planner)

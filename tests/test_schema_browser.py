@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from sros.demo import DEMO_PASSWORD
+from demo.schema import DEMO_PASSWORD
 from sros.models import Objective, SchemaVersion
 from tests.browser import open_browser
 

@@ -4,8 +4,8 @@ initiatives of seed 001), its searchable inventory, and safe rendering of volet 
 import pytest
 from django.urls import reverse
 
+from core.markdown import render_markdown
 from facilities.activities import Activity
-from sros.markdown import render_markdown
 from sros.models import AuthorisedActivity, Initiative, VoletTheme
 from sros.schema_selectors import current_activities, initiative_list
 

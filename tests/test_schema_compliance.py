@@ -11,6 +11,7 @@ from django.contrib.gis.geos import Point
 from django.core.management import call_command
 from django.urls import reverse
 
+from access.services import membership_grant
 from facilities.models import Facility
 from facilities.selectors import facilities_matching
 from sros import services, workflow
@@ -149,7 +150,7 @@ def test_compliance_on_real_aura_hospitals_counts_sites_by_kind(open_data, db):
         zones[code] = (code, list(communes))
     zoning = zoning_create(region=region, name="Deux départements", kind="schema", zones=zones)
     planner = get_user_model().objects.create_user("aura-planner")
-    services.membership_grant(user=planner, region=region, role="planner")
+    membership_grant(user=planner, region=region, role="planner")
     draft = workflow.version_new_draft(services.schema_create(region=region), user=planner)
     services.version_set_zoning(version=draft, zoning=zoning, user=planner)
     objectives = {}

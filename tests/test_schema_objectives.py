@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from core.locking import ConflictError
 from sros import services, workflow
 from sros.diff import version_diff
 from sros.models import Objective, SchemaVersion, Volet, VoletTheme
@@ -132,7 +133,7 @@ def test_the_edit_form_of_an_adopted_version_is_read_only(login_as, world, objec
 def test_a_stale_save_is_refused_with_the_current_row(world, objective):
     planner = world.users["planner"]
     services.objective_update(objective.pk, lock_version=0, user=planner, maximum=3)
-    with pytest.raises(services.ConflictError) as conflict:
+    with pytest.raises(ConflictError) as conflict:
         services.objective_update(objective.pk, lock_version=0, user=planner, maximum=4)
     assert conflict.value.current.maximum == 3
     assert conflict.value.current.lock_version == 1
@@ -173,7 +174,7 @@ def test_a_stale_volet_save_is_refused(world):
     planner = world.users["planner"]
     volet = services.volet_create(version=world.draft, title="Périnatalité", user=planner)
     services.volet_update(volet.pk, lock_version=0, user=planner, narrative="Texte de A")
-    with pytest.raises(services.ConflictError):
+    with pytest.raises(ConflictError):
         services.volet_update(volet.pk, lock_version=0, user=planner, narrative="Texte de B")
     assert Volet.objects.get(pk=volet.pk).narrative == "Texte de A"
 

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from access.services import membership_grant
 from sros import services, workflow
 from sros.models import Comment, SchemaVersion
 
@@ -123,7 +124,7 @@ def test_a_director_comments_only_during_consultation(world, versions, login_as)
 def test_the_login_page_is_the_only_page_for_anonymous_visitors(client, world):
     assert client.get(reverse("login")).status_code == 200
     lea = get_user_model().objects.create_user("lea", password="mot-de-passe-sur-1")
-    services.membership_grant(user=lea, region=world.region, role="analyst")
+    membership_grant(user=lea, region=world.region, role="analyst")
     response = client.post(reverse("login"), {"username": "lea", "password": "mot-de-passe-sur-1"})
     assert response.status_code == 302
     assert client.get(reverse("schema:region", args=["84"])).status_code == 200

@@ -13,16 +13,17 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
+from access.services import membership_grant
+from core.locking import ConflictError
 from facilities.models import Facility
 from indicators import inputs
 from indicators.engine import StepWeights, beyond_target, nearest_access, two_step_fca
+from indicators.engine.travel import Places
+from indicators.engine.travel.crowfly import CrowFly
 from indicators.models import IndicatorValue
-from indicators.travel import Places
-from indicators.travel.crowfly import CrowFly
 from pathways.models import Level
 from sros import scenarios, services, workflow
 from sros.models import AuthorisedActivity, Scenario, ScenarioChange
-from sros.services import ConflictError
 from territories.models import Region, Zone, ZoneMembership, Zoning
 
 pytest_plugins = ["tests.personas"]
@@ -169,7 +170,7 @@ def demo(db, world):
     call_command("load_demo", stdout=StringIO())
     region = Region.objects.get(code="99")
     planner = world.users["planner"]
-    services.membership_grant(user=planner, region=region, role="planner")
+    membership_grant(user=planner, region=region, role="planner")
     planner.__dict__.pop("_sros_roles", None)  # the roles cached before the grant
     schema = services.schema_create(region=region)
     draft = workflow.version_new_draft(schema, user=planner)

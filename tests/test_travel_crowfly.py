@@ -6,8 +6,8 @@ import numpy as np
 import pyproj
 import pytest
 
-from indicators.travel import NO_DESTINATION, Places, provider_from_parameters
-from indicators.travel.crowfly import EARTH_RADIUS_KM, CrowFly, haversine_km
+from indicators.engine.travel import NO_DESTINATION, Places, provider_from_parameters
+from indicators.engine.travel.crowfly import EARTH_RADIUS_KM, CrowFly, haversine_km
 
 LYON = (4.8357, 45.7640)  # Hôtel de ville
 SAINT_ETIENNE = (4.3872, 45.4397)  # Hôtel de ville

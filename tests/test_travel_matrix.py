@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from indicators.travel import NO_DESTINATION, Places, provider_from_parameters
-from indicators.travel.matrix import MatrixError, MatrixProvider
+from indicators.engine.travel import NO_DESTINATION, Places, provider_from_parameters
+from indicators.engine.travel.matrix import MatrixError, MatrixProvider
 
 VALID = """origin_id,destination_id,minutes
 06088,H1,12.5

@@ -10,10 +10,11 @@ import shapely
 from django.core.management import call_command
 from scipy.sparse.csgraph import dijkstra
 
-from indicators.travel import NO_DESTINATION, Places, provider_from_parameters
-from indicators.travel.crowfly import CrowFly
-from indicators.travel.osm import BOTH, FORWARD, read_edges
-from indicators.travel.road import RoadProvider, directed_arcs
+from indicators.engine.travel import NO_DESTINATION, Places, provider_from_parameters
+from indicators.engine.travel.crowfly import CrowFly
+from indicators.engine.travel.osm import BOTH, FORWARD, read_edges
+from indicators.engine.travel.road import RoadProvider, directed_arcs
+from indicators.road_networks import cache_dir
 
 pytestmark = pytest.mark.open_data
 
@@ -170,16 +171,18 @@ def test_k_nearest_and_within_equal_brute_force_on_a_real_graph(monaco):
 
 def test_a_cached_network_is_the_same_graph(monaco, tmp_path, settings):
     settings.VAR_DIR = tmp_path
-    path = monaco.save(RoadProvider.cache_path("monaco"))
+    path = monaco.save(RoadProvider.cache_path("monaco", cache_dir()))
     assert path == tmp_path / "road-networks" / "monaco.npz"
-    loaded = RoadProvider.load_cached("monaco")
+    loaded = RoadProvider.load_cached("monaco", cache_dir())
     assert loaded.parameters() == monaco.parameters()
-    rebuilt = provider_from_parameters(monaco.parameters())
+    rebuilt = provider_from_parameters(monaco.parameters(), road_cache_dir=cache_dir())
     assert rebuilt.graph_hash() == monaco.graph_hash()
     with pytest.raises(ValueError, match="has changed"):
-        provider_from_parameters({**monaco.parameters(), "graph_sha256": "0" * 16})
+        provider_from_parameters(
+            {**monaco.parameters(), "graph_sha256": "0" * 16}, road_cache_dir=cache_dir()
+        )
     with pytest.raises(FileNotFoundError, match="load_road_network"):
-        RoadProvider.load_cached("nowhere")
+        RoadProvider.load_cached("nowhere", cache_dir())
 
 
 def test_load_road_network_builds_and_caches_a_region(open_data, tmp_path, settings, capsys):
@@ -243,8 +246,8 @@ def test_nearest_hospital_by_road_in_the_06_against_crow_fly(road_06, communes_0
     assert "60000494" not in set(hospitals_06.ids[road_index[:, 0]])  # the one geocoded in Savoie
 
     far_by_road, far_by_crow = road > 30, crow > 30
-    # DESIGN: about 41 communes / 10,000 inhabitants by road, 1 commune by crow-fly; our speed
-    # table gives 36 / 9,174.
+    # The design notes measured about 41 communes / 10,000 inhabitants by road, 1 commune by
+    # crow-fly; our speed table gives 36 / 9,174.
     assert 30 <= far_by_road.sum() <= 45
     assert 7_000 <= population[far_by_road].sum() <= 12_000
     assert far_by_crow.sum() <= 2

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from sros.celery import app
+from config.celery import app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,7 @@ def celery_worker(*, pool: str = "solo", concurrency: int = 1) -> Iterator[subpr
     env = dict(os.environ)
     env["DATABASE_URL"] = "postgis://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict)
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "sros", "worker", f"--pool={pool}",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}",
          f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
          "--loglevel=WARNING"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,

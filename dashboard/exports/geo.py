@@ -16,8 +16,8 @@ import shapely
 from django.contrib.gis.db.models.functions import AsWKB
 from django.utils.translation import gettext as _
 
-from dashboard import selectors as dashboard_selectors
 from indicators.models import IndicatorRun
+from territories import shapes as territory_shapes
 from territories.models import Commune, Department, Region, Zone
 
 from .tables import (
@@ -45,11 +45,11 @@ def _shapes(region: Region, units: Units, simplified: bool) -> list[tuple[str, o
     shapes the choropleth draws) or the full one."""
     if simplified:
         if units.kind == UnitKind.COMMUNE:
-            shapes = dashboard_selectors.commune_shapes(region)
+            shapes = territory_shapes.commune_shapes(region)
         elif units.kind == UnitKind.DEPARTMENT:
-            shapes = dashboard_selectors.department_shapes(region)
+            shapes = territory_shapes.department_shapes(region)
         else:
-            shapes = dashboard_selectors.zone_shapes(units.zoning)
+            shapes = territory_shapes.zone_shapes(units.zoning)
         return [(s.code, shapely.from_geojson(s.geometry)) for s in shapes]
     if units.kind == UnitKind.COMMUNE:
         rows = Commune.objects.filter(department__region=region)

@@ -14,9 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from access.roles import can_view_region
 from dashboard.models import ExportJob
-from dashboard.views import _region
-from sros.permissions import can_view_region
+from dashboard.view_helpers import region_or_403
 
 from . import jobs
 from .tables import ExportError
@@ -61,7 +61,7 @@ def export_job_start(request: HttpRequest) -> HttpResponse:
     """Start a job for the export URL posted as ``url``."""
     try:
         export = jobs.read_export_url(request.POST.get("url", ""))
-        region = _region(request, export.region_code)
+        region = region_or_403(request, export.region_code)
         job = jobs.export_job_create(user=request.user, region=region, request=export)
     except ExportError as error:
         if _wants_json(request):

@@ -21,11 +21,12 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from dashboard import layers, selectors, territory
+from facilities.maps import KIND_COLOURS
 from facilities.models import Facility
 from indicators.models import IndicatorRun
 from pathways.models import Level
 from pathways.selectors import level_facilities
-from sros.maps import KIND_COLOURS
+from territories import shapes as territory_shapes
 from territories.models import Commune
 
 from .tables import run_metadata
@@ -117,7 +118,7 @@ def report_map(run: IndicatorRun, unit: territory.Unit, level: Level | None) -> 
             department__region=unit.region, geometry__bboverlaps=box
         ).values_list("code", flat=True)
     )
-    shapes = selectors.commune_shapes(unit.region, codes)
+    shapes = territory_shapes.commune_shapes(unit.region, codes)
     values = (
         selectors.layer_values(
             run, unit_kind=selectors.UnitKind.COMMUNE,

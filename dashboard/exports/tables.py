@@ -1,6 +1,6 @@
 """The tables exports write: stored indicator values and the facility registry of a region, read
 through the API's own list selectors (``indicators.filters.value_list``,
-``facilities.filters.facility_list``) so that an export and the API show the same rows, and
+``pathways.filters.facility_list``) so that an export and the API show the same rows, and
 the metadata that says where the figures come from."""
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from facilities.filters import facility_list
 from facilities.models import Facility
 from indicators.filters import value_list
 from indicators.models import IndicatorRun, IndicatorValue
 from indicators.selectors import latest_run
+from pathways.filters import facility_list
 from pathways.models import Level
 from sros.models import SchemaVersion
 from territories.models import Commune, Department, Region, Zone, Zoning

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.http import require_GET
 
-from dashboard.views import _region
+from dashboard.view_helpers import region_or_403
 
 from . import build
 from .tables import ExportError
@@ -54,7 +54,7 @@ def _format(extension: str) -> str:
 @login_required
 def indicator_export(request: HttpRequest, region_code: str, extension: str) -> HttpResponse:
     """Stored values of the latest done run (or ``run``), filtered as the map or the API."""
-    region = _region(request, region_code)
+    region = region_or_403(request, region_code)
     _format(extension)
     return _answer(lambda: build.indicator_export(region, request.user, extension, request.GET))
 
@@ -63,7 +63,7 @@ def indicator_export(request: HttpRequest, region_code: str, extension: str) -> 
 @login_required
 def facility_export(request: HttpRequest, region_code: str, extension: str) -> HttpResponse:
     """The region's facilities with the API's filters."""
-    region = _region(request, region_code)
+    region = region_or_403(request, region_code)
     _format(extension)
     return _answer(lambda: build.facility_export(region, request.user, extension, request.GET))
 
@@ -74,6 +74,6 @@ def territory_report(
     request: HttpRequest, region_code: str, kind: str, code: str, zoning_id: int | None = None
 ) -> HttpResponse:
     """The territory page as a PDF report (the region's latest done run, or ``run``)."""
-    region = _region(request, region_code)
+    region = region_or_403(request, region_code)
     unit = {"kind": kind, "code": code, "zoning_id": zoning_id}
     return _answer(lambda: build.territory_report(region, request.user, unit, request.GET))

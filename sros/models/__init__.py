@@ -1,5 +1,5 @@
 """Models of the regional schema: the catalogue (activities, volet themes), the schema and its
-versions, pilot projects, initiatives and per-region roles."""
+versions, pilot projects and initiatives (per-region roles are ``access.RegionMembership``)."""
 
 from .catalogue import AuthorisedActivity, VoletTheme
 from .projects import (
@@ -8,7 +8,6 @@ from .projects import (
     InitiativeDepartment,
     Milestone,
     PilotProject,
-    RegionMembership,
 )
 from .scenarios import Scenario, ScenarioChange
 from .schema import (
@@ -30,7 +29,6 @@ __all__ = [
     "Milestone",
     "Objective",
     "PilotProject",
-    "RegionMembership",
     "Scenario",
     "ScenarioChange",
     "Schema",

@@ -1,7 +1,6 @@
 """Pilot projects (as the SROS pilot programme ran them region by region, with milestones and a
 yearly evaluation) and the inventory of initiatives that work on the ground."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -188,37 +187,3 @@ class InitiativeDepartment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.initiative_id} {self.department_code}"
-
-
-class RegionMembership(models.Model):
-    """A user's role in one region: what ``sros.permissions`` checks on every view."""
-
-    class Role(models.TextChoices):
-        PLANNER = "planner", _("Planificateur")
-        DIRECTOR = "director", _("Directeur d'établissement")
-        ANALYST = "analyst", _("Analyste")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="region_memberships",
-        verbose_name=_("utilisateur"),
-    )
-    region = models.ForeignKey(
-        "territories.Region",
-        on_delete=models.CASCADE,
-        related_name="memberships",
-        verbose_name=_("région"),
-    )
-    role = models.CharField(_("rôle"), max_length=10, choices=Role.choices)
-
-    class Meta:
-        ordering = ["region", "user"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "region"], name="one_role_per_user_and_region")
-        ]
-        verbose_name = _("rôle dans une région")
-        verbose_name_plural = _("rôles dans les régions")
-
-    def __str__(self) -> str:
-        return f"{self.user} – {self.region} ({self.get_role_display()})"

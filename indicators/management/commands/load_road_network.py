@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.travel.road import RoadProvider
+from indicators import road_networks
+from indicators.engine.travel.road import RoadProvider
 
 
 class Command(BaseCommand):
@@ -25,7 +26,7 @@ class Command(BaseCommand):
             provider = RoadProvider.from_file(source, name=name)
         except (ValueError, OSError) as error:
             raise CommandError(f"{source.name}: {error}") from error
-        target = provider.save(RoadProvider.cache_path(name))
+        target = provider.save(RoadProvider.cache_path(name, road_networks.cache_dir()))
         meta = provider.metadata
         self.stdout.write(
             f"{name}: {meta['nodes_before']:,} nodes / {meta['edges_before']:,} edges read; "

@@ -1,0 +1,92 @@
+"""Who may do what in which region: the one place every view, API view and service asks.
+
+Roles are per region (``RegionMembership``); the Django group of the same name is kept in step
+by ``access.services.membership_grant`` so that the admin site's model permissions follow the
+role.
+
+- planner: reads their region, edits its drafts, moves its versions through the workflow,
+  starts indicator runs;
+- director: reads their region, comments during consultation;
+- analyst: reads and exports their region;
+- admin (superuser or group ``admin``): manages users, reads every region, starts runs, edits
+  no schema unless also a planner of the region.
+
+Anonymous users get nothing but the login page. Questions are asked by region id (or any
+object with a ``pk``): this module imports no other app. Rules that also depend on a schema
+version's state are in ``sros.permissions``, which calls these.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Model, QuerySet
+
+from .models import RegionMembership
+
+Role = RegionMembership.Role
+ADMIN_GROUP = "admin"
+
+User = AbstractBaseUser | AnonymousUser
+RegionRef = Model | int
+
+
+def _region_id(region: RegionRef) -> int:
+    return region if isinstance(region, int) else region.pk
+
+
+def _region_model() -> type[Model]:
+    """``territories.Region``, reached through the membership's foreign key (no import)."""
+    return RegionMembership._meta.get_field("region").related_model
+
+
+def is_admin(user: User) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.groups.filter(name=ADMIN_GROUP).exists()
+
+
+def role_in(user: User, region: RegionRef) -> str | None:
+    """The user's role in ``region``, or None. Cached on the user object for the request."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    cache = getattr(user, "_sros_roles", None)
+    if cache is None:
+        cache = dict(RegionMembership.objects.filter(user=user).values_list("region_id", "role"))
+        user._sros_roles = cache
+    return cache.get(_region_id(region))
+
+
+def can_view_region(user: User, region: RegionRef) -> bool:
+    return role_in(user, region) is not None or is_admin(user)
+
+
+def is_planner(user: User, region: RegionRef) -> bool:
+    return role_in(user, region) == Role.PLANNER
+
+
+def can_start_draft(user: User, region: RegionRef) -> bool:
+    return is_planner(user, region)
+
+
+def can_start_run(user: User, region: RegionRef) -> bool:
+    """Indicator runs are started by the region's planners and by administrators."""
+    return is_planner(user, region) or is_admin(user)
+
+
+def can_manage_users(user: User) -> bool:
+    return is_admin(user)
+
+
+def visible_regions(user: User) -> QuerySet:
+    """Regions whose figures and schema the user may read."""
+    regions = _region_model().objects
+    if is_admin(user):
+        return regions.all()
+    if not user.is_authenticated:
+        return regions.none()
+    return regions.filter(memberships__user=user).distinct()
+
+
+def visible_region_ids(user: User) -> QuerySet:
+    """A subquery of the ids of the regions ``user`` may read."""
+    return visible_regions(user).values("pk")

@@ -1,0 +1,205 @@
+"""Settings of the SROS planner, read from the environment.
+
+Two set-ups share this file:
+- demo (no ``DATABASE_URL``): an embedded SpatiaLite file under ``var/``, Celery tasks run eagerly;
+- production (``DATABASE_URL=postgis://…``, ``REDIS_URL=redis://…``): PostGIS, Redis, workers.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from .env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("SROS_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and env_bool("SROS_REQUIRE_SECRET_KEY", False):
+        raise ImproperlyConfigured("SECRET_KEY must be set in production")
+    # Only for the demo and the tests: a fixed key is harmless on loopback.
+    SECRET_KEY = "insecure-demo-key-do-not-use-in-production"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "django_filters",
+    "simple_history",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_gis",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    # Our apps, lowest layer first (docs/architecture.md).
+    "access",
+    "territories",
+    "facilities",
+    "pathways",
+    "indicators",
+    "sros",
+    "opendata",
+    "dashboard",
+    "demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files in production (gunicorn serves none); no CDN anywhere.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.middleware.ChosenLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    # Lets django-simple-history record who made a change made outside the services.
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DEMO_DATABASE_URL = f"spatialite:///{VAR_DIR / 'sros-demo.sqlite3'}"
+DATABASE_URL = env_str("DATABASE_URL", DEMO_DATABASE_URL)
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+USING_SPATIALITE = DATABASES["default"]["ENGINE"].endswith("spatialite")
+if USING_SPATIALITE:
+    SPATIALITE_LIBRARY_PATH = "mod_spatialite"
+elif not DATABASES["default"]["ENGINE"].endswith("postgis"):
+    raise ImproperlyConfigured("DATABASE_URL must be postgis://… or spatialite://…")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# GDAL 3.6 (Debian 12) is older than Django 5.2 recommends; it works for everything we use.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- Auth, i18n -----------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "schema:index"
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files (our own copies of every front-end asset; no CDN) ------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
+# Without collectstatic (demo, tests) whitenoise serves straight from the app/static folders.
+WHITENOISE_USE_FINDERS = True
+
+# --- Celery ---------------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_TIME_LIMIT = 60 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A run still queued or running after this long lost its worker: it is failed (see
+# indicators.services.runs_fail_expired). Several task time limits, since chunks queue.
+SROS_RUN_EXPIRY_SECONDS = 3 * CELERY_TASK_TIME_LIMIT
+# Export jobs (dashboard.exports.jobs): one not ended after this long lost its worker (its
+# task's hard limit is 16 min); a finished one, and its file, is kept this long.
+SROS_EXPORT_EXPIRY_SECONDS = env_int("SROS_EXPORT_EXPIRY_SECONDS", 60 * 60)
+SROS_EXPORT_RETENTION_SECONDS = env_int("SROS_EXPORT_RETENTION_SECONDS", 24 * 60 * 60)
+
+# --- REST API (/api/) -------------------------------------------------------------------------
+# Session (the pages' login) or token (scripts) authentication; every endpoint then applies
+# access per region. Page size: ?page_size= up to SROS_API_MAX_PAGE_SIZE.
+REST_FRAMEWORK = {
+    # Token first: an anonymous request then gets 401 with "WWW-Authenticate: Token".
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PagePagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+SROS_API_MAX_PAGE_SIZE = 1000
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SROS planner API",
+    "DESCRIPTION": "Territories, FINESS facilities, care pathways, stored indicators and the "
+    "regional schema. Session or token authentication (POST /api/token/).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Like every page but the login: nothing for anonymous visitors.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from our own static files (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several models have a ``kind``: each enum gets its own name instead of a hashed one.
+    "ENUM_NAME_OVERRIDES": {
+        "FacilityKindEnum": "facilities.models.Facility.Kind",
+        "ScenarioChangeKindEnum": "sros.models.ScenarioChange.Kind",
+    },
+}
+
+# --- The project's own settings -------------------------------------------------------------
+# Where the real open-data files live (the layout of ../shared/data); tests skip without them.
+SROS_OPEN_DATA_DIR = Path(env_str("SROS_OPEN_DATA_DIR", str(BASE_DIR.parent / "shared" / "data")))
+# Simplification of map geometries (shapely.coverage_simplify, Visvalingam-Whyatt: triangles
+# smaller than tolerance² are dropped, so 0.003° removes details under ~300 m × 300 m) and
+# the precision of map coordinates (4 decimals ≈ 10 m). Measured on AURA: 0.001 leaves a
+# 5.07 MB home page, 0.003 gives 2.53 MB (budget 3 MB), shared edges kept either way.
+SROS_MAP_SIMPLIFY_TOLERANCE = 0.003
+SROS_MAP_COORD_PRECISION = 4
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint and fontTools narrate every CSS parse at INFO: keep their warnings only.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
+}

@@ -1,0 +1,31 @@
+"""Service errors as HTTP answers of the REST API: a ``ValidationError`` keyed by field as
+DRF's 400, an optimistic-locking conflict as a 409 carrying the object as saved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+
+def validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    """A service's ``ValidationError`` (keyed by field) as DRF's 400 with field messages."""
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(exc.message_dict)
+    return exceptions.ValidationError({"non_field_errors": exc.messages})
+
+
+def conflict_response(current: dict[str, Any]) -> Response:
+    """409: someone saved the object since the client loaded it; ``current`` is it as saved."""
+    return Response(
+        {
+            "detail": _(
+                "L'objet a été modifié depuis son chargement ; voici sa version enregistrée."
+            ),
+            "current": current,
+        },
+        status=status.HTTP_409_CONFLICT,
+    )

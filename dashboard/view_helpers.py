@@ -1,0 +1,45 @@
+"""What the dashboard's pages share: the region named in the URL (403 without a role there),
+the run context of a region's pages, and a lenient integer from a query string."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from access.roles import can_view_region
+from indicators.models import IndicatorRun
+from indicators.selectors import latest_run
+from pathways.models import Pathway
+from territories.models import Region
+
+from . import selectors
+
+
+def region_or_403(request: HttpRequest, code: str) -> Region:
+    region = get_object_or_404(Region.objects.defer("geometry"), code=code)
+    if not can_view_region(request.user, region):
+        raise PermissionDenied
+    return region
+
+
+def run_context(region: Region) -> dict:
+    run = latest_run(region)
+    current = selectors.current_run(region)
+    active = current if current and current.status in ACTIVE else None
+    pathways = (
+        Pathway.objects.filter(levels__indicator_runs=run).distinct().order_by("order", "code")
+        if run
+        else []
+    )
+    return {"region": region, "run": run, "active_run": active, "nav_pathways": pathways}
+
+
+ACTIVE = (IndicatorRun.Status.QUEUED, IndicatorRun.Status.RUNNING)
+
+
+def int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,254 @@
+"""The demo's regional schema, written once the files and groupings are loaded: an adopted
+version and a draft copied from it, three volets, OQOS per zone, a pilot project, a what-if
+scenario on the draft (a maternity closes, a health centre opens) and the demo's accounts
+with their roles in the fictitious region.
+
+Everything goes through ``sros.services`` and ``sros.workflow``, as a planner's clicks would.
+The bounds of the objectives are chosen against the demo's authorisations so that the
+compliance table shows zones below, within and above their objectives. A second run finds
+the schema and the accounts in place and changes nothing (passwords included).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .groupings import ZONING_NAME
+from .territories import REGION_CODE
+
+DEMO_PASSWORD = "demo-sros"
+#: username → role in the fictitious region
+ACCOUNTS = {
+    "planificateur": "planner",
+    "directeur": "director",
+    "analyste": "analyst",
+}
+
+VOLETS = [
+    (
+        "sante-mentale",
+        "Santé mentale",
+        ["psychiatrie"],
+        "*Texte fictif, écrit pour la démonstration.*\n\n"
+        "Le volet vise une **psychiatrie adulte de proximité** dans chaque zone :\n\n"
+        "- un centre médico-psychologique à moins de 45 minutes ;\n"
+        "- une permanence des soins partagée entre les établissements du GHT fictif.",
+    ),
+    (
+        "perinatalite",
+        "Périnatalité",
+        ["obstetrique"],
+        "*Texte fictif, écrit pour la démonstration.*\n\n"
+        "Chaque zone doit disposer d'une **maternité de type 1** ou d'un centre périnatal de "
+        "proximité ; les naissances à risque sont orientées vers la maternité de type 3.",
+    ),
+    (
+        "urgences",
+        "Urgences",
+        ["urgences"],
+        "*Texte fictif, écrit pour la démonstration.*\n\n"
+        "Objectif : tout habitant à **moins de 30 minutes** d'une structure des urgences ou "
+        "d'un SMUR. Les zones du Sud, sans service, font l'objet d'un projet pilote.",
+    ),
+]
+
+#: activity code → (modality, {zone code: (minimum, maximum)}). Demo implantations per zone
+#: (Z1…Z6): urgences SU 3 3 1 0 1 0; maternités de type 1 1 2 1 0 1 0; psychiatrie adulte
+#: 2 2 0 0 0 0 — hence a mix of conforme / en dessous / au-dessus.
+OBJECTIVES = {
+    "urgences": (
+        "su",
+        {"Z1": (2, 3), "Z2": (1, 2), "Z3": (1, 2), "Z4": (1, 1), "Z5": (1, 2), "Z6": (0, 1)},
+    ),
+    "obstetrique": (
+        "type_1",
+        {"Z1": (1, 2), "Z2": (1, 1), "Z3": (1, 1), "Z4": (1, 1), "Z5": (0, 1), "Z6": (0, 1)},
+    ),
+    "psychiatrie": (
+        "adultes",
+        {"Z1": (1, 2), "Z2": (1, 1), "Z3": (1, 1), "Z4": (0, 1), "Z5": (1, 1), "Z6": (0, 1)},
+    ),
+}
+
+PILOT_ZONE = "Z4"
+MILESTONES = [
+    ("Diagnostic partagé avec les élus (fictif)", dt.date(2025, 3, 31), "done"),
+    ("Ouverture d'une antenne SMUR (fictive)", dt.date(2025, 11, 1), "in_progress"),
+    ("Bilan à un an", dt.date(2026, 12, 31), "planned"),
+]
+
+
+def _accounts(region) -> dict[str, object]:
+    from django.contrib.auth import get_user_model
+
+    from access.services import membership_grant
+
+    users = {}
+    for username, role in ACCOUNTS.items():
+        user, created = get_user_model().objects.get_or_create(username=username)
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        if not user.region_memberships.filter(region=region, role=role).exists():
+            membership_grant(user=user, region=region, role=role)
+        users[role] = user
+    return users
+
+
+def _adopted_version(schema, planner, zoning):
+    from sros import services, workflow
+    from sros.models import AuthorisedActivity, VoletTheme
+
+    version = workflow.version_new_draft(schema, user=planner, label="Schéma 2023-2028 (fictif)")
+    services.version_set_zoning(version=version, zoning=zoning, user=planner)
+    activities = {a.code: a for a in AuthorisedActivity.objects.filter(code__in=OBJECTIVES)}
+    for activity in activities.values():
+        services.version_set_zoning(version=version, zoning=zoning, activity=activity, user=planner)
+    themes = {t.code: t for t in VoletTheme.objects.select_related("pathway")}
+    for order, (code, title, activity_codes, narrative) in enumerate(VOLETS):
+        services.volet_create(
+            version=version,
+            title=title,
+            narrative=narrative,
+            theme=themes.get(code),
+            pathway=themes[code].pathway if code in themes else None,
+            activities=[activities[c] for c in activity_codes],
+            order=order,
+            user=planner,
+        )
+    zones = {z.code: z for z in zoning.zones.all()}
+    for code, (modality, bounds) in OBJECTIVES.items():
+        for zone_code, (minimum, maximum) in bounds.items():
+            services.objective_create(
+                version=version,
+                user=planner,
+                zone=zones[zone_code],
+                activity=activities[code],
+                modality=modality,
+                minimum=minimum,
+                maximum=maximum,
+                justification="Objectif fictif de démonstration.",
+            )
+    workflow.version_transition(version, "submit", user=planner)
+    workflow.version_transition(version, "adopt", user=planner, comment="Arrêté fictif")
+    return version
+
+
+def _pilot_project(schema, planner, zoning):
+    from sros import services
+    from sros.models import VoletTheme
+
+    project = services.pilot_project_create(
+        schema=schema,
+        title="Urgences de proximité dans le Sud-Ouest (fictif)",
+        description="Projet fictif : une antenne SMUR et la télé-régulation pour une zone "
+        "sans structure des urgences.",
+        theme=VoletTheme.objects.get(code="urgences"),
+        zone=zoning.zones.get(code=PILOT_ZONE),
+        start_date=dt.date(2025, 1, 1),
+        end_date=dt.date(2027, 12, 31),
+        user=planner,
+    )
+    for title, due, status in MILESTONES:
+        services.milestone_add(project=project, title=title, due_date=due, status=status)
+    return project
+
+
+def _scenario(draft, planner):
+    """A what-if on the draft: the first public hospital with a type 1 maternity (by FINESS
+    number) loses it, and a health centre (MSP) opens on its site."""
+    from facilities.models import Facility
+    from facilities.selectors import current_authorisations
+    from sros import scenarios
+
+    from .facilities import _of
+
+    holders = current_authorisations().filter(activity="obstetrique", modality="type_1")
+    hospital = (
+        Facility.objects.filter(
+            kind=Facility.Kind.CH,
+            status=Facility.Status.OPEN,
+            pk__in=holders.values("facility_id"),
+            commune__department__region=draft.schema.region,
+        )
+        .select_related("commune")
+        .order_by("finess_et")
+        .first()
+    )
+    if hospital is None:
+        return None
+    town = _of(hospital.commune.name)
+    return scenarios.scenario_create(
+        version=draft,
+        name=f"Fermeture de la maternité {town} (fictif)",
+        description="Scénario fictif : la maternité de type 1 du centre hospitalier ferme ; "
+        "une maison de santé pluriprofessionnelle ouvre sur le site.",
+        changes=[
+            {
+                "kind": "withdraw",
+                "finess": hospital.finess_et,
+                "activity": "obstetrique",
+                "modality": "type_1",
+            },
+            {
+                "kind": "open",
+                "label": f"Maison de santé {town} (fictive)",
+                "facility_kind": Facility.Kind.MSP,
+                "lon": hospital.point.x,
+                "lat": hospital.point.y,
+            },
+        ],
+        user=planner,
+    )
+
+
+def _ensure_catalogue() -> None:
+    """Re-seed the catalogue of activities and volet themes if it was emptied since the
+    migrations (``manage.py flush`` keeps tables, not data migrations' rows)."""
+    import importlib
+
+    from django.apps import apps
+
+    from sros.models import AuthorisedActivity, VoletTheme
+
+    codes = [code for code, *_rest in VOLETS]
+    if AuthorisedActivity.objects.filter(code__in=OBJECTIVES).count() == len(OBJECTIVES) and (
+        VoletTheme.objects.filter(code__in=codes).count() == len(codes)
+    ):
+        return
+    for module in ("pathways.migrations.0002_seed_pathways", "sros.migrations.0002_seed_catalogue"):
+        importlib.import_module(module).seed(apps, None)
+
+
+def create_demo_schema() -> list[str]:
+    """The demo schema of region 99 and the demo accounts; nothing is changed when present."""
+    from django.db import transaction
+
+    from sros import services, workflow
+    from sros.models import Scenario
+    from territories.models import Region, Zoning
+
+    region = Region.objects.get(code=REGION_CODE)
+    zoning = Zoning.objects.get(region=region, name=ZONING_NAME)
+    with transaction.atomic():
+        _ensure_catalogue()
+        users = _accounts(region)
+        planner = users["planner"]
+        schema = services.schema_create(region=region, name="Schéma régional de santé (fictif)")
+        if not schema.versions.exists():
+            _adopted_version(schema, planner, zoning)
+            workflow.version_new_draft(schema, user=planner, label="Révision 2026 (fictive)")
+        if not schema.pilot_projects.exists():
+            _pilot_project(schema, planner, zoning)
+        draft = schema.versions.filter(state="draft").order_by("-number").first()
+        if draft is not None and not draft.scenarios.exists():
+            _scenario(draft, planner)
+    lines = [
+        f"{schema.name}: {schema.versions.count()} versions, "
+        f"{schema.pilot_projects.count()} pilot project(s), "
+        f"{Scenario.objects.filter(version__schema=schema).count()} scenario(s)"
+    ]
+    lines += [
+        f"demo login: {username} / {DEMO_PASSWORD} ({role})" for username, role in ACCOUNTS.items()
+    ]
+    return lines

@@ -1,0 +1,46 @@
+"""The numeric engine, in pure numpy/scipy and without Django (an import-linter contract keeps
+it so; docs/architecture.md):
+
+- ``measures``: nearest access, population beyond a target, density, 2SFCA, compliance;
+- ``whatif``: the incremental what-if of a scenario on the k-nearest arrays;
+- ``travel``: the travel-time providers (crow-fly, road network, imported matrix).
+
+The measures are re-exported here (``from indicators import engine; engine.nearest_access``).
+Location models (MCLP, LSCP, p-median) will join as ``engine.location``.
+"""
+
+from .measures import (
+    APL_BANDS,
+    BeyondTarget,
+    GaussianWeights,
+    NearestAccess,
+    StepWeights,
+    TwoStepFCA,
+    WeightFunction,
+    beyond_target,
+    compliance,
+    density_per_10k,
+    group_sum,
+    nearest_access,
+    ratios,
+    two_step_fca,
+    weight_matrix,
+)
+
+__all__ = [
+    "APL_BANDS",
+    "BeyondTarget",
+    "GaussianWeights",
+    "NearestAccess",
+    "StepWeights",
+    "TwoStepFCA",
+    "WeightFunction",
+    "beyond_target",
+    "compliance",
+    "density_per_10k",
+    "group_sum",
+    "nearest_access",
+    "ratios",
+    "two_step_fca",
+    "weight_matrix",
+]

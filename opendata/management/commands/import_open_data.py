@@ -1,0 +1,31 @@
+"""``manage.py import_open_data KIND PATH``: load an official open-data file."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from core.importing import ImportFailed
+from opendata.registry import IMPORTERS, importer_for
+
+
+class Command(BaseCommand):
+    help = "Import an official open-data file (transactional and idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=sorted(IMPORTERS))
+        parser.add_argument("path")
+        parser.add_argument(
+            "--year",
+            type=int,
+            help="reference year of the legal populations (population files only)",
+        )
+
+    def handle(self, *args, kind: str, path: str, year: int | None = None, **options):
+        if year is not None and kind != "population":
+            raise CommandError("--year only applies to population files")
+        keywords = {"reference_year": year} if year is not None else {}
+        try:
+            report = importer_for(kind)(path, **keywords)
+        except ImportFailed as exc:
+            raise CommandError(f"Nothing imported. {exc}") from exc
+        for message in report.messages:
+            self.stderr.write(f"note: {message}")
+        self.stdout.write(self.style.SUCCESS(report.summary()))

@@ -1,0 +1,24 @@
+"""The importers' registry: each KIND of official file and the function that reads it.
+
+The importers themselves live with their models (``territories.importers``,
+``facilities.importers``); this is the one list the command, the directory loader and the
+Imports page go through.
+"""
+
+from importlib import import_module
+
+#: KIND → importer function ("module:function"); each takes a path and returns an ImportReport.
+IMPORTERS = {
+    "regions": "territories.importers:import_regions",
+    "departments": "territories.importers:import_departments",
+    "communes": "territories.importers:import_communes",
+    "population": "territories.importers:import_population",
+    "finess": "facilities.importers:import_finess",
+    "gisco-hospitals": "facilities.importers:import_gisco_hospitals",
+    "authorisations": "facilities.importers:import_authorisations",
+}
+
+
+def importer_for(kind: str):
+    module, function = IMPORTERS[kind].split(":")
+    return getattr(import_module(module), function)
