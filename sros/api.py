@@ -150,8 +150,9 @@ def change_kind_field(**kwargs) -> serializers.ChoiceField:
 class ScenarioChangeSerializer(serializers.ModelSerializer):
     kind = change_kind_field(read_only=True)
     finess = serializers.CharField(source="facility.finess_et", default="", read_only=True)
-    lon = serializers.FloatField(source="point.x", default=None, read_only=True)
-    lat = serializers.FloatField(source="point.y", default=None, read_only=True)
+    # Null unless the change opens a new site (which has a point).
+    lon = serializers.FloatField(source="point.x", default=None, read_only=True, allow_null=True)
+    lat = serializers.FloatField(source="point.y", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = ScenarioChange
