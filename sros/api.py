@@ -161,7 +161,10 @@ class ScenarioChangeSerializer(serializers.ModelSerializer):
 
 
 class ScenarioSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", default=None, read_only=True)
+    # Null for a scenario made outside a request (load_demo, a script).
+    author = serializers.CharField(
+        source="author.username", default=None, read_only=True, allow_null=True
+    )
     changes = ScenarioChangeSerializer(many=True, read_only=True)
 
     class Meta:

@@ -10,7 +10,8 @@ answer them:
 - 404 on an object's URL, and on a list asked for a page that does not exist;
 - 400 on lists (filters, ``page_size``, ``in_bbox``), on writes and deletes (field messages);
 - 409, where a view declares it, with the object as saved (``api_common.conflict_response``);
-- 413 on writes whose body is larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (``api_errors``).
+- 413 on writes whose body is larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (``api_errors``),
+  415 on writes whose body DRF cannot parse by its ``Content-Type``.
 
 GeoJSON features also say that their geometry may be null (every geometry column is
 nullable), which drf-spectacular's rest_framework_gis support leaves out.
@@ -46,6 +47,7 @@ DESCRIPTIONS = {
     "404": "No such object (or page).",
     "409": "Saved by someone else since loaded (stale ``lock_version``): the object as saved.",
     "413": "Request body larger than the server accepts.",
+    "415": "Request body of a media type the operation does not read.",
 }
 
 WRITES = ("POST", "PUT", "PATCH")
@@ -79,7 +81,7 @@ class ApiAutoSchema(AutoSchema):
         if detail or (listing and self._get_paginator()):
             codes.append("404")
         if self.method in WRITES:
-            codes.append("413")
+            codes += ["413", "415"]
         return codes
 
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
