@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files in production (gunicorn serves none); no CDN anywhere.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Errors under /api/ in JSON, whoever makes them (404 of an unknown URL, 413, 500).
+    "core.api_errors.ApiJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -148,7 +150,7 @@ SROS_EXPORT_RETENTION_SECONDS = env_int("SROS_EXPORT_RETENTION_SECONDS", 24 * 60
 
 # --- REST API (/api/) -------------------------------------------------------------------------
 # Session (the pages' login) or token (scripts) authentication; every endpoint then applies
-# access per region. Page size: ?page_size= up to SROS_API_MAX_PAGE_SIZE.
+# access per region. Page size: ?page_size= from 1 to SROS_API_MAX_PAGE_SIZE (else 400).
 REST_FRAMEWORK = {
     # Token first: an anonymous request then gets 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -159,7 +161,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PagePagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the error answers of each operation (400/401/403/404/409/413).
+    "DEFAULT_SCHEMA_CLASS": "core.api_schema.ApiAutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -29,9 +29,12 @@ def wants_simplified(request: Request | None) -> bool:
     return request.query_params.get("simplified", "").lower() in ("1", "true", "yes")
 
 
+# Every geometry column is nullable: the schema says so (allow_null).
 def full_geometry(**kwargs: Any) -> GeometryField:
-    return GeometryField(precision=FULL_PRECISION, read_only=True, **kwargs)
+    return GeometryField(precision=FULL_PRECISION, read_only=True, allow_null=True, **kwargs)
 
 
 def map_geometry(**kwargs: Any) -> GeometryField:
-    return GeometryField(precision=settings.SROS_MAP_COORD_PRECISION, read_only=True, **kwargs)
+    return GeometryField(
+        precision=settings.SROS_MAP_COORD_PRECISION, read_only=True, allow_null=True, **kwargs
+    )

@@ -1,18 +1,79 @@
-"""Pagination of the REST API (kept apart from ``api_common``: DRF imports the default
-pagination class while loading its generic views, so this module must not import them)."""
+"""Pagination of the REST API (kept apart from the API base classes: DRF imports the default
+pagination class while loading its generic views, so this module must not import them).
+
+``page_size`` is validated instead of DRF's silent fallback: a client asking for 5,000 rows
+and getting 1,000 without a word would think it has them all. A value that is not an integer
+from 1 to ``SROS_API_MAX_PAGE_SIZE`` answers 400 naming the limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
 from rest_framework_gis.pagination import GeoJsonPagination
 
 
-class PagePagination(PageNumberPagination):
+class ValidatedPageSizeMixin:
     page_size_query_param = "page_size"
     max_page_size = settings.SROS_API_MAX_PAGE_SIZE
 
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            message = _("« page_size » doit être un entier de 1 à %(max)d.") % {
+                "max": self.max_page_size
+            }
+            raise ValidationError({self.page_size_query_param: [message]})
+        return size
 
-class FeaturePagination(GeoJsonPagination):
+    def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["description"] = (
+                    f"Number of results per page, from 1 to {self.max_page_size} "
+                    f"(default {self.page_size}); any other value answers 400."
+                )
+            elif parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
+
+
+class PagePagination(ValidatedPageSizeMixin, PageNumberPagination):
+    pass
+
+
+class FeaturePagination(ValidatedPageSizeMixin, GeoJsonPagination):
     """A FeatureCollection with ``count``, ``next`` and ``previous``."""
 
     page_size = settings.REST_FRAMEWORK["PAGE_SIZE"]
-    max_page_size = settings.SROS_API_MAX_PAGE_SIZE
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """``schema`` is the FeatureCollection of the features (drf-spectacular's
+        ``<Feature>List``, with ``type`` and ``features``): add what the page carries.
+        (rest_framework_gis's own version nests that collection under ``features`` and still
+        requires DRF's ``results``.)"""
+        page = PageNumberPagination.get_paginated_response_schema(self, schema)
+        properties = {k: v for k, v in page["properties"].items() if k != "results"}
+        return {
+            "allOf": [
+                schema,
+                {
+                    "type": "object",
+                    "required": ["type", "count", "next", "previous", "features"],
+                    "properties": properties,
+                },
+            ]
+        }

@@ -149,8 +149,9 @@ def change_kind_field(**kwargs) -> serializers.ChoiceField:
 class ScenarioChangeSerializer(serializers.ModelSerializer):
     kind = change_kind_field(read_only=True)
     finess = serializers.CharField(source="facility.finess_et", default="", read_only=True)
-    lon = serializers.FloatField(source="point.x", default=None, read_only=True)
-    lat = serializers.FloatField(source="point.y", default=None, read_only=True)
+    # Null unless the change opens a new site (which has a point).
+    lon = serializers.FloatField(source="point.x", default=None, read_only=True, allow_null=True)
+    lat = serializers.FloatField(source="point.y", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = ScenarioChange
@@ -159,7 +160,10 @@ class ScenarioChangeSerializer(serializers.ModelSerializer):
 
 
 class ScenarioSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", default=None, read_only=True)
+    # Null for a scenario made outside a request (load_demo, a script).
+    author = serializers.CharField(
+        source="author.username", default=None, read_only=True, allow_null=True
+    )
     changes = ScenarioChangeSerializer(many=True, read_only=True)
 
     class Meta:

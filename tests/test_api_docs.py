@@ -71,3 +71,24 @@ def test_the_docs_page_loads_swagger_ui_from_our_static_files(reader):
 def test_the_schema_and_docs_need_a_signed_in_user(db):
     assert api_client().get("/api/schema/").status_code == 401
     assert api_client().get("/api/docs/").status_code == 401
+
+
+def test_the_schema_describes_what_the_api_answers(reader):
+    document = yaml.safe_load(reader.get("/api/schema/").content)
+    schemas = document["components"]["schemas"]
+    # A GeoJSON page is a FeatureCollection: ``features``, never DRF's ``results``.
+    page = schemas["PaginatedCommuneList"]["allOf"]
+    assert page[0] == {"$ref": "#/components/schemas/CommuneList"}
+    assert set(page[1]["required"]) == {"type", "count", "next", "previous", "features"}
+    assert schemas["CommuneList"]["properties"]["features"]["type"] == "array"
+    assert schemas["Commune"]["properties"]["geometry"]["nullable"] is True
+    change = schemas["ScenarioChange"]["properties"]
+    assert change["lat"]["nullable"] is True and change["lon"]["nullable"] is True
+    communes = document["paths"]["/api/communes/"]["get"]
+    page_size = next(p for p in communes["parameters"] if p["name"] == "page_size")
+    assert page_size["schema"]["minimum"] == 1 and page_size["schema"]["maximum"] == 1000
+    assert {"400", "401", "404"} <= set(communes["responses"])
+    update = document["paths"]["/api/objectifs/{id}/"]["put"]["responses"]
+    assert {"400", "401", "403", "404", "409", "413"} <= set(update)
+    conflict = update["409"]["content"]["application/json"]["schema"]
+    assert conflict["properties"]["current"] == {"$ref": "#/components/schemas/Objective"}

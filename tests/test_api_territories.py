@@ -37,11 +37,13 @@ def test_it_filters_communes_by_department_and_pages_them(analyst):
     assert codes == sorted(codes) and len(set(codes)) == 20
 
 
-def test_it_caps_the_page_size(analyst, monkeypatch):
+def test_it_refuses_a_page_size_above_the_cap(analyst, monkeypatch):
     from core.pagination import FeaturePagination
 
     monkeypatch.setattr(FeaturePagination, "max_page_size", 50)
-    assert len(analyst.get("/api/communes/?page_size=400").json()["features"]) == 50
+    assert len(analyst.get("/api/communes/?page_size=50").json()["features"]) == 50
+    refused = analyst.get("/api/communes/?page_size=400")
+    assert refused.status_code == 400 and "50" in refused.json()["page_size"][0]
 
 
 def test_it_serves_full_geometries_unless_simplified_ones_are_asked(analyst):
