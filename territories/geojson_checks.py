@@ -60,7 +60,9 @@ def _parse(path: Path, text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFailed(
-            path, f"not valid JSON ({exc.msg}, column {exc.colno})", where=f"line {exc.lineno}"
+            path,
+            f"not valid JSON ({exc.msg.removesuffix(' at')}, column {exc.colno})",
+            where=f"line {exc.lineno}",
         ) from exc
     except RecursionError as exc:
         raise ImportFailed(path, "not valid GeoJSON (nested too deeply)", where="line 1") from exc

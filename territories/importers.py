@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -77,7 +78,8 @@ def _read_cog_json(path: Path, required: Iterable[str]) -> list[dict[str, Any]]:
     try:
         entries = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportFailed(path, f"not valid JSON ({exc.msg})", where=f"line {exc.lineno}") from exc
+        reason = f"not valid JSON ({exc.msg.removesuffix(' at')}, column {exc.colno})"
+        raise ImportFailed(path, reason, where=f"line {exc.lineno}") from exc
     if not isinstance(entries, list) or not entries:
         raise ImportFailed(path, "expected a non-empty JSON array of COG entries", where="line 1")
     for number, entry in enumerate(entries, start=1):
@@ -123,8 +125,13 @@ def _read_geo(
     path: Path,
     required: Mapping[str, tuple[str, ...]],
     optional: Mapping[str, tuple[str, ...]] | None = None,
+    *,
+    notes: list[str],
 ) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
-    """A vector file (GeoJSON, GeoPackage, Shapefile…) in WGS84, with its columns mapped."""
+    """A vector file (GeoJSON, GeoPackage, Shapefile…) in WGS84, with its columns mapped.
+
+    What GDAL warns about while reading a file it could read (a ring it closed…) is added to
+    ``notes`` rather than printed as a Python warning."""
     if not path.exists():
         raise ImportFailed(path, "no such file")
     text = None
@@ -134,13 +141,16 @@ def _read_geo(
         with path.open("rb") as handle:
             refuse_empty_or_web_page(path, handle.read(512))
     try:
-        frame = gpd.read_file(path, engine="pyogrio")
+        with warnings.catch_warnings(record=True) as gdal_warnings:
+            warnings.simplefilter("always", RuntimeWarning)
+            frame = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio/GDAL raise many types for unreadable input
         if text is not None:
             raise geojson_checks.explain_unreadable(path, text, exc) from exc
         raise ImportFailed(path, f"not a readable geographic file ({exc})") from exc
     if text is not None:
         geojson_checks.check_nothing_dropped(path, text, len(frame))
+    notes.extend(f"{path}: GDAL: {warning.message}" for warning in gdal_warnings)
     if not isinstance(frame, gpd.GeoDataFrame):
         raise ImportFailed(path, "not a geographic file: it has no geometry column")
     if frame.empty:
@@ -197,7 +207,7 @@ def _clean_geometries(path: Path, frame: gpd.GeoDataFrame, codes: list[str]) -> 
                 path, f"broken geometry that cannot be repaired ({reason})", where=where
             )
         if reason:
-            repaired.append(f"{where}: invalid geometry repaired ({reason})")
+            repaired.append(f"{path}, {where}: invalid geometry repaired ({reason})")
         cleaned.append(fixed)
     outside = np.flatnonzero(~geo.inside_france(cleaned))
     if len(outside):
@@ -239,7 +249,7 @@ def _import_units(
             rows.append(cog_row(entry, where))
             check_fits(path, model, rows[-1], where, UNIT_LABELS)
     else:
-        frame, columns = _read_geo(path, geo_columns, geo_optional)
+        frame, columns = _read_geo(path, geo_columns, geo_optional, notes=report.messages)
         codes = [_text(value) for value in frame[columns["code"]]]
         _check_codes(path, codes, code_pattern, kind[:-1], "feature")
         geometries, repaired = _clean_geometries(path, frame, codes)
@@ -380,7 +390,9 @@ def _population_values(path: Path, values: Iterable[Any], codes: list[str]) -> l
             number_value = -1.0
         if not np.isfinite(number_value) or number_value < 0 or number_value != int(number_value):
             raise ImportFailed(
-                path, f"population {value!r} is not a whole number", where=_feature(number, code)
+                path,
+                f"population {_text(value)!r} is not a whole number",
+                where=_feature(number, code),
             )
         result.append(int(number_value))
     return result
@@ -396,7 +408,7 @@ def import_communes(path: str | Path) -> ImportReport:
     """
     path = Path(path)
     report = ImportReport(kind="communes")
-    frame, columns = _read_geo(path, COMMUNE_COLUMNS, COMMUNE_OPTIONAL)
+    frame, columns = _read_geo(path, COMMUNE_COLUMNS, COMMUNE_OPTIONAL, notes=report.messages)
     codes = [_text(value) for value in frame[columns["code"]]]
     names = [_text(value) for value in frame[columns["name"]]]
     _check_codes(path, codes, COMMUNE_CODE, "commune", "feature")
