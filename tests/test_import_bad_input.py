@@ -795,27 +795,9 @@ def test_a_bad_file_is_refused_naming_file_line_and_reason(loaded, tmp_path, kin
     assert checksums() == before
 
 
-def manage(*args: str) -> subprocess.CompletedProcess:
-    """``manage.py`` in a new process, on the test database."""
-    env = dict(os.environ)
-    env["DATABASE_URL"] = "postgis://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict)
-    return subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-
-
-@pytest.mark.django_db
-def test_the_real_command_sees_the_loaded_data(loaded):
-    """What makes the subprocess cases meaningful: the command reads this test database."""
-    done = manage("import_open_data", "population", str(loaded / GOOD["population"][0]))
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "population: 0 created, 0 updated, 2 unchanged, 0 rejected" in done.stdout
-
-
 #: Cases that were tracebacks or silent skips before issue 9, one per way it went wrong, run as
-#: real processes (each costs a Django start-up; the GISCO and authorisation field-over-limit
-#: cases take the FINESS one's path, ``csv_records``).
+#: real processes (the GISCO and authorisation field-over-limit cases take the FINESS one's
+#: path, ``csv_records``).
 IN_A_PROCESS = [
     ("population", "short-row"),  # skipped with a note, exit 0
     ("population", "30-digit-number"),  # a DataError traceback from PostgreSQL
@@ -825,24 +807,67 @@ IN_A_PROCESS = [
 ]
 
 
-@pytest.mark.django_db
+@dataclass
+class Run:
+    path: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture(scope="module")
+def runs(loaded, django_db_blocker, tmp_path_factory):
+    """``manage.py import_open_data`` on the test database for each ``IN_A_PROCESS`` case and
+    once on the good population file, the processes side by side (a Django start-up each);
+    with the table checksums before and after them all."""
+    folder = tmp_path_factory.mktemp("processes")
+    env = dict(os.environ)
+    env["DATABASE_URL"] = "postgis://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict)
+    jobs = {"good": (loaded / GOOD["population"][0], "population")}
+    for kind, category in IN_A_PROCESS:
+        (folder / category).mkdir(exist_ok=True)
+        jobs[kind, category] = (write_case(folder / category, CASES[kind][category]), kind)
+    with django_db_blocker.unblock():
+        before = checksums()
+    started = {
+        key: subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "import_open_data", kind, str(path)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for key, (path, kind) in jobs.items()
+    }
+    done = {}
+    for key, process in started.items():
+        stdout, stderr = process.communicate(timeout=300)
+        done[key] = Run(jobs[key][0], process.returncode, stdout, stderr)
+    with django_db_blocker.unblock():
+        after = checksums()
+    return done, before, after
+
+
+def test_the_real_command_sees_the_loaded_data(runs):
+    """What makes the process cases meaningful: the command reads this test database."""
+    good = runs[0]["good"]
+    assert good.returncode == 0, good.stderr[-2000:]
+    assert "population: 0 created, 0 updated, 2 unchanged, 0 rejected" in good.stdout
+
+
 @pytest.mark.parametrize(
     ("kind", "category"), IN_A_PROCESS, ids=[f"{k}-{c}" for k, c in IN_A_PROCESS]
 )
-def test_manage_py_exits_non_zero_with_the_message_and_no_traceback(
-    loaded, tmp_path, kind, category
-):
-    case = CASES[kind][category]
-    path = write_case(tmp_path, case)
-    before = checksums()
+def test_manage_py_exits_non_zero_with_the_message_and_no_traceback(runs, kind, category):
+    done, before, after = runs
+    run = done[kind, category]
 
-    done = manage("import_open_data", kind, str(path))
-
-    assert done.returncode != 0
-    assert "Traceback" not in done.stdout + done.stderr
-    assert "CommandError: Nothing imported. " in done.stderr, done.stderr[:600]
-    assert_clear_refusal(done.stderr, path, case)
-    assert checksums() == before
+    assert run.returncode == 1
+    assert "Traceback" not in run.stdout + run.stderr
+    assert "CommandError: Nothing imported. " in run.stderr, run.stderr[:600]
+    assert_clear_refusal(run.stderr, run.path, CASES[kind][category])
+    assert after == before
 
 
 @pytest.mark.django_db
@@ -862,3 +887,14 @@ def test_a_self_intersecting_polygon_is_repaired_with_a_note_naming_the_feature(
         err.getvalue(),
     ), err.getvalue()
     assert Commune.objects.get(code="01001").geometry.valid
+
+
+@pytest.mark.django_db
+def test_a_reference_year_that_is_not_a_year_is_refused_before_reading(loaded):
+    before = checksums()
+    with pytest.raises(CommandError, match=r"^--year 20233 is not a reference year"):
+        call_command(
+            "import_open_data", "population", str(loaded / GOOD["population"][0]),
+            "--year", "20233", stdout=StringIO(),
+        )  # fmt: skip
+    assert checksums() == before
