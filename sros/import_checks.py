@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -52,6 +53,14 @@ def _csv_reason(message: str) -> str:
     if "unexpected end of data" in message:
         return "unterminated quote: a quoted field opened on this line never closes"
     return f"not a valid CSV ({message})"
+
+
+def json_syntax_error(path: Path | str, exc: json.JSONDecodeError) -> ImportFailed:
+    """The refusal of a file that is not valid JSON, naming the line and column."""
+    message = exc.msg.removesuffix(" starting at").removesuffix(" at")
+    return ImportFailed(
+        path, f"not valid JSON ({message}, column {exc.colno})", where=f"line {exc.lineno}"
+    )
 
 
 @cache

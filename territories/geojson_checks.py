@@ -16,6 +16,7 @@ from typing import Any
 
 import shapely
 
+from sros.import_checks import json_syntax_error
 from sros.importing import ImportFailed
 
 _FEATURE_TAG = re.compile(r'"type"\s*:\s*"Feature"\s*[,}]')
@@ -59,11 +60,7 @@ def _parse(path: Path, text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportFailed(
-            path,
-            f"not valid JSON ({exc.msg.removesuffix(' at')}, column {exc.colno})",
-            where=f"line {exc.lineno}",
-        ) from exc
+        raise json_syntax_error(path, exc) from exc
     except RecursionError as exc:
         raise ImportFailed(path, "not valid GeoJSON (nested too deeply)", where="line 1") from exc
 

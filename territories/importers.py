@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 from django.db import transaction
 
-from sros.import_checks import check_fits, csv_records
+from sros.import_checks import check_fits, csv_records, json_syntax_error
 from sros.importing import (
     ImportFailed,
     ImportReport,
@@ -78,8 +78,7 @@ def _read_cog_json(path: Path, required: Iterable[str]) -> list[dict[str, Any]]:
     try:
         entries = json.loads(text)
     except json.JSONDecodeError as exc:
-        reason = f"not valid JSON ({exc.msg.removesuffix(' at')}, column {exc.colno})"
-        raise ImportFailed(path, reason, where=f"line {exc.lineno}") from exc
+        raise json_syntax_error(path, exc) from exc
     if not isinstance(entries, list) or not entries:
         raise ImportFailed(path, "expected a non-empty JSON array of COG entries", where="line 1")
     for number, entry in enumerate(entries, start=1):
