@@ -41,8 +41,12 @@ def read_bytes(path: Path | str) -> bytes:
     return raw
 
 
-#: The start of an HTML page (an error or login page saved under the data file's name).
-_WEB_PAGE = re.compile(rb"^(\xef\xbb\xbf)?\s*(<!doctype\s+html|<html|<head|<body|<\?xml)", re.I)
+#: The start of an HTML page (an error or login page saved under the data file's name), XHTML
+#: included; other XML (GML, KML) is left to GDAL.
+_WEB_PAGE = re.compile(
+    rb"^(\xef\xbb\xbf)?\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!doctype\s+html|<html|<head|<body)",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def refuse_empty_or_web_page(path: Path | str, head: bytes) -> None:

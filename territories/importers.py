@@ -464,7 +464,7 @@ def _read_population_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
         if len(fields) != len(header):
             raise ImportFailed(
                 path,
-                f"{len(fields)} values, expected {len(header)} (the columns of line 1)",
+                f"{len(fields)} fields, expected {len(header)} (the columns of line 1)",
                 where=f"line {line}",
             )
         values = zip(header, (value.strip() for value in fields), strict=True)

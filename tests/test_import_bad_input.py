@@ -302,6 +302,9 @@ def commune_cases() -> dict[str, Case]:
     def collection(*features: dict) -> bytes:
         return geojson(list(features)).encode()
 
+    def shaped(feature: dict, ring: list) -> dict:
+        return {**feature, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
     text = geojson(COMMUNES)
     truncated = text[:-60]  # cut in the last feature's coordinates
     unterminated = text.replace('"01002"', '"01002', 1)
@@ -371,31 +374,16 @@ def commune_cases() -> dict[str, Case]:
         ),
         "coordinates-outside-france": Case(
             name,
-            collection(
-                first,
-                {
-                    **second,
-                    "geometry": {
-                        "type": "Polygon",
-                        "coordinates": [[[y, x] for x, y in square(5.01, 46.0)]],
-                    },
-                },
-            ),  # fmt: skip
+            collection(first, shaped(second, [[y, x] for x, y in square(5.01, 46.0)])),
             r"feature 2 \(code 01002\)",
             "coordinates outside France",
         ),
         "broken-geometry": Case(
             name,
+            # A ring folded onto a line: nothing polygonal survives the repair.
             collection(
-                first,
-                {
-                    **second,
-                    "geometry": {
-                        "type": "Polygon",
-                        "coordinates": [[[5.01, 46.0], [5.02, 46.0], [5.03, 46.0], [5.01, 46.0]]],
-                    },
-                },
-            ),  # fmt: skip  (a ring folded onto a line: nothing polygonal survives repair)
+                first, shaped(second, [[5.01, 46.0], [5.02, 46.0], [5.03, 46.0], [5.01, 46.0]])
+            ),
             r"feature 2 \(code 01002\)",
             "broken geometry that cannot be repaired",
         ),
@@ -438,7 +426,7 @@ def csv_cases(
             filename,
             lines(header, first, separator.join(second.split(separator)[:4])),
             "line 3",
-            f"4 {'values' if where_code else 'fields'}, expected {columns}",
+            f"4 fields, expected {columns}",
         ),
         "truncated-last-row": Case(
             filename,
