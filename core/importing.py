@@ -8,6 +8,7 @@ transaction, so a failure half-way leaves the previous data intact.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,16 +31,44 @@ def announce_change(report: ImportReport) -> None:
 
 
 def read_bytes(path: Path | str) -> bytes:
-    """The file's bytes; an unreadable file is an ``ImportFailed``, not an ``OSError``."""
+    """The file's bytes; an unreadable file is an ``ImportFailed``, not an ``OSError``, and so
+    are an empty file and a web page (see ``refuse_empty_or_web_page``)."""
     try:
-        return Path(path).read_bytes()
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise ImportFailed(path, f"cannot read the file ({exc.strerror or exc})") from exc
+    refuse_empty_or_web_page(path, raw[:512])
+    return raw
+
+
+#: The start of an HTML page (an error or login page saved under the data file's name), XHTML
+#: included; other XML (GML, KML) is left to GDAL.
+_WEB_PAGE = re.compile(
+    rb"^(\xef\xbb\xbf)?\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!doctype\s+html|<html|<head|<body)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def refuse_empty_or_web_page(path: Path | str, head: bytes) -> None:
+    """Refuse a file that is empty, blank, or an HTML page, from its first bytes: a failed
+    download saved as ``.csv`` must not be read as a one-column table or an empty layer."""
+    if not head.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise ImportFailed(path, "the file is empty", where="line 1")
+    if _WEB_PAGE.match(head):
+        raise ImportFailed(
+            path,
+            "this is a web page (HTML), not a data file: download the file again",
+            where="line 1",
+        )
 
 
 def read_utf8(path: Path | str) -> str:
     """The file as strict UTF-8 text (a BOM is accepted); another encoding names its line."""
     raw = read_bytes(path)
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ImportFailed(
+            path, "UTF-16 text, not UTF-8; re-save the file as UTF-8", where="line 1"
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -57,9 +86,16 @@ class ImportFailed(Exception):
     def __init__(self, path: Path | str, reason: str, *, where: str = "") -> None:
         self.path = str(path)
         self.where = where
-        self.reason = reason
+        self.reason = _capped(reason)
         location = f"{self.path}, {where}" if where else self.path
-        super().__init__(f"{location}: {reason}")
+        super().__init__(f"{location}: {self.reason}")
+
+
+def _capped(reason: str, limit: int = 400) -> str:
+    # A reason quotes the bad value; a 100,000-character field must not flood the terminal.
+    if len(reason) <= limit:
+        return reason
+    return f"{reason[: limit - 100]} […] {reason[-100:]}"
 
 
 @dataclass

@@ -11,9 +11,7 @@ This module only reads and checks the file; ``facilities.importers.import_finess
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from pyproj import Transformer
 
+from core.import_checks import csv_records
 from core.importing import ImportFailed, read_bytes
 
 STRUCTURE_FIELDS = [
@@ -139,16 +138,33 @@ class FinessExtract:
     geolocations: dict[str, Geolocation]
 
 
+#: A UTF-8 encoded accented letter (é is C3 A9), which latin-1 French text never contains: read
+#: as latin-1 it would be "Ã©".
+_UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+
+
 def read_text(path: Path | str) -> str:
     """The file decoded as strict UTF-8 (BOM tolerated) or, failing that, latin-1.
 
     Every byte sequence is valid latin-1, so the fallback cannot fail; a UTF-8 file is never
-    misread as latin-1 because it is tried first and strictly.
+    misread as latin-1 because it is tried first and strictly. A file that mixes both (two
+    extracts pasted together) is refused, naming a line of each: either reading would garble
+    one part.
     """
     raw = read_bytes(path)
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        utf8 = _UTF8_LETTER.search(raw)
+        if utf8:
+            latin1_line = raw.count(b"\n", 0, exc.start) + 1
+            utf8_line = raw.count(b"\n", 0, utf8.start()) + 1
+            raise ImportFailed(
+                path,
+                f"mixed encodings: this line is UTF-8 but line {latin1_line} is latin-1 "
+                f"(byte {raw[exc.start]:#04x}); re-save the whole file in one encoding",
+                where=f"line {utf8_line}",
+            ) from exc
         return raw.decode("latin-1")
 
 
@@ -207,13 +223,9 @@ def read_extract(path: Path | str) -> FinessExtract:
     structures: list[Structure] = []
     seen_structures: dict[str, int] = {}
     geolocations: dict[str, Geolocation] = {}
-    reader = csv.reader(io.StringIO(text), delimiter=";", quotechar='"')
-    next(reader)
-    previous = reader.line_num
-    for fields in reader:
-        line, previous = previous + 1, reader.line_num
-        if not fields or fields == [""]:
-            continue
+    records = csv_records(path, text, delimiter=";")
+    next(records)
+    for line, fields in records:
         tag = fields[0]
         if tag == "structureet":
             structure = _structure(path, line, fields)

@@ -9,9 +9,7 @@ leaves the previous data intact.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 import re
 from collections.abc import Sequence
@@ -21,6 +19,7 @@ from typing import Any
 from django.contrib.gis.geos import Point
 from django.db import transaction
 
+from core.import_checks import check_fits, csv_records
 from core.importing import ImportFailed, ImportReport, announce_change, read_utf8, upsert
 from territories.models import Commune
 from territories.selectors import commune_ids_by_code, communes_at_points
@@ -58,6 +57,7 @@ def import_finess(path: Path | str) -> ImportReport:
         lonlat = points.get(number)
         commune_id = by_code.get(code) or by_point.get(number)
         rows.append(_finess_row(structure, extract.extraction_date, lonlat, commune_id))
+        check_fits(path, Facility, rows[-1], f"line {structure.line}", FINESS_LABELS)
     without_commune = sum(1 for row in rows if row["commune_id"] is None)
     if without_commune:
         report.messages.append(
@@ -68,6 +68,15 @@ def import_finess(path: Path | str) -> ImportReport:
         report.add(upsert(Facility, "finess_et", rows))
     announce_change(report)
     return report
+
+
+#: Facility fields as the FINESS extract names them, for ``check_fits`` messages.
+FINESS_LABELS = {
+    "name": "rslongue (or rs)",
+    "category_label": "libcategetab",
+    "address": "numvoie + compvoie + typvoie + voie",
+    "city": "ligneacheminement",
+}
 
 
 def _finess_row(
@@ -83,15 +92,15 @@ def _finess_row(
     return {
         "finess_et": structure["nofinesset"],
         "finess_ej": structure["nofinessej"],
-        "name": (structure["rslongue"] or structure["rs"])[:255],
+        "name": structure["rslongue"] or structure["rs"],
         "category_code": category_code,
-        "category_label": structure["libcategetab"][:255],
+        "category_label": structure["libcategetab"],
         "kind": kind_for(category_code, structure["libcategetab"]),
         "sector": sector_for(structure["codesph"], category_code),
         "status": Facility.Status.OPEN,
-        "address": street[:255],
+        "address": street,
         "postcode": postcode,
-        "city": city[:150],
+        "city": city,
         "point": Point(*lonlat, srid=4326) if lonlat else None,
         "commune_id": commune_id,
         "source": Facility.Source.FINESS,
@@ -128,9 +137,8 @@ def import_gisco_hospitals(path: Path | str) -> ImportReport:
     as the file has none. A point whose commune lies in another département than the postcode
     (the Tende hospital geocoded in Savoie) is imported as located, and reported.
     """
-    text = read_utf8(path)
-    reader = csv.DictReader(io.StringIO(text))
-    columns = reader.fieldnames or []
+    records = csv_records(path, read_utf8(path))
+    _line, columns = next(records, (1, []))
     absent = [name for name in GISCO_REQUIRED_COLUMNS if name not in columns]
     if absent:
         raise ImportFailed(
@@ -140,9 +148,16 @@ def import_gisco_hospitals(path: Path | str) -> ImportReport:
         )
     parsed: list[tuple[int, dict[str, Any]]] = []
     seen: dict[str, int] = {}
-    for record in reader:
-        line = reader.line_num
+    for line, fields in records:
+        if len(fields) != len(columns):
+            raise ImportFailed(
+                path,
+                f"{len(fields)} fields, expected {len(columns)} (the columns of line 1)",
+                where=f"line {line}",
+            )
+        record = dict(zip(columns, fields, strict=True))
         row = _gisco_row(path, line, record)
+        check_fits(path, Facility, row, f"line {line}", GISCO_LABELS)
         if row["finess_et"] in seen:
             raise ImportFailed(
                 path,
@@ -152,7 +167,7 @@ def import_gisco_hospitals(path: Path | str) -> ImportReport:
         seen[row["finess_et"]] = line
         parsed.append((line, row))
     if not parsed:
-        raise ImportFailed(path, "no data row")
+        raise ImportFailed(path, "no data row", where="line 2")
 
     communes = communes_at_points([(row["point"].x, row["point"].y) for _, row in parsed])
     report = ImportReport(kind="gisco-hospitals")
@@ -186,11 +201,19 @@ def _postcode_in(postcode: str, department: str) -> bool:
     return postcode.startswith(prefix)
 
 
+#: Facility fields as the GISCO file names them, for ``check_fits`` messages.
+GISCO_LABELS = {
+    "name": "hospital_name (with site_name)",
+    "category_label": "facility_type",
+    "address": "house_number + street",
+    "city": "city",
+    "postcode": "postcode",
+}
+
+
 def _gisco_row(path: Path | str, line: int, record: dict[str, str]) -> dict[str, Any]:
     where = f"line {line}"
-    if None in record or any(record[name] is None for name in GISCO_REQUIRED_COLUMNS):
-        raise ImportFailed(path, "wrong number of fields", where=where)
-    record = {name: (value or "").strip() for name, value in record.items()}
+    record = {name: value.strip() for name, value in record.items()}
     number = record["id"].zfill(9)
     if not finess.FINESS_NUMBER.match(number):
         raise ImportFailed(path, f"invalid FINESS id {record['id']!r}", where=where)
@@ -216,14 +239,14 @@ def _gisco_row(path: Path | str, line: int, record: dict[str, str]) -> dict[str,
     street = " ".join(filter(None, [record["house_number"], record["street"]]))
     return {
         "finess_et": number,
-        "name": name[:255],
-        "category_label": record["facility_type"][:255],
+        "name": name,
+        "category_label": record["facility_type"],
         "kind": kind_for(label=record["facility_type"]),
         "sector": sector,
         "status": Facility.Status.OPEN,
-        "address": street[:255],
-        "postcode": record["postcode"][:5],
-        "city": record["city"][:150],
+        "address": street,
+        "postcode": record["postcode"],
+        "city": record["city"],
         "point": Point(lon, lat, srid=4326),
         "source": Facility.Source.GISCO,
         "source_date": _parse_date(path, line, record["ref_date"], "ref_date", required=False),
@@ -244,8 +267,8 @@ def import_authorisations(path: Path | str) -> ImportReport:
     text = read_utf8(path)
     header = text.split("\n", 1)[0]
     delimiter = ";" if header.count(";") >= header.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    columns = [name.strip().lower() for name in next(reader, [])]
+    reader = csv_records(path, text, delimiter=delimiter)
+    columns = [name.strip().lower() for name in next(reader, (1, []))[1]]
     absent = [name for name in AUTHORISATION_COLUMNS if name not in columns and name != "end_date"]
     if absent:
         raise ImportFailed(
@@ -257,9 +280,7 @@ def import_authorisations(path: Path | str) -> ImportReport:
     index = {name: columns.index(name) for name in AUTHORISATION_COLUMNS if name in columns}
 
     records: list[tuple[int, dict[str, Any]]] = []
-    previous = reader.line_num
-    for fields in reader:
-        line, previous = previous + 1, reader.line_num
+    for line, fields in reader:
         if not any(field.strip() for field in fields):
             continue
         if len(fields) != len(columns):
@@ -269,7 +290,7 @@ def import_authorisations(path: Path | str) -> ImportReport:
         values = {name: fields[i].strip() for name, i in index.items()}
         records.append((line, _authorisation_values(path, line, values)))
     if not records:
-        raise ImportFailed(path, "no data row")
+        raise ImportFailed(path, "no data row", where="line 2")
 
     facility_ids = dict(
         Facility.objects.filter(

@@ -12,10 +12,9 @@ imported in either order and neither blanks or overrides what the other brought.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -27,8 +26,17 @@ import pandas as pd
 import shapely
 from django.db import transaction
 
-from core.importing import ImportFailed, ImportReport, announce_change, read_utf8, upsert
+from core.import_checks import check_fits, csv_records, json_syntax_error
+from core.importing import (
+    ImportFailed,
+    ImportReport,
+    announce_change,
+    read_utf8,
+    refuse_empty_or_web_page,
+    upsert,
+)
 
+from . import geojson_checks
 from . import geometry as geo
 from .models import Commune, Department, MunicipalDistrict, Region
 
@@ -47,6 +55,9 @@ COMMUNE_OPTIONAL = {"population": ("population",)}
 POPULATION_COLUMNS = ("code_insee", "nom", "type", "departement", "population", "commune_parente")
 COMMUNE_TYPE = "commune-actuelle"
 DISTRICT_TYPE = "arrondissement-municipal"
+#: The other row types of the INSEE file: skipped, and counted in the notes. Any other value
+#: is a wrong file (or a typo), refused: it would otherwise silently drop a commune.
+SKIPPED_TYPES = ("commune-deleguee", "commune-associee")
 
 
 # --- Reading -----------------------------------------------------------------------------------
@@ -67,9 +78,9 @@ def _read_cog_json(path: Path, required: Iterable[str]) -> list[dict[str, Any]]:
     try:
         entries = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportFailed(path, f"not valid JSON ({exc.msg})", where=f"line {exc.lineno}") from exc
+        raise json_syntax_error(path, exc) from exc
     if not isinstance(entries, list) or not entries:
-        raise ImportFailed(path, "expected a non-empty JSON array of COG entries")
+        raise ImportFailed(path, "expected a non-empty JSON array of COG entries", where="line 1")
     for number, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
             raise ImportFailed(path, "not a JSON object", where=f"entry {number}")
@@ -86,6 +97,8 @@ def _columns(
     found: Iterable[str],
     required: Mapping[str, tuple[str, ...]],
     optional: Mapping[str, tuple[str, ...]] | None = None,
+    *,
+    where: str = "line 1",
 ) -> dict[str, str]:
     """Map our field names to the file's columns (case-insensitive, first alias present)."""
     by_lower = {str(column).lower(): str(column) for column in found}
@@ -101,7 +114,8 @@ def _columns(
         raise ImportFailed(
             path,
             f"missing column(s) {', '.join(missing)} "
-            f"(columns found: {', '.join(sorted(by_lower)) or 'none'})",
+            f"(columns found: {', '.join(sorted(by_lower))[:200] or 'none'})",
+            where=where,
         )
     return mapping
 
@@ -110,23 +124,39 @@ def _read_geo(
     path: Path,
     required: Mapping[str, tuple[str, ...]],
     optional: Mapping[str, tuple[str, ...]] | None = None,
+    *,
+    notes: list[str],
 ) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
-    """A vector file (GeoJSON, GeoPackage, Shapefile…) in WGS84, with its columns mapped."""
+    """A vector file (GeoJSON, GeoPackage, Shapefile…) in WGS84, with its columns mapped.
+
+    What GDAL warns about while reading a file it could read (a ring it closed…) is added to
+    ``notes`` rather than printed as a Python warning."""
     if not path.exists():
         raise ImportFailed(path, "no such file")
+    text = None
     if path.suffix.lower() in (".json", ".geojson"):
-        read_utf8(path)  # GDAL would silently mangle a non-UTF-8 GeoJSON
+        text = read_utf8(path)  # GDAL would silently mangle a non-UTF-8 GeoJSON
+    elif path.is_file():
+        with path.open("rb") as handle:
+            refuse_empty_or_web_page(path, handle.read(512))
     try:
-        frame = gpd.read_file(path, engine="pyogrio")
+        with warnings.catch_warnings(record=True) as gdal_warnings:
+            warnings.simplefilter("always", RuntimeWarning)
+            frame = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio/GDAL raise many types for unreadable input
+        if text is not None:
+            raise geojson_checks.explain_unreadable(path, text, exc) from exc
         raise ImportFailed(path, f"not a readable geographic file ({exc})") from exc
+    if text is not None:
+        geojson_checks.check_nothing_dropped(path, text, len(frame))
+    notes.extend(f"{path}: GDAL: {warning.message}" for warning in gdal_warnings)
     if not isinstance(frame, gpd.GeoDataFrame):
         raise ImportFailed(path, "not a geographic file: it has no geometry column")
     if frame.empty:
         raise ImportFailed(path, "the file has no feature")
     if frame.geometry.isna().all():
         raise ImportFailed(path, "not a geographic file: no feature has a geometry")
-    mapping = _columns(path, frame.columns, required, optional)
+    mapping = _columns(path, frame.columns, required, optional, where="feature 1")
     if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
         try:
             frame = frame.to_crs(4326)
@@ -176,7 +206,7 @@ def _clean_geometries(path: Path, frame: gpd.GeoDataFrame, codes: list[str]) -> 
                 path, f"broken geometry that cannot be repaired ({reason})", where=where
             )
         if reason:
-            repaired.append(f"{where}: invalid geometry repaired ({reason})")
+            repaired.append(f"{path}, {where}: invalid geometry repaired ({reason})")
         cleaned.append(fixed)
     outside = np.flatnonzero(~geo.inside_france(cleaned))
     if len(outside):
@@ -212,12 +242,13 @@ def _import_units(
         entries = _read_cog_json(path, cog_fields)
         codes = [entry["code"].strip() for entry in entries]
         _check_codes(path, codes, code_pattern, kind[:-1], "entry")
-        rows = [
-            cog_row(entry, f"entry {n} (code {entry['code']})")
-            for n, entry in enumerate(entries, start=1)
-        ]
+        rows = []
+        for n, entry in enumerate(entries, start=1):
+            where = f"entry {n} (code {entry['code'].strip()})"
+            rows.append(cog_row(entry, where))
+            check_fits(path, model, rows[-1], where, UNIT_LABELS)
     else:
-        frame, columns = _read_geo(path, geo_columns, geo_optional)
+        frame, columns = _read_geo(path, geo_columns, geo_optional, notes=report.messages)
         codes = [_text(value) for value in frame[columns["code"]]]
         _check_codes(path, codes, code_pattern, kind[:-1], "feature")
         geometries, repaired = _clean_geometries(path, frame, codes)
@@ -231,11 +262,16 @@ def _import_units(
                 row.pop("name")
             elif not row["name"]:
                 raise ImportFailed(path, "empty name", where=_feature(number, code))
+            check_fits(path, model, row, _feature(number, code), UNIT_LABELS)
             rows.append(row)
     with transaction.atomic():
         report.add(upsert(model, "code", rows))
     announce_change(report)
     return report
+
+
+#: Model fields as the files name them, for ``check_fits`` messages.
+UNIT_LABELS = {"name": "nom", "chief_town_code": "chefLieu", "population": "population"}
 
 
 def import_regions(path: str | Path) -> ImportReport:
@@ -351,9 +387,11 @@ def _population_values(path: Path, values: Iterable[Any], codes: list[str]) -> l
             number_value = float(value)
         except (TypeError, ValueError):
             number_value = -1.0
-        if number_value < 0 or number_value != int(number_value):
+        if not np.isfinite(number_value) or number_value < 0 or number_value != int(number_value):
             raise ImportFailed(
-                path, f"population {value!r} is not a whole number", where=_feature(number, code)
+                path,
+                f"population {_text(value)!r} is not a whole number",
+                where=_feature(number, code),
             )
         result.append(int(number_value))
     return result
@@ -369,7 +407,7 @@ def import_communes(path: str | Path) -> ImportReport:
     """
     path = Path(path)
     report = ImportReport(kind="communes")
-    frame, columns = _read_geo(path, COMMUNE_COLUMNS, COMMUNE_OPTIONAL)
+    frame, columns = _read_geo(path, COMMUNE_COLUMNS, COMMUNE_OPTIONAL, notes=report.messages)
     codes = [_text(value) for value in frame[columns["code"]]]
     names = [_text(value) for value in frame[columns["name"]]]
     _check_codes(path, codes, COMMUNE_CODE, "commune", "feature")
@@ -400,6 +438,7 @@ def import_communes(path: str | Path) -> ImportReport:
             row["name"] = names[i]
         if populations[i] is not None:
             row["population"] = populations[i]
+        check_fits(path, Commune, row, _feature(i + 1, code), UNIT_LABELS)
         rows.append(row)
     with transaction.atomic():
         report.add(upsert(Commune, "code", rows))
@@ -411,25 +450,27 @@ def import_communes(path: str | Path) -> ImportReport:
 
 
 def _read_population_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs of the population CSV, every value as a stripped string."""
-    text = read_utf8(path)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames:
-        raise ImportFailed(path, "empty file")
-    _columns(path, reader.fieldnames, {name: (name,) for name in POPULATION_COLUMNS})
+    """(line number, row) pairs of the population CSV, every value as a stripped string.
+
+    A row with fewer or more values than the header (a short row, a last row cut off, a quote
+    left open that swallowed the next lines) is refused, naming its line.
+    """
+    records = csv_records(path, read_utf8(path))
+    _line, header = next(records, (1, []))
+    header = [name.strip() for name in header]
+    _columns(path, header, {name: (name,) for name in POPULATION_COLUMNS})
     rows = []
-    try:
-        for row in reader:
-            if None in row:
-                raise ImportFailed(
-                    path, "more values than columns", where=f"line {reader.line_num}"
-                )
-            rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items()}))
-    except csv.Error as exc:
-        where = f"line {reader.line_num}"
-        raise ImportFailed(path, f"not a valid CSV ({exc})", where=where) from exc
+    for line, fields in records:
+        if len(fields) != len(header):
+            raise ImportFailed(
+                path,
+                f"{len(fields)} fields, expected {len(header)} (the columns of line 1)",
+                where=f"line {line}",
+            )
+        values = zip(header, (value.strip() for value in fields), strict=True)
+        rows.append((line, dict(values)))
     if not rows:
-        raise ImportFailed(path, "the file has no data row")
+        raise ImportFailed(path, "the file has no data row", where="line 2")
     return rows
 
 
@@ -452,16 +493,23 @@ def import_population(path: str | Path, *, reference_year: int | None = None) ->
     for line, row in rows:
         where = f"line {line} (code {row['code_insee']})"
         kind = row["type"]
-        if kind not in (COMMUNE_TYPE, DISTRICT_TYPE):
-            skipped[kind or "(empty)"] += 1
+        if kind in SKIPPED_TYPES:
+            skipped[kind] += 1
             continue
+        if kind not in (COMMUNE_TYPE, DISTRICT_TYPE):
+            raise ImportFailed(
+                path,
+                f"unknown row type {kind[:40]!r} (expected one of "
+                f"{', '.join((COMMUNE_TYPE, DISTRICT_TYPE, *SKIPPED_TYPES))})",
+                where=where,
+            )
         code = row["code_insee"]
         if not COMMUNE_CODE.match(code):
             raise ImportFailed(path, f"invalid commune code {code!r}", where=f"line {line}")
         if code in seen:
             raise ImportFailed(path, f"duplicate code {code} (also line {seen[code]})", where=where)
         seen[code] = line
-        if not row["population"].isdigit():
+        if not re.fullmatch(r"[0-9]+", row["population"]):
             raise ImportFailed(
                 path, f"population {row['population']!r} is not a whole number", where=where
             )
@@ -477,7 +525,7 @@ def import_population(path: str | Path, *, reference_year: int | None = None) ->
         (communes if kind == COMMUNE_TYPE else districts).append((line, row))
 
     commune_rows = []
-    for _line, row in communes:
+    for line, row in communes:
         values: dict[str, Any] = {
             "code": row["code_insee"],
             "name": row["nom"],
@@ -486,6 +534,7 @@ def import_population(path: str | Path, *, reference_year: int | None = None) ->
         }
         if reference_year is not None:
             values["population_year"] = reference_year
+        check_fits(path, Commune, values, f"line {line} (code {row['code_insee']})", UNIT_LABELS)
         commune_rows.append(values)
 
     file_communes = {row["code_insee"] for _line, row in communes}
@@ -501,6 +550,11 @@ def import_population(path: str | Path, *, reference_year: int | None = None) ->
                 f"parent commune {parent or '(empty)'} is neither in the file nor loaded",
                 where=f"line {line} (code {row['code_insee']})",
             )
+        district = {"name": row["nom"], "population": int(row["population"])}
+        check_fits(
+            path, MunicipalDistrict, district, f"line {line} (code {row['code_insee']})",
+            UNIT_LABELS,
+        )  # fmt: skip
 
     with transaction.atomic():
         report.add(upsert(Commune, "code", commune_rows))

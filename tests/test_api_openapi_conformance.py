@@ -28,8 +28,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sros.wsgi import application
 
+from config.wsgi import application
 from facilities.models import Facility, FacilityGroup
 from indicators import services as indicator_services
 from sros import scenarios, services

@@ -133,7 +133,7 @@ def test_the_command_reports_a_wrong_file_as_a_command_error(departments, tmp_pa
     path = tmp_path / "population.csv"
     path.write_text("code_insee,nom\n01001,A\n", encoding="utf-8")
     with pytest.raises(
-        CommandError, match=r"Nothing imported\. .*population\.csv: missing column\(s\) type"
+        CommandError, match=r"Nothing imported\. .*population\.csv, line 1: missing column\(s\) ty"
     ):
         call_command("import_open_data", "population", str(path))
     assert not Commune.objects.exists()

@@ -21,6 +21,8 @@ class Command(BaseCommand):
     def handle(self, *args, kind: str, path: str, year: int | None = None, **options):
         if year is not None and kind != "population":
             raise CommandError("--year only applies to population files")
+        if year is not None and not 1800 <= year <= 2200:
+            raise CommandError(f"--year {year} is not a reference year (1800 to 2200)")
         keywords = {"reference_year": year} if year is not None else {}
         try:
             report = importer_for(kind)(path, **keywords)
