@@ -17,12 +17,15 @@ hooks (Celery) never fire. ``test_every_url_pattern_has_a_row`` walks the URL re
 includes, the API router, the admin as one prefix row) and names any pattern without a row.
 
 The table runs with CSRF checks off (``Client()``); ``test_csrf_holds_…`` proves they hold.
+This module replaces ``test_login_required.py`` (anonymous visitors on sample paths): the
+anonymous persona is in every row, and the admin walk keeps its sample paths.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from operator import attrgetter
@@ -520,6 +523,42 @@ def test_every_url_pattern_has_a_row():
     missing = sorted(n for n in names - covered if not n.startswith("admin:"))
     assert missing == []
     assert "admin:index" in covered and len(names) > 80
+
+
+def _admin_paths(patterns, prefix: str = "/admin/") -> list[str]:
+    """Every path of the admin, with a sample value in each parameter (none exists: refused
+    personas must not learn that either)."""
+    paths = []
+    for pattern in patterns:
+        route = str(pattern.pattern)
+        if route.startswith("^") or "(?P" in route:  # regex routes (admin internals)
+            continue
+        route = re.sub(r"<(?:(\w+):)?\w+>", "1", route)
+        if isinstance(pattern, URLResolver):
+            paths += _admin_paths(pattern.url_patterns, prefix + route)
+        else:
+            paths.append(prefix + route)
+    return sorted(set(paths))
+
+
+def test_inside_the_admin_only_staff_get_past_its_login(world):
+    """The admin's one prefix row, for every path under it: whoever is not staff gets the
+    admin's login page (its own door), and the administrator gets in."""
+    from django.contrib import admin
+
+    paths = _admin_paths(admin.site.urls[0])
+    assert len(paths) > 40
+    login = reverse("admin:login")
+    for persona in ("anonymous", "no_role", "planner"):
+        client = client_of(world, persona)
+        for path in paths:
+            if path.startswith((login, reverse("admin:logout"))):
+                continue
+            response = client.get(path)
+            assert response.status_code in (302, 404), (persona, path)
+            if response.status_code == 302:
+                assert response["Location"].startswith(login), (persona, path)
+    assert client_of(world, "admin").get(reverse("admin:index")).status_code == 200
 
 
 def test_the_table_has_every_persona_and_no_unknown_one():
