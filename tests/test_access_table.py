@@ -602,3 +602,23 @@ def test_the_start_button_and_the_requester_show_only_to_whom_may_start_runs(wor
     if persona in READERS:
         dashboard = client.get(reverse("dashboard:region", args=["84"])).content.decode()
         assert (f'action="{start}"' in dashboard) is may_start
+
+
+def test_new_runs_in_the_admin_stay_with_administrators_even_for_staff_with_the_permission(
+    world,
+):
+    """ "Nouveau calcul" picks any region: a staff planner given every permission on runs
+    still gets no add page, and posting it queues nothing."""
+    from django.contrib.auth.models import Permission
+
+    staff = make_user("p_staff_planner", is_staff=True)
+    membership_grant(user=staff, region=world.region, role=RegionMembership.Role.PLANNER)
+    staff.user_permissions.set(Permission.objects.filter(codename__endswith="indicatorrun"))
+    http = Client()
+    http.force_login(staff)
+    url = reverse("admin:indicators_indicatorrun_add")
+    runs = IndicatorRun.objects.count()
+    assert http.get(url).status_code == 403
+    assert http.post(url, {"region": world.other_region.pk}).status_code == 403
+    assert IndicatorRun.objects.count() == runs
+    assert http.get(reverse("admin:indicators_indicatorrun_changelist")).status_code == 200
