@@ -40,9 +40,16 @@ def _region_model() -> type[Model]:
 
 
 def is_admin(user: User) -> bool:
+    """Superusers and members of the ``admin`` group; cached on the user object for the
+    request (a page asks once per region it lists)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or user.groups.filter(name=ADMIN_GROUP).exists()
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_sros_is_admin", None)
+    if cached is None:
+        cached = user._sros_is_admin = user.groups.filter(name=ADMIN_GROUP).exists()
+    return cached
 
 
 def role_in(user: User, region: RegionRef) -> str | None:

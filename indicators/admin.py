@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from access import roles
 from pathways.models import Level
 from territories.models import Region
 
@@ -57,6 +58,11 @@ class IndicatorRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # shown read-only: only its services change a run
+
+    def has_add_permission(self, request) -> bool:
+        """ "Nouveau calcul" picks any region: administrators only (``access.roles``), even
+        if a staff group were given the model permission."""
+        return roles.is_admin(request.user) and super().has_add_permission(request)
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context=None

@@ -55,18 +55,24 @@ class RegionRuns:
     latest_done: IndicatorRun | None
 
 
-def runs_by_region(*, per_region: int = 5) -> list[RegionRuns]:
-    """Every region with its ``per_region`` most recent runs (any state) and its latest done
-    run, in three queries whatever the number of regions."""
-    regions = Region.objects.prefetch_related(
-        Prefetch(
-            "indicator_runs",
-            queryset=IndicatorRun.objects.select_related("requested_by").order_by(
-                "-created_at", "-id"
-            ),
-            to_attr="all_runs",
+def runs_by_region(
+    *, regions: QuerySet[Region] | None = None, per_region: int = 5
+) -> list[RegionRuns]:
+    """Every region of ``regions`` (default: all) with its ``per_region`` most recent runs
+    (any state) and its latest done run, in three queries whatever the number of regions."""
+    regions = (
+        (Region.objects.all() if regions is None else regions)
+        .prefetch_related(
+            Prefetch(
+                "indicator_runs",
+                queryset=IndicatorRun.objects.select_related("requested_by").order_by(
+                    "-created_at", "-id"
+                ),
+                to_attr="all_runs",
+            )
         )
-    ).order_by("code")
+        .order_by("code")
+    )
     result = []
     for region in regions.defer("geometry"):
         done = [run for run in region.all_runs if run.status == IndicatorRun.Status.DONE]

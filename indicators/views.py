@@ -1,13 +1,22 @@
 """Pages of indicator runs: the list per region with a button to start one, and the JSON
-the progress bars poll."""
+the progress bars poll.
+
+Who sees what (``access.roles``): the list shows the regions the user may view; a run is
+started by whom ``can_start_run`` answers for (the region's planners and administrators), who
+alone see the button and who asked for each run (the requester's username is shown to the
+people who share that responsibility, not to every reader of the region). The progress JSON
+of a run of a region the user may not view is a 404, as if the run did not exist.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from access import roles
 from territories.models import Region
 
 from . import selectors, services
@@ -15,14 +24,22 @@ from .models import IndicatorRun
 
 
 @login_required
+@require_GET
 def run_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "indicators/run_list.html", {"regions": selectors.runs_by_region()})
+    entries = selectors.runs_by_region(regions=roles.visible_regions(request.user))
+    rows = [
+        {"entry": entry, "can_start_run": roles.can_start_run(request.user, entry.region)}
+        for entry in entries
+    ]
+    return render(request, "indicators/run_list.html", {"rows": rows})
 
 
 @login_required
 @require_POST
 def run_start(request: HttpRequest, region_code: str) -> HttpResponse:
-    region = get_object_or_404(Region, code=region_code)
+    region = get_object_or_404(Region.objects.defer("geometry"), code=region_code)
+    if not roles.can_start_run(request.user, region):
+        raise PermissionDenied
     run = services.run_create(region=region, requested_by=request.user)
     messages.success(
         request, _("Calcul n° %(run)s demandé pour %(region)s.") % {"run": run.pk, "region": region}
@@ -31,8 +48,11 @@ def run_start(request: HttpRequest, region_code: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def run_progress(request: HttpRequest, run_id: int) -> JsonResponse:
     run = get_object_or_404(IndicatorRun, pk=run_id)
+    if not roles.can_view_region(request.user, run.region_id):
+        raise Http404
     return JsonResponse(
         {
             "id": run.pk,

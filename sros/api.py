@@ -24,7 +24,6 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from access import roles
 from access.api import RegionScopedViewSet
 from core.api import conflict_response, validation_error
 from core.locking import ConflictError
@@ -447,10 +446,10 @@ class PilotProjectViewSet(SchemaWriteViewSet):
         return obj.schema.region_id
 
     def can_write(self, user, obj) -> bool:
-        return roles.role_in(user, obj.schema.region_id) == roles.Role.PLANNER
+        return permissions.can_edit_projects(user, obj.schema.region_id)
 
     def allowed_to_create(self, user, values) -> bool:
-        return roles.role_in(user, values["region"]) == roles.Role.PLANNER
+        return permissions.can_edit_projects(user, values["region"])
 
     def create_object(self, values):
         region = values.pop("region")

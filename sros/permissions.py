@@ -3,7 +3,7 @@ combined with the version's state."""
 
 from __future__ import annotations
 
-from access.roles import Role, User, can_view_region, role_in
+from access.roles import RegionRef, Role, User, can_view_region, is_planner, role_in
 
 from .models import SchemaVersion
 
@@ -27,3 +27,8 @@ def can_comment(user: User, version: SchemaVersion) -> bool:
     return version.state == SchemaVersion.State.CONSULTATION and role_in(
         user, version.schema.region_id
     ) in (Role.DIRECTOR, Role.PLANNER)
+
+
+def can_edit_projects(user: User, region: RegionRef) -> bool:
+    """Pilot projects are run by the planners of the region, whatever the version's state."""
+    return is_planner(user, region)

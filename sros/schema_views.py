@@ -331,8 +331,7 @@ def _region(code: str) -> Region:
 
 
 def _can_edit_projects(user, region: Region | int) -> bool:
-    """Pilot projects are run by the planners of the region, whatever the version's state."""
-    return roles.role_in(user, region) == roles.Role.PLANNER
+    return permissions.can_edit_projects(user, region)
 
 
 def _project(pk: int) -> PilotProject:
