@@ -608,7 +608,8 @@ def test_new_runs_in_the_admin_stay_with_administrators_even_for_staff_with_the_
     world,
 ):
     """ "Nouveau calcul" picks any region: a staff planner given every permission on runs
-    still gets no add page, and posting it queues nothing."""
+    still gets no add page, and posting it queues nothing (the admin site is for
+    administrators only, ``access.admin_site``)."""
     from django.contrib.auth.models import Permission
 
     staff = make_user("p_staff_planner", is_staff=True)
@@ -618,7 +619,9 @@ def test_new_runs_in_the_admin_stay_with_administrators_even_for_staff_with_the_
     http.force_login(staff)
     url = reverse("admin:indicators_indicatorrun_add")
     runs = IndicatorRun.objects.count()
-    assert http.get(url).status_code == 403
-    assert http.post(url, {"region": world.other_region.pk}).status_code == 403
+    for answer in (http.get(url), http.post(url, {"region": world.other_region.pk})):
+        assert answer.status_code == 302 and "/admin/login/" in answer["Location"]
     assert IndicatorRun.objects.count() == runs
-    assert http.get(reverse("admin:indicators_indicatorrun_changelist")).status_code == 200
+    # Nor does a staff account that is not an administrator see any admin page.
+    changelist = http.get(reverse("admin:indicators_indicatorrun_changelist"))
+    assert changelist.status_code == 302 and "/admin/login/" in changelist["Location"]
