@@ -5,4 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class AccessConfig(AppConfig):
     name = "access"
     verbose_name = _("Accès et rôles")
-

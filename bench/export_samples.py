@@ -32,6 +32,7 @@ def main() -> None:
     from django.test import Client
     from django.urls import reverse
 
+    from dashboard.exports.jobs import export_job_run
     from territories.models import Zoning
 
     call_command("load_demo", verbosity=0)
@@ -44,6 +45,10 @@ def main() -> None:
     response = client.get(
         reverse("dashboard:export_zone_report", args=["99", zoning.pk, zone.code])
     )
+    assert response.status_code == 303, response.content[:300]  # a PDF is a job: built here
+    job_id = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    export_job_run(job_id)
+    response = client.get(reverse("dashboard:export_job_file", args=[job_id]))
     assert response.status_code == 200, response.content[:300]
     OUT.mkdir(parents=True, exist_ok=True)
     pdf = OUT / "diagnostic-zone-demo.pdf"

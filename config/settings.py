@@ -147,6 +147,12 @@ SROS_RUN_EXPIRY_SECONDS = 3 * CELERY_TASK_TIME_LIMIT
 # task's hard limit is 16 min); a finished one, and its file, is kept this long.
 SROS_EXPORT_EXPIRY_SECONDS = env_int("SROS_EXPORT_EXPIRY_SECONDS", 60 * 60)
 SROS_EXPORT_RETENTION_SECONDS = env_int("SROS_EXPORT_RETENTION_SECONDS", 24 * 60 * 60)
+# Exports never run long in a web worker: XLSX, GeoPackage and PDF, and CSV/GeoJSON of more
+# rows than this, answer 303 to a job built by a Celery worker (dashboard.exports.views).
+SROS_EXPORT_INLINE_MAX_ROWS = env_int("SROS_EXPORT_INLINE_MAX_ROWS", 20_000)
+# A script following a running job's URL waits at most this long per request before the job
+# redirects to itself (keep it well under gunicorn's --timeout in docker-compose.yml).
+SROS_EXPORT_WAIT_SECONDS = env_int("SROS_EXPORT_WAIT_SECONDS", 5)
 
 # --- REST API (/api/) -------------------------------------------------------------------------
 # Session (the pages' login) or token (scripts) authentication; every endpoint then applies

@@ -4,11 +4,13 @@ analyst signed in, the first emergency level, and the export URLs of region 99."
 from __future__ import annotations
 
 from io import StringIO
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
-from django.urls import reverse
+from django.urls import resolve, reverse
 
+from dashboard.exports import jobs
 from indicators.selectors import latest_run
 from pathways.models import Level
 from territories.models import Zoning
@@ -43,3 +45,18 @@ def facilities_url(extension: str, **params) -> str:
 
 def zone_report_url(zoning: Zoning, code: str) -> str:
     return reverse("dashboard:export_zone_report", args=["99", zoning.pk, code])
+
+
+def follow(client, url: str, **headers):
+    """GET an export URL as a script does (``curl -L``): follow the 303s to the file. A job the
+    redirects lead to is built here, as the worker's task does (``jobs.export_job_run``)."""
+    response = client.get(url, HTTP_ACCEPT="*/*", **headers)
+    for _hop in range(10):
+        if response.status_code != 303:
+            return response
+        location = response["Location"]
+        match = resolve(urlsplit(location).path)
+        if match.url_name == "export_job":
+            jobs.export_job_run(match.kwargs["job_id"])
+        response = client.get(location, HTTP_ACCEPT="*/*", **headers)
+    raise AssertionError(f"{url}: more than 10 redirects")

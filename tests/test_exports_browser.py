@@ -90,3 +90,22 @@ def test_a_jobs_own_page_follows_it_to_the_download(live_server, demo_chief, cli
     assert openpyxl.load_workbook(io.BytesIO(workbook))["Données"].max_row > 1
     session.assert_no_console_errors()
     session.assert_all_requests_to(live_server.url)
+
+
+def test_a_plain_link_to_a_heavy_export_lands_on_its_jobs_page(live_server, demo_chief, client):
+    """A middle click (or a browser without the page's script) GETs the export URL itself: the
+    303 leads to the job's page, not to a script's redirect loop, and the page downloads the
+    file once the worker has built it."""
+    cookie = session_cookie(client, demo_chief)
+    with celery_worker(), open_browser() as session:
+        page = session.page
+        session.sign_in(live_server.url, cookie)
+        with page.expect_download(timeout=60_000) as started:
+            page.goto(live_server.url + "/tableau-de-bord/99/exports/etablissements.xlsx")
+        landed = page.url
+        workbook = started.value.path().read_bytes()
+
+    assert "/tableau-de-bord/exports/taches/" in landed
+    assert openpyxl.load_workbook(io.BytesIO(workbook))["Données"].max_row > 1
+    session.assert_no_console_errors()
+    session.assert_all_requests_to(live_server.url)

@@ -19,5 +19,8 @@ Formats and the choices behind them:
   simplified geometries (``report_map``); WeasyPrint fetches nothing from the network.
 
 Exports read stored runs only (``indicators.selectors``) and need the same login and region
-permission as the pages.
+permission as the pages. They never run long in a web worker: XLSX, GeoPackage, PDF and big
+CSV/GeoJSON are jobs on a Celery worker (``views``, ``jobs``, ``job_views``). CSV and XLSX text
+that would start a formula is neutralised (``cells``); GeoJSON, GeoPackage and PDF are not
+spreadsheets and carry the text as stored.
 """

@@ -16,7 +16,7 @@ from dashboard import selectors, territory
 from dashboard.views import read_selection
 from territories.models import Region
 
-from . import geo, report, writers
+from . import geo, report, tables, writers
 from .tables import (
     ExportError,
     ValueQuery,
@@ -24,6 +24,7 @@ from .tables import (
     facility_table,
     read_value_query,
     run_metadata,
+    value_rows,
     value_stem,
     value_table,
 )
@@ -74,11 +75,16 @@ def _geo_query(region: Region, run, params: Mapping[str, str]) -> ValueQuery:
     return ValueQuery(query.units, selection.indicator, level, query.department)
 
 
-def _geo(layer, metadata, stem: str, name: str, extension: str, params) -> Download:
+def _crs(extension: str, params) -> int:
     crs = geo.read_crs(params.get("crs"))
+    if extension == "geojson" and crs != geo.WGS84:
+        raise ExportError("GeoJSON (RFC 7946) : WGS84 seulement")
+    return crs
+
+
+def _geo(layer, metadata, stem: str, name: str, extension: str, params) -> Download:
+    crs = _crs(extension, params)
     if extension == "geojson":
-        if crs != geo.WGS84:
-            raise ExportError("GeoJSON (RFC 7946) : WGS84 seulement")
         return Download(geo.to_geojson(layer, metadata), stem, extension)
     return Download(geo.to_gpkg(layer, metadata, name=name, crs=crs), stem, extension)
 
@@ -87,6 +93,37 @@ def _table(table, extension: str, progress: Progress) -> Download:
     if extension == "csv":
         return Download(writers.to_csv(table, progress=progress), table.stem, extension)
     return Download(writers.to_xlsx(table, progress=progress), table.stem, extension)
+
+
+# --- sizes: what decides whether an export may run in the request (``views``) ---------------
+
+
+def indicator_rows(region: Region, extension: str, params: QueryDict) -> int:
+    """The rows (CSV, XLSX) or features (GeoJSON, GeoPackage) the indicator export will have,
+    counted in one query after the checks the build makes (ExportError, NotFound)."""
+    run = _run(region, params)
+    if extension in TABLE_FORMATS:
+        return value_rows(run, read_value_query(region, params)).count()
+    _crs(extension, params)
+    return geo.layer_size(region, run, _geo_query(region, run, params))
+
+
+def facility_rows(region: Region, extension: str, params: QueryDict) -> int:
+    """The rows or points of the facility export, counted in one query."""
+    if extension in GEO_FORMATS:
+        _crs(extension, params)
+    return tables.facility_rows(region, params).count()
+
+
+def check_report(region: Region, unit: Mapping[str, object], params: QueryDict) -> None:
+    """NotFound without a done run or without that territory."""
+    _run(region, params)
+    kind, code = str(unit["kind"]), str(unit["code"])
+    if territory.find_unit(region, kind, code, unit.get("zoning_id")) is None:
+        raise NotFound(f"no {kind} {code}")
+
+
+# --- builds ---------------------------------------------------------------------------------
 
 
 def indicator_export(

@@ -51,14 +51,33 @@ def _shapes(region: Region, units: Units, simplified: bool) -> list[tuple[str, o
         else:
             shapes = territory_shapes.zone_shapes(units.zoning)
         return [(s.code, shapely.from_geojson(s.geometry)) for s in shapes]
+    rows = _units_with_geometry(region, units)
+    rows = rows.annotate(wkb=AsWKB("geometry")).order_by("code")
+    return [(code, shapely.from_wkb(bytes(wkb))) for code, wkb in rows.values_list("code", "wkb")]
+
+
+def _units_with_geometry(region: Region, units: Units):
     if units.kind == UnitKind.COMMUNE:
         rows = Commune.objects.filter(department__region=region)
     elif units.kind == UnitKind.DEPARTMENT:
         rows = Department.objects.filter(region=region)
     else:
         rows = Zone.objects.filter(zoning=units.zoning)
-    rows = rows.filter(geometry__isnull=False).annotate(wkb=AsWKB("geometry")).order_by("code")
-    return [(code, shapely.from_wkb(bytes(wkb))) for code, wkb in rows.values_list("code", "wkb")]
+    return rows.filter(geometry__isnull=False)
+
+
+def _check_layer(query: ValueQuery) -> None:
+    if query.units.kind == UnitKind.REGION:
+        raise ExportError(_("Pas de couche géographique de la région : choisissez des unités."))
+
+
+def layer_size(region: Region, run: IndicatorRun, query: ValueQuery) -> int:
+    """How many features ``value_layer`` writes, counted in one query (whether the export may
+    run in the request), with the same checks."""
+    _check_layer(query)
+    if query.department and query.units.kind == UnitKind.COMMUNE:
+        return value_rows(run, query).count()
+    return _units_with_geometry(region, query.units).count()
 
 
 def value_layer(
@@ -66,8 +85,7 @@ def value_layer(
 ) -> gpd.GeoDataFrame:
     """One feature per unit with a geometry, the query's single indicator joined (None where
     the run stored nothing, as on the map)."""
-    if query.units.kind == UnitKind.REGION:
-        raise ExportError(_("Pas de couche géographique de la région : choisissez des unités."))
+    _check_layer(query)
     stored = {v.unit_code: v for v in value_rows(run, query)}
     names = unit_names(region, query.units)
     population = populations(run, query.units)

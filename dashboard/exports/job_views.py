@@ -3,10 +3,18 @@ while the page polls its progress, then the file is downloaded. Only the user wh
 job sees it; the region permission is checked again when the file is taken.
 
 Without JavaScript the start answers with a redirect to the job's page (a progress bar that
-refreshes itself); ``exports.js`` asks for JSON and shows the bar beside the link."""
+refreshes itself); ``exports.js`` asks for JSON and shows the bar beside the link.
+
+A script (``curl -L``) reaches the same job page from a plain GET of a heavy export (``303``,
+see ``views``). Asked without ``text/html`` in ``Accept``, the page waits up to
+``SROS_EXPORT_WAIT_SECONDS`` (or ``?wait=``, not more) for the job, then answers ``303`` to the
+file when it is done, ``409`` with the reason when it failed, and otherwise ``303`` to itself
+(``Retry-After: 1``, the progress as JSON in the body), so that following the redirects ends
+with the file. ``Accept: application/json`` gets the progress at once, as ``progress.json``."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -20,7 +28,7 @@ from dashboard.view_helpers import region_or_403
 
 from . import jobs
 from .tables import ExportError
-from .views import download_response
+from .views import HttpResponseSeeOther, download_response
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -73,10 +81,41 @@ def export_job_start(request: HttpRequest) -> HttpResponse:
     return redirect("dashboard:export_job", job.pk)
 
 
+def _wants_page(request: HttpRequest) -> bool:
+    return "text/html" in request.headers.get("Accept", "")
+
+
+def _number(value: str | None, default: int) -> int:
+    return int(value) if value and value.isdigit() else default
+
+
+def _follow(request: HttpRequest, job: ExportJob) -> HttpResponse:
+    """A script's request to the job: the file once done (see the module docstring)."""
+    limit = settings.SROS_EXPORT_WAIT_SECONDS
+    wait = min(_number(request.GET.get("wait"), limit), limit)
+    job = jobs.export_job_wait(job, wait)
+    state = job_state(job)
+    if job.status == ExportJob.Status.DONE:
+        return HttpResponseSeeOther(state["download_url"])
+    if job.status == ExportJob.Status.FAILED:
+        return HttpResponse(job.error, status=409, content_type="text/plain; charset=utf-8")
+    # A new URL each time: clients that stop at a repeated one (urllib) follow it too.
+    hop = _number(request.GET.get("n"), 0) + 1
+    response = HttpResponseSeeOther(f"{state['page_url']}?wait={wait}&n={hop}")
+    response["Retry-After"] = "1"
+    response["Content-Type"] = "application/json"
+    response.content = JsonResponse(state).content
+    return response
+
+
 @login_required
 @require_GET
 def export_job_page(request: HttpRequest, job_id) -> HttpResponse:
+    if _wants_json(request):
+        return export_job_progress(request, job_id)
     job = _job(request, job_id)
+    if not _wants_page(request):
+        return _follow(request, job)
     recent = ExportJob.objects.defer("content").filter(user=request.user).exclude(pk=job.pk)[:10]
     return render(
         request,

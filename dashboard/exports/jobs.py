@@ -190,6 +190,18 @@ def export_job_run(job_id) -> ExportJob | None:
     return ExportJob.objects.defer("content").get(pk=job.pk)
 
 
+def export_job_wait(job: ExportJob, seconds: float, poll: float = 0.2) -> ExportJob:
+    """``job`` once it has ended, or as it is after ``seconds``: what a script following the
+    job's URL waits for in one request. Reads the status every ``poll`` seconds (one indexed
+    query by primary key each, the file itself left out)."""
+    deadline = time.monotonic() + seconds
+    while not job.ended and time.monotonic() < deadline:
+        time.sleep(min(poll, max(deadline - time.monotonic(), 0)))
+        export_jobs_fail_expired()
+        job = ExportJob.objects.defer("content").select_related("region").get(pk=job.pk)
+    return job
+
+
 # --- housekeeping ---------------------------------------------------------------------------
 
 

@@ -1,22 +1,37 @@
 """Export views: read-only, login and region permission as on the pages (``dashboard.views``),
 stored runs only. A filter the export cannot honour is a 400 with its reason.
 
-Each export URL answers a GET with the file at once; the pages' links post the same URL to
-``jobs.export_job_start`` instead, so that a long export runs on a worker behind a progress bar
-(``job_views``)."""
+Exports never run long in a web worker. A GET of a CSV or GeoJSON of at most
+``SROS_EXPORT_INLINE_MAX_ROWS`` rows answers the file at once; XLSX, GeoPackage and PDF, and
+bigger CSV/GeoJSON, answer ``303 See Other`` to a job built by a Celery worker, whose URL leads
+a script to the file (``job_views.export_job_page``), so ``curl -L`` still ends with the file.
+Filters are checked before either answer: a bad one is a 400 at once, never a failed job. The
+pages' links post the same URL to ``job_views.export_job_start`` and show a progress bar."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from dashboard.view_helpers import region_or_403
+from territories.models import Region
 
-from . import build
+from . import build, jobs
 from .tables import ExportError
+
+#: The formats a GET may build in the request, when small enough; the others always use a job.
+INLINE_FORMATS = ("csv", "geojson")
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -38,10 +53,45 @@ def _answer(make: Callable[[], build.Download]) -> HttpResponse:
     try:
         download = make()
     except ExportError as error:
-        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+        return _bad_request(error)
     except build.NotFound as error:
         raise Http404 from error
     return download_response(download.body, download.filename, download.extension)
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    """``303``: the answer is elsewhere, fetched with a GET (what ``curl -L`` follows)."""
+
+    status_code = 303
+
+
+def _bad_request(error: ExportError) -> HttpResponse:
+    return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+
+
+def _inline_or_job(
+    request: HttpRequest,
+    region: Region,
+    extension: str,
+    size: Callable[[], int | None],
+    make: Callable[[], build.Download],
+) -> HttpResponse:
+    """The file at once when the format is light and ``size()`` (rows, checked filters) is
+    small; otherwise a job and ``303`` to it."""
+    try:
+        rows = size()
+    except ExportError as error:
+        return _bad_request(error)
+    except build.NotFound as error:
+        raise Http404 from error
+    if extension in INLINE_FORMATS and rows <= settings.SROS_EXPORT_INLINE_MAX_ROWS:
+        return _answer(make)
+    try:
+        export = jobs.read_export_url(request.get_full_path_info())
+        job = jobs.export_job_create(user=request.user, region=region, request=export)
+    except ExportError as error:
+        return _bad_request(error)
+    return HttpResponseSeeOther(reverse("dashboard:export_job", args=[job.pk]))
 
 
 def _format(extension: str) -> str:
@@ -56,7 +106,13 @@ def indicator_export(request: HttpRequest, region_code: str, extension: str) -> 
     """Stored values of the latest done run (or ``run``), filtered as the map or the API."""
     region = region_or_403(request, region_code)
     _format(extension)
-    return _answer(lambda: build.indicator_export(region, request.user, extension, request.GET))
+    return _inline_or_job(
+        request,
+        region,
+        extension,
+        lambda: build.indicator_rows(region, extension, request.GET),
+        lambda: build.indicator_export(region, request.user, extension, request.GET),
+    )
 
 
 @require_GET
@@ -65,7 +121,13 @@ def facility_export(request: HttpRequest, region_code: str, extension: str) -> H
     """The region's facilities with the API's filters."""
     region = region_or_403(request, region_code)
     _format(extension)
-    return _answer(lambda: build.facility_export(region, request.user, extension, request.GET))
+    return _inline_or_job(
+        request,
+        region,
+        extension,
+        lambda: build.facility_rows(region, extension, request.GET),
+        lambda: build.facility_export(region, request.user, extension, request.GET),
+    )
 
 
 @require_GET
@@ -73,7 +135,14 @@ def facility_export(request: HttpRequest, region_code: str, extension: str) -> H
 def territory_report(
     request: HttpRequest, region_code: str, kind: str, code: str, zoning_id: int | None = None
 ) -> HttpResponse:
-    """The territory page as a PDF report (the region's latest done run, or ``run``)."""
+    """The territory page as a PDF report (the region's latest done run, or ``run``): always
+    a job."""
     region = region_or_403(request, region_code)
     unit = {"kind": kind, "code": code, "zoning_id": zoning_id}
-    return _answer(lambda: build.territory_report(region, request.user, unit, request.GET))
+    return _inline_or_job(
+        request,
+        region,
+        "pdf",
+        lambda: build.check_report(region, unit, request.GET),
+        lambda: build.territory_report(region, request.user, unit, request.GET),
+    )

@@ -10,9 +10,11 @@ from collections.abc import Callable, Iterator
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .cells import neutralised
 from .tables import CODE, DATE, NUMBER, Table, local
 
 CSV_SEPARATOR = ";"
@@ -35,16 +37,18 @@ def _reporting(rows: list[tuple], progress: Callable[[float], None] | None) -> I
 
 def csv_cell(value: object) -> str:
     """A cell as French Excel reads it: decimal comma, every digit of a float (``repr``), ISO
-    dates, empty for none."""
+    dates, empty for none, text that would start a formula neutralised (``cells``)."""
     if value is None:
         return ""
     if isinstance(value, float):
         return repr(value).replace(".", ",")
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, dt.datetime):
         return local(value).isoformat(sep=" ", timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    return neutralised(str(value))
 
 
 def to_csv(table: Table, progress: Callable[[float], None] | None = None) -> bytes:
@@ -77,7 +81,7 @@ def to_xlsx(table: Table, progress: Callable[[float], None] | None = None) -> by
     meta.append([])
     meta.append([_label_cell(meta, text, bold) for text in (_("Colonne"), _("Signification"))])
     for column in table.columns:
-        meta.append([column.key, str(column.label)])
+        meta.append([_string(meta, column.key), _string(meta, str(column.label))])
 
     data = book.create_sheet(_("Données"))
     data.freeze_panes = "A2"
@@ -88,7 +92,7 @@ def to_xlsx(table: Table, progress: Callable[[float], None] | None = None) -> by
     date_columns = [i for i, c in enumerate(table.columns) if c.kind == DATE]
     number_columns = [i for i, c in enumerate(table.columns) if c.kind == NUMBER]
     for row in _reporting(table.rows, progress):
-        cells = [_excel(v) for v in row]
+        cells = [_data(data, _excel(v)) for v in row]
         for i in number_columns:
             if isinstance(cells[i], float):
                 cells[i] = _float(data, cells[i])
@@ -105,14 +109,34 @@ def to_xlsx(table: Table, progress: Callable[[float], None] | None = None) -> by
 
 
 def _label_cell(sheet, value: str, font: Font) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = _string_cell(sheet, value)
     cell.font = font
     return cell
 
 
+def _string_cell(sheet, value: str) -> WriteOnlyCell:
+    """A text cell typed as a string: openpyxl would otherwise store a text starting with
+    ``=`` as a formula and ``#N/A`` as an error."""
+    cell = WriteOnlyCell(sheet, value=neutralised(value))
+    cell.data_type = "s"
+    return cell
+
+
+def _string(sheet, value: str) -> str | WriteOnlyCell:
+    """``value`` neutralised (``cells``), as a string: a plain ``str`` where openpyxl infers a
+    string anyway (every text once neutralised, none starting with ``=``: one reused cell
+    object per row is what keeps a regional export fast), a cell typed as a string for the
+    texts it would store as errors (``#N/A``…)."""
+    text = neutralised(value)
+    if text in ERROR_CODES:
+        return _string_cell(sheet, text)
+    return text
+
+
 def _text(sheet, value: object) -> WriteOnlyCell:
     """A code as a text cell formatted as text (``@``): typed over in Excel, it stays a code."""
-    cell = WriteOnlyCell(sheet, value=str(value))
+    value = value.value if isinstance(value, Cell) else value
+    cell = _string_cell(sheet, str(value))
     cell.number_format = "@"
     return cell
 
@@ -133,9 +157,15 @@ def _date(sheet, value: dt.date) -> WriteOnlyCell:
     return cell
 
 
+def _data(sheet, value: object) -> object:
+    return _string(sheet, value) if isinstance(value, str) else value
+
+
 def _typed(sheet, value: object) -> object:
     if isinstance(value, dt.datetime):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd hh:mm:ss"
         return cell
+    if isinstance(value, str):
+        return _string(sheet, value)
     return value
