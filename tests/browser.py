@@ -35,6 +35,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+#: Upper bound (ms) of every Playwright wait (selectors, clicks, navigations, wait_for_function):
+#: twice Playwright's default, so that a machine busy with other jobs (CI, stress-ng) slows a
+#: page test down instead of failing it. A wait still ends as soon as its condition holds.
+TIMEOUT_MS = 60_000
 
 
 @dataclass
@@ -99,6 +103,8 @@ def open_browser(viewport: dict | None = None, locale: str = "fr-FR") -> Iterato
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport=viewport or VIEWPORT, locale=locale)
+            page.set_default_timeout(TIMEOUT_MS)
+            page.set_default_navigation_timeout(TIMEOUT_MS)
             session = BrowserSession(page=page)
             page.on("console", lambda msg: session.console.append((msg.type, msg.text)))
             page.on("pageerror", lambda error: session.page_errors.append(str(error)))

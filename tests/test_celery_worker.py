@@ -26,6 +26,6 @@ def test_the_settings_run_tasks_on_workers_when_redis_is_configured():
 def test_a_worker_runs_a_task_through_redis_against_the_database(worker):
     make_commune("42218", name="Saint-Étienne", department=make_department("42", "Loire"))
 
-    result = healthcheck.delay().get(timeout=60)
+    result = healthcheck.delay().get(timeout=120)  # includes the worker's start
 
     assert result == {"database": "postgresql", "communes": 1}

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 
 from tests.browser import open_browser, session_cookie
+from tests.waits import wait_for_map_still, wait_for_popup_shown
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,6 +35,8 @@ def test_the_map_draws_reloads_on_a_new_indicator_and_opens_a_facility_popup(
         page.wait_for_selector(
             ".leaflet-marker-pane .sros-marker, .leaflet-marker-pane .sros-cluster"
         )
+        page.wait_for_selector("#dashboard-map[data-facilities]")  # every cluster layer added
+        page.wait_for_selector(".leaflet-outlines-pane path")
         page.wait_for_load_state("networkidle")
         before_fills, before_legend = fills(page), page.inner_text("#map-legend")
         outlines = page.locator(".leaflet-outlines-pane path").count()
@@ -48,14 +51,23 @@ def test_the_map_draws_reloads_on_a_new_indicator_and_opens_a_facility_popup(
         for _ in range(10):  # zoom into clusters until a single marker shows
             if page.locator(".leaflet-marker-pane .sros-marker").count():
                 break
-            page.locator(".leaflet-marker-pane .sros-cluster").first.click()
-            page.wait_for_timeout(700)
+            clicked = page.locator(".leaflet-marker-pane .sros-cluster").first.element_handle()
+            clicked.click()
+            # The map zooms (or the cluster spiderfies) after the click, animated: wait until
+            # the clicked cluster has been replaced by its children, or a marker shows, and
+            # the animations are over.
+            page.wait_for_function(
+                "el => !el.isConnected || document.querySelector("
+                "'.leaflet-marker-pane .sros-marker') !== null",
+                arg=clicked,
+            )
+            wait_for_map_still(page)
         # Markers of different kinds may sit on one point: the one on top takes the click.
         page.locator(".leaflet-marker-pane .sros-marker").first.click(force=True)
         popup = page.wait_for_selector(".leaflet-popup-content").inner_text()
         finess = re.search(r"FINESS ET (\d{9})", popup)
         known = page.eval_on_selector_all("[data-finess]", "els => els.map(e => e.dataset.finess)")
-        page.wait_for_timeout(300)
+        wait_for_popup_shown(page)
         session.screenshot(SCREENSHOT)
 
     assert len(before_fills) == 540

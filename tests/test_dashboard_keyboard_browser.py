@@ -59,7 +59,7 @@ def test_the_map_is_usable_by_keyboard(live_server, demo_chief, client):
         chosen = page.eval_on_selector("#map-indicator", "e => e.value")
 
         tab_to(page, "#map-exports a[data-export-values]")  # the values as CSV
-        with page.expect_download(timeout=60_000) as started:
+        with page.expect_download(timeout=120_000) as started:
             page.keyboard.press("Enter")
         body = started.value.path().read_bytes().decode("utf-8")
 

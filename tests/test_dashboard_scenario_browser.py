@@ -14,6 +14,7 @@ from dashboard import comparison
 from sros.models import Scenario
 from territories.models import Commune
 from tests.browser import open_browser, session_cookie
+from tests.waits import wait_for_popup_shown
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,6 +43,27 @@ def paths(page, key: str) -> list[str]:
     )
 
 
+# Each map counts its "moveend" events into window.srosComparison.moveends (reset before an
+# action): a pan's inertia and an animated zoom go on after the mouse is released or the
+# button clicked, for longer on a loaded machine, and the other map follows each step.
+COUNT_MOVEENDS = """() => { const c = window.srosComparison; c.moveends = {};
+  Object.entries(c.maps).forEach(([key, map]) => {
+    map.on("moveend", () => { c.moveends[key] = (c.moveends[key] || 0) + 1; }); }); }"""
+
+MOVE_ENDED = """(mover) => { const c = window.srosComparison, map = c.maps[mover];
+  const d = map.getContainer().dataset, p = map.getCenter();
+  return Object.keys(c.maps).every(key => c.moveends[key] > 0)
+    && d.center === p.lat.toFixed(6) + "," + p.lng.toFixed(6)
+    && d.zoom === String(map.getZoom()); }"""
+
+
+def wait_for_move_end(page, mover: str) -> None:
+    """Wait until the move of map ``mover`` has ended (its own "moveend", after any inertia or
+    animation: it records its view then) and the other map has moved too. Whether both show
+    the same view is for the test to assert, not a condition of the wait."""
+    page.wait_for_function(MOVE_ENDED, arg=mover)
+
+
 def test_side_by_side_maps_move_together_and_the_difference_repaints(live_server, demo, client):
     cookie = session_cookie(client, demo["planner"])
     url = live_server.url + reverse("dashboard:scenario", args=["99", demo["scenario"].pk])
@@ -55,19 +77,22 @@ def test_side_by_side_maps_move_together_and_the_difference_repaints(live_server
         base_fills, scenario_fills = paths(page, "base"), paths(page, "scenario")
         first = view_of(page, "base")
         side_legend = page.inner_text("#comparison-legend")
+        page.evaluate(COUNT_MOVEENDS)
 
         box = page.locator("#comparison-map-base").bounding_box()
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.evaluate("() => { window.srosComparison.moveends = {}; }")
         page.mouse.move(x, y)
         page.mouse.down()
         page.mouse.move(x - 60, y + 40, steps=5)
         page.mouse.move(x - 120, y + 80, steps=5)
         page.mouse.up()
-        page.wait_for_timeout(300)
+        wait_for_move_end(page, "base")
         panned = view_of(page, "base"), view_of(page, "scenario")
 
+        page.evaluate("() => { window.srosComparison.moveends = {}; }")
         page.click("#comparison-map-scenario .leaflet-control-zoom-in")
-        page.wait_for_timeout(600)
+        wait_for_move_end(page, "scenario")
         zoomed = view_of(page, "base"), view_of(page, "scenario")
         moved = page.evaluate(
             "() => { const m = window.srosComparison.maps;"
@@ -77,7 +102,9 @@ def test_side_by_side_maps_move_together_and_the_difference_repaints(live_server
 
         page.select_option("#comparison-mode", "difference")
         page.wait_for_selector("#comparison-legend[data-mode='difference'] li")
-        page.wait_for_timeout(300)
+        page.wait_for_selector(
+            "#comparison-map-difference .leaflet-overlay-pane path", state="attached"
+        )
         difference_fills = paths(page, "difference")
         difference_legend = page.inner_text("#comparison-legend")
         difference_view = view_of(page, "difference")
@@ -90,7 +117,7 @@ def test_side_by_side_maps_move_together_and_the_difference_repaints(live_server
         )
         page.locator("#comparison-map-difference .scenario-site-closed").first.click()
         popup = page.wait_for_selector(".leaflet-popup-content").inner_text()
-        page.wait_for_timeout(200)
+        wait_for_popup_shown(page)
         session.screenshot(SCREENSHOT)
         final_url = page.url
 

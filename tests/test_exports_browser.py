@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def download(page, selector: str):
     """Click an export link and wait for its job's file: the bytes, the name and the job's
     line as the page shows it once done."""
-    with page.expect_download(timeout=60_000) as started:
+    with page.expect_download(timeout=120_000) as started:
         page.click(selector)
     line = page.locator("#export-jobs .export-job").last
     return started.value.path().read_bytes(), started.value.suggested_filename, line
@@ -78,7 +78,7 @@ def test_a_jobs_own_page_follows_it_to_the_download(live_server, demo_chief, cli
         session.sign_in(live_server.url, cookie)
         page.goto(live_server.url + page_url)
         queued = page.locator("#export-job").get_attribute("data-status")
-        with celery_worker(), page.expect_download(timeout=60_000) as started:
+        with celery_worker(), page.expect_download(timeout=120_000) as started:
             build_export.delay(job_id)  # again: a worker starts by purging the queue
         line = page.locator("#export-job")
         line.locator("a[download]").wait_for()

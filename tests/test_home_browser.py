@@ -11,6 +11,7 @@ from facilities.models import Authorisation, Facility
 from tests.browser import open_browser, session_cookie
 from tests.factories import make_commune_grid, make_department, make_region
 from tests.test_home_page import make_facility
+from tests.waits import wait_for_popup_shown
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +60,7 @@ def test_the_map_draws_communes_and_markers_with_no_foreign_request(
         popup_text = popup.inner_text()
         legend_text = page.locator("#population-legend").inner_text()
         page.mouse.move(900, 100)  # away from the marker: its tooltip closes
-        page.wait_for_timeout(400)  # the popup's fade-in
+        wait_for_popup_shown(page)
         session.screenshot(SCREENSHOT)
 
     assert commune_paths >= len(communes)

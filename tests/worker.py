@@ -35,5 +35,9 @@ def celery_worker(*, pool: str = "solo", concurrency: int = 1) -> Iterator[subpr
     try:
         yield process
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        process.terminate()  # a warm shutdown: slow on a loaded machine, hence the bound
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -35,15 +35,18 @@
   }
 
   // Each move of one map is replayed on the others, without animation; the flag stops the
-  // replay from echoing back.
-  function follow(source) {
+  // replay from echoing back. Leaflet replays a pan at the same zoom as a pan by whole pixels,
+  // while a drag leaves the map a fraction of a pixel off (when the machine is too slow for
+  // the drag's inertia, which would round it): once the move has ended, the others are reset
+  // on its exact centre, so that both maps rest on the same view.
+  function follow(source, ended) {
     if (syncing) return;
     syncing = true;
     try {
       Object.keys(maps).forEach(function (key) {
         var other = maps[key];
         if (other !== source && other.getContainer().offsetParent !== null) {
-          other.setView(source.getCenter(), source.getZoom(), {animate: false});
+          other.setView(source.getCenter(), source.getZoom(), ended ? {reset: true} : {animate: false});
         }
       });
     } finally {
@@ -59,7 +62,7 @@
     else map.setView([46.5, 2.5], 6);
     L.control.scale({imperial: false}).addTo(map);
     map.on("move zoom", function () { follow(map); });
-    map.on("moveend zoomend", function () { follow(map); record(map); });
+    map.on("moveend zoomend", function () { follow(map, true); record(map); });
     maps[key] = map;
     record(map);
     return map;
