@@ -148,7 +148,8 @@ def run_create(
 def _enqueue(run_id: int, attempt: int = 1) -> None:
     from .tasks import compute_run
 
-    publish(lambda: compute_run.delay(run_id, attempt))
+    # No result wanted: the web never waits for it, so the publish touches the broker only.
+    publish(lambda: compute_run.apply_async((run_id, attempt), ignore_result=True))
 
 
 def _enqueue_or_withdraw(run_id: int) -> None:

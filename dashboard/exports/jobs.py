@@ -126,7 +126,8 @@ def export_job_enqueue(job_id, *, withdraw: bool = False) -> None:
     from dashboard.tasks import build_export  # the task module imports this one
 
     try:
-        publish(lambda: build_export.delay(str(job_id)))
+        # No result wanted (the job row is the result): the publish touches the broker only.
+        publish(lambda: build_export.apply_async((str(job_id),), ignore_result=True))
     except BrokerUnavailable:
         if withdraw:
             ExportJob.objects.filter(pk=job_id, status=Status.QUEUED).delete()
