@@ -46,6 +46,7 @@ def job_state(job: ExportJob) -> dict:
         "id": str(job.pk),
         "status": job.status,
         "status_label": str(job.get_status_display()),
+        "target_label": str(job.get_target_display()),
         "progress": job.progress,
         "error": job.error,
         "filename": job.filename,

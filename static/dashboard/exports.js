@@ -73,6 +73,7 @@
             if (!response.ok) { show(item, {status: "failed", progress: 0, error: next.error}); return; }
             button.remove();
             item.classList.remove("export-job-failed");
+            item.querySelector(".export-job-name").textContent = panel.dataset.preparing + " : " + next.target_label;
             poll(item, next);
           });
         })
