@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from indicators import services
 from indicators.models import IndicatorRun
 from pathways.models import Level
+from sros.workers import UNAVAILABLE, BrokerUnavailable
 from territories.models import Region
 
 
@@ -45,6 +46,8 @@ class Command(BaseCommand):
                 )
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
+            except BrokerUnavailable as exc:
+                raise CommandError(f"{UNAVAILABLE} ({exc})") from exc
             if not options["sync"]:
                 self.stdout.write(f"run {run.pk} queued for {region}")
                 continue
