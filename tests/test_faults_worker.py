@@ -28,6 +28,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 from kombu import Connection
@@ -77,7 +78,15 @@ def fault_worker(tmp_path: Path, name: str, *, purge: bool = True) -> Iterator[s
     with celery_worker(
         beat_schedule=tmp_path / f"beat-{name}", env=FAULT_ENV, purge=purge
     ) as process:
-        yield process
+        try:
+            yield process
+        finally:  # a worker blocked on its test's lock or pipe would not stop when asked
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    kill_9(process)
 
 
 @pytest.fixture
@@ -115,11 +124,16 @@ def matrix_text(communes) -> str:
     return "\n".join(lines) + "\n"
 
 
-def unacked(task: str) -> list[dict]:
-    """The messages of ``task`` delivered by Redis and not acknowledged (kombu's hash)."""
+def unacked(task: str, about: object = "") -> list[dict]:
+    """The messages of ``task`` (with ``about`` in their arguments) delivered by Redis and not
+    acknowledged (kombu's hash)."""
     client = redis.Redis.from_url(settings.REDIS_URL)
     messages = [json.loads(raw)[0] for raw in client.hvals("unacked")]
-    return [m for m in messages if m["headers"]["task"] == task]
+    return [
+        m
+        for m in messages
+        if m["headers"]["task"] == task and str(about) in m["headers"]["argsrepr"]
+    ]
 
 
 def handled(message: dict) -> bool:
@@ -127,7 +141,7 @@ def handled(message: dict) -> bool:
     client = redis.Redis.from_url(settings.REDIS_URL)
     task_id = message["headers"]["id"]
     queued = [json.loads(raw)["headers"]["id"] for raw in client.lrange("celery", 0, -1)]
-    pending = [m["headers"]["id"] for m in unacked(message["headers"]["task"])]
+    pending = [m["headers"]["id"] for m in unacked(message["headers"]["task"])]  # any args
     return task_id not in queued and task_id not in pending
 
 
@@ -145,7 +159,7 @@ def test_a_run_whose_worker_is_killed_is_re_enqueued_once_and_completes(region_8
     # worker's chunk blocks opening it, as on a hung network share.
     pipe = tmp_path / "matrix.csv"
     os.mkfifo(pipe)
-    writer = threading.Thread(target=pipe.write_text, args=(matrix_text(communes),))
+    writer = threading.Thread(target=pipe.write_text, args=(matrix_text(communes),), daemon=True)
     writer.start()
     with fault_worker(tmp_path, "first") as first:
         run = services.run_create(
@@ -165,7 +179,8 @@ def test_a_run_whose_worker_is_killed_is_re_enqueued_once_and_completes(region_8
         kill_9(first)
     killed = IndicatorRun.objects.get(pk=run.pk)
     assert (killed.status, killed.attempt, killed.held) == ("running", 1, held.held)
-    [message] = unacked("indicators.tasks.compute_chunk")  # the dead worker's, kept by Redis
+    # The dead worker's message, kept by Redis until its visibility timeout.
+    [message] = unacked("indicators.tasks.compute_chunk", f"({run.pk}, ")
     pipe.unlink()
     pipe.write_text(matrix_text(communes))  # the share answers again
 
@@ -227,7 +242,7 @@ def test_an_export_whose_worker_is_killed_is_re_enqueued_once_and_built(
         )
         kill_9(first)
     assert ExportJob.objects.get(pk=job.pk).status == "running"
-    [message] = unacked("dashboard.tasks.build_export")
+    [message] = unacked("dashboard.tasks.build_export", job.pk)
 
     with fault_worker(tmp_path, "second", purge=False):
         built = wait_for(
@@ -353,6 +368,8 @@ def test_with_redis_down_starting_a_run_or_an_export_answers_503_and_leaves_no_r
         )
         export_plain = admin_client.post(start_export, {"url": export_url})
         elapsed = time.monotonic() - started
+        with pytest.raises(CommandError, match="Service de calcul indisponible"):
+            call_command("compute_indicators", "--region", "84")
 
     assert run_page.status_code == 503
     assert "service de calcul indisponible, réessayez" in run_page.content.decode().lower()
