@@ -13,6 +13,7 @@ from dashboard.models import ExportJob
 from facilities.models import Facility
 from indicators import services
 from indicators.models import IndicatorRun
+from pathways.models import Level, LevelRequirement, Pathway
 from tests.browser import open_browser, session_cookie
 from tests.factories import make_commune, make_department, make_region
 
@@ -32,6 +33,11 @@ def region():
         point=Point(commune.point.x, commune.point.y, srid=4326),
     )  # fmt: skip
     facility.authorisations.create(activity="urgences", modality="su", start_date="2020-01-01")
+    pathway = Pathway.objects.create(code="urgences-test", name="Urgences (test)")
+    level = Level.objects.create(pathway=pathway, rank=1, code="su", name="SU")
+    LevelRequirement.objects.create(
+        level=level, activity="urgences", modality="su", access_target_minutes=30
+    )
     return region
 
 
