@@ -139,7 +139,56 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
 CELERY_TASK_ACKS_LATE = True
+# A worker process that dies (OOM, kill -9) fails its task instead of having it redelivered at
+# once: a task that kills its worker would otherwise loop. The reaper below re-enqueues its run
+# or export once.
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A publish with the broker down fails within about a second (the page answers 503), rather than
+# retrying for long while the user waits.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+# A message a dead worker held comes back after this long (kombu's Redis transport): the last
+# resort. It must outlast the longest task (its hard time limit), else a task still running
+# would be delivered twice; the reaper acts long before it.
+SROS_BROKER_VISIBILITY_SECONDS = env_int("SROS_BROKER_VISIBILITY_SECONDS", 2 * 60 * 60)
+if SROS_BROKER_VISIBILITY_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"SROS_BROKER_VISIBILITY_SECONDS={SROS_BROKER_VISIBILITY_SECONDS} must exceed the tasks' "
+        f"hard time limit ({CELERY_TASK_TIME_LIMIT} s)"
+    )
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": SROS_BROKER_VISIBILITY_SECONDS,
+    "socket_connect_timeout": 2,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+# Workers beat a heartbeat every SROS_HEARTBEAT_SECONDS on the runs and export jobs they hold;
+# the reaper (celery beat, every SROS_REAPER_SECONDS) re-enqueues once, then fails, any of them
+# whose heartbeat is older than SROS_STALE_SECONDS. A dead worker's run ends within
+# stale + reaper seconds (2 minutes at most with the defaults).
+SROS_HEARTBEAT_SECONDS = env_int("SROS_HEARTBEAT_SECONDS", 15)
+SROS_STALE_SECONDS = env_int("SROS_STALE_SECONDS", 90)
+SROS_REAPER_SECONDS = env_int("SROS_REAPER_SECONDS", 30)
+if not 0 < SROS_HEARTBEAT_SECONDS * 3 <= SROS_STALE_SECONDS or SROS_REAPER_SECONDS <= 0:
+    raise ImproperlyConfigured(
+        "SROS_STALE_SECONDS must be at least 3 × SROS_HEARTBEAT_SECONDS (a late beat or two "
+        "must not fail a live run) and every one of them positive"
+    )
+#: How many times a run or an export job is started in all: the reaper re-enqueues it once.
+SROS_MAX_ATTEMPTS = 2
+CELERY_BEAT_SCHEDULE = {
+    "reap-indicator-runs": {
+        "task": "indicators.tasks.reap_runs",
+        "schedule": float(SROS_REAPER_SECONDS),
+        "options": {"expires": float(SROS_REAPER_SECONDS)},
+    },
+    "reap-export-jobs": {
+        "task": "dashboard.tasks.reap_export_jobs",
+        "schedule": float(SROS_REAPER_SECONDS),
+        "options": {"expires": float(SROS_REAPER_SECONDS)},
+    },
+}
 # A run still queued or running after this long lost its worker: it is failed (see
 # indicators.services.runs_fail_expired). Several task time limits, since chunks queue.
 SROS_RUN_EXPIRY_SECONDS = 3 * CELERY_TASK_TIME_LIMIT

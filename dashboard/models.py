@@ -49,6 +49,10 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     started_at = models.DateTimeField(_("commencé le"), null=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True)
+    # Beaten by the worker building the job (dashboard.exports.reaping): a running job whose
+    # heartbeat is too old lost its worker and is re-enqueued once, then failed.
+    heartbeat_at = models.DateTimeField(_("dernier signe de vie"), null=True)
+    attempt = models.PositiveSmallIntegerField(_("tentative"), default=1)
 
     class Meta:
         ordering = ["-created_at"]

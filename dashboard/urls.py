@@ -16,6 +16,11 @@ urlpatterns = [
         name="export_job_progress",
     ),
     path("exports/taches/<uuid:job_id>/fichier", job_views.export_job_file, name="export_job_file"),
+    path(
+        "exports/taches/<uuid:job_id>/relancer",
+        job_views.export_job_restart,
+        name="export_job_restart",
+    ),
     path("<str:region_code>/", views.region_dashboard, name="region"),
     path("<str:region_code>/carte/", views.indicator_map, name="map"),
     path("<str:region_code>/filieres/<slug:pathway_code>/", views.pathway_view, name="pathway"),

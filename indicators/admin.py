@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from access import roles
+from core.workers import UNAVAILABLE, BrokerUnavailable
 from pathways.models import Level
 from territories.models import Region
 
@@ -72,11 +73,15 @@ class IndicatorRunAdmin(admin.ModelAdmin):
             return self.changeform_view(request, None, form_url, extra_context)
         form = NewRunForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            run = services.run_create(
-                region=form.cleaned_data["region"],
-                levels=form.cleaned_data["levels"] or None,
-                requested_by=request.user,
-            )
+            try:
+                run = services.run_create(
+                    region=form.cleaned_data["region"],
+                    levels=form.cleaned_data["levels"] or None,
+                    requested_by=request.user,
+                )
+            except BrokerUnavailable:
+                self.message_user(request, UNAVAILABLE, messages.ERROR)
+                return HttpResponseRedirect(request.path)
             self.message_user(
                 request,
                 _("Calcul n° %(run)s demandé pour %(region)s.")

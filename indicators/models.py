@@ -44,6 +44,13 @@ class IndicatorRun(models.Model):
     chunks_done = models.JSONField(_("parties calculées"), default=list, blank=True)
     timings = models.JSONField(_("durées (s)"), default=dict, blank=True)
     error = models.TextField(_("erreur"), blank=True)
+    # Fault handling (indicators.services.runs_reap): the parts of the run a worker holds now
+    # ("start", "chunk 01", "finish") and the last beat of their workers; a held run whose
+    # heartbeat is too old lost its worker. ``attempt`` counts the starts: tasks carry it, so
+    # a message of an earlier attempt delivered late changes nothing.
+    held = models.JSONField(_("parties en cours"), default=list, blank=True)
+    heartbeat_at = models.DateTimeField(_("dernier signe de vie"), null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField(_("tentative"), default=1)
     stale = models.BooleanField(
         _("périmé"), default=False, help_text=_("Les données ont changé depuis ce calcul.")
     )

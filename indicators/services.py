@@ -30,6 +30,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.workers import BrokerUnavailable, heartbeat, publish
 from pathways.models import Level
 from territories.models import Region
 
@@ -123,7 +124,9 @@ def run_create(
     caller to compute in-process (``run_compute``).
 
     The provider is built now, so bad parameters (unknown network, unreadable matrix) fail
-    here, before anything is queued.
+    here, before anything is queued. If the broker does not take the task, the run is deleted
+    again and ``BrokerUnavailable`` raised when the transaction commits: no queued row is left
+    that nothing would ever run.
     """
     provider = build_provider(provider_parameters or default_provider_parameters())
     runs_fail_expired()
@@ -138,14 +141,33 @@ def run_create(
     )
     run.levels.set(chosen)
     if enqueue:
-        transaction.on_commit(lambda: _enqueue(run.pk))
+        transaction.on_commit(lambda: _enqueue_or_withdraw(run.pk))
     return run
 
 
-def _enqueue(run_id: int) -> None:
+def _enqueue(run_id: int, attempt: int = 1) -> None:
     from .tasks import compute_run
 
-    compute_run.delay(run_id)
+    # No result wanted: the web never waits for it, so the publish touches the broker only.
+    publish(lambda: compute_run.apply_async((run_id, attempt), ignore_result=True))
+
+
+def _enqueue_or_withdraw(run_id: int) -> None:
+    try:
+        _enqueue(run_id)
+    except BrokerUnavailable:
+        IndicatorRun.objects.filter(pk=run_id, status=IndicatorRun.Status.QUEUED).delete()
+        raise
+
+
+def run_restart(run: IndicatorRun, *, requested_by=None) -> IndicatorRun:
+    """A new run with the levels and provider of ``run`` (a failed one, from its page)."""
+    return run_create(
+        region=run.region,
+        levels=list(run.levels.all()),
+        provider_parameters=run.parameters.get("provider"),
+        requested_by=requested_by,
+    )
 
 
 # --- state changes ------------------------------------------------------------------------
@@ -155,16 +177,20 @@ def _locked(run_id: int) -> IndicatorRun:
     return IndicatorRun.objects.select_for_update().get(pk=run_id)
 
 
-def run_fail(run_id: int, message: str) -> bool:
-    """Mark a queued or running run failed; False if it had already ended (done or failed)."""
+def run_fail(run_id: int, message: str, *, attempt: int | None = None) -> bool:
+    """Mark a queued or running run failed; False if it had already ended (done or failed), or
+    if ``attempt`` is given and the run has been re-enqueued since."""
     with transaction.atomic():
         run = _locked(run_id)
         if run.status not in (IndicatorRun.Status.QUEUED, IndicatorRun.Status.RUNNING):
             return False
+        if attempt is not None and run.attempt != attempt:
+            return False
         run.status = IndicatorRun.Status.FAILED
         run.error = message[:10_000]
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        run.held = []
+        run.save(update_fields=["status", "error", "finished_at", "held"])
     logger.warning("indicator run %s failed: %s", run_id, message)
     return True
 
@@ -185,10 +211,110 @@ def runs_fail_expired(now: dt.datetime | None = None) -> int:
     return sum(run_fail(run_id, str(message)) for run_id in list(expired))
 
 
-def _fail_from(run_id: int, where: str, exc: BaseException) -> None:
+def _fail_from(run_id: int, where: str, exc: BaseException, attempt: int | None = None) -> None:
     logger.exception("indicator run %s: %s", run_id, where)
     message = f"{where}: {type(exc).__name__}: {exc}" if where else f"{type(exc).__name__}: {exc}"
-    run_fail(run_id, message)
+    run_fail(run_id, message, attempt=attempt)
+
+
+# --- workers holding a run, and the reaper -------------------------------------------------
+
+
+def _take(run_id: int, part: str, attempt: int | None, status: str) -> bool:
+    """Record that a worker holds ``part`` of the run (if the run is in ``status`` and at
+    ``attempt``), with a first heartbeat; False means a duplicate or late delivery."""
+    with transaction.atomic():
+        run = IndicatorRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status != status:
+            return False
+        if attempt is not None and run.attempt != attempt:
+            return False
+        run.held = [*[p for p in run.held if p != part], part]
+        run.heartbeat_at = timezone.now()
+        run.save(update_fields=["held", "heartbeat_at"])
+    return True
+
+
+def _release(run: IndicatorRun, part: str) -> None:
+    """Forget that a worker holds ``part`` (the caller saves ``held`` under the row lock)."""
+    run.held = [p for p in run.held if p != part]
+    run.heartbeat_at = timezone.now()
+
+
+def _beating(run_id: int, attempt: int | None):
+    rows = IndicatorRun.objects.filter(
+        pk=run_id, status__in=[IndicatorRun.Status.QUEUED, IndicatorRun.Status.RUNNING]
+    )
+    return heartbeat(rows if attempt is None else rows.filter(attempt=attempt))
+
+
+def runs_reap(now: dt.datetime | None = None) -> dict[str, int]:
+    """Re-enqueue once, then fail, the runs a worker holds with no heartbeat for
+    ``SROS_STALE_SECONDS`` (its worker was killed, or lost its machine); and fail the runs
+    expired (``runs_fail_expired``). Run by celery beat every ``SROS_REAPER_SECONDS``.
+
+    A run whose row is locked is skipped: the transaction holding it is alive (a dead worker's
+    connection, and its locks, are gone). Returns the number of runs re-enqueued and failed.
+    """
+    now = now or timezone.now()
+    limit = now - dt.timedelta(seconds=settings.SROS_STALE_SECONDS)
+    stale = (
+        IndicatorRun.objects.filter(
+            status__in=[IndicatorRun.Status.QUEUED, IndicatorRun.Status.RUNNING],
+            heartbeat_at__lt=limit,
+        )
+        .exclude(held=[])
+        .values_list("pk", flat=True)
+    )
+    counts = {"requeued": 0, "failed": 0}
+    for run_id in list(stale):
+        outcome = _reap(run_id, limit)
+        if outcome:
+            counts[outcome] += 1
+    counts["failed"] += runs_fail_expired(now)
+    return counts
+
+
+def _reap(run_id: int, limit: dt.datetime) -> str | None:
+    with transaction.atomic():
+        run = IndicatorRun.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()
+        if (
+            run is None
+            or run.status not in (IndicatorRun.Status.QUEUED, IndicatorRun.Status.RUNNING)
+            or not run.held
+            or run.heartbeat_at is None
+            or run.heartbeat_at >= limit
+        ):
+            return None
+        lost = ", ".join(run.held)
+        if run.attempt >= settings.SROS_MAX_ATTEMPTS:
+            run.status = IndicatorRun.Status.FAILED
+            run.error = _(
+                "abandonné : le worker qui le calculait ne répond plus (%(parts)s, "
+                "tentative %(attempt)s sur %(attempts)s). Relancez le calcul."
+            ) % {"parts": lost, "attempt": run.attempt, "attempts": settings.SROS_MAX_ATTEMPTS}
+            run.finished_at = timezone.now()
+            run.held = []
+            run.save(update_fields=["status", "error", "finished_at", "held"])
+            logger.warning("indicator run %s failed: its worker is gone (%s)", run_id, lost)
+            return "failed"
+        run.attempt += 1
+        run.status = IndicatorRun.Status.QUEUED
+        run.held, run.chunks_done, run.progress = [], [], 0
+        run.heartbeat_at = None
+        run.timings = {**run.timings, f"lost (attempt {run.attempt - 1})": lost}
+        run.save()
+        attempt = run.attempt
+        transaction.on_commit(lambda: _requeue(run_id, attempt))
+    logger.warning("indicator run %s re-enqueued: its worker is gone (%s)", run_id, lost)
+    return "requeued"
+
+
+def _requeue(run_id: int, attempt: int) -> None:
+    try:
+        _enqueue(run_id, attempt)
+    except BrokerUnavailable as error:
+        run_fail(run_id, f"{_('service de calcul indisponible')}: {error}", attempt=attempt)
 
 
 def runs_mark_stale(region: Region | None = None) -> int:
@@ -215,13 +341,23 @@ def _load_all(run: IndicatorRun) -> tuple[inputs.Units, list[inputs.LevelFacilit
     return units, facilities
 
 
-def run_start(run_id: int) -> list[str]:
+def run_start(run_id: int, attempt: int | None = None) -> list[str]:
     """Lock a queued run, record its inputs and mark it running; returns its chunks (the
-    département codes), or [] if the run is not queued (a duplicate delivery) or failed."""
+    département codes), or [] if the run is not queued (a duplicate delivery), not at
+    ``attempt`` (a late delivery of an earlier attempt) or failed."""
+    if not _take(run_id, "start", attempt, IndicatorRun.Status.QUEUED):
+        return []
+    with _beating(run_id, attempt):
+        return _start(run_id, attempt)
+
+
+def _start(run_id: int, attempt: int | None) -> list[str]:
     try:
         with transaction.atomic():
             run = _locked(run_id)
-            if run.status != IndicatorRun.Status.QUEUED:
+            if run.status != IndicatorRun.Status.QUEUED or (
+                attempt is not None and run.attempt != attempt
+            ):
                 return []
             started = time.perf_counter()
             units, facilities = _load_all(run)
@@ -235,13 +371,17 @@ def run_start(run_id: int) -> list[str]:
             run.error = ""
             run.status = IndicatorRun.Status.RUNNING
             run.started_at = timezone.now()
-            run.timings = {"inputs": round(time.perf_counter() - started, 3)}
+            run.timings = {
+                **{k: v for k, v in run.timings.items() if k.startswith("lost ")},
+                "inputs": round(time.perf_counter() - started, 3),
+            }
+            _release(run, "start")
             run.save()
             return list(run.chunks)
     except transient_errors():
         raise
     except Exception as exc:
-        _fail_from(run_id, "inputs", exc)
+        _fail_from(run_id, "inputs", exc, attempt)
         return []
 
 
@@ -261,17 +401,26 @@ def _facilities_digest(facilities: list[inputs.LevelFacilities]) -> str:
     return digest.hexdigest()
 
 
-def run_compute_chunk(run_id: int, department: str) -> dict[str, Any] | None:
+def run_compute_chunk(
+    run_id: int, department: str, attempt: int | None = None
+) -> dict[str, Any] | None:
     """Nearest facilities and 2SFCA pairs of one département's units for every level.
 
     Returns plain lists (JSON for a Celery chord): unit codes, per level the k nearest minutes
     (None = unreachable) and facility indices, and the pairs within the cut-off. None if the
-    run is not running (failed meanwhile, or already done), or if this chunk failed.
+    run is not running (failed meanwhile, or already done) or not at ``attempt`` (a late
+    delivery), or if this chunk failed.
     """
+    part = f"chunk {department}"
+    if not _take(run_id, part, attempt, IndicatorRun.Status.RUNNING):
+        return None
+    with _beating(run_id, attempt):
+        return _compute_chunk(run_id, department, attempt)
+
+
+def _compute_chunk(run_id: int, department: str, attempt: int | None) -> dict[str, Any] | None:
     try:
         run = IndicatorRun.objects.select_related("region").get(pk=run_id)
-        if run.status != IndicatorRun.Status.RUNNING:
-            return None
         started = time.perf_counter()
         provider = build_provider(run.parameters["provider"])
         max_minutes = float(run.parameters["two_sfca"]["max_minutes"])
@@ -302,43 +451,62 @@ def run_compute_chunk(run_id: int, department: str) -> dict[str, Any] | None:
     except transient_errors():
         raise
     except Exception as exc:
-        _fail_from(run_id, f"département {department}", exc)
+        _fail_from(run_id, f"département {department}", exc, attempt)
         return None
-    _chunk_done(run_id, department, result["seconds"])
+    if not _chunk_done(run_id, department, result["seconds"], attempt):
+        return None
     return result
 
 
-def _chunk_done(run_id: int, department: str, seconds: float) -> None:
+def _chunk_done(run_id: int, department: str, seconds: float, attempt: int | None) -> bool:
     """Record a finished chunk; progress is recomputed from the set of finished chunks, so a
-    duplicate delivery of a chunk does not move the bar twice."""
+    duplicate delivery of a chunk does not move the bar twice. False if the run has ended or
+    been re-enqueued meanwhile."""
     with transaction.atomic():
         run = _locked(run_id)
         if run.status != IndicatorRun.Status.RUNNING:
-            return
+            return False
+        if attempt is not None and run.attempt != attempt:
+            return False
         if department not in run.chunks_done:
             run.chunks_done = [*run.chunks_done, department]
         run.progress = CHUNKS_PROGRESS * len(run.chunks_done) // max(len(run.chunks), 1)
         run.timings = {**run.timings, f"chunk {department}": seconds}
-        run.save(update_fields=["chunks_done", "progress", "timings"])
+        _release(run, f"chunk {department}")
+        run.save(update_fields=["chunks_done", "progress", "timings", "held", "heartbeat_at"])
+    return True
 
 
 # --- step 3: finish -----------------------------------------------------------------------
 
 
-def run_finish(run_id: int, results: Sequence[dict[str, Any] | None]) -> IndicatorRun:
+def run_finish(
+    run_id: int, results: Sequence[dict[str, Any] | None], attempt: int | None = None
+) -> IndicatorRun:
     """Aggregates, 2SFCA and every value of the run written in one transaction, under the
-    run's row lock; the run is then done. A run not running is returned as it is."""
+    run's row lock; the run is then done. A run not running, or not at ``attempt``, is
+    returned as it is."""
+    if _take(run_id, "finish", attempt, IndicatorRun.Status.RUNNING):
+        with _beating(run_id, attempt):
+            _finish_locked(run_id, results, attempt)
+    return IndicatorRun.objects.get(pk=run_id)
+
+
+def _finish_locked(
+    run_id: int, results: Sequence[dict[str, Any] | None], attempt: int | None
+) -> None:
     try:
         with transaction.atomic():
             run = _locked(run_id)
             if run.status != IndicatorRun.Status.RUNNING:
-                return run
+                return
+            if attempt is not None and run.attempt != attempt:
+                return
             _finish(run, results)
     except transient_errors():
         raise
     except Exception as exc:
-        _fail_from(run_id, "aggregates", exc)
-    return IndicatorRun.objects.get(pk=run_id)
+        _fail_from(run_id, "aggregates", exc, attempt)
 
 
 def _finish(run: IndicatorRun, results: Sequence[dict[str, Any] | None]) -> None:
@@ -392,6 +560,7 @@ def _finish(run: IndicatorRun, results: Sequence[dict[str, Any] | None]) -> None
     run.status = IndicatorRun.Status.DONE
     run.progress = 100
     run.finished_at = timezone.now()
+    run.held = []
     run.save()
 
 

@@ -7,6 +7,10 @@ state under its row lock, so a duplicate delivery (``acks_late``) changes nothin
 that fails marks the run failed itself, and ``run_failed`` catches what it cannot (a worker
 killed at the hard time limit). In eager mode (demo, no REDIS_URL) the same chord runs
 in-process.
+
+Every task carries the run's ``attempt``: when the reaper (``reap_runs``, on celery beat)
+re-enqueues a run whose worker died, the messages of the earlier attempt that the broker
+delivers again later (after its visibility timeout) are no-ops.
 """
 
 from __future__ import annotations
@@ -28,26 +32,34 @@ RETRYING: dict[str, Any] = {
 
 
 @shared_task(**RETRYING, soft_time_limit=10 * 60, time_limit=11 * 60)
-def compute_run(run_id: int) -> list[str]:
+def compute_run(run_id: int, attempt: int | None = None) -> list[str]:
     """Start a queued run and fan its départements out to the workers."""
-    chunks = services.run_start(run_id)
+    chunks = services.run_start(run_id, attempt)
     if chunks:
-        body = finish_run.s(run_id).on_error(run_failed.s(run_id))
-        chord(compute_chunk.s(run_id, department) for department in chunks)(body)
+        body = finish_run.s(run_id, attempt).on_error(run_failed.s(run_id, attempt))
+        chord(compute_chunk.s(run_id, department, attempt) for department in chunks)(body)
     return chunks
 
 
 @shared_task(**RETRYING, soft_time_limit=30 * 60, time_limit=31 * 60)
-def compute_chunk(run_id: int, department: str) -> dict[str, Any] | None:
-    return services.run_compute_chunk(run_id, department)
+def compute_chunk(run_id: int, department: str, attempt: int | None = None) -> dict | None:
+    return services.run_compute_chunk(run_id, department, attempt)
 
 
 @shared_task(**RETRYING, soft_time_limit=30 * 60, time_limit=31 * 60)
-def finish_run(results: list[dict[str, Any] | None], run_id: int) -> str:
-    return services.run_finish(run_id, results).status
+def finish_run(
+    results: list[dict[str, Any] | None], run_id: int, attempt: int | None = None
+) -> str:
+    return services.run_finish(run_id, results, attempt).status
 
 
 @shared_task(acks_late=True)
-def run_failed(request, exc, traceback, run_id: int) -> None:
+def run_failed(request, exc, traceback, run_id: int, attempt: int | None = None) -> None:
     """Errback of the chord: a part died without marking the run (e.g. hard time limit)."""
-    services.run_fail(run_id, f"{type(exc).__name__}: {exc}")
+    services.run_fail(run_id, f"{type(exc).__name__}: {exc}", attempt=attempt)
+
+
+@shared_task(soft_time_limit=60, time_limit=90)
+def reap_runs() -> dict[str, int]:
+    """On celery beat: re-enqueue once, then fail, the runs whose worker died."""
+    return services.runs_reap()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from access import roles
+from core.workers import UNAVAILABLE, BrokerUnavailable
 from territories.models import Region
 
 from . import selectors, services
@@ -26,12 +27,7 @@ from .models import IndicatorRun
 @login_required
 @require_GET
 def run_list(request: HttpRequest) -> HttpResponse:
-    entries = selectors.runs_by_region(regions=roles.visible_regions(request.user))
-    rows = [
-        {"entry": entry, "can_start_run": roles.can_start_run(request.user, entry.region)}
-        for entry in entries
-    ]
-    return render(request, "indicators/run_list.html", {"rows": rows})
+    return render(request, "indicators/run_list.html", {"rows": _run_rows(request.user)})
 
 
 @login_required
@@ -40,7 +36,10 @@ def run_start(request: HttpRequest, region_code: str) -> HttpResponse:
     region = get_object_or_404(Region.objects.defer("geometry"), code=region_code)
     if not roles.can_start_run(request.user, region):
         raise PermissionDenied
-    run = services.run_create(region=region, requested_by=request.user)
+    try:
+        run = services.run_create(region=region, requested_by=request.user)
+    except BrokerUnavailable:
+        return _unavailable(request)
     messages.success(
         request, _("Calcul n° %(run)s demandé pour %(region)s.") % {"run": run.pk, "region": region}
     )
@@ -48,7 +47,38 @@ def run_start(request: HttpRequest, region_code: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_POST
+def run_restart(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Start again, with the same levels and provider, a run that failed."""
+    failed = get_object_or_404(IndicatorRun, pk=run_id, status=IndicatorRun.Status.FAILED)
+    if not roles.can_start_run(request.user, failed.region_id):
+        raise PermissionDenied
+    try:
+        run = services.run_restart(failed, requested_by=request.user)
+    except BrokerUnavailable:
+        return _unavailable(request)
+    messages.success(
+        request,
+        _("Calcul n° %(run)s relancé : calcul n° %(new)s demandé.")
+        % {"run": failed.pk, "new": run.pk},
+    )
+    return redirect("indicators:run_list")
+
+
+def _run_rows(user) -> list[dict]:
+    return [
+        {"entry": entry, "can_start_run": roles.can_start_run(user, entry.region)}
+        for entry in selectors.runs_by_region(regions=roles.visible_regions(user))
+    ]
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    """The runs page with the broker's failure said plainly (503, nothing was queued)."""
+    context = {"rows": _run_rows(request.user), "unavailable": UNAVAILABLE}
+    return render(request, "indicators/run_list.html", context, status=503)
+
+
+@login_required
 def run_progress(request: HttpRequest, run_id: int) -> JsonResponse:
     run = get_object_or_404(IndicatorRun, pk=run_id)
     if not roles.can_view_region(request.user, run.region_id):

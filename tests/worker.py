@@ -20,17 +20,30 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def celery_worker(*, pool: str = "solo", concurrency: int = 1) -> Iterator[subprocess.Popen]:
+def celery_worker(
+    *,
+    pool: str = "solo",
+    concurrency: int = 1,
+    beat_schedule: Path | None = None,
+    env: dict[str, str] | None = None,
+    purge: bool = True,
+) -> Iterator[subprocess.Popen]:
+    """A worker process, in a session of its own (``os.killpg`` ends it with its children);
+    ``beat_schedule``: also run celery beat in it (``-B``) with that schedule file; ``env``:
+    more environment variables; ``purge=False`` keeps the queued messages (a restart)."""
     if not settings.REDIS_URL:
         pytest.skip("REDIS_URL is not set: no broker for a real worker")
-    app.control.purge()  # messages left by an earlier, interrupted session
-    env = dict(os.environ)
+    if purge:
+        app.control.purge()  # messages left by an earlier, interrupted session
+    env = {**os.environ, **(env or {})}
     env["DATABASE_URL"] = "postgis://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict)
+    beat = ["-B", f"--schedule={beat_schedule}"] if beat_schedule else []
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}",
          f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
-         "--loglevel=WARNING"],
+         "--loglevel=WARNING", *beat],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
     )  # fmt: skip
     try:
         yield process

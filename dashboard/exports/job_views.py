@@ -23,10 +23,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from access.roles import can_view_region
+from core.workers import UNAVAILABLE, BrokerUnavailable
 from dashboard.models import ExportJob
 from dashboard.view_helpers import region_or_403
 
-from . import jobs
+from . import jobs, recovery
 from .tables import ExportError
 from .views import HttpResponseSeeOther, download_response
 
@@ -53,6 +54,7 @@ def job_state(job: ExportJob) -> dict:
         "id": str(job.pk),
         "status": job.status,
         "status_label": str(job.get_status_display()),
+        "target_label": str(job.get_target_display()),
         "progress": job.progress,
         "error": job.error,
         "filename": job.filename,
@@ -60,7 +62,19 @@ def job_state(job: ExportJob) -> dict:
         "page_url": reverse("dashboard:export_job", args=[job.pk]),
         "progress_url": reverse("dashboard:export_job_progress", args=[job.pk]),
         "download_url": reverse("dashboard:export_job_file", args=[job.pk]),
+        "restart_url": (
+            reverse("dashboard:export_job_restart", args=[job.pk])
+            if job.status == ExportJob.Status.FAILED
+            else None
+        ),
     }
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    """The broker did not take the job (none is left): say so, 503."""
+    if _wants_json(request):
+        return JsonResponse({"error": str(UNAVAILABLE)}, status=503)
+    return HttpResponse(str(UNAVAILABLE), status=503, content_type="text/plain; charset=utf-8")
 
 
 @login_required
@@ -75,6 +89,8 @@ def export_job_start(request: HttpRequest) -> HttpResponse:
         if _wants_json(request):
             return JsonResponse({"error": str(error)}, status=400)
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    except BrokerUnavailable:
+        return _unavailable(request)
     if _wants_json(request):
         job.refresh_from_db(fields=["status", "progress", "error", "filename", "size"])
         return JsonResponse(job_state(job), status=202)
@@ -143,3 +159,22 @@ def export_job_file(request: HttpRequest, job_id) -> HttpResponse:
         )
     content = ExportJob.objects.values_list("content", flat=True).get(pk=job.pk)
     return download_response(bytes(content), job.filename, job.extension)
+
+
+@login_required
+@require_POST
+def export_job_restart(request: HttpRequest, job_id) -> HttpResponse:
+    """Start again what a failed job of the user was to build (a new job)."""
+    job = _job(request, job_id)
+    if not can_view_region(request.user, job.region):
+        raise PermissionDenied
+    if job.status != ExportJob.Status.FAILED:
+        return HttpResponse(job.get_status_display(), status=409, content_type="text/plain")
+    try:
+        again = recovery.export_job_restart(job)
+    except BrokerUnavailable:
+        return _unavailable(request)
+    if _wants_json(request):
+        again.refresh_from_db(fields=["status", "progress", "error", "filename", "size"])
+        return JsonResponse(job_state(again), status=202)
+    return redirect("dashboard:export_job", again.pk)

@@ -23,6 +23,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.workers import BrokerUnavailable, heartbeat, publish
 from dashboard import territory
 from dashboard.models import ExportJob
 from territories.models import Region
@@ -99,9 +100,10 @@ def _check(region: Region, request: ExportRequest) -> None:
 
 
 def export_job_create(*, user, region: Region, request: ExportRequest) -> ExportJob:
-    """Check the request, store the job and hand it to a worker once the job is committed."""
-    from dashboard.tasks import build_export  # the task module imports this one
+    """Check the request, store the job and hand it to a worker once the job is committed.
 
+    If the broker does not take it, the job is deleted again and ``BrokerUnavailable`` raised
+    when the transaction commits: no queued job is left that nothing would ever build."""
     if region.code != request.region_code:
         raise ExportError(_("L'export ne concerne pas cette région."))
     _check(region, request)
@@ -114,8 +116,22 @@ def export_job_create(*, user, region: Region, request: ExportRequest) -> Export
         extension=request.extension,
         parameters=parameters,
     )
-    transaction.on_commit(lambda: build_export.delay(str(job.pk)))
+    transaction.on_commit(lambda: export_job_enqueue(job.pk, withdraw=True))
     return job
+
+
+def export_job_enqueue(job_id, *, withdraw: bool = False) -> None:
+    """Hand the job to a worker; ``BrokerUnavailable`` if the broker does not take it, after
+    deleting the (still queued) job if ``withdraw``."""
+    from dashboard.tasks import build_export  # the task module imports this one
+
+    try:
+        # No result wanted (the job row is the result): the publish touches the broker only.
+        publish(lambda: build_export.apply_async((str(job_id),), ignore_result=True))
+    except BrokerUnavailable:
+        if withdraw:
+            ExportJob.objects.filter(pk=job_id, status=Status.QUEUED).delete()
+        raise
 
 
 # --- on the worker --------------------------------------------------------------------------
@@ -143,7 +159,8 @@ def _start(job_id) -> ExportJob | None:
         if job is None or job.status != Status.QUEUED:
             return None  # deleted, or a duplicate delivery of a job already taken
         job.status, job.started_at = Status.RUNNING, timezone.now()
-        job.save(update_fields=["status", "started_at"])
+        job.heartbeat_at = job.started_at
+        job.save(update_fields=["status", "started_at", "heartbeat_at"])
     return job
 
 
@@ -171,7 +188,10 @@ def export_job_run(job_id) -> ExportJob | None:
     if job is None:
         return ExportJob.objects.filter(pk=job_id).first()
     try:
-        with translation.override(job.parameters.get("language") or settings.LANGUAGE_CODE):
+        with (
+            heartbeat(ExportJob.objects.filter(pk=job.pk, status=Status.RUNNING)),
+            translation.override(job.parameters.get("language") or settings.LANGUAGE_CODE),
+        ):
             download = _build(job, _Reporter(job.pk))
     except (ExportError, build.NotFound) as error:
         export_job_fail(job.pk, str(error) or _("Aucun calcul terminé ou territoire inconnu."))

@@ -3,7 +3,8 @@
  *   takes the selectors' current values (units, indicator, level) when it is used.
  * - A link marked data-export-job is built by a worker: its URL is posted to the job endpoint,
  *   the job's progress is polled into a progress bar, and the file is downloaded when ready;
- *   a job's own page is followed the same way.
+ *   a job's own page is followed the same way. A failed job (its worker died, say) offers to
+ *   start it again: the new job is followed in the same line.
  *   A middle or modified click keeps the plain, synchronous download. */
 (function () {
   "use strict";
@@ -47,6 +48,7 @@
     if (state.status === "failed") {
       item.querySelector(".export-job-name").textContent = panel.dataset.failed + " : " + (state.error || "");
       item.classList.add("export-job-failed");
+      if (state.restart_url && !item.parentNode.querySelector(".export-job-restart")) offerRestart(item, state);
     } else if (state.status === "done") {
       item.querySelector(".export-job-name").textContent = panel.dataset.done + " : " + state.filename;
       var link = document.createElement("a");
@@ -55,6 +57,29 @@
       link.textContent = panel.dataset.download;
       item.append(" ", link);
     }
+  }
+
+  // A button that starts the failed job again and follows the new one in the same line.
+  function offerRestart(item, state) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "export-job-restart";
+    button.textContent = panel.dataset.restart;
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      fetch(state.restart_url, {method: "POST", body: new FormData(jobForm), credentials: "same-origin", headers: {Accept: "application/json"}})
+        .then(function (response) {
+          return response.json().then(function (next) {
+            if (!response.ok) { show(item, {status: "failed", progress: 0, error: next.error}); return; }
+            button.remove();
+            item.classList.remove("export-job-failed");
+            item.querySelector(".export-job-name").textContent = panel.dataset.preparing + " : " + next.target_label;
+            poll(item, next);
+          });
+        })
+        .catch(function (error) { show(item, {status: "failed", progress: 0, error: String(error)}); });
+    });
+    item.append(" ", button);
   }
 
   function ended(state) { return state.status === "done" || state.status === "failed"; }

@@ -10,6 +10,7 @@ computed in this process and a summary printed (units, levels, values, timings).
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.workers import UNAVAILABLE, BrokerUnavailable
 from indicators import services
 from indicators.models import IndicatorRun
 from pathways.models import Level
@@ -45,6 +46,8 @@ class Command(BaseCommand):
                 )
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
+            except BrokerUnavailable as exc:
+                raise CommandError(f"{UNAVAILABLE} ({exc})") from exc
             if not options["sync"]:
                 self.stdout.write(f"run {run.pk} queued for {region}")
                 continue
