@@ -4,7 +4,6 @@ own URL, so that the Content-Security-Policy needs no inline script)."""
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from facilities import api as facilities_api
@@ -13,6 +12,7 @@ from pathways import api as pathways_api
 from territories import api as territories_api
 
 from . import api as schema_api
+from .lockout import obtain_auth_token
 
 router = DefaultRouter()
 router.register("regions", territories_api.RegionViewSet, basename="region")
