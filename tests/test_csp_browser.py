@@ -34,7 +34,7 @@ def csp_console_errors(session) -> list[str]:
 def pages(demo_chief) -> dict[str, tuple[str, list[str]]]:
     """Each page to open, with the selectors that show it has drawn (built before the browser,
     which forbids ORM calls)."""
-    draft = SchemaVersion.objects.filter(schema__region__code="99").order_by("pk").first()
+    version = SchemaVersion.objects.filter(schema__region__code="99").order_by("pk").first()
     scenario = Scenario.objects.filter(version__schema__region__code="99").first()
     commune = Commune.objects.filter(department__region__code="99").order_by("code").first()
     areas = ".leaflet-overlay-pane path.leaflet-interactive"
@@ -56,9 +56,9 @@ def pages(demo_chief) -> dict[str, tuple[str, list[str]]]:
             reverse("dashboard:scenario", args=["99", scenario.pk]),
             [areas, "#comparison-legend[data-mode='cote-a-cote'] li .swatch"],
         ),
-        "schema version": (reverse("schema:version", args=[draft.pk]), [".schema-nav"]),
+        "schema version": (reverse("schema:version", args=[version.pk]), [".schema-nav"]),
         "compliance map": (
-            reverse("schema:compliance_map", args=[draft.pk]),
+            reverse("schema:compliance_map", args=[version.pk]),
             [areas, ".map-legend .swatch"],
         ),
         "indicator runs": ("/indicateurs/", ["main h1"]),
