@@ -12,6 +12,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgis://postgres@127.0.0.1:5432/sros_bench"
+# Every benchmark imports this module: their Django, servers and workers run on loopback over
+# plain HTTP, with the demo key (see sros/settings.py), never as production.
+os.environ.setdefault("SROS_ALLOW_HTTP", "1")
 
 
 def setup_django() -> None:

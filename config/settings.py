@@ -5,9 +5,11 @@ Two set-ups share this file:
 - production (``DATABASE_URL=postgis://…``, ``REDIS_URL=redis://…``): PostGIS, Redis, workers.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -18,10 +20,15 @@ VAR_DIR = Path(env_str("SROS_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
+# Plain HTTP on loopback (the tests, the demo, the benches): turns off the HTTPS-only settings
+# below, and only those. Never set in production (docker-compose.yml does not).
+ALLOW_HTTP = env_bool("SROS_ALLOW_HTTP", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("SROS_REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
+    if not DEBUG and (not ALLOW_HTTP or env_bool("SROS_REQUIRE_SECRET_KEY", False)):
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG=0 (or SROS_ALLOW_HTTP=1 for a local test server)"
+        )
     # Only for the demo and the tests: a fixed key is harmless on loopback.
     SECRET_KEY = "insecure-demo-key-do-not-use-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
@@ -34,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "axes",
+    "csp",
     "django_filters",
     "simple_history",
     "rest_framework",
@@ -55,6 +64,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy header and the per-request nonce (request.csp_nonce) that every
+    # inline <script>/<style> of our templates and of folium's maps carries.
+    "csp.middleware.CSPMiddleware",
     # Serves collected static files in production (gunicorn serves none); no CDN anywhere.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Errors under /api/ in JSON, whoever makes them (404 of an unknown URL, 413, 500).
@@ -68,6 +80,8 @@ MIDDLEWARE = [
     # Lets django-simple-history record who made a change made outside the services.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out login (django-axes) into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -109,6 +123,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out username+IP before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "schema:index"
 
@@ -118,6 +137,57 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
+
+# --- Login throttling (django-axes) ---------------------------------------------------------
+# SROS_LOGIN_FAILURE_LIMIT wrong passwords for one username from one IP lock that pair for
+# SROS_LOGIN_COOLOFF_MINUTES (the page form, the admin and POST /api/token/ alike); a lock
+# is lifted early with ``manage.py axes_reset``. The IP is REMOTE_ADDR (django-ipware is not
+# installed): behind the proxy that is the proxy's, so the lock is then in effect per username.
+AXES_FAILURE_LIMIT = env_int("SROS_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SROS_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "access.lockout.lockout_response"
+AXES_VERBOSE = False  # no banner on every manage.py command
+
+# --- HTTPS and browser security headers -----------------------------------------------------
+# Production (DEBUG=0) is HTTPS-only: HSTS, redirect to HTTPS, cookies never sent in clear.
+# Behind the TLS proxy (docker-compose.yml), SROS_SECURE_PROXY_SSL_HEADER=1 trusts its
+# X-Forwarded-Proto; only set it when the proxy always overwrites that header.
+HTTPS_ONLY = not DEBUG and not ALLOW_HTTP
+SECURE_SSL_REDIRECT = HTTPS_ONLY
+SESSION_COOKIE_SECURE = HTTPS_ONLY
+CSRF_COOKIE_SECURE = HTTPS_ONLY
+SECURE_HSTS_SECONDS = env_int("SROS_HSTS_SECONDS", 365 * 24 * 60 * 60) if HTTPS_ONLY else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SROS_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SROS_HSTS_PRELOAD", True)
+if env_bool("SROS_SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts and styles from our own static files, plus
+# inline blocks carrying the request's nonce; never 'unsafe-inline' nor 'unsafe-eval'.
+# Leaflet's element.style writes are CSSOM, which style-src does not govern; images are our
+# files plus data: URIs (Leaflet's and Swagger UI's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Where browsers POST the violations they block (e.g. a collector of the host's monitoring).
+if SROS_CSP_REPORT_URI := env_str("SROS_CSP_REPORT_URI", ""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [SROS_CSP_REPORT_URI]
 
 # --- Static files (our own copies of every front-end asset; no CDN) ------------------------
 STATIC_URL = "static/"
@@ -258,6 +328,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint and fontTools narrate every CSS parse at INFO: keep their warnings only.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
+    # WeasyPrint and fontTools narrate every CSS parse at INFO, django-axes every login: keep
+    # their warnings only (axes warns on each lock-out).
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "axes")},
 }

@@ -37,12 +37,12 @@ def kind_legend(count_by_kind: dict[str, int]) -> list[LegendEntry]:
     ]
 
 
+# The markers' spans are built as elements and coloured through element.style: a style=""
+# attribute in an HTML string would be refused by the Content-Security-Policy.
 _MARKER_CALLBACK = """function (row) {
-    var icon = L.divIcon({
-        className: "sros-marker",
-        html: '<span style="background:%(colour)s" data-finess="' + row[2] + '"></span>',
-        iconSize: [14, 14]
-    });
+    var span = window.srosSwatches.span("%(colour)s");
+    span.dataset.finess = row[2];
+    var icon = L.divIcon({className: "sros-marker", html: span, iconSize: [14, 14]});
     var marker = L.marker([row[0], row[1]], {icon: icon});
     marker.bindPopup(row[3]);
     marker.bindTooltip(row[4]);
@@ -52,7 +52,7 @@ _MARKER_CALLBACK = """function (row) {
 _CLUSTER_ICON = """function (cluster) {
     return L.divIcon({
         className: "sros-cluster",
-        html: '<span style="background:%(colour)s">' + cluster.getChildCount() + '</span>',
+        html: window.srosSwatches.span("%(colour)s", cluster.getChildCount()),
         iconSize: L.point(28, 28)
     });
 }"""

@@ -10,6 +10,8 @@ ensure_debian_packages "${BASE_DEBS[@]}"
 ensure_venv base
 unset DATABASE_URL REDIS_URL  # the demo is the embedded set-up: SpatiaLite, eager tasks
 export DEBUG="${DEBUG:-1}"
+# Served over plain HTTP on loopback, even with DEBUG=0 (sros/settings.py).
+export SROS_ALLOW_HTTP=1
 
 "$PY" manage.py migrate --noinput -v0
 if [ -n "${DEMO_DATA_DIR:-}" ]; then

@@ -28,6 +28,9 @@ fi
 
 export DATABASE_URL="${TEST_DATABASE_URL:-postgis://postgres@127.0.0.1:5432/sros}"
 export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+# The test servers (live_server, the Celery worker) speak plain HTTP on loopback: no HTTPS
+# redirect, no secure-only cookies (sros/settings.py). Production never sets it.
+export SROS_ALLOW_HTTP=1
 # pytest-django creates test_sros and runs CREATE EXTENSION postgis, which needs a superuser.
 is_super=$(psql -h 127.0.0.1 -U postgres -d postgres -tAc \
   "select rolsuper from pg_roles where rolname = current_user" 2>/dev/null || true)

@@ -32,7 +32,7 @@ from indicators.aggregates import value_or_none
 from pathways.models import Pathway
 from territories.models import Region, Zone
 
-from . import compliance, permissions, scenarios, services
+from . import compliance, permissions, scenarios, services, text_limits
 from .models import (
     AuthorisedActivity,
     Initiative,
@@ -182,7 +182,9 @@ class LockedInput(serializers.Serializer):
 
 class VoletInput(LockedInput):
     title = serializers.CharField(max_length=200)
-    narrative = serializers.CharField(allow_blank=True, required=False)
+    narrative = serializers.CharField(
+        allow_blank=True, required=False, max_length=text_limits.NARRATIVE
+    )
     theme = serializers.PrimaryKeyRelatedField(
         queryset=VoletTheme.objects.all(), allow_null=True, required=False
     )
@@ -207,7 +209,9 @@ class ObjectiveInput(LockedInput):
     minimum = serializers.IntegerField(required=False)
     maximum = serializers.IntegerField(allow_null=True, required=False)
     max_access_minutes = serializers.IntegerField(allow_null=True, required=False)
-    justification = serializers.CharField(allow_blank=True, required=False)
+    justification = serializers.CharField(
+        allow_blank=True, required=False, max_length=text_limits.COMMENT
+    )
 
 
 class ObjectiveCreateInput(ObjectiveInput):
@@ -217,7 +221,9 @@ class ObjectiveCreateInput(ObjectiveInput):
 
 class PilotProjectInput(LockedInput):
     title = serializers.CharField(max_length=200)
-    description = serializers.CharField(allow_blank=True, required=False)
+    description = serializers.CharField(
+        allow_blank=True, required=False, max_length=text_limits.DESCRIPTION
+    )
     theme = serializers.PrimaryKeyRelatedField(queryset=VoletTheme.objects.all())
     zone = serializers.PrimaryKeyRelatedField(queryset=Zone.objects.select_related("zoning"))
     start_date = serializers.DateField()
@@ -233,18 +239,23 @@ class ScenarioChangeInput(serializers.Serializer):
     """One change as ``sros.scenarios.change_errors`` reads it (the rules are checked there)."""
 
     kind = change_kind_field()
-    finess = serializers.CharField(allow_blank=True, required=False, default="")
+    # Codes are bounded like their model fields, so that no huge value is echoed in an error.
+    finess = serializers.CharField(allow_blank=True, required=False, default="", max_length=9)
     label = serializers.CharField(allow_blank=True, required=False, default="", max_length=200)
-    facility_kind = serializers.CharField(allow_blank=True, required=False, default="")
+    facility_kind = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=20
+    )
     lon = serializers.FloatField(allow_null=True, required=False, default=None)
     lat = serializers.FloatField(allow_null=True, required=False, default=None)
-    activity = serializers.CharField(allow_blank=True, required=False, default="")
-    modality = serializers.CharField(allow_blank=True, required=False, default="")
+    activity = serializers.CharField(allow_blank=True, required=False, default="", max_length=30)
+    modality = serializers.CharField(allow_blank=True, required=False, default="", max_length=30)
 
 
 class ScenarioInput(LockedInput):
     name = serializers.CharField(max_length=200)
-    description = serializers.CharField(allow_blank=True, required=False)
+    description = serializers.CharField(
+        allow_blank=True, required=False, max_length=text_limits.COMMENT
+    )
     changes = ScenarioChangeInput(many=True, required=False)
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from indicators.models import IndicatorValue
 from territories.models import Zone
 
-from . import project_services, services
+from . import project_services, services, text_limits
 from .models import (
     AuthorisedActivity,
     Comment,
@@ -89,7 +89,7 @@ class CommentForm(forms.ModelForm):
 class TransitionForm(forms.Form):
     comment = forms.CharField(label=_("Commentaire"), required=False, widget=forms.Textarea(
         attrs={"rows": 2}
-    ))  # fmt: skip
+    ), max_length=text_limits.COMMENT)  # fmt: skip
 
 
 class _LockedForm(forms.ModelForm):
@@ -229,7 +229,11 @@ MilestoneFormSet = forms.inlineformset_factory(
 
 class EvaluationForm(forms.Form):
     year = forms.IntegerField(label=_("Année"), min_value=1900, max_value=2200)
-    text = forms.CharField(label=_("Évaluation"), widget=forms.Textarea(attrs={"rows": 6}))
+    text = forms.CharField(
+        label=_("Évaluation"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=text_limits.DESCRIPTION,
+    )
     indicators = forms.MultipleChoiceField(
         label=_("Indicateurs à relever (dernier calcul terminé de la région)"),
         choices=IndicatorValue.Indicator.choices,

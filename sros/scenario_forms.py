@@ -11,14 +11,17 @@ from django.utils.translation import gettext_lazy as _
 from facilities.activities import Activity, Modality
 from facilities.models import Facility
 
-from . import scenarios
+from . import scenarios, text_limits
 from .models import ScenarioChange, SchemaVersion
 
 
 class ScenarioForm(forms.Form):
     name = forms.CharField(label=_("Nom"), max_length=200)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=text_limits.COMMENT,
     )
     lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -82,7 +82,10 @@ def version_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse
     version = version_or_404(pk)
     require(permissions.can_move_version(request.user, version))
     form = TransitionForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    if not form.is_valid():  # a comment over text_limits.COMMENT: no transition
+        messages.error(request, " ".join(form.errors["comment"]))
+        return redirect("schema:region", region_code=version.schema.region.code)
+    comment = form.cleaned_data["comment"]
     try:
         workflow.version_transition(version, name, user=request.user, comment=comment)
     except workflow.WorkflowError:
@@ -197,8 +200,10 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Commentaire ajouté."))
-    else:
+    elif form.has_error("text", "required"):
         messages.error(request, _("Le commentaire est vide."))
+    else:  # longer than text_limits.COMMENT
+        messages.error(request, " ".join(form.errors["text"]))
     return redirect("schema:version", pk=version.pk)
 
 

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .. import text_limits
 from .catalogue import VoletTheme
 from .schema import Schema
 
@@ -18,7 +19,7 @@ class PilotProject(models.Model):
         Schema, on_delete=models.CASCADE, related_name="pilot_projects", verbose_name=_("schéma")
     )
     title = models.CharField(_("titre"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=text_limits.DESCRIPTION)
     theme = models.ForeignKey(
         VoletTheme, on_delete=models.PROTECT, related_name="+", verbose_name=_("volet")
     )
@@ -90,7 +91,7 @@ class Evaluation(models.Model):
         verbose_name=_("projet pilote"),
     )
     year = models.PositiveSmallIntegerField(_("année"))
-    text = models.TextField(_("évaluation"))
+    text = models.TextField(_("évaluation"), max_length=text_limits.DESCRIPTION)
     indicator_snapshot = models.JSONField(_("valeurs d'indicateurs"), default=dict, blank=True)
     created_at = models.DateTimeField(_("le"), auto_now_add=True)
     history = HistoricalRecords(verbose_name=_("historique d'évaluation"))
@@ -126,10 +127,12 @@ class Initiative(models.Model):
 
     title = models.CharField(_("titre"), max_length=200)
     kind = models.CharField(_("type"), max_length=25, choices=Kind.choices)
-    description = models.TextField(_("description"))
+    description = models.TextField(_("description"), max_length=text_limits.DESCRIPTION)
     places = models.CharField(_("lieux"), max_length=255, blank=True)
-    cost = models.TextField(_("coût"), blank=True)
-    reproducibility = models.TextField(_("reproductibilité"), blank=True)
+    cost = models.TextField(_("coût"), blank=True, max_length=text_limits.DESCRIPTION)
+    reproducibility = models.TextField(
+        _("reproductibilité"), blank=True, max_length=text_limits.DESCRIPTION
+    )
     source = models.CharField(_("source"), max_length=255, blank=True)
     region = models.ForeignKey(
         "territories.Region",

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from facilities.activities import Activity, Modality
 from facilities.models import Facility
 
+from .. import text_limits
 from .schema import SchemaVersion
 
 
@@ -26,7 +27,7 @@ class Scenario(models.Model):
         verbose_name=_("version"),
     )
     name = models.CharField(_("nom"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=text_limits.COMMENT)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

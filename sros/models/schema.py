@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from facilities.activities import Modality
 
+from .. import text_limits
 from .catalogue import AuthorisedActivity, VoletTheme
 
 
@@ -149,7 +150,7 @@ class VersionTransition(models.Model):
         verbose_name=_("par"),
     )
     at = models.DateTimeField(_("le"), auto_now_add=True)
-    comment = models.TextField(_("commentaire"), blank=True)
+    comment = models.TextField(_("commentaire"), blank=True, max_length=text_limits.COMMENT)
 
     class Meta:
         ordering = ["version", "at", "id"]
@@ -202,7 +203,9 @@ class Volet(models.Model):
         verbose_name=_("thème"),
     )
     title = models.CharField(_("titre"), max_length=200)
-    narrative = models.TextField(_("texte (Markdown)"), blank=True)
+    narrative = models.TextField(
+        _("texte (Markdown)"), blank=True, max_length=text_limits.NARRATIVE
+    )
     pathway = models.ForeignKey(
         "pathways.Pathway",
         on_delete=models.SET_NULL,
@@ -249,7 +252,7 @@ class Objective(models.Model):
     max_access_minutes = models.PositiveSmallIntegerField(
         _("temps d'accès maximal (minutes)"), null=True, blank=True
     )
-    justification = models.TextField(_("justification"), blank=True)
+    justification = models.TextField(_("justification"), blank=True, max_length=text_limits.COMMENT)
     lock_version = models.PositiveIntegerField(_("version de verrou"), default=0)
     history = HistoricalRecords(verbose_name=_("historique d'objectif"))
 
@@ -286,7 +289,7 @@ class Comment(models.Model):
         related_name="+",
         verbose_name=_("auteur"),
     )
-    text = models.TextField(_("commentaire"))
+    text = models.TextField(_("commentaire"), max_length=text_limits.COMMENT)
     created_at = models.DateTimeField(_("le"), auto_now_add=True)
 
     class Meta:

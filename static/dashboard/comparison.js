@@ -133,6 +133,7 @@
       html += "</ul>";
     }
     legend.innerHTML = html;
+    window.srosSwatches.paint(legend);
     legend.dataset.mode = mode;
   }
 

@@ -56,6 +56,7 @@
 
   function drawLegend(data) {
     legend.innerHTML = window.srosMaps.legendHtml(data.legend.title, data.legend.entries);
+    window.srosSwatches.paint(legend);
     legend.dataset.indicator = data.legend.indicator;
   }
 
@@ -117,11 +118,9 @@
 
   function marker(feature, latlng) {
     var p = feature.properties;
-    var icon = L.divIcon({
-      className: "sros-marker",
-      html: '<span style="background:' + p.col + '" data-finess="' + escapeHtml(p.f) + '"></span>',
-      iconSize: [14, 14]
-    });
+    var span = window.srosSwatches.span(p.col);
+    span.dataset.finess = p.f;
+    var icon = L.divIcon({className: "sros-marker", html: span, iconSize: [14, 14]});
     return L.marker(latlng, {icon: icon, keyboard: true, title: p.n}).bindPopup(p.h);
   }
 
@@ -132,7 +131,7 @@
       iconCreateFunction: function (c) {
         return L.divIcon({
           className: "sros-cluster",
-          html: '<span style="background:' + colour + '">' + c.getChildCount() + "</span>",
+          html: window.srosSwatches.span(colour, c.getChildCount()),
           iconSize: L.point(28, 28)
         });
       }

@@ -11,7 +11,8 @@
   function legendHtml(title, entries) {
     var html = "<h2>" + escapeHtml(title) + "</h2><ul>";
     entries.forEach(function (entry) {
-      html += '<li><span class="swatch" style="background:' + escapeHtml(entry.colour) + '"></span>' + escapeHtml(entry.label) + "</li>";
+      // data-colour, not style="": see static/js/swatches.js (call srosSwatches.paint after).
+      html += '<li><span class="swatch" data-colour="' + escapeHtml(entry.colour) + '"></span>' + escapeHtml(entry.label) + "</li>";
     });
     return html + "</ul>";
   }
