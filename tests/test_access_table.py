@@ -277,6 +277,9 @@ PAGES = [
     R("indicators:run_start", IN_84, "POST", STARTERS),
     R("indicators:run_start", IN_84, "GET"),
     R("indicators:run_progress", {"run_id": "@run.pk"}, allowed=READERS),
+    # Only a failed run restarts (tests/test_reaper.py): the fixture's done run is a 404 to all.
+    R("indicators:run_restart", {"run_id": "@run.pk"}, "POST"),
+    R("indicators:run_restart", {"run_id": "@run.pk"}, "GET"),
     # the schema
     R("schema:index", allowed=USERS),
     R("schema:initiatives", allowed=USERS),
@@ -354,6 +357,8 @@ PAGES = [
     R("dashboard:export_job", JOB, allowed=OWNER),
     R("dashboard:export_job_progress", JOB, allowed=OWNER),
     R("dashboard:export_job_file", JOB, allowed=OWNER),
+    # POST by its owner on a failed job only (tests/test_reaper.py); GET is refused to all.
+    R("dashboard:export_job_restart", JOB, "GET"),
 ]  # fmt: skip
 
 # The API router: per basename, the detail's kwargs, who reads the detail (lists answer every

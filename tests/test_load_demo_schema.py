@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from access import roles
 from access.models import RegionMembership
@@ -85,7 +86,9 @@ def test_the_demo_accounts_log_in_with_their_region_roles(demo_output):
     for username, role in [
         ("planificateur", "planner"), ("directeur", "director"), ("analyste", "analyst"),
     ]:  # fmt: skip
-        user = authenticate(username=username, password=DEMO_PASSWORD)
+        user = authenticate(
+            RequestFactory().post("/connexion/"), username=username, password=DEMO_PASSWORD
+        )
         assert user is not None, username
         assert roles.role_in(user, user.region_memberships.get().region) == role
         assert user.region_memberships.get().region.code == "99"

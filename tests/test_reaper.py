@@ -180,7 +180,9 @@ def test_a_failed_export_can_be_started_again_by_its_owner_only(
     state = job_state(failed)
     assert state["restart_url"] == reverse("dashboard:export_job_restart", args=[failed.pk])
     assert job_state(job(admin_user, region))["restart_url"] is None
-    page = admin_client.get(reverse("dashboard:export_job", args=[failed.pk])).content.decode()
+    page = admin_client.get(
+        reverse("dashboard:export_job", args=[failed.pk]), HTTP_ACCEPT="text/html"
+    ).content.decode()
     assert state["restart_url"] in page and "Relancer l’export" in page
 
     with django_capture_on_commit_callbacks(execute=True):
