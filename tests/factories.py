@@ -78,3 +78,35 @@ def make_commune_grid(
             )
         )
     return communes
+
+
+def make_emergency_region(
+    commune_counts: tuple[int, int], facility_communes: tuple[int, int]
+) -> dict:
+    """Région 84 with départements 01 and 02 of ``commune_counts`` communes, an emergency
+    service (urgences, SU) in each of the communes at ``facility_communes``, and a level of
+    its own (the seeded ones may have been flushed). The worker tests' small region."""
+    from facilities.models import Facility
+    from pathways.models import Level, LevelRequirement, Pathway
+
+    region = make_region("84")
+    communes = []
+    for code, count, start in (("01", commune_counts[0], 0), ("02", commune_counts[1], 10)):
+        department = make_department(code, f"Département {code}", region=region)
+        communes += [
+            make_commune(f"{code}{i + 1:03d}", col=col, row=0, department=department)
+            for i, col in enumerate(range(start, start + count))
+        ]
+    for finess, index in zip(("010000001", "020000001"), facility_communes, strict=True):
+        commune = communes[index]
+        facility = Facility.objects.create(
+            finess_et=finess, name=f"CH {finess}", kind="ch", source="manual", commune=commune,
+            point=Point(commune.point.x + 0.01, commune.point.y, srid=4326),
+        )  # fmt: skip
+        facility.authorisations.create(activity="urgences", modality="su", start_date="2020-01-01")
+    pathway = Pathway.objects.create(code="urgences-test", name="Urgences (test)")
+    level = Level.objects.create(pathway=pathway, rank=1, code="su", name="SU")
+    LevelRequirement.objects.create(
+        level=level, activity="urgences", modality="su", access_target_minutes=30
+    )
+    return {"region": region, "level": level, "communes": communes}

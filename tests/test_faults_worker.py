@@ -27,7 +27,6 @@ import psycopg
 import pytest
 import redis
 from django.conf import settings
-from django.contrib.gis.geos import Point
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
@@ -36,11 +35,9 @@ from kombu import Connection
 from config.celery import app
 from dashboard.exports import jobs
 from dashboard.models import ExportJob
-from facilities.models import Facility
 from indicators import services
 from indicators.models import IndicatorRun
-from pathways.models import Level, LevelRequirement, Pathway
-from tests.factories import make_commune, make_department, make_region
+from tests.factories import make_emergency_region
 from tests.worker import celery_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,26 +90,7 @@ def fault_worker(tmp_path: Path, name: str, *, purge: bool = True) -> Iterator[s
 def region_84():
     """Région 84, départements 01 (3 communes) and 02 (2 communes), one emergency service in
     each, and a level of its own."""
-    region = make_region("84")
-    communes = []
-    for code, columns in (("01", range(3)), ("02", range(10, 12))):
-        department = make_department(code, f"Département {code}", region=region)
-        communes += [
-            make_commune(f"{code}{i + 1:03d}", col=col, row=0, department=department)
-            for i, col in enumerate(columns)
-        ]
-    for finess, commune in (("010000001", communes[0]), ("020000001", communes[3])):
-        facility = Facility.objects.create(
-            finess_et=finess, name=f"CH {finess}", kind="ch", source="manual", commune=commune,
-            point=Point(commune.point.x + 0.01, commune.point.y, srid=4326),
-        )  # fmt: skip
-        facility.authorisations.create(activity="urgences", modality="su", start_date="2020-01-01")
-    pathway = Pathway.objects.create(code="urgences-test", name="Urgences (test)")
-    level = Level.objects.create(pathway=pathway, rank=1, code="su", name="SU")
-    LevelRequirement.objects.create(
-        level=level, activity="urgences", modality="su", access_target_minutes=30
-    )
-    return {"region": region, "level": level, "communes": communes}
+    return make_emergency_region((3, 2), (0, 3))
 
 
 def matrix_text(communes) -> str:

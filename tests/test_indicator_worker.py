@@ -3,13 +3,10 @@ a run fans out per département, goes queued → running → done, and a run who
 for a real reason is marked failed without touching the previous run's values."""
 
 import pytest
-from django.contrib.gis.geos import Point
 
-from facilities.models import Facility
 from indicators import selectors, services
 from indicators.models import IndicatorRun
-from pathways.models import Level, LevelRequirement, Pathway
-from tests.factories import make_commune, make_department, make_region
+from tests.factories import make_emergency_region
 from tests.waits import wait_until
 from tests.worker import celery_worker
 
@@ -27,26 +24,7 @@ def worker():
 def two_departments():
     """Région 84 with départements 01 (4 communes) and 02 (3 communes), two emergency
     services, and a level of its own (the seeded ones may have been flushed)."""
-    region = make_region("84")
-    communes = []
-    for code, columns in (("01", range(4)), ("02", range(10, 13))):
-        department = make_department(code, f"Département {code}", region=region)
-        communes += [
-            make_commune(f"{code}{i + 1:03d}", col=col, row=0, department=department)
-            for i, col in enumerate(columns)
-        ]
-    for finess, commune in (("010000001", communes[0]), ("020000001", communes[5])):
-        facility = Facility.objects.create(
-            finess_et=finess, name=f"CH {finess}", kind="ch", source="manual", commune=commune,
-            point=Point(commune.point.x + 0.01, commune.point.y, srid=4326),
-        )  # fmt: skip
-        facility.authorisations.create(activity="urgences", modality="su", start_date="2020-01-01")
-    pathway = Pathway.objects.create(code="urgences-test", name="Urgences (test)")
-    level = Level.objects.create(pathway=pathway, rank=1, code="su", name="SU")
-    LevelRequirement.objects.create(
-        level=level, activity="urgences", modality="su", access_target_minutes=30
-    )
-    return {"region": region, "level": level, "communes": communes}
+    return make_emergency_region((4, 3), (0, 5))
 
 
 def wait_for_end(run_id: int, timeout: float = 120) -> tuple[IndicatorRun, list[str]]:
