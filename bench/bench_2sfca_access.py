@@ -22,6 +22,7 @@ a time, open one new hospital).
 """
 
 import argparse
+import functools
 import csv
 import logging
 import os
@@ -82,9 +83,26 @@ def national_inputs(seed: int) -> tuple[Places, np.ndarray, Places, np.ndarray]:
     return units, population, sites, rng.integers(1, 6, m).astype(np.float64)
 
 
+@functools.cache
+def pysal_access():
+    """PySAL's ``access`` package, which our own ``access/`` app (memberships, roles) shadows on
+    ``sys.path``: it is loaded from site-packages under another module name."""
+    import importlib.util
+    import sysconfig
+
+    init = Path(sysconfig.get_paths()["purelib"]) / "access" / "__init__.py"
+    spec = importlib.util.spec_from_file_location(
+        "pysal_access", init, submodule_search_locations=[str(init.parent)]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["pysal_access"] = module
+    spec.loader.exec_module(module)
+    return module.Access, importlib.import_module("pysal_access.weights")
+
+
 def pysal_2sfca(units: Places, population, sites: Places, capacity, pairs: Pairs):
     """PySAL access on the same pairs; returns a function to time and its inputs' sizes."""
-    from access import Access, weights
+    Access, weights = pysal_access()
 
     logging.getLogger("access").setLevel(logging.WARNING)
     demand = pd.DataFrame({"geoid": units.ids, "pop": population})
