@@ -22,8 +22,8 @@ a time, open one new hospital).
 """
 
 import argparse
-import functools
 import csv
+import functools
 import logging
 import os
 import sys
