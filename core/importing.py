@@ -8,7 +8,9 @@ transaction, so a failure half-way leaves the previous data intact.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +111,16 @@ class ImportReport:
     unchanged: int = 0
     rejected: int = 0
     messages: list[str] = field(default_factory=list)
+    #: What the file says about itself, for the Imports page and the runs' provenance: the
+    #: extraction date of a FINESS manifest line, the 1 January of an INSEE reference year…
+    source_date: dt.date | None = None
+    #: …and its edition in words ("COG 2026", "RP 2021", "FINESS+ activités"), when known.
+    source_version: str = ""
+    #: Rows of the file per département code (INSEE), so that a planner sees what an import
+    #: did in their region; an importer that cannot tell leaves it empty.
+    rows_by_department: Counter[str] = field(default_factory=Counter)
+    #: Rows ended (an authorisation given an end date because a newer extract omits it).
+    ended: int = 0
 
     def reject(self, where: str, reason: str) -> None:
         self.rejected += 1
