@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -316,6 +317,9 @@ class AuthorisationFile:
     #: Entries of the file that are no site authorisation of care (social activities,
     #: contractual recognitions, inactive rows…), counted by reason.
     ignored: dict[str, int] = field(default_factory=dict)
+    #: Every line (entry) of the file per département of its site: the file's scope, within
+    #: which what it no longer lists is ended.
+    departments: Counter[str] = field(default_factory=Counter)
 
     def ignore(self, reason: str) -> None:
         self.ignored[reason] = self.ignored.get(reason, 0) + 1
@@ -358,6 +362,7 @@ def read_extract(path: Path | str) -> AuthorisationFile:
             )
         seen[record.source_key] = line
         result.records.append(record)
+        result.departments[record.department] += 1
     if not result.records:
         raise ImportFailed(path, "no activiteoffresoin or equipementmateriellourd line")
     return result
@@ -482,6 +487,7 @@ def read_finess_plus(path: Path | str) -> AuthorisationFile:
     )
     seen: dict[str, str] = {}
     for where, ej, et, entry in _site_activities(path, document["pmej"]):
+        result.departments[department_of(et)] += 1
         record = _flow_record(path, where, ej, et, entry, result)
         if record is None:
             continue

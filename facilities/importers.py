@@ -445,6 +445,7 @@ def _import_official(
     }[source]
     report = ImportReport(kind=kind, source_date=parsed.source_date)
     report.source_version = parsed.edition
+    report.rows_by_department.update(parsed.departments)
     for reason, count in sorted(parsed.ignored.items()):
         report.messages.append(f"{path}: {count} entr(y/ies) not read: {reason}")
     facility_ids = dict(
@@ -513,12 +514,11 @@ def _official_rows(
         if record.end_date is not None and record.end_date < start:
             report.reject(record.where, f"end date {record.end_date} before start {start}")
             continue
-        report.rows_by_department[record.department] += 1
         facility_id = facility_ids.get(record.finess_et)
         if facility_id is None:
             not_loaded.append(record.finess_et)
             continue
-        row = _official_row(record, source, facility_id, parsed.source_date)
+        row = _official_row(record, source, facility_id)
         check_fits(path, Authorisation, row, record.where, OFFICIAL_LABELS)
         rows.append(row)
     return rows, skipped, not_loaded
@@ -528,7 +528,6 @@ def _official_row(
     record: finess_authorisations.OfficialAuthorisation,
     source: str,
     facility_id: int,
-    source_date: dt.date,
 ) -> dict[str, Any]:
     return {
         "source": source,
@@ -552,7 +551,6 @@ def _official_row(
         "decision_date": record.decision_date,
         "implementation_date": record.implementation_date,
         "lapse_date": record.lapse_date,
-        "source_date": source_date,
     }
 
 

@@ -129,7 +129,6 @@ class Authorisation(models.Model):
     decision_date = models.DateField(_("date de décision"), null=True, blank=True)
     implementation_date = models.DateField(_("date de mise en œuvre"), null=True, blank=True)
     lapse_date = models.DateField(_("date de caducité"), null=True, blank=True)
-    source_date = models.DateField(_("date de la source"), null=True, blank=True)
 
     class Meta:
         ordering = ["facility", "activity", "modality", "start_date"]
