@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from core.import_checks import csv_records, json_syntax_error
-from core.importing import ImportFailed, read_bytes
+from core.importing import ImportFailed, read_utf8
 
 from .finess import FINESS_NUMBER, MANIFEST, OVERSEAS_DEPARTMENTS, read_text
 
@@ -466,14 +466,8 @@ NATURE_NAMES = {
 
 def read_finess_plus(path: Path | str) -> AuthorisationFile:
     """Parse and check the FINESS+ JSON "activités" flow; site-level activities only."""
-    raw = read_bytes(path)
     try:
-        document = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ImportFailed(
-            path, "not UTF-8 text; the flow is UTF-8 JSON", where=f"line {line}"
-        ) from exc
+        document = json.loads(read_utf8(path))
     except json.JSONDecodeError as exc:
         raise json_syntax_error(path, exc) from exc
     if not isinstance(document, dict) or not isinstance(document.get("pmej"), list):
@@ -533,7 +527,14 @@ def _flow_record(
     code = str(nature.get("codeNature") or "")
     specific = nature.get("caracteristiquesSpecifiques") or {}
     if code not in ("AMF", "EML"):
-        result.ignore(f"{code} {NATURE_NAMES.get(code, 'nature inconnue')}")
+        if code not in NATURE_NAMES:
+            raise ImportFailed(
+                path,
+                f"unknown codeNature {code[:40]!r} (expected AMF, EML or "
+                f"{', '.join(sorted(NATURE_NAMES))})",
+                where=f"{where}.nature",
+            )
+        result.ignore(f"{code} {NATURE_NAMES[code]}")
         return None
     if generic.get("etatObjet") != "A":
         result.ignore(f"{code} inactive (etatObjet {generic.get('etatObjet')!r})")
