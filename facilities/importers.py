@@ -18,13 +18,22 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest, Substr
 
 from core.import_checks import check_fits, csv_records
-from core.importing import ImportFailed, ImportReport, announce_change, read_utf8, upsert
+from core.importing import (
+    ImportFailed,
+    ImportReport,
+    announce_change,
+    data_changed,
+    read_utf8,
+    upsert,
+)
 from territories.models import Commune
 from territories.selectors import commune_ids_by_code, communes_at_points
 
-from . import finess
+from . import finess, finess_authorisations
 from .activities import Activity, Modality, modality_allowed
 from .categories import kind_for, normalise_label, sector_for
 from .models import Authorisation, Facility
@@ -304,7 +313,7 @@ def import_authorisations(path: Path | str) -> ImportReport:
             raise ImportFailed(
                 path, f"unknown FINESS ET {number}: not in the registry", where=f"line {line}"
             )
-        row = {"facility_id": facility_ids[number], **values}
+        row = {"facility_id": facility_ids[number], "source": Authorisation.Source.ARS, **values}
         key = (number, row["activity"], row["modality"], row["start_date"])
         if key in seen:
             raise ImportFailed(
@@ -318,7 +327,13 @@ def import_authorisations(path: Path | str) -> ImportReport:
     report = ImportReport(kind="authorisations")
     with transaction.atomic():
         report.add(
-            upsert(Authorisation, ("facility_id", "activity", "modality", "start_date"), rows)
+            # Keyed within the ARS rows: a FINESS row of the same site and dates is another
+            # authorisation record, never overwritten by a CSV.
+            upsert(
+                Authorisation,
+                ("facility_id", "activity", "modality", "start_date", "source"),
+                rows,
+            )
         )
     announce_change(report)
     return report
@@ -390,3 +405,200 @@ def _parse_date(
     raise ImportFailed(
         path, f"{column} {value!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)", where=f"line {line}"
     )
+
+
+# --- FINESS authorisations: the data.gouv extract and the FINESS+ JSON flow ---------------------
+
+#: Below this share of the départements already loaded from a source, a file is taken for a
+#: partial one (a region, a test file) and refused unless ``full``: ending the authorisations
+#: of every département it omits would empty the map.
+COVERAGE_FLOOR = 0.5
+
+
+def import_finess_authorisations(path: Path | str, *, full: bool = False) -> ImportReport:
+    """Import the data.gouv "FINESS – Extraction des autorisations d'activités de soins".
+
+    See ``docs/finess-authorisations.md``: activities and heavy equipment, official codes kept
+    and mapped; authorisations of the départements the file covers that it no longer lists are
+    ended (``full``: every département, and no coverage check).
+    """
+    parsed = finess_authorisations.read_extract(path)
+    return _import_official(path, parsed, Authorisation.Source.FINESS_EXTRACT, full=full)
+
+
+def import_finess_plus_activities(path: Path | str, *, full: bool = False) -> ImportReport:
+    """Import the ANS FINESS+ JSON "activités" flow (same rules as the extract)."""
+    parsed = finess_authorisations.read_finess_plus(path)
+    return _import_official(path, parsed, Authorisation.Source.FINESS_PLUS, full=full)
+
+
+def _import_official(
+    path: Path | str,
+    parsed: finess_authorisations.AuthorisationFile,
+    source: str,
+    *,
+    full: bool,
+) -> ImportReport:
+    kind = {
+        Authorisation.Source.FINESS_EXTRACT: "finess-authorisations",
+        Authorisation.Source.FINESS_PLUS: "finess-plus-activites",
+    }[source]
+    report = ImportReport(kind=kind, source_date=parsed.source_date)
+    report.source_version = parsed.edition
+    report.rows_by_department.update(parsed.departments)
+    for reason, count in sorted(parsed.ignored.items()):
+        report.messages.append(f"{path}: {count} entr(y/ies) not read: {reason}")
+    facility_ids = dict(
+        Facility.objects.filter(
+            finess_et__in={record.finess_et for record in parsed.records}
+        ).values_list("finess_et", "id")
+    )
+    rows, skipped, not_loaded = _official_rows(path, parsed, source, facility_ids, report)
+    for reason, count in sorted(skipped.items()):
+        report.messages.append(f"{path}: {count} line(s) outside the catalogue: {reason}")
+    if not_loaded:
+        report.messages.append(
+            f"{path}: {len(not_loaded)} authorisation(s) of établissement(s) non chargé(s) "
+            f"(FINESS ET not in the registry, not imported; import the établissements "
+            f"first): {', '.join(sorted(set(not_loaded))[:10])}"
+            + ("…" if len(set(not_loaded)) > 10 else "")
+        )
+    covered = set(report.rows_by_department)
+    with transaction.atomic():
+        loaded = _departments_loaded(source)
+        if not full and loaded and len(covered & loaded) < COVERAGE_FLOOR * len(loaded):
+            raise ImportFailed(
+                path,
+                f"the file covers {len(covered & loaded)} of the {len(loaded)} départements "
+                f"whose authorisations are loaded from this source ({_listed(covered)}): a "
+                "partial file would end the others' authorisations; import it with --full "
+                "if it is the complete extract",
+            )
+        report.add(upsert(Authorisation, ("source", "source_key"), rows, batch_size=2000))
+        keys = {row["source_key"] for row in rows}
+        report.ended = _end_missing(source, keys, None if full else covered, parsed.source_date)
+    if report.ended:
+        report.messages.append(
+            f"{path}: {report.ended} authorisation(s) no longer listed ended on "
+            f"{parsed.source_date} (départements {_listed(covered) if not full else 'all'})"
+        )
+    if report.ended and not (report.created or report.updated):
+        data_changed.send(sender=ImportReport, kind=report.kind)
+    announce_change(report)
+    return report
+
+
+def _official_rows(
+    path: Path | str,
+    parsed: finess_authorisations.AuthorisationFile,
+    source: str,
+    facility_ids: dict[str, int],
+    report: ImportReport,
+) -> tuple[list[dict[str, Any]], dict[str, int], list[str]]:
+    """Rows for ``upsert``; the lines refused (unknown code, dates) go to the report."""
+    rows: list[dict[str, Any]] = []
+    skipped: dict[str, int] = {}
+    not_loaded: list[str] = []
+    for record in parsed.records:
+        target = record.target
+        if target.error:
+            report.reject(record.where, target.error)
+            continue
+        if target.skip:
+            skipped[target.skip] = skipped.get(target.skip, 0) + 1
+            continue
+        start = record.start_date
+        if start is None:
+            report.reject(record.where, "no date of decision nor of implementation")
+            continue
+        if record.end_date is not None and record.end_date < start:
+            report.reject(record.where, f"end date {record.end_date} before start {start}")
+            continue
+        facility_id = facility_ids.get(record.finess_et)
+        if facility_id is None:
+            not_loaded.append(record.finess_et)
+            continue
+        row = _official_row(record, source, facility_id)
+        check_fits(path, Authorisation, row, record.where, OFFICIAL_LABELS)
+        rows.append(row)
+    return rows, skipped, not_loaded
+
+
+def _official_row(
+    record: finess_authorisations.OfficialAuthorisation,
+    source: str,
+    facility_id: int,
+) -> dict[str, Any]:
+    return {
+        "source": source,
+        "source_key": record.source_key,
+        "facility_id": facility_id,
+        "activity": record.target.activity,
+        "modality": record.target.modality,
+        "equipment": record.target.equipment,
+        "start_date": record.start_date,
+        "end_date": record.end_date,
+        "authorisation_number": record.authorisation_number,
+        "arhgos_number": record.arhgos_number,
+        "official_activity_code": record.activity_code,
+        "official_activity_label": record.activity_label,
+        "official_modality_code": record.modality_code,
+        "official_modality_label": record.modality_label,
+        "official_form_code": record.form_code,
+        "official_form_label": record.form_label,
+        "official_equipment_code": record.equipment_code,
+        "official_equipment_label": record.equipment_label,
+        "decision_date": record.decision_date,
+        "implementation_date": record.implementation_date,
+        "lapse_date": record.lapse_date,
+    }
+
+
+#: Authorisation fields as the extract names them, for ``check_fits`` messages.
+OFFICIAL_LABELS = {
+    "authorisation_number": "noautor",
+    "arhgos_number": "noautorarhgos",
+    "official_activity_label": "libactivite",
+    "official_modality_label": "libmodalite",
+    "official_form_label": "libforme",
+    "official_equipment_label": "libeml",
+    "official_activity_code": "activite",
+    "official_modality_code": "modalite",
+    "official_form_code": "forme",
+    "official_equipment_code": "eml",
+}
+
+
+def _departments_loaded(source: str) -> set[str]:
+    """Départements (of the FINESS ET numbers) with authorisations in force from ``source``."""
+    prefixes = (
+        Authorisation.objects.filter(source=source, end_date__isnull=True)
+        .annotate(prefix=Substr("facility__finess_et", 1, 2))
+        .values_list("prefix", flat=True)
+        .distinct()
+    )
+    return {finess_authorisations.department_of(prefix) for prefix in prefixes}
+
+
+def _end_missing(source: str, keys: set[str], departments: set[str] | None, day: dt.date) -> int:
+    """End (``end_date`` = the file's date, never before the start) the authorisations in
+    force from ``source`` that the file no longer lists, in ``departments`` (None: all)."""
+    in_force = Authorisation.objects.filter(source=source, end_date__isnull=True).values_list(
+        "id", "source_key", "facility__finess_et"
+    )
+    ids = [
+        pk
+        for pk, key, number in in_force.iterator(chunk_size=5000)
+        if key not in keys
+        and (departments is None or finess_authorisations.department_of(number) in departments)
+    ]
+    for start in range(0, len(ids), 5000):
+        Authorisation.objects.filter(id__in=ids[start : start + 5000]).update(
+            end_date=Greatest(F("start_date"), Value(day))
+        )
+    return len(ids)
+
+
+def _listed(departments: set[str]) -> str:
+    shown = sorted(departments)
+    return ", ".join(shown[:12]) + ("…" if len(shown) > 12 else "")

@@ -84,7 +84,19 @@ class Facility(models.Model):
 
 
 class Authorisation(models.Model):
-    """An activity (with its modality) a site is authorised to perform, over a period."""
+    """An activity (with its modality), or a heavy equipment, a site is authorised for, over a
+    period.
+
+    Rows from the official FINESS files keep the official codes and labels next to the
+    catalogue codes they map to (``facilities.finess_authorisations``), and are identified by
+    ``source`` + ``source_key`` (the file's own identity of the authorisation), so that a newer
+    extract updates them in place and ends those it no longer lists.
+    """
+
+    class Source(models.TextChoices):
+        ARS = "ars", _("Fichier ARS (CSV)")
+        FINESS_EXTRACT = "finess_extract", _("Extraction FINESS des autorisations")
+        FINESS_PLUS = "finess_plus", _("Flux FINESS+ activités")
 
     facility = models.ForeignKey(
         Facility,
@@ -92,17 +104,45 @@ class Authorisation(models.Model):
         related_name="authorisations",
         verbose_name=_("établissement"),
     )
-    activity = models.CharField(_("activité"), max_length=30, choices=Activity.choices)
+    # Blank for a heavy equipment, which is authorised without an activity.
+    activity = models.CharField(_("activité"), max_length=30, choices=Activity.choices, blank=True)
     modality = models.CharField(_("modalité"), max_length=30, choices=Modality.choices, blank=True)
+    equipment = models.CharField(_("équipement matériel lourd"), max_length=30, blank=True)
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("fin"), null=True, blank=True)
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.ARS
+    )
+    source_key = models.CharField(_("identifiant dans la source"), max_length=80, blank=True)
+    authorisation_number = models.CharField(_("n° d'autorisation"), max_length=30, blank=True)
+    arhgos_number = models.CharField(
+        _("n° d'autorisation SI Autorisations (ARHGOS)"), max_length=30, blank=True
+    )
+    official_activity_code = models.CharField(_("code activité FINESS"), max_length=10, blank=True)
+    official_activity_label = models.CharField(_("activité FINESS"), max_length=255, blank=True)
+    official_modality_code = models.CharField(_("code modalité FINESS"), max_length=10, blank=True)
+    official_modality_label = models.CharField(_("modalité FINESS"), max_length=255, blank=True)
+    official_form_code = models.CharField(_("code forme FINESS"), max_length=10, blank=True)
+    official_form_label = models.CharField(_("forme FINESS"), max_length=255, blank=True)
+    official_equipment_code = models.CharField(_("code EML FINESS"), max_length=10, blank=True)
+    official_equipment_label = models.CharField(_("EML FINESS"), max_length=255, blank=True)
+    decision_date = models.DateField(_("date de décision"), null=True, blank=True)
+    implementation_date = models.DateField(_("date de mise en œuvre"), null=True, blank=True)
+    lapse_date = models.DateField(_("date de caducité"), null=True, blank=True)
 
     class Meta:
         ordering = ["facility", "activity", "modality", "start_date"]
         constraints = [
+            # Rows typed in or from an ARS CSV have no identity of their own but this one.
             models.UniqueConstraint(
                 fields=["facility", "activity", "modality", "start_date"],
+                condition=Q(source_key=""),
                 name="authorisation_unique_period_start",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "source_key"],
+                condition=~Q(source_key=""),
+                name="authorisation_unique_source_key",
             ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
@@ -113,7 +153,8 @@ class Authorisation(models.Model):
         verbose_name_plural = _("autorisations")
 
     def __str__(self) -> str:
-        return f"{self.facility_id}: {self.get_activity_display()} {self.modality}".strip()
+        what = self.get_activity_display() if self.activity else self.equipment
+        return f"{self.facility_id}: {what} {self.modality}".strip()
 
 
 class FacilityGroup(models.Model):

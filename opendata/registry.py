@@ -16,7 +16,13 @@ IMPORTERS = {
     "finess": "facilities.importers:import_finess",
     "gisco-hospitals": "facilities.importers:import_gisco_hospitals",
     "authorisations": "facilities.importers:import_authorisations",
+    "finess-authorisations": "facilities.importers:import_finess_authorisations",
+    "finess-plus-activites": "facilities.importers:import_finess_plus_activities",
 }
+
+#: Kinds whose importer takes ``full`` (``import_open_data --full``): files that end what they
+#: no longer list, refused when they cover much less than what is loaded.
+FULL_KINDS = frozenset({"finess-authorisations", "finess-plus-activites"})
 
 
 def importer_for(kind: str):

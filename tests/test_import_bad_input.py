@@ -28,6 +28,7 @@ from pyproj import Transformer
 
 from facilities.models import Authorisation, Facility
 from territories.models import Commune, Department, MunicipalDistrict, Region
+from tests.finess_authorisation_lines import activity_line
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = [Region, Department, Commune, MunicipalDistrict, Facility, Authorisation]
@@ -81,6 +82,17 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
     ),
     ("authorisations", "coordinates-outside-france"): "the file has no coordinates",
     ("authorisations", "broken-geometry"): NO_GEOMETRY,
+    ("finess-authorisations", "missing-column"): (
+        "no header: the extract's fields are positional, so a missing column is a short row"
+    ),
+    ("finess-authorisations", "coordinates-outside-france"): "the file has no coordinates",
+    ("finess-authorisations", "broken-geometry"): NO_GEOMETRY,
+    ("finess-plus-activites", "over-long-name"): (
+        "the flow carries codes only, no names (labels come from the nomenclatures; an "
+        "unknown code is rejected, see tests/test_import_finess_authorisations.py)"
+    ),
+    ("finess-plus-activites", "coordinates-outside-france"): "the flow has no coordinates",
+    ("finess-plus-activites", "broken-geometry"): NO_GEOMETRY,
 }
 
 
@@ -152,6 +164,39 @@ GISCO_ROWS = [
     "Centre Hospitalier (C.H.),public,06/03/2020",
     "10000040,CLINIQUE DE TEST,,46.006,5.004,RUE DU LAC,1,01000,BOURG,Clinique,private,06/03/2020",
 ]
+EXTRACT_LINE = (
+    activity_line()
+)  # 010000024, médecine d'urgence, SU (tests/finess_authorisation_lines.py)
+FLOW_ACTIVITY = {
+    "caracteristiquesGeneriques": {
+        "activiteAeId": "1", "etatObjet": "A", "identifiantAutorisation": "10",
+        "numAutorisationArhgos": "84-82-1", "dateDebutActiviteAutorisee": "2019-06-01",
+        "dateFinActiviteAutorisee": None, "dateFinEffectiveActivite": None,
+        "dateCaduciteAutorisation": None, "egeId": "1",
+    },
+    "nature": {
+        "codeNature": "AMF",
+        "caracteristiquesSpecifiques": {
+            "typeActiviteAMF": {
+                "activiteAMF": "14", "modaliteActivite": "26", "formeActivite": "00",
+            }
+        },
+    },
+    "evenement": [], "engagement": [], "capacite": [], "zoneIntervention": None,
+}  # fmt: skip
+
+
+def flow(*activities: dict, site: str = "010000024") -> dict:
+    """A FINESS+ activités flow (layout of ansforge/finess) with one EJ and one site."""
+    ege = {"egeId": "1", "numFinessEge": site, "activitesExercees": list(activities)}
+    legal = {"numFiness": "010780054", "pmSmsseId": "1", "activitesAutorisees": [], "ege": [ege]}
+    return {"schemaVersion": "v1.0.0", "generatedAt": "2026-04-01T14:46:05Z", "pmej": [legal]}
+
+
+def flow_bytes(document: dict, *, encoding: str = "utf-8") -> bytes:
+    return json.dumps(document, indent=1, ensure_ascii=False).encode(encoding)
+
+
 AUTHORISATION_HEADER = "finess_et;activity;modality;start_date;end_date"
 AUTHORISATION_ROWS = ["010000024;urgences;smur;2019-06-01;", "010000032;medecine;;2018-01-15;"]
 
@@ -171,6 +216,11 @@ GOOD: dict[str, tuple[str, bytes]] = {
     ),
     "gisco-hospitals": ("gisco.csv", lines(GISCO_HEADER, *GISCO_ROWS)),
     "authorisations": ("authorisations.csv", lines(AUTHORISATION_HEADER, *AUTHORISATION_ROWS)),
+    "finess-authorisations": (
+        "autorisations.csv",
+        lines(FINESS_MANIFEST, EXTRACT_LINE, encoding="latin-1"),
+    ),
+    "finess-plus-activites": ("finess-activite.json", flow_bytes(flow(FLOW_ACTIVITY))),
 }
 #: Polygon files of the same units, imported too: the geometry cases start from them.
 GOOD_SHAPES = {
@@ -688,6 +738,162 @@ def authorisation_cases() -> dict[str, Case]:
     return cases
 
 
+def extract_cases() -> dict[str, Case]:
+    name = "autorisations.csv"
+
+    def extract(*records: str, encoding: str = "latin-1") -> bytes:
+        return lines(FINESS_MANIFEST, *records, encoding=encoding)
+
+    second = activity_line(modalite="26", libmodalite="SMUR Structure mobile", noautor="2")
+    return {
+        "empty-file": Case(name, b"", "line 1", "the file is empty"),
+        "wrong-format": Case(
+            name, lines(GISCO_HEADER, *GISCO_ROWS), "line 1", "not a FINESS authorisations extract"
+        ),
+        "wrong-record-tag": Case(
+            name,
+            extract(EXTRACT_LINE, second.replace("activiteoffresoin", "activiteoffresoiN", 1)),
+            "line 3",
+            "unknown record type 'activiteoffresoiN'",
+        ),
+        "short-row": Case(
+            name,
+            extract(";".join(EXTRACT_LINE.split(";")[:20])),
+            "line 2",
+            "activiteoffresoin line with 20 fields, expected 31",
+        ),
+        "truncated-last-row": Case(
+            name,
+            extract(EXTRACT_LINE) + second[:30].encode("latin-1"),
+            "line 3",
+            "activiteoffresoin line with 3 fields, expected 31",
+        ),
+        "unterminated-quote": Case(
+            name,
+            extract(activity_line(rset='"CH DE FLEYRIAT'), second),
+            "line 2",
+            "unterminated quote",
+        ),
+        "duplicate-key": Case(
+            name, extract(EXTRACT_LINE, EXTRACT_LINE), "line 3", "duplicate authorisation A:"
+        ),
+        "bad-number": Case(
+            name,
+            extract(activity_line(dateautor="2019-13-45")),
+            "line 2",
+            "dateautor '2019-13-45' is not a date",
+        ),
+        "30-digit-number": Case(
+            name,
+            extract(activity_line(nofinesset="9" * 30)),
+            "line 2",
+            f"invalid nofinesset '{'9' * 30}'",
+        ),
+        "over-long-name": Case(
+            name,
+            extract(activity_line(libactivite="N" * 256)),
+            "line 2",
+            "libactivite is 256 characters long, at most 255 allowed",
+        ),
+        "field-over-131072-characters": Case(
+            name,
+            extract(activity_line(rset=HUGE)),
+            "line 2",
+            f"a field longer than {FIELD_LIMIT:,} characters",
+        ),
+        # Like cs1100507: latin-1 or UTF-8 by design, the wrong encoding is a mixed file.
+        "latin-1-where-utf-8-expected": Case(
+            name,
+            extract(EXTRACT_LINE, encoding="utf-8") + lines(second, encoding="latin-1"),
+            "line 2",
+            "mixed encodings: this line is UTF-8 but line 3 is latin-1",
+        ),
+        "utf-8-where-latin-1-expected": Case(
+            name,
+            extract(EXTRACT_LINE) + lines(second, encoding="utf-8"),
+            "line 3",
+            "mixed encodings: this line is UTF-8 but line 2 is latin-1",
+        ),
+        "html-page-saved-as-csv": Case(name, HTML, "line 1", "web page (HTML)"),
+    }
+
+
+def flow_cases() -> dict[str, Case]:
+    name = "finess-activite.json"
+    entry = r"pmej\[0\]\.ege\[0\]\.activitesExercees\[0\]"
+
+    def changed(generic: dict | None = None, nature: str = "AMF") -> dict:
+        activity = json.loads(json.dumps(FLOW_ACTIVITY))
+        activity["caracteristiquesGeneriques"].update(generic or {})
+        activity["nature"]["codeNature"] = nature
+        return activity
+
+    good = flow_bytes(flow(FLOW_ACTIVITY)).decode()
+    truncated = good[:-40]
+    unterminated = good.replace('"84-82-1"', '"84-82-1', 1)
+    accented = flow_bytes(flow(changed({"numAutorisationArhgos": "84-82-é"})), encoding="latin-1")
+    return {
+        "empty-file": Case(name, b"", "line 1", "the file is empty"),
+        "wrong-format": Case(name, lines(GISCO_HEADER, *GISCO_ROWS), "line 1", "not valid JSON"),
+        "wrong-record-tag": Case(
+            name,
+            flow_bytes(flow(changed(nature="AMX"))),
+            rf"{entry}\.nature",
+            "unknown codeNature 'AMX'",
+        ),
+        "short-row": Case(
+            name,
+            flow_bytes(flow({"nature": FLOW_ACTIVITY["nature"]})),
+            rf"{entry}\.caracteristiquesGeneriques",
+            "expected an object, found NoneType",
+        ),
+        "truncated-last-row": Case(
+            name, truncated.encode(), f"line {truncated.count(chr(10)) + 1}", "not valid JSON"
+        ),
+        "unterminated-quote": Case(
+            name,
+            unterminated.encode(),
+            f"line {line_of(unterminated, '84-82-1')}",
+            "not valid JSON",
+        ),
+        "missing-column": Case(
+            name,
+            flow_bytes(flow(FLOW_ACTIVITY, site="")),
+            r"pmej\[0\]\.ege\[0\]",
+            "invalid numFinessEge ''",
+        ),
+        "duplicate-key": Case(
+            name,
+            flow_bytes(flow(FLOW_ACTIVITY, FLOW_ACTIVITY)),
+            r"pmej\[0\]\.ege\[0\]\.activitesExercees\[1\]",
+            "duplicate activiteAeId 1 (first at pmej[0].ege[0].activitesExercees[0])",
+        ),
+        "bad-number": Case(
+            name,
+            flow_bytes(flow(changed({"dateDebutActiviteAutorisee": "2019-13-45"}))),
+            entry,
+            "dateDebutActiviteAutorisee '2019-13-45' is not a date",
+        ),
+        "30-digit-number": Case(
+            name,
+            flow_bytes(flow(FLOW_ACTIVITY, site="9" * 30)),
+            r"pmej\[0\]\.ege\[0\]",
+            f"invalid numFinessEge '{'9' * 30}'",
+        ),
+        "field-over-131072-characters": Case(
+            name,
+            flow_bytes(flow(FLOW_ACTIVITY, site=HUGE)),
+            r"pmej\[0\]\.ege\[0\]",
+            "invalid numFinessEge 'XXXX",
+        ),
+        "latin-1-where-utf-8-expected": Case(
+            name, accented, f"line {line_of(accented.decode('latin-1'), 'é')}", "not UTF-8"
+        ),
+        "utf-8-where-latin-1-expected": Case(name, good.encode("utf-16"), "line 1", "UTF-16 text"),
+        "html-page-saved-as-csv": Case(name, HTML, "line 1", "web page (HTML)"),
+    }
+
+
 CASES: dict[str, dict[str, Case]] = {
     "regions": unit_cases("regions", REGION_ENTRY, "regions.json", "27"),
     "departments": unit_cases("departments", DEPARTMENT_ENTRY, "departements.json", "69"),
@@ -696,6 +902,8 @@ CASES: dict[str, dict[str, Case]] = {
     "finess": finess_cases(),
     "gisco-hospitals": gisco_cases(),
     "authorisations": authorisation_cases(),
+    "finess-authorisations": extract_cases(),
+    "finess-plus-activites": flow_cases(),
 }
 
 
@@ -714,7 +922,7 @@ def test_every_kind_and_category_has_a_case_or_a_reason():
 @pytest.fixture(scope="module")
 def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
     """One region, one département, two communes with their populations, two facilities and
-    two authorisations, imported once from the good files (committed, removed at the end)."""
+    four authorisations, imported once from the good files (committed, removed at the end)."""
     folder = tmp_path_factory.mktemp("good")
     with django_db_blocker.unblock():
         try:
@@ -729,7 +937,8 @@ def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
                 call_command("import_open_data", kind, str(path), stdout=out, stderr=StringIO())
                 assert " 0 rejected" in out.getvalue(), (kind, out.getvalue())
             assert (Commune.objects.count(), Facility.objects.count()) == (2, 3)
-            assert Authorisation.objects.count() == 2
+            # two from the ARS CSV, one from each FINESS file (the same SU, twice)
+            assert Authorisation.objects.count() == 4
             yield folder
         finally:
             for model in reversed(TABLES):

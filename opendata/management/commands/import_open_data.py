@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.importing import ImportFailed
-from opendata.registry import IMPORTERS, importer_for
+from opendata.registry import FULL_KINDS, IMPORTERS, importer_for
 
 
 class Command(BaseCommand):
@@ -17,17 +17,36 @@ class Command(BaseCommand):
             type=int,
             help="reference year of the legal populations (population files only)",
         )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="the file is the complete extract: end every authorisation it omits, in "
+            "every département (FINESS authorisation files only)",
+        )
 
-    def handle(self, *args, kind: str, path: str, year: int | None = None, **options):
+    def handle(
+        self, *args, kind: str, path: str, year: int | None = None, full: bool = False, **options
+    ):
+        if full and kind not in FULL_KINDS:
+            raise CommandError(f"--full only applies to {', '.join(sorted(FULL_KINDS))}")
         if year is not None and kind != "population":
             raise CommandError("--year only applies to population files")
         if year is not None and not 1800 <= year <= 2200:
             raise CommandError(f"--year {year} is not a reference year (1800 to 2200)")
-        keywords = {"reference_year": year} if year is not None else {}
+        keywords: dict = {"reference_year": year} if year is not None else {}
+        if full:
+            keywords["full"] = True
         try:
             report = importer_for(kind)(path, **keywords)
         except ImportFailed as exc:
             raise CommandError(f"Nothing imported. {exc}") from exc
         for message in report.messages:
             self.stderr.write(f"note: {message}")
+        if report.rows_by_department:
+            scope = ", ".join(
+                f"{code}: {count}" for code, count in sorted(report.rows_by_department.items())
+            )
+            self.stdout.write(f"rows by département: {scope}")
+        if report.ended:
+            self.stdout.write(f"ended: {report.ended}")
         self.stdout.write(self.style.SUCCESS(report.summary()))
