@@ -13,6 +13,8 @@ IMPORTERS = {
     "departments": "territories.importers:import_departments",
     "communes": "territories.importers:import_communes",
     "population": "territories.importers:import_population",
+    "population-age": "territories.importers_census:import_population_by_age",
+    "zoning": "territories.importers_zoning:import_zoning",
     "finess": "facilities.importers:import_finess",
     "gisco-hospitals": "facilities.importers:import_gisco_hospitals",
     "authorisations": "facilities.importers:import_authorisations",

@@ -38,7 +38,8 @@ from core.importing import (
 
 from . import geojson_checks
 from . import geometry as geo
-from .models import Commune, Department, MunicipalDistrict, Region
+from .cog import department_code_of
+from .models import Commune, Department, FormerCommuneCode, MunicipalDistrict, Region
 
 # Overseas collectivities (975 Saint-Pierre-et-Miquelon … 989 Clipperton) have 3-digit codes.
 REGION_CODE = re.compile(r"^(\d{2}|9[78]\d)$")
@@ -357,11 +358,6 @@ def import_departments(path: str | Path) -> ImportReport:
 # --- Communes ----------------------------------------------------------------------------------
 
 
-def department_code_of(commune_code: str) -> str:
-    """The département of an INSEE commune code: 3 characters overseas (971…, 98…), else 2."""
-    return commune_code[:3] if commune_code[:2] in ("97", "98") else commune_code[:2]
-
-
 def _department_ids(path: Path, codes: list[str], unit: str) -> list[int]:
     departments = dict(Department.objects.values_list("code", "id"))
     ids = []
@@ -474,6 +470,34 @@ def _read_population_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
+def _store_former_codes(path: Path, communes: list[tuple[int, dict[str, str]]]) -> int:
+    """Make the former codes of the file's communes those of its ``anciens_codes`` column (when
+    it has one); the number of codes added or removed. Runs inside the import's transaction."""
+    wanted: dict[str, set[str]] = {}
+    for line, row in communes:
+        if "anciens_codes" not in row:
+            return 0
+        codes = {code.strip() for code in row["anciens_codes"].split("|") if code.strip()}
+        for code in codes:
+            if not COMMUNE_CODE.match(code):
+                raise ImportFailed(
+                    path,
+                    f"invalid former commune code {code[:40]!r} in anciens_codes",
+                    where=f"line {line} (code {row['code_insee']})",
+                )
+        wanted[row["code_insee"]] = codes - {row["code_insee"]}
+    ids = dict(Commune.objects.filter(code__in=wanted).values_list("code", "id"))
+    stored = FormerCommuneCode.objects.filter(commune_id__in=ids.values())
+    have = {(commune_id, code) for code, commune_id in stored.values_list("code", "commune_id")}
+    want = {(ids[commune], code) for commune, codes in wanted.items() for code in codes}
+    for commune_id, code in have - want:
+        stored.filter(commune_id=commune_id, code=code).delete()
+    FormerCommuneCode.objects.bulk_create(
+        FormerCommuneCode(commune_id=commune_id, code=code) for commune_id, code in want - have
+    )
+    return len(have ^ want)
+
+
 def import_population(path: str | Path, *, reference_year: int | None = None) -> ImportReport:
     """INSEE legal populations (the CSV layout of ``communes-<…>-cog2026.csv``).
 
@@ -481,6 +505,8 @@ def import_population(path: str | Path, *, reference_year: int | None = None) ->
     given) and create communes that have no polygon yet; ``arrondissement-municipal`` rows
     (Lyon 69381–69389) go to ``MunicipalDistrict`` so that they never add to their parent's
     population. Other types (communes déléguées…) are skipped and counted in the messages.
+    The optional ``anciens_codes`` column (``|``-separated) records each commune's former
+    codes (``FormerCommuneCode``), through which files of another COG year are read.
     """
     path = Path(path)
     report = ImportReport(kind="population")
@@ -569,6 +595,9 @@ def import_population(path: str | Path, *, reference_year: int | None = None) ->
             for _line, row in districts
         ]
         report.add(upsert(MunicipalDistrict, "code", district_rows))
+        former = _store_former_codes(path, communes)
+    if former:
+        report.messages.append(f"{former} former commune code(s) recorded or changed")
     for kind, count in sorted(skipped.items()):
         report.messages.append(f"{count} row(s) of type {kind!r} skipped (not a current commune)")
     announce_change(report)

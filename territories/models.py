@@ -104,6 +104,71 @@ class MunicipalDistrict(models.Model):
         return f"{self.code} {self.name}"
 
 
+class FormerCommuneCode(models.Model):
+    """A commune code of an earlier COG that now belongs to ``commune``: the ``anciens_codes``
+    of the INSEE population file (a commune nouvelle keeps the codes of the communes it
+    absorbed). Files on another COG year are read through it, so that their communes find
+    their current one."""
+
+    code = models.CharField(_("ancien code INSEE"), max_length=5)
+    commune = models.ForeignKey(
+        Commune,
+        on_delete=models.CASCADE,
+        related_name="former_codes",
+        verbose_name=_("commune actuelle"),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "commune"], name="former_code_unique_per_commune"
+            )
+        ]
+        verbose_name = _("ancien code commune")
+        verbose_name_plural = _("anciens codes commune")
+
+    def __str__(self) -> str:
+        return f"{self.code} → {self.commune_id}"
+
+
+class CommunePopulationByAge(models.Model):
+    """One commune's population by age and sex in one census reference year, as the INSEE
+    commune file "Évolution et structure de la population" (``base-cc-evol-struct-pop``)
+    gives it.
+
+    ``counts`` keeps every age band and sex count the file has, keyed by the variable name
+    without its year prefix (``POP0014``, ``H75P``, ``F1529``, ``POP7589``…): the bands
+    changed between editions, so none is invented or dropped. The values are the census
+    figures, fractional where INSEE weights a sample survey (communes of 10,000 and more).
+    """
+
+    commune = models.ForeignKey(
+        Commune,
+        on_delete=models.CASCADE,
+        related_name="populations_by_age",
+        verbose_name=_("commune"),
+    )
+    year = models.PositiveSmallIntegerField(_("année de référence du recensement"))
+    population = models.FloatField(_("population (recensement)"))
+    #: Women aged 15 to 44 (F1529 + F3044): the perinatal denominator.
+    women_15_44 = models.FloatField(_("femmes de 15 à 44 ans"), null=True, blank=True)
+    counts = models.JSONField(_("effectifs par âge et sexe"), default=dict)
+
+    class Meta:
+        ordering = ["commune", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "year"], name="population_by_age_unique_per_year"
+            )
+        ]
+        verbose_name = _("population par âge et sexe")
+        verbose_name_plural = _("populations par âge et sexe")
+
+    def __str__(self) -> str:
+        return f"{self.commune_id} RP {self.year}"
+
+
 class Zoning(models.Model):
     """A named partition (possibly partial) of a region's communes into zones of one kind."""
 
@@ -112,6 +177,9 @@ class Zoning(models.Model):
         GHT = "ght", _("Territoires de GHT")
         CPTS = "cpts", _("Territoires de CPTS")
         LIVING_AREA = "living_area", _("Bassins de vie")
+        HEALTH_LIVING_AREA = "tvs", _("Territoires de vie-santé")
+        HEALTH_DEMOCRACY = "democracy", _("Territoires de démocratie sanitaire")
+        PSYCHIATRY = "psychiatry", _("Secteurs de psychiatrie")
         OTHER = "other", _("Autre")
 
     region = models.ForeignKey(

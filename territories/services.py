@@ -4,6 +4,7 @@ communes here, and only here, so that they never drift from the membership."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import shapely
 from django.conf import settings
@@ -122,3 +123,72 @@ def zoning_create(
         zone = Zone.objects.create(zoning=zoning, code=zone_code, name=zone_name)
         zone_set_communes(zone, [communes[code] for code in codes])
     return zoning
+
+
+@dataclass
+class CompositionChange:
+    """What ``zoning_replace_composition`` did, zone by zone."""
+
+    zoning: Zoning
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+@transaction.atomic
+def zoning_replace_composition(
+    *,
+    region: Region,
+    name: str,
+    kind: str,
+    zones: Mapping[str, tuple[str, Iterable[int]]],
+) -> CompositionChange:
+    """Make ``zones`` (``{zone code: (zone name, commune ids)}``) the whole composition of the
+    zoning ``name`` of ``region``, creating it if needed: zones absent from ``zones`` are
+    deleted, changed ones rewritten and refreshed (population, union of polygons), unchanged
+    ones left alone, so that importing the same file twice writes nothing.
+
+    The caller has checked that no commune is in two zones.
+    """
+    zoning, _created = Zoning.objects.get_or_create(
+        region=region, name=name, defaults={"kind": kind}
+    )
+    if zoning.kind != kind:
+        zoning.kind = kind
+        zoning.save(update_fields=["kind"])
+    change = CompositionChange(zoning)
+    existing = {zone.code: zone for zone in zoning.zones.all()}
+    members: dict[int, set[int]] = {zone.pk: set() for zone in existing.values()}
+    for zone_id, commune_id in ZoneMembership.objects.filter(zoning=zoning).values_list(
+        "zone_id", "commune_id"
+    ):
+        members[zone_id].add(commune_id)
+    gone = [zone.pk for code, zone in existing.items() if code not in zones]
+    change.removed = len(gone)
+    Zone.objects.filter(pk__in=gone).delete()
+    rewrite: list[tuple[Zone, set[int]]] = []
+    for code, (zone_name, commune_ids) in zones.items():
+        wanted = set(commune_ids)
+        zone = existing.get(code)
+        if zone is None:
+            zone = Zone.objects.create(zoning=zoning, code=code, name=zone_name)
+            change.created += 1
+        elif zone.name == zone_name and members[zone.pk] == wanted:
+            change.unchanged += 1
+            continue
+        else:
+            if zone.name != zone_name:
+                zone.name = zone_name
+                zone.save(update_fields=["name"])
+            change.updated += 1
+        rewrite.append((zone, wanted))
+    ZoneMembership.objects.filter(zone__in=[zone for zone, _ids in rewrite]).delete()
+    ZoneMembership.objects.bulk_create(
+        ZoneMembership(zoning=zoning, zone=zone, commune_id=commune_id)
+        for zone, ids in rewrite
+        for commune_id in sorted(ids)
+    )
+    for zone, _ids in rewrite:
+        zone_refresh(zone)
+    return change

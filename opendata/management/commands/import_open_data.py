@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.importing import ImportFailed
 from opendata.registry import FULL_KINDS, IMPORTERS, importer_for
+from territories.models import Zoning
 
 
 class Command(BaseCommand):
@@ -23,6 +24,17 @@ class Command(BaseCommand):
             help="the file is the complete extract: end every authorisation it omits, in "
             "every département (FINESS authorisation files only)",
         )
+        zoning = parser.add_argument_group("zoning files")
+        zoning.add_argument("--name", help="the zoning's name (default: the publisher's)")
+        zoning.add_argument(
+            "--kind",
+            dest="zoning_kind",
+            choices=Zoning.Kind.values,
+            help="the zoning's kind (default: the publisher's)",
+        )
+        zoning.add_argument(
+            "--region", help="region code, when the file's communes are in several regions"
+        )
 
     def handle(
         self, *args, kind: str, path: str, year: int | None = None, full: bool = False, **options
@@ -36,6 +48,16 @@ class Command(BaseCommand):
         keywords: dict = {"reference_year": year} if year is not None else {}
         if full:
             keywords["full"] = True
+        zoning = {
+            "name": options.get("name"),
+            "kind": options.get("zoning_kind"),
+            "region": options.get("region"),
+        }
+        given = [f"--{flag}" for flag, value in zoning.items() if value is not None]
+        if given and kind != "zoning":
+            raise CommandError(f"{', '.join(given)} only apply to zoning files")
+        if kind == "zoning":
+            keywords.update({flag: value for flag, value in zoning.items() if value is not None})
         try:
             report = importer_for(kind)(path, **keywords)
         except ImportFailed as exc:
