@@ -63,6 +63,17 @@ def json_syntax_error(path: Path | str, exc: json.JSONDecodeError) -> ImportFail
     )
 
 
+def check_field_count(path: Path | str, line: int, fields: list[str], expected: int) -> None:
+    """Refuse a row with fewer or more values than the header (a short row, a last row cut
+    off, a quote left open that swallowed the next lines), naming its line."""
+    if len(fields) != expected:
+        raise ImportFailed(
+            path,
+            f"{len(fields)} fields, expected {expected} (the columns of line 1)",
+            where=f"line {line}",
+        )
+
+
 @cache
 def _columns_of(model: type[models.Model]) -> dict[str, models.Field]:
     return {field.attname: field for field in model._meta.concrete_fields}

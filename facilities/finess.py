@@ -201,24 +201,30 @@ def epsg_of(source: str, territory: str) -> int | None:
     return None
 
 
-def read_extract(path: Path | str) -> FinessExtract:
-    """Parse and check the whole file; raise ``ImportFailed`` naming the first bad line."""
-    text = read_text(path)
+def read_manifest(path: Path | str, text: str, what: str) -> tuple[str, dt.date]:
+    """The extract number and extraction date of the manifest line that opens every FINESS
+    etalab file (``finess;etalab;<n>;<YYYY-MM-DD>``); ``what`` names the file in the error."""
     first_line = text.split("\n", 1)[0].rstrip("\r")
     manifest = MANIFEST.match(first_line)
     if not manifest:
         raise ImportFailed(
             path,
-            "not a FINESS cs1100507 extract: the first line must be the manifest "
+            f"not a {what}: the first line must be the manifest "
             f"'finess;etalab;<n>;<YYYY-MM-DD>', found {first_line[:60]!r}",
             where="line 1",
         )
     try:
-        extraction_date = dt.date.fromisoformat(manifest.group(2))
+        return manifest.group(1), dt.date.fromisoformat(manifest.group(2))
     except ValueError as exc:
         raise ImportFailed(
             path, f"invalid manifest date {manifest.group(2)!r}", where="line 1"
         ) from exc
+
+
+def read_extract(path: Path | str) -> FinessExtract:
+    """Parse and check the whole file; raise ``ImportFailed`` naming the first bad line."""
+    text = read_text(path)
+    _, extraction_date = read_manifest(path, text, "FINESS cs1100507 extract")
 
     structures: list[Structure] = []
     seen_structures: dict[str, int] = {}

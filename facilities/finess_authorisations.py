@@ -38,7 +38,7 @@ from typing import Any
 from core.import_checks import csv_records, json_syntax_error
 from core.importing import ImportFailed, read_utf8
 
-from .finess import FINESS_NUMBER, MANIFEST, OVERSEAS_DEPARTMENTS, read_text
+from .finess import FINESS_NUMBER, OVERSEAS_DEPARTMENTS, read_manifest, read_text
 
 # --- the extract's layout ------------------------------------------------------------------
 
@@ -337,17 +337,8 @@ def department_of(finess_number: str) -> str:
 def read_extract(path: Path | str) -> AuthorisationFile:
     """Parse and check the whole extract; ``ImportFailed`` names the first bad line."""
     text = read_text(path)
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    manifest = MANIFEST.match(first_line)
-    if not manifest:
-        raise ImportFailed(
-            path,
-            "not a FINESS authorisations extract: the first line must be the manifest "
-            f"'finess;etalab;<n>;<YYYY-MM-DD>', found {first_line[:60]!r}",
-            where="line 1",
-        )
-    source_date = _date(path, "line 1", manifest.group(2), "manifest date")
-    result = AuthorisationFile(source_date, f"FINESS extraction des autorisations n°{manifest[1]}")
+    number, source_date = read_manifest(path, text, "FINESS authorisations extract")
+    result = AuthorisationFile(source_date, f"FINESS extraction des autorisations n°{number}")
     seen: dict[str, int] = {}
     records = csv_records(path, text, delimiter=";")
     next(records)

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest, Substr
 
-from core.import_checks import check_fits, csv_records
+from core.import_checks import check_field_count, check_fits, csv_records
 from core.importing import (
     ImportFailed,
     ImportReport,
@@ -158,12 +158,7 @@ def import_gisco_hospitals(path: Path | str) -> ImportReport:
     parsed: list[tuple[int, dict[str, Any]]] = []
     seen: dict[str, int] = {}
     for line, fields in records:
-        if len(fields) != len(columns):
-            raise ImportFailed(
-                path,
-                f"{len(fields)} fields, expected {len(columns)} (the columns of line 1)",
-                where=f"line {line}",
-            )
+        check_field_count(path, line, fields, len(columns))
         record = dict(zip(columns, fields, strict=True))
         row = _gisco_row(path, line, record)
         check_fits(path, Facility, row, f"line {line}", GISCO_LABELS)

@@ -20,6 +20,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
+
+from core.importing import ImportFailed
 
 from .models import Commune, Department, FormerCommuneCode, MunicipalDistrict
 
@@ -58,6 +61,33 @@ class Resolved:
     commune_id: int | None = None
     #: For AMBIGUOUS: the current codes a former code went to (a commune split in two).
     candidates: tuple[str, ...] = ()
+
+
+def refuse_unresolved(
+    path: Path | str,
+    code: str,
+    resolved: Resolved,
+    where: str,
+    *,
+    unknown_hint: str = "",
+    ambiguous_hint: str = "",
+) -> None:
+    """Raise ``ImportFailed`` for a code found nowhere or claimed by several communes; the
+    hints say what the importer's user can do about it."""
+    if resolved.how == How.UNKNOWN:
+        raise ImportFailed(
+            path,
+            f"commune {code} is found nowhere: not a loaded commune, arrondissement or former "
+            f"commune code{unknown_hint}",
+            where=where,
+        )
+    if resolved.how == How.AMBIGUOUS:
+        raise ImportFailed(
+            path,
+            f"former commune code {code} now belongs to several communes "
+            f"({', '.join(resolved.candidates)}){ambiguous_hint}",
+            where=where,
+        )
 
 
 class CommuneCodes:

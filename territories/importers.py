@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 from django.db import transaction
 
-from core.import_checks import check_fits, csv_records, json_syntax_error
+from core.import_checks import check_field_count, check_fits, csv_records, json_syntax_error
 from core.importing import (
     ImportFailed,
     ImportReport,
@@ -457,12 +457,7 @@ def _read_population_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
     _columns(path, header, {name: (name,) for name in POPULATION_COLUMNS})
     rows = []
     for line, fields in records:
-        if len(fields) != len(header):
-            raise ImportFailed(
-                path,
-                f"{len(fields)} fields, expected {len(header)} (the columns of line 1)",
-                where=f"line {line}",
-            )
+        check_field_count(path, line, fields, len(header))
         values = zip(header, (value.strip() for value in fields), strict=True)
         rows.append((line, dict(values)))
     if not rows:

@@ -26,10 +26,10 @@ from typing import Any
 
 from django.db import transaction
 
-from core.import_checks import csv_records
+from core.import_checks import check_field_count, csv_records
 from core.importing import ImportFailed, ImportReport, announce_change, read_utf8, upsert
 
-from .cog import CommuneCodes, How
+from .cog import CommuneCodes, How, department_code_of, refuse_unresolved
 from .models import CommunePopulationByAge
 
 KIND = "population-age"
@@ -112,12 +112,7 @@ def _read(path: Path) -> tuple[int, list[str], list[tuple[int, str, dict[str, fl
     rows = []
     seen: dict[str, int] = {}
     for line, fields in records:
-        if len(fields) != len(names):
-            raise ImportFailed(
-                path,
-                f"{len(fields)} fields, expected {len(names)} (the columns of line 1)",
-                where=f"line {line}",
-            )
+        check_field_count(path, line, fields, len(names))
         code = fields[code_index].strip()
         if not CODE.match(code):
             raise ImportFailed(path, f"invalid commune code {code[:40]!r}", where=f"line {line}")
@@ -150,20 +145,15 @@ def import_population_by_age(path: str | Path) -> ImportReport:
         how[resolved.how] += 1
         where = f"line {line} (code {code})"
         if resolved.how == How.NOT_LOADED:
-            not_loaded[code[:3] if code[:2] in ("97", "98") else code[:2]] += 1
-        elif resolved.how == How.UNKNOWN:
-            raise ImportFailed(
+            not_loaded[department_code_of(code)] += 1
+        elif resolved.how in (How.UNKNOWN, How.AMBIGUOUS):
+            refuse_unresolved(
                 path,
-                f"commune {code} is found nowhere: not a loaded commune, arrondissement or "
-                "former commune code (import the COG population file of the file's year first)",
-                where=where,
-            )
-        elif resolved.how == How.AMBIGUOUS:
-            raise ImportFailed(
-                path,
-                f"former commune code {code} now belongs to several communes "
-                f"({', '.join(resolved.candidates)}): its population cannot be split",
-                where=where,
+                code,
+                resolved,
+                where,
+                unknown_hint=" (import the COG population file of the file's year first)",
+                ambiguous_hint=": its population cannot be split",
             )
         else:
             target = districts if resolved.how == How.DISTRICT else own

@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.import_checks import check_fits, csv_records
+from core.import_checks import check_field_count, check_fits, csv_records
 from core.importing import (
     ImportFailed,
     ImportReport,
@@ -33,7 +33,7 @@ from core.importing import (
     read_utf8,
 )
 
-from .cog import CommuneCodes, How, department_code_of
+from .cog import CommuneCodes, How, department_code_of, refuse_unresolved
 from .models import Commune, Region, Zone, Zoning
 from .services import zoning_replace_composition
 
@@ -162,12 +162,8 @@ def _read(path: Path, codes: CommuneCodes | None = None) -> tuple[Layout, _Rows]
     zone_line: dict[str, tuple[str, int]] = {}
     labels = {"name": header[columns[layout.name]].strip(), "code": header[columns[layout.zone]]}
     for line, fields in records[1:]:
-        if len(fields) != len(header) and not path.suffix.lower() == ".xlsx":
-            raise ImportFailed(
-                path,
-                f"{len(fields)} fields, expected {len(header)} (the columns of line 1)",
-                where=f"line {line}",
-            )
+        if path.suffix.lower() != ".xlsx":
+            check_field_count(path, line, fields, len(header))
         fields = fields + [""] * (len(header) - len(fields))
         code = fields[columns[layout.commune]].strip()
         zone, name = fields[columns[layout.zone]].strip(), fields[columns[layout.name]].strip()
@@ -217,20 +213,7 @@ def _commune(path: Path, codes: CommuneCodes, code: str, where: str, rows: _Rows
     if resolved.how == How.NOT_LOADED:
         rows.not_loaded[department_code_of(code)] += 1
         return None
-    if resolved.how == How.UNKNOWN:
-        raise ImportFailed(
-            path,
-            f"commune {code} is found nowhere: not a loaded commune, arrondissement or former "
-            "commune code",
-            where=where,
-        )
-    if resolved.how == How.AMBIGUOUS:
-        raise ImportFailed(
-            path,
-            f"former commune code {code} now belongs to several communes "
-            f"({', '.join(resolved.candidates)})",
-            where=where,
-        )
+    refuse_unresolved(path, code, resolved, where)
     return resolved.commune_id
 
 
