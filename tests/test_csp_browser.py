@@ -6,6 +6,7 @@ API docs run Swagger UI from its own script URL."""
 import pytest
 from django.urls import reverse
 
+from facilities.models import Facility
 from sros.models import Scenario, SchemaVersion
 from territories.models import Commune
 from tests.browser import open_browser, session_cookie
@@ -37,6 +38,7 @@ def pages(demo_chief) -> dict[str, tuple[str, list[str]]]:
     version = SchemaVersion.objects.filter(schema__region__code="99").order_by("pk").first()
     scenario = Scenario.objects.filter(version__schema__region__code="99").first()
     commune = Commune.objects.filter(department__region__code="99").order_by("code").first()
+    facility = Facility.objects.filter(commune__department__region__code="99").first()
     areas = ".leaflet-overlay-pane path.leaflet-interactive"
     markers = ".leaflet-marker-pane .sros-marker, .leaflet-marker-pane .sros-cluster"
     return {
@@ -63,6 +65,13 @@ def pages(demo_chief) -> dict[str, tuple[str, list[str]]]:
         ),
         "indicator runs": ("/indicateurs/", ["main h1"]),
         "api docs": ("/api/docs/", [".swagger-ui .opblock"]),
+        # Django's admin writes an inline <style> in some change lists: none may render here.
+        "admin index": ("/admin/", ["#content-main"]),
+        "admin list": ("/admin/facilities/facility/", ["#result_list"]),
+        "admin form": (
+            reverse("admin:facilities_facility_change", args=[facility.pk]),
+            ["#facility_form"],
+        ),
     }
 
 
