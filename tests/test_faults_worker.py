@@ -19,7 +19,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from dashboard.models import ExportJob
 from indicators import services
 from indicators.models import IndicatorRun
 from tests.factories import make_emergency_region
+from tests.waits import TIMEOUT_S, wait_until
 from tests.worker import celery_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,19 +50,9 @@ FAULT_ENV = {
     "SROS_STALE_SECONDS": str(90 // FACTOR),
     "SROS_REAPER_SECONDS": str(30 // FACTOR),
 }
-#: Upper bound of every wait: far above stale + reaper (8 s) plus a worker's start.
-BOUND = 90.0
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = BOUND):
-    """Poll ``condition`` until it answers something true; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"not {what} after {timeout} s")
+#: Upper bound of every wait (tests.waits' default): far above stale + reaper (8 s) plus a
+#: worker's start.
+BOUND = TIMEOUT_S
 
 
 def kill_9(process: subprocess.Popen) -> None:
@@ -146,13 +137,13 @@ def test_a_run_whose_worker_is_killed_is_re_enqueued_once_and_completes(region_8
             provider_parameters={"provider": "matrix", "path": str(pipe)},
         )
         writer.join(timeout=BOUND)
-        held = wait_for(
+        held = wait_until(
             lambda: IndicatorRun.objects.filter(pk=run.pk, held__0__startswith="chunk").first(),
-            "a chunk held by the worker",
+            what="a chunk held by the worker",
         )
-        wait_for(
+        wait_until(
             lambda: IndicatorRun.objects.get(pk=run.pk).heartbeat_at > held.heartbeat_at,
-            "a heartbeat beaten while the chunk blocks",
+            what="a heartbeat beaten while the chunk blocks",
         )
         kill_9(first)
     killed = IndicatorRun.objects.get(pk=run.pk)
@@ -163,9 +154,9 @@ def test_a_run_whose_worker_is_killed_is_re_enqueued_once_and_completes(region_8
     pipe.write_text(matrix_text(communes))  # the share answers again
 
     with fault_worker(tmp_path, "second", purge=False):
-        done = wait_for(
+        done = wait_until(
             lambda: IndicatorRun.objects.filter(pk=run.pk, status__in=["done", "failed"]).first(),
-            "the run ended",
+            what="the run ended",
         )
         assert done.status == "done", done.error
         assert done.attempt == 2 and done.held == [] and done.progress == 100
@@ -175,7 +166,10 @@ def test_a_run_whose_worker_is_killed_is_re_enqueued_once_and_completes(region_8
 
         # The broker's later redelivery of the dead worker's message changes nothing.
         restore_unacked()
-        wait_for(lambda: handled(message), "the dead worker's message delivered again")
+        wait_until(
+            lambda: handled(message),
+            what="the dead worker's message delivered again",
+        )
         assert app.AsyncResult(message["headers"]["id"]).get(timeout=BOUND) is None  # no-op
         again = IndicatorRun.objects.get(pk=run.pk)
         assert (again.status, again.attempt, again.finished_at) == ("done", 2, done.finished_at)
@@ -211,28 +205,32 @@ def test_an_export_whose_worker_is_killed_is_re_enqueued_once_and_built(
 
     with values_table_locked(), fault_worker(tmp_path, "first") as first:
         job = jobs.export_job_create(user=user, region=region, request=export)
-        running = wait_for(
-            lambda: ExportJob.objects.filter(pk=job.pk, status="running").first(), "job taken"
+        running = wait_until(
+            lambda: ExportJob.objects.filter(pk=job.pk, status="running").first(),
+            what="job taken",
         )
-        wait_for(
+        wait_until(
             lambda: ExportJob.objects.get(pk=job.pk).heartbeat_at > running.heartbeat_at,
-            "a heartbeat beaten while the build blocks",
+            what="a heartbeat beaten while the build blocks",
         )
         kill_9(first)
     assert ExportJob.objects.get(pk=job.pk).status == "running"
     [message] = unacked("dashboard.tasks.build_export", job.pk)
 
     with fault_worker(tmp_path, "second", purge=False):
-        built = wait_for(
+        built = wait_until(
             lambda: ExportJob.objects.filter(pk=job.pk, status__in=["done", "failed"]).first(),
-            "the job ended",
+            what="the job ended",
         )
         assert built.status == "done", built.error
         assert built.attempt == 2 and built.filename.endswith(".csv")
         assert bytes(built.content).startswith(b"\xef\xbb\xbf")  # the CSV, with its BOM
 
         restore_unacked()
-        wait_for(lambda: handled(message), "the dead worker's message delivered again")
+        wait_until(
+            lambda: handled(message),
+            what="the dead worker's message delivered again",
+        )
         again = ExportJob.objects.get(pk=job.pk)
         assert (again.attempt, again.finished_at) == (2, built.finished_at)  # not rebuilt
 
@@ -251,9 +249,9 @@ def test_a_run_whose_worker_dies_twice_ends_failed_and_offers_a_restart(
     )
 
     with fault_worker(tmp_path, "reaper"):
-        failed = wait_for(
+        failed = wait_until(
             lambda: IndicatorRun.objects.filter(pk=run.pk, status="failed").first(),
-            "the run failed by the reaper",
+            what="the run failed by the reaper",
         )
     assert "abandonné" in failed.error and "chunk 01" in failed.error and failed.held == []
     page = admin_client.get(reverse("indicators:run_list")).content.decode()
@@ -289,7 +287,7 @@ def own_redis() -> Iterator[tuple[subprocess.Popen, str]]:
             return False
 
     try:
-        wait_for(answers, "redis-server answering", timeout=30)
+        wait_until(answers, what="redis-server answering", timeout=30)
         yield process, url
     finally:
         if process.poll() is None:
