@@ -7,12 +7,20 @@ import re
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from access import roles
 from territories.models import Department, Region
 
 from .models import ImportRecord
 from .registry import IMPORTERS
+
+#: The keys of ``ImportRecord.changes`` and their names on the page.
+CHANGE_LABELS = (
+    ("added", _("Ajoutés")),
+    ("changed", _("Modifiés")),
+    ("ended", _("Clos")),
+)
 
 
 def department_codes_of(region_ids) -> list[str]:
