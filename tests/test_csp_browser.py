@@ -6,6 +6,7 @@ API docs run Swagger UI from its own script URL."""
 import pytest
 from django.urls import reverse
 
+from opendata.models import ImportRecord
 from sros.models import Scenario, SchemaVersion
 from territories.models import Commune
 from tests.browser import open_browser, session_cookie
@@ -37,6 +38,7 @@ def pages(demo_chief) -> dict[str, tuple[str, list[str]]]:
     version = SchemaVersion.objects.filter(schema__region__code="99").order_by("pk").first()
     scenario = Scenario.objects.filter(version__schema__region__code="99").first()
     commune = Commune.objects.filter(department__region__code="99").order_by("code").first()
+    first_import = ImportRecord.objects.order_by("pk").first()  # load_demo's first file
     areas = ".leaflet-overlay-pane path.leaflet-interactive"
     markers = ".leaflet-marker-pane .sros-marker, .leaflet-marker-pane .sros-cluster"
     return {
@@ -62,6 +64,8 @@ def pages(demo_chief) -> dict[str, tuple[str, list[str]]]:
             [areas, ".map-legend .swatch"],
         ),
         "indicator runs": ("/indicateurs/", ["main h1"]),
+        "imports": ("/donnees/imports/", [".imports tbody tr"]),
+        "import": (reverse("opendata:import_detail", args=[first_import.pk]), [".import-keys li"]),
         "api docs": ("/api/docs/", [".swagger-ui .opblock"]),
     }
 
