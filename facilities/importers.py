@@ -186,6 +186,8 @@ def import_gisco_hospitals(path: Path | str) -> ImportReport:
     )
     for (line, row), commune_id in zip(parsed, communes, strict=True):
         row["commune_id"] = commune_id
+        if commune_id is not None:
+            report.rows_by_department[departments[commune_id]] += 1
         label = f"{path}, line {line}: {row['finess_et']} {row['name']}"
         if commune_id is None:
             report.messages.append(

@@ -84,7 +84,7 @@ def _edition(file_name: str) -> str:
 def inputs_provenance(*, region_id: int | None = None) -> list[dict[str, Any]]:
     """The latest successful import of each input file (its latest edition) that a run of
     ``region_id`` reads: those whose rows touched the region, and those that do not say
-    where their rows are (national reference files such as the régions)."""
+    where their rows are (national reference files: the régions, the départements)."""
     records = ImportRecord.objects.filter(status=ImportRecord.Status.DONE)
     if region_id is not None:
         codes = department_codes_of([region_id])
