@@ -19,6 +19,7 @@ from core.importing import ImportFailed
 from dashboard.exports.tables import Table, run_metadata
 from dashboard.exports.writers import to_xlsx
 from facilities.models import Facility
+from opendata.layout import load_directory
 from opendata.models import ImportRecord
 from opendata.services import import_file
 from tests.factories import make_commune, make_department, make_region
@@ -217,3 +218,11 @@ def test_a_run_copies_the_provenance_of_its_region_and_names_it_on_its_pages(cli
     metadata = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]}
     assert metadata["Sources"].endswith("FINESS cs1100507 du 2026-05-12")
     assert metadata["Source : finess"] == f"finess.csv sha256:{finess.sha256}"
+
+
+def test_the_directory_loader_records_each_file(tmp_path):
+    (tmp_path / "facilities").mkdir()
+    write(tmp_path / "facilities", MANIFEST, FLEYRIAT, name="etalab-cs1100507-stock.csv")
+    [report] = load_directory(tmp_path)
+    record = ImportRecord.objects.get(file_name="etalab-cs1100507-stock.csv")
+    assert (record.kind, record.created, report.created) == ("finess", 1, 1)
