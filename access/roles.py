@@ -9,7 +9,8 @@ role.
 - director: reads their region, comments during consultation;
 - analyst: reads and exports their region;
 - admin (superuser or group ``admin``): manages users, reads every region, starts runs, edits
-  no schema unless also a planner of the region.
+  no schema unless also a planner of the region, sees every import (the others see the
+  imports that touched their regions, ``can_view_imports``).
 
 Anonymous users get nothing but the login page. Questions are asked by region id (or any
 object with a ``pk``): this module imports no other app. Rules that also depend on a schema
@@ -17,6 +18,8 @@ version's state are in ``sros.permissions``, which calls these.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model, QuerySet
@@ -52,15 +55,20 @@ def is_admin(user: User) -> bool:
     return cached
 
 
-def role_in(user: User, region: RegionRef) -> str | None:
-    """The user's role in ``region``, or None. Cached on the user object for the request."""
+def _roles(user: User) -> dict[int, str]:
+    """Region id → role, cached on the user object for the request."""
     if not user.is_authenticated or not user.is_active:
-        return None
+        return {}
     cache = getattr(user, "_sros_roles", None)
     if cache is None:
         cache = dict(RegionMembership.objects.filter(user=user).values_list("region_id", "role"))
         user._sros_roles = cache
-    return cache.get(_region_id(region))
+    return cache
+
+
+def role_in(user: User, region: RegionRef) -> str | None:
+    """The user's role in ``region``, or None. Cached on the user object for the request."""
+    return _roles(user).get(_region_id(region))
 
 
 def can_view_region(user: User, region: RegionRef) -> bool:
@@ -78,6 +86,17 @@ def can_start_draft(user: User, region: RegionRef) -> bool:
 def can_start_run(user: User, region: RegionRef) -> bool:
     """Indicator runs are started by the region's planners and by administrators."""
     return is_planner(user, region) or is_admin(user)
+
+
+def can_view_imports(user: User, region_ids: Iterable[RegionRef] | None = None) -> bool:
+    """The Imports page: administrators see every import; whoever holds a role in a region
+    (planner, director, analyst: they read and export its figures, whose sources these are)
+    sees the imports that touched it. ``region_ids``: the regions one import touched; None
+    asks for the page itself (any region role)."""
+    mine = _roles(user)  # first: a user with a role needs no question about the admin group
+    if region_ids is None:
+        return bool(mine) or is_admin(user)
+    return is_admin(user) or any(_region_id(region) in mine for region in region_ids)
 
 
 def can_manage_users(user: User) -> bool:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("indicateurs/", include("indicators.urls")),
     path("api/", include("config.api_urls")),
     path("tableau-de-bord/", include("dashboard.urls")),
+    path("donnees/", include("opendata.urls")),
 ]

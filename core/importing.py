@@ -121,15 +121,25 @@ class ImportReport:
     rows_by_department: Counter[str] = field(default_factory=Counter)
     #: Rows ended (an authorisation given an end date because a newer extract omits it).
     ended: int = 0
+    #: The rejected rows as (where, reason), for the Imports page (``reject`` fills it).
+    rejected_lines: list[tuple[str, str]] = field(default_factory=list)
+    #: Natural keys (``upsert``'s key, a tuple joined with "/") of the rows created, updated
+    #: and ended: what changed against the data as the previous import left it.
+    created_keys: list[str] = field(default_factory=list)
+    updated_keys: list[str] = field(default_factory=list)
+    ended_keys: list[str] = field(default_factory=list)
 
     def reject(self, where: str, reason: str) -> None:
         self.rejected += 1
+        self.rejected_lines.append((where, reason))
         self.messages.append(f"rejected, {where}: {reason}")
 
     def add(self, other: UpsertCounts) -> None:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.created_keys += other.created_keys
+        self.updated_keys += other.updated_keys
 
     def summary(self) -> str:
         return (
@@ -143,6 +153,16 @@ class UpsertCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: The keys of the rows created and updated, as text (see ``key_text``).
+    created_keys: list[str] = field(default_factory=list)
+    updated_keys: list[str] = field(default_factory=list)
+
+
+def key_text(key: Any) -> str:
+    """A natural key as text: itself, or its parts joined with "/" for a tuple key."""
+    if isinstance(key, tuple):
+        return "/".join("" if part is None else str(part) for part in key)
+    return str(key)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -164,6 +184,7 @@ def upsert(
 
     Each row maps field names (the key fields included) to values. A row whose values all equal
     the stored ones is counted unchanged and not written, so re-running an import is a no-op.
+    The keys of the rows created and updated are returned too (``created_keys``…).
     Must be called inside a transaction (the importers hold one).
     """
     rows = list(rows)
@@ -174,9 +195,11 @@ def upsert(
     existing = _existing(model, key, rows)
     to_create, to_update, changed_fields = [], [], set()
     for row in rows:
-        obj = existing.get(_key_of(key, row))
+        row_key = _key_of(key, row)
+        obj = existing.get(row_key)
         if obj is None:
             to_create.append(model(**row))
+            counts.created_keys.append(key_text(row_key))
             continue
         changed = [name for name, value in row.items() if not _same(getattr(obj, name), value)]
         if not changed:
@@ -186,6 +209,7 @@ def upsert(
             setattr(obj, name, row[name])
         changed_fields.update(changed)
         to_update.append(obj)
+        counts.updated_keys.append(key_text(row_key))
     model.objects.bulk_create(to_create, batch_size=batch_size)
     if to_update:
         model.objects.bulk_update(to_update, sorted(changed_fields), batch_size=batch_size)

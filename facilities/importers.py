@@ -27,9 +27,11 @@ from core.importing import (
     ImportReport,
     announce_change,
     data_changed,
+    key_text,
     read_utf8,
     upsert,
 )
+from territories.cog import department_code_of
 from territories.models import Commune
 from territories.selectors import commune_ids_by_code, communes_at_points
 
@@ -59,9 +61,11 @@ def import_finess(path: Path | str) -> ImportReport:
     ]
     by_point = dict(zip(missing, communes_at_points([points[n] for n in missing]), strict=True))
 
-    report = ImportReport(kind="finess")
+    report = ImportReport(kind="finess", source_date=extract.extraction_date)
+    report.source_version = "FINESS cs1100507"
     rows = []
     for structure, code in zip(structures, codes, strict=True):
+        report.rows_by_department[department_code_of(code)] += 1
         number = structure["nofinesset"]
         lonlat = points.get(number)
         commune_id = by_code.get(code) or by_point.get(number)
@@ -182,6 +186,8 @@ def import_gisco_hospitals(path: Path | str) -> ImportReport:
     )
     for (line, row), commune_id in zip(parsed, communes, strict=True):
         row["commune_id"] = commune_id
+        if commune_id is not None:
+            report.rows_by_department[departments[commune_id]] += 1
         label = f"{path}, line {line}: {row['finess_et']} {row['name']}"
         if commune_id is None:
             report.messages.append(
@@ -471,7 +477,10 @@ def _import_official(
             )
         report.add(upsert(Authorisation, ("source", "source_key"), rows, batch_size=2000))
         keys = {row["source_key"] for row in rows}
-        report.ended = _end_missing(source, keys, None if full else covered, parsed.source_date)
+        report.ended_keys = _end_missing(
+            source, keys, None if full else covered, parsed.source_date
+        )
+        report.ended = len(report.ended_keys)
     if report.ended:
         report.messages.append(
             f"{path}: {report.ended} authorisation(s) no longer listed ended on "
@@ -575,23 +584,27 @@ def _departments_loaded(source: str) -> set[str]:
     return {finess_authorisations.department_of(prefix) for prefix in prefixes}
 
 
-def _end_missing(source: str, keys: set[str], departments: set[str] | None, day: dt.date) -> int:
+def _end_missing(
+    source: str, keys: set[str], departments: set[str] | None, day: dt.date
+) -> list[str]:
     """End (``end_date`` = the file's date, never before the start) the authorisations in
-    force from ``source`` that the file no longer lists, in ``departments`` (None: all)."""
+    force from ``source`` that the file no longer lists, in ``departments`` (None: all);
+    returns their keys as ``upsert`` names them ("source/source_key")."""
     in_force = Authorisation.objects.filter(source=source, end_date__isnull=True).values_list(
         "id", "source_key", "facility__finess_et"
     )
-    ids = [
-        pk
+    ended = {
+        pk: key
         for pk, key, number in in_force.iterator(chunk_size=5000)
         if key not in keys
         and (departments is None or finess_authorisations.department_of(number) in departments)
-    ]
+    }
+    ids = list(ended)
     for start in range(0, len(ids), 5000):
         Authorisation.objects.filter(id__in=ids[start : start + 5000]).update(
             end_date=Greatest(F("start_date"), Value(day))
         )
-    return len(ids)
+    return [key_text((source, key)) for key in ended.values()]
 
 
 def _listed(departments: set[str]) -> str:

@@ -41,6 +41,7 @@ class IndicatorRunAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [
         "region", "levels_list", "provider", "parameters", "fingerprint", "inputs_summary",
+        "inputs_provenance",
         "status", "progress", "created_at", "started_at", "finished_at", "timings", "error",
         "stale", "requested_by", "value_count",
     ]  # fmt: skip

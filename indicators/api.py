@@ -26,6 +26,7 @@ class IndicatorRunSerializer(serializers.ModelSerializer):
             "parameters",
             "fingerprint",
             "inputs_summary",
+            "inputs_provenance",
             "status",
             "progress",
             "stale",

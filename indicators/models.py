@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core import provenance
+
 
 class IndicatorRun(models.Model):
     class Status(models.TextChoices):
@@ -33,6 +35,9 @@ class IndicatorRun(models.Model):
     parameters = models.JSONField(_("paramètres"), default=dict, blank=True)
     fingerprint = models.CharField(_("empreinte des données"), max_length=64, blank=True)
     inputs_summary = models.JSONField(_("résumé des données"), default=dict, blank=True)
+    #: The files the inputs were imported from, copied when the run starts (a list of
+    #: ``core.provenance`` entries: kind, file, sha256, source date and edition…).
+    inputs_provenance = models.JSONField(_("sources des données"), default=list, blank=True)
     status = models.CharField(
         _("état"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
@@ -76,6 +81,11 @@ class IndicatorRun(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.region} ({self.get_status_display()})"
+
+    @property
+    def sources(self) -> str:
+        """ "Sources : FINESS cs1100507 du 2026-03-01, …" ("" for a run without provenance)."""
+        return provenance.describe(self.inputs_provenance)
 
 
 class IndicatorValue(models.Model):

@@ -30,6 +30,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import provenance
 from core.workers import BrokerUnavailable, heartbeat, publish
 from pathways.models import Level
 from territories.models import Region
@@ -365,6 +366,7 @@ def _start(run_id: int, attempt: int | None) -> list[str]:
                 raise ValueError(f"region {run.region.code} has no commune with a point")
             run.fingerprint = inputs.fingerprint(units, facilities)
             run.inputs_summary = inputs.summary(units, facilities)
+            run.inputs_provenance = provenance.collect(region_id=run.region_id)
             run.chunks = list(units.department_codes)
             run.chunks_done = []
             run.progress = 0

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from core.importing import ImportReport
 
-from .registry import importer_for
+from .services import import_file
 
 #: (import KIND, glob patterns relative to the directory), in loading order.
 LAYOUT: list[tuple[str, tuple[str, ...]]] = [
@@ -71,7 +71,7 @@ def load_directory(
         raise FileNotFoundError(f"{directory} is not a directory")
     reports = []
     for kind, path in files_to_load(directory):
-        report = importer_for(kind)(path)
+        report = import_file(kind, path).report
         echo(f"{path.relative_to(directory)}  {report.summary()}")
         reports.append(report)
     if not reports:

@@ -12,6 +12,7 @@ imported in either order and neither blanks or overrides what the other brought.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import warnings
@@ -408,6 +409,7 @@ def import_communes(path: str | Path) -> ImportReport:
     names = [_text(value) for value in frame[columns["name"]]]
     _check_codes(path, codes, COMMUNE_CODE, "commune", "feature")
     department_ids = _department_ids(path, codes, "feature")
+    report.rows_by_department.update(department_code_of(code) for code in codes)
     populations = (
         _population_values(path, frame[columns["population"]], codes)
         if "population" in columns
@@ -504,7 +506,10 @@ def import_population(path: str | Path, *, reference_year: int | None = None) ->
     codes (``FormerCommuneCode``), through which files of another COG year are read.
     """
     path = Path(path)
-    report = ImportReport(kind="population")
+    report = ImportReport(kind="population", source_version="INSEE populations légales")
+    if reference_year is not None:
+        report.source_date = dt.date(reference_year, 1, 1)
+        report.source_version = f"INSEE populations légales {reference_year}"
     rows = _read_population_csv(path)
     departments = dict(Department.objects.values_list("code", "id"))
     communes: list[tuple[int, dict[str, str]]] = []
@@ -544,6 +549,7 @@ def import_population(path: str | Path, *, reference_year: int | None = None) ->
                 where=where,
             )
         (communes if kind == COMMUNE_TYPE else districts).append((line, row))
+        report.rows_by_department[row["departement"]] += 1
 
     commune_rows = []
     for line, row in communes:

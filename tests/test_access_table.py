@@ -44,6 +44,7 @@ from dashboard.models import ExportJob
 from facilities.models import Facility, FacilityGroup
 from indicators import services as indicator_services
 from indicators.models import IndicatorRun, IndicatorValue
+from opendata.models import ImportRecord
 from pathways.models import Level
 from sros import scenarios, services, workflow
 from sros.models import AuthorisedActivity, Initiative, Scenario, VoletTheme
@@ -150,6 +151,15 @@ def _build() -> SimpleNamespace:
         content=b"finess\n", size=7,
     )  # fmt: skip
 
+    now = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    imports = [
+        ImportRecord.objects.create(
+            kind="finess", file_name=f"finess-{code}.csv", started_at=now, finished_at=now,
+            status="done", created=1, rows_by_department={code: 1},
+        )
+        for code in ("69", "75")
+    ]  # fmt: skip
+
     clients, sessions = {}, {}
     for persona in PERSONAS:
         clients[persona] = Client()
@@ -166,6 +176,7 @@ def _build() -> SimpleNamespace:
         consultation_objective=consultation_objective, draft=draft, volet=volet,
         objective=objective, scenario=Scenario.objects.get(pk=scenario.pk), project=project,
         initiative=initiative, job=job, users=users, clients=clients, sessions=sessions,
+        import_84=imports[0], import_11=imports[1],
     )  # fmt: skip
 
 
@@ -280,6 +291,15 @@ PAGES = [
     # Only a failed run restarts (tests/test_reaper.py): the fixture's done run is a 404 to all.
     R("indicators:run_restart", {"run_id": "@run.pk"}, "POST"),
     R("indicators:run_restart", {"run_id": "@run.pk"}, "GET"),
+    # the Imports page (issue 10 §4): whoever holds a role somewhere; an import, the roles
+    # of the regions it touched (and administrators)
+    R("opendata:import_list", allowed=USERS - {"no_role"}),
+    R("opendata:import_list", allowed=USERS - {"no_role"}, query="kind=finess&page=2"),
+    R("opendata:import_list", method="POST"),
+    R("opendata:import_detail", {"import_id": "@import_84.pk"}, allowed=READERS),
+    R("opendata:import_detail", {"import_id": "@import_11.pk"},
+      allowed={"other_planner", "other_director", "other_analyst", "admin"}),
+    R("opendata:import_detail", {"import_id": "@import_84.pk"}, "POST"),
     # the schema
     R("schema:index", allowed=USERS),
     R("schema:initiatives", allowed=USERS),

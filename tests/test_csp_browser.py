@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from facilities.models import Facility
+from opendata.models import ImportRecord
 from sros.models import Scenario, SchemaVersion
 from territories.models import Commune
 from tests.browser import open_browser, session_cookie
@@ -39,6 +40,7 @@ def pages(demo_chief) -> dict[str, tuple[str, list[str]]]:
     scenario = Scenario.objects.filter(version__schema__region__code="99").first()
     commune = Commune.objects.filter(department__region__code="99").order_by("code").first()
     facility = Facility.objects.filter(commune__department__region__code="99").first()
+    first_import = ImportRecord.objects.order_by("pk").first()  # load_demo's first file
     areas = ".leaflet-overlay-pane path.leaflet-interactive"
     markers = ".leaflet-marker-pane .sros-marker, .leaflet-marker-pane .sros-cluster"
     return {
@@ -64,6 +66,8 @@ def pages(demo_chief) -> dict[str, tuple[str, list[str]]]:
             [areas, ".map-legend .swatch"],
         ),
         "indicator runs": ("/indicateurs/", ["main h1"]),
+        "imports": ("/donnees/imports/", [".imports tbody tr"]),
+        "import": (reverse("opendata:import_detail", args=[first_import.pk]), [".import-keys li"]),
         "api docs": ("/api/docs/", [".swagger-ui .opblock"]),
         # Django's admin writes an inline <style> in some change lists: none may render here.
         "admin index": ("/admin/", ["#content-main"]),

@@ -27,6 +27,7 @@ from django.db import connection
 from pyproj import Transformer
 
 from facilities.models import Authorisation, Facility
+from opendata.models import ImportRecord
 from territories.models import Commune, Department, MunicipalDistrict, Region
 from tests.finess_authorisation_lines import activity_line
 
@@ -943,6 +944,7 @@ def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
         finally:
             for model in reversed(TABLES):
                 model.objects.all().delete()
+            ImportRecord.objects.all().delete()
 
 
 def checksums() -> dict[str, str]:
@@ -990,6 +992,9 @@ def test_a_bad_file_is_refused_naming_file_line_and_reason(loaded, tmp_path, kin
     assert str(refusal.value).startswith("Nothing imported. ")
     assert_clear_refusal(str(refusal.value), path, case)
     assert checksums() == before
+    record = ImportRecord.objects.latest("id")  # the Imports page names the refusal too
+    assert (record.status, record.kind, record.file_name) == ("failed", kind, path.name)
+    assert case.reason in record.error and re.fullmatch(case.where, record.error_where)
 
 
 #: Cases that were tracebacks or silent skips before issue 9, one per way it went wrong, run as

@@ -22,3 +22,9 @@ def can_start_run(user: roles.User, region: roles.RegionRef) -> bool:
 @register.filter
 def can_view_region(user: roles.User, region: roles.RegionRef) -> bool:
     return roles.can_view_region(user, region)
+
+
+@register.filter
+def can_view_imports(user: roles.User) -> bool:
+    """Whether the Imports page shows the user anything (the nav link)."""
+    return roles.can_view_imports(user)

@@ -315,6 +315,14 @@ def run_metadata(region: Region, run: IndicatorRun, filters: dict, user) -> list
             (_("Données : %(name)s") % {"name": k}, _plain(v))
             for k, v in run.inputs_summary.items()
         ],
+        *([(_("Sources"), run.sources)] if run.inputs_provenance else []),
+        *[
+            (
+                _("Source : %(kind)s") % {"kind": entry.get("kind", "")},
+                f"{entry.get('file', '')} sha256:{entry.get('sha256', '')}",
+            )
+            for entry in run.inputs_provenance
+        ],
         *[
             (_("Niveau %(id)s") % {"id": level.pk}, f"{level.pathway_name} — {level.name}")
             for level in levels.order_by("pathway__order", "pathway__code", "rank")

@@ -3,7 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.importing import ImportFailed
-from opendata.registry import FULL_KINDS, IMPORTERS, importer_for
+from opendata.registry import FULL_KINDS, IMPORTERS
+from opendata.services import import_file
 from territories.models import Zoning
 
 
@@ -59,7 +60,7 @@ class Command(BaseCommand):
         if kind == "zoning":
             keywords.update({flag: value for flag, value in zoning.items() if value is not None})
         try:
-            report = importer_for(kind)(path, **keywords)
+            report = import_file(kind, path, **keywords).report
         except ImportFailed as exc:
             raise CommandError(f"Nothing imported. {exc}") from exc
         for message in report.messages:
