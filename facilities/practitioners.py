@@ -87,7 +87,9 @@ class Practitioner(models.Model):
         ETP = "etp", _("équivalent temps plein")
         CONSULTATIONS = "consultations", _("consultations")
 
-    source_key = models.CharField(_("identifiant dans la source"), max_length=160, unique=True)
+    source_key = models.CharField(
+        _("clé de la ligne dans l'extraction"), max_length=160, unique=True
+    )
     identifier_type = models.CharField(_("type d'identifiant"), max_length=2, blank=True)
     national_id = models.CharField(_("identification nationale (RPPS/ADELI)"), max_length=12)
     profession_code = models.CharField(_("code profession"), max_length=4)
