@@ -265,3 +265,22 @@ def test_the_command_and_the_layout(communes, tmp_path):
     bad = write_extraction(tmp_path, line(id="12A"), name=FILE_NAME)
     with pytest.raises(CommandError, match=r"line 2: Identifiant PP '12A' is not a number"):
         call_command("import_open_data", "annuaire-sante", str(bad), stdout=StringIO())
+
+
+def test_a_double_quote_is_an_ordinary_character(communes, tmp_path):
+    """The extraction has no quoting (hence no unterminated-quote case among the bad inputs)."""
+    path = write_extraction(tmp_path, line(name='CABINET "LES TILLEULS'))
+    import_annuaire(path)
+    assert PracticeSite.objects.get().name == 'CABINET "LES TILLEULS'
+
+
+def test_a_site_abroad_and_a_line_with_crlf_ends(communes, tmp_path):
+    path = write_extraction(
+        tmp_path,
+        line(),
+        line({"Code pays (coord. structure)": "99132"}, id="2", national_id="82", commune=""),
+        end="\r\n",
+    )
+    report = import_annuaire(path)
+    assert counts(report) == (2, 0, 0, 0)
+    assert "1 line(s) with an activity site abroad skipped" in "\n".join(report.messages)
