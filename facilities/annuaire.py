@@ -182,9 +182,13 @@ class Record:
         """The département of a site without a commune code: the file's own column, else
         the postcode's (``97x`` overseas, Corsica's ``20`` split at 20200 as La Poste does:
         an approximation, said in the docs)."""
-        code = self["department_code"].strip()
+        code = self["department_code"].strip().upper()
         if code:
-            return code.zfill(2) if code.isdigit() and len(code) < 2 else code
+            if code.isdigit() and len(code) < 2:
+                return code.zfill(2)  # "1" → "01"
+            if len(code) == 3 and code.startswith("0"):
+                return code[1:]  # "025" → "25", "02A" → "2A"
+            return code
         postcode = self["postcode"]
         if not re.fullmatch(r"\d{5}", postcode):
             return ""

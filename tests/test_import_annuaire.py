@@ -284,3 +284,17 @@ def test_a_site_abroad_and_a_line_with_crlf_ends(communes, tmp_path):
     report = import_annuaire(path)
     assert counts(report) == (2, 0, 0, 0)
     assert "1 line(s) with an activity site abroad skipped" in "\n".join(report.messages)
+
+
+@pytest.mark.parametrize(
+    ("department", "postcode", "expected"),
+    [
+        ("25", "", "25"), ("025", "", "25"), ("1", "", "01"), ("2a", "", "2A"),
+        ("", "25300", "25"), ("", "97110", "971"), ("", "20000", "2A"), ("", "20600", "2B"),
+        ("", "GL", ""),
+    ],
+)  # fmt: skip
+def test_the_departement_of_a_site_without_a_commune_code(department, postcode, expected):
+    values = {name: "" for name in [*annuaire.REQUIRED, *annuaire.OPTIONAL]}
+    values.update(department_code=department, postcode=postcode)
+    assert annuaire.Record(2, values).department_guess == expected
