@@ -45,3 +45,7 @@ class FacilityGroupAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "support__name"]
     raw_id_fields = ["support"]
     filter_horizontal = ["members"]
+
+
+# Health professionals (Annuaire Santé), read-only, in their own module.
+from . import admin_practitioners  # noqa: E402, F401

@@ -187,3 +187,7 @@ class FacilityGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+# Health professionals (Annuaire Santé), declared in their own module.
+from .practitioners import PracticeSite, Practitioner  # noqa: E402, F401

@@ -34,6 +34,7 @@ LAYOUT: list[tuple[str, tuple[str, ...]]] = [
     ("finess", ("facilities/*cs1100507*",)),
     ("gisco-hospitals", ("facilities/eurostat-gisco-*.csv",)),
     ("authorisations", ("authorisations/*.csv",)),
+    ("annuaire-sante", ("professionals/PS_LibreAcces_Personne_activite*.txt",)),
 ]
 
 

@@ -20,6 +20,7 @@ IMPORTERS = {
     "authorisations": "facilities.importers:import_authorisations",
     "finess-authorisations": "facilities.importers:import_finess_authorisations",
     "finess-plus-activites": "facilities.importers:import_finess_plus_activities",
+    "annuaire-sante": "facilities.importers_annuaire:import_annuaire",
 }
 
 #: Kinds whose importer takes ``full`` (``import_open_data --full``): files that end what they

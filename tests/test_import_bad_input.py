@@ -26,13 +26,17 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from pyproj import Transformer
 
-from facilities.models import Authorisation, Facility
+from facilities.models import Authorisation, Facility, PracticeSite, Practitioner
 from opendata.models import ImportRecord
 from territories.models import Commune, Department, MunicipalDistrict, Region
+from tests import annuaire_lines
 from tests.finess_authorisation_lines import activity_line
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = [Region, Department, Commune, MunicipalDistrict, Facility, Authorisation]
+TABLES = [
+    Region, Department, Commune, MunicipalDistrict, Facility, Authorisation, PracticeSite,
+    Practitioner,
+]  # fmt: skip
 FIELD_LIMIT = 131_072  # csv.field_size_limit()'s default
 HUGE = "X" * (FIELD_LIMIT + 10)
 HTML = (
@@ -94,6 +98,11 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
     ),
     ("finess-plus-activites", "coordinates-outside-france"): "the flow has no coordinates",
     ("finess-plus-activites", "broken-geometry"): NO_GEOMETRY,
+    ("annuaire-sante", "wrong-record-tag"): "one record type, no record tag to get wrong",
+    ("annuaire-sante", "unterminated-quote"): (
+        "the extraction has no quoting: a '\"' is an ordinary character of a field"
+    ),
+    ("annuaire-sante", "broken-geometry"): POINTS_ONLY,
 }
 
 
@@ -198,6 +207,10 @@ def flow_bytes(document: dict, *, encoding: str = "utf-8") -> bytes:
     return json.dumps(document, indent=1, ensure_ascii=False).encode(encoding)
 
 
+ANNUAIRE_LINES = [
+    annuaire_lines.line(),  # a GP in 01001
+    annuaire_lines.line(id="2", national_id="810000000002", structure="R2", commune="01002"),
+]
 AUTHORISATION_HEADER = "finess_et;activity;modality;start_date;end_date"
 AUTHORISATION_ROWS = ["010000024;urgences;smur;2019-06-01;", "010000032;medecine;;2018-01-15;"]
 
@@ -222,6 +235,7 @@ GOOD: dict[str, tuple[str, bytes]] = {
         lines(FINESS_MANIFEST, EXTRACT_LINE, encoding="latin-1"),
     ),
     "finess-plus-activites": ("finess-activite.json", flow_bytes(flow(FLOW_ACTIVITY))),
+    "annuaire-sante": (annuaire_lines.FILE_NAME, annuaire_lines.extraction(*ANNUAIRE_LINES)),
 }
 #: Polygon files of the same units, imported too: the geometry cases start from them.
 GOOD_SHAPES = {
@@ -895,6 +909,86 @@ def flow_cases() -> dict[str, Case]:
     }
 
 
+def annuaire_cases() -> dict[str, Case]:
+    """The Annuaire Santé extraction: lines generated from the documented field table
+    (``tests/annuaire_lines.py``), ``|``-separated, a trailing ``|``, a header."""
+    name = annuaire_lines.FILE_NAME
+    line, extraction = annuaire_lines.line, annuaire_lines.extraction
+    first, second = ANNUAIRE_LINES
+    width = len(annuaire_lines.FIELDS) + 1
+    geo_header = annuaire_lines.HEADER + "Longitude|Latitude|"
+    return {
+        "empty-file": Case(name, b"", "line 1", "the file is empty"),
+        "wrong-format": Case(
+            name, lines(GISCO_HEADER, *GISCO_ROWS), "line 1", "not an Annuaire Santé extraction"
+        ),
+        "short-row": Case(
+            name,
+            extraction(first, "|".join(second.split("|")[:20])),
+            "line 3",
+            f"20 fields, expected {width}",
+        ),
+        "truncated-last-row": Case(
+            name,
+            extraction(first) + second[: len(second) // 3].encode(),
+            "line 3",
+            f"expected {width}",
+        ),
+        "missing-column": Case(
+            name,
+            extraction(
+                first, header=annuaire_lines.HEADER.replace("Code commune (coord.", "Commune (")
+            ),
+            "line 1",
+            "missing column(s) Code commune (coord. structure)",
+        ),
+        "duplicate-key": Case(
+            name,
+            extraction(first, second, first),
+            "line 4",
+            "duplicate: practitioner 810000000001 at structure R10000000000001 with the same "
+            "profession, savoir-faire and mode d'exercice (first on line 2)",
+        ),
+        "bad-number": Case(
+            name, extraction(first, line(id="2O")), "line 3", "Identifiant PP '2O' is not a number"
+        ),
+        "30-digit-number": Case(
+            name,
+            extraction(line(national_id="8" * 30), second),
+            "line 2",
+            "Identification nationale PP is 30 characters long, at most 12 allowed",
+        ),
+        "over-long-name": Case(
+            name,
+            extraction(line(name="N" * 256), second),
+            "line 2",
+            "Raison sociale site is 256 characters long, at most 255 allowed",
+        ),
+        "field-over-131072-characters": Case(
+            name,
+            extraction(first, line(name=HUGE, structure="R2", id="2", national_id="82")),
+            "line 3",
+            f"Raison sociale site is {len(HUGE):,} characters long",
+        ),
+        "coordinates-outside-france": Case(
+            name,
+            extraction(first + "5.0|46.0|", second + "46.0|5.0|", header=geo_header),
+            "line 3",
+            "coordinates lat 5.0, lon 46.0 outside France",
+        ),
+        "latin-1-where-utf-8-expected": Case(
+            name,
+            extraction(first) + f"{second}\n".encode("latin-1"),  # "Médecin" in latin-1
+            "line 3",
+            "not UTF-8",
+        ),
+        "utf-8-where-latin-1-expected": Case(
+            name, extraction(first).decode().encode("utf-16"), "line 1", "UTF-16 text"
+        ),
+        "html-page-saved-as-csv": Case(name, HTML, "line 1", "web page (HTML)"),
+    }
+
+
 CASES: dict[str, dict[str, Case]] = {
     "regions": unit_cases("regions", REGION_ENTRY, "regions.json", "27"),
     "departments": unit_cases("departments", DEPARTMENT_ENTRY, "departements.json", "69"),
@@ -905,6 +999,7 @@ CASES: dict[str, dict[str, Case]] = {
     "authorisations": authorisation_cases(),
     "finess-authorisations": extract_cases(),
     "finess-plus-activites": flow_cases(),
+    "annuaire-sante": annuaire_cases(),
 }
 
 
