@@ -33,6 +33,11 @@ class IndicatorRun(models.Model):
     parameters = models.JSONField(_("paramètres"), default=dict, blank=True)
     fingerprint = models.CharField(_("empreinte des données"), max_length=64, blank=True)
     inputs_summary = models.JSONField(_("résumé des données"), default=dict, blank=True)
+    # Set when the run starts (``pathways.selectors.level_state``): {level id: {"state":
+    # "computed" | "approximated" | "missing", "label", "missing": [{"activity",
+    # "modalities"}], "kinds", "files"}}. A missing level gets no value; an approximated one is
+    # served by facility kind. Empty for runs made before states were recorded (all computed).
+    level_states = models.JSONField(_("état des niveaux"), default=dict, blank=True)
     status = models.CharField(
         _("état"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
@@ -76,6 +81,10 @@ class IndicatorRun(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.region} ({self.get_status_display()})"
+
+    def level_state_of(self, level_id: int) -> dict:
+        """The recorded state of a level (``level_states``); computed if none was recorded."""
+        return self.level_states.get(str(level_id)) or {"state": "computed", "missing": []}
 
 
 class IndicatorValue(models.Model):
