@@ -169,6 +169,145 @@ def test_a_run_records_each_state_and_writes_no_value_for_a_missing_level(tiny):
     ]  # fmt: skip
 
 
+# --- shown everywhere: pages, map layer, exports, API ---------------------------------------
+
+
+@pytest.fixture
+def shown(tiny, client, django_user_model):
+    """The tiny region computed, and an administrator signed in."""
+    run = services.run_compute(services.run_create(region=tiny["region"], enqueue=False).pk)
+    assert run.status == IndicatorRun.Status.DONE, run.error
+    user = django_user_model.objects.create_superuser("chef", "chef@example.org", "pw-chef-123")
+    client.force_login(user)
+    return {
+        **tiny, "run": run, "client": client, "user": user,
+        "maternity": seeded("perinatalite", 1), "adults": seeded("sante-mentale", 1),
+    }  # fmt: skip
+
+
+MISSING_OBSTETRICS = "données manquantes : aucune autorisation de Gynécologie-obstétrique"
+
+
+def page(shown, name, *args, **params) -> str:
+    from django.urls import reverse
+
+    response = shown["client"].get(reverse(f"dashboard:{name}", args=["84", *args]), params)
+    assert response.status_code == 200, name
+    return response.content.decode()
+
+
+def test_the_pages_say_which_levels_are_missing_or_approximated(shown):
+    import html
+
+    maternity = shown["maternity"]
+    region = html.unescape(page(shown, "region"))
+    row = region.split(f'<tr data-level="{maternity.pk}">')[1].split("</tr>")[0]
+    assert MISSING_OBSTETRICS in row and "« authorisations »" in row
+    assert "0 établissement" not in row and "%" not in row
+    adults = region.split(f'<tr data-level="{shown["adults"].pk}">')[1].split("</tr>")[0]
+    assert "approximation par type d'établissement" in adults
+    assert 'class="level-states"' in region  # the banner above every page of the run
+
+    for text in (
+        page(shown, "map", level=maternity.pk),
+        page(shown, "pathway", "perinatalite"),
+        page(shown, "territory", "commune", "01001"),
+    ):
+        assert MISSING_OBSTETRICS in html.unescape(text)
+    territory = html.unescape(page(shown, "territory", "commune", "01001"))
+    nearest = territory.split(f'<tr data-level="{maternity.pk}">')[1].split("</tr>")[0]
+    assert MISSING_OBSTETRICS in nearest and "non atteint" not in nearest
+
+
+def test_the_map_legend_carries_the_state_of_the_level_shown(shown):
+    import json
+
+    from django.urls import reverse
+
+    url = reverse("dashboard:choropleth", args=["84"])
+    params = {"units": "communes", "indicator": "nearest_minutes"}
+    missing = json.loads(
+        shown["client"].get(url, {**params, "level": shown["maternity"].pk}).content
+    )["legend"]
+    approximated = json.loads(
+        shown["client"].get(url, {**params, "level": shown["adults"].pk}).content
+    )["legend"]
+
+    assert missing["state"] == MISSING and missing["note"].startswith(MISSING_OBSTETRICS)
+    assert missing["entries"] == [{"colour": missing["entries"][0]["colour"],
+                                   "label": "données manquantes"}]  # fmt: skip
+    assert approximated["state"] == APPROXIMATED
+    assert approximated["note"].startswith("approximation par type d'établissement (Psychiatrie)")
+
+
+def test_the_exports_carry_each_level_state(shown):
+    import csv
+    import io
+    import json
+
+    import openpyxl
+    from django.urls import reverse
+
+    from tests.export_fixtures import follow
+
+    def url(extension, **params):
+        return (
+            reverse("dashboard:export_indicators", args=["84", extension])
+            + "?"
+            + "&".join(f"{k}={v}" for k, v in params.items())
+        )
+
+    client, maternity, adults = shown["client"], shown["maternity"], shown["adults"]
+    text = follow(client, url("csv", units="communes")).content.decode("utf-8")[1:]
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    states = {(r["level"], r["level_state"]) for r in rows if r["level_id"]}
+    assert ("psychiatrie-adultes", APPROXIMATED) in states
+    assert ("soins-urgents", COMPUTED) in states
+    assert not any(r["level_id"] == str(maternity.pk) for r in rows)
+
+    book = openpyxl.load_workbook(io.BytesIO(follow(client, url("xlsx")).content))
+    meta = {r[0]: r[1] for r in book["Métadonnées"].iter_rows(values_only=True) if r[0]}
+    assert MISSING_OBSTETRICS in meta[f"Niveau {maternity.pk}"]
+    assert "approximation par type d'établissement" in meta[f"Niveau {adults.pk}"]
+
+    layer = json.loads(
+        follow(
+            client, url("geojson", units="communes", indicator="nearest_minutes",
+                        level=maternity.pk)
+        ).content
+    )  # fmt: skip
+    properties = layer["features"][0]["properties"]
+    assert properties["level_state"] == MISSING and properties["value"] is None
+    assert properties["level_note"].startswith(MISSING_OBSTETRICS)
+    assert MISSING_OBSTETRICS in layer["sros_metadata"][f"Niveau {maternity.pk}"]
+
+
+def test_the_api_gives_each_level_state(shown):
+    run, maternity, adults = shown["run"], shown["maternity"], shown["adults"]
+    client = shown["client"]
+
+    detail = client.get(f"/api/calculs/{run.pk}/").json()
+    assert detail["level_states"][str(maternity.pk)]["state"] == MISSING
+    assert detail["level_states"][str(maternity.pk)]["note"].startswith(MISSING_OBSTETRICS)
+    assert detail["level_states"][str(adults.pk)]["kinds"] == ["psychiatrie"]
+    values = client.get(f"/api/indicateurs/?run={run.pk}&level={adults.pk}").json()["results"]
+    assert values and {v["level_state"] for v in values} == {APPROXIMATED}
+    population = client.get(f"/api/indicateurs/?run={run.pk}&indicator=population").json()
+    assert {v["level_state"] for v in population["results"]} == {None}
+
+    levels = {lv["code"]: lv for lv in client.get("/api/niveaux/?region=84").json()["results"]}
+    assert levels["maternite"]["state"] == MISSING
+    assert levels["maternite"]["state_note"].startswith(MISSING_OBSTETRICS)
+    assert levels["psychiatrie-adultes"]["state"] == APPROXIMATED
+    assert (
+        levels["soins-urgents"]["state"] == COMPUTED and levels["soins-urgents"]["state_note"] == ""
+    )
+    plain = client.get("/api/niveaux/").json()["results"]
+    assert {lv["state"] for lv in plain} == {None}
+    pathway = client.get("/api/filieres/perinatalite/?region=84").json()
+    assert {lv["state"] for lv in pathway["levels"]} == {MISSING}
+
+
 # --- the real Auvergne-Rhône-Alpes files --------------------------------------------------
 
 
