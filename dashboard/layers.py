@@ -24,7 +24,7 @@ from facilities.maps import KIND_COLOURS, facility_popup
 from facilities.models import Facility
 from territories.shapes import Shape
 
-from .selectors import Indicator, MapFacility, UnitValue
+from .selectors import Indicator, MapFacility, StateNote, UnitValue
 
 #: Fixed bands of access times (minutes), the bands planners quote.
 MINUTE_BREAKS = [15, 30, 45, 60]
@@ -133,9 +133,14 @@ def choropleth(
     *,
     indicator: str,
     title: str,
+    note: StateNote | None = None,
 ) -> str:
     """The choropleth FeatureCollection as JSON text; geometries are pasted as the database
-    wrote them (no parse and dump of 2 MB of coordinates)."""
+    wrote them (no parse and dump of 2 MB of coordinates).
+
+    ``note``: the state of the level shown; the legend carries it (``state``, and ``note``,
+    the sentence saying what is approximated or missing), and a missing level's only legend
+    entry says which data is missing instead of "non atteint"."""
     classes = classes_for(indicator, [v.value for v in values.values()])
     unknown = UnitValue(None, None)
     features = []
@@ -150,11 +155,12 @@ def choropleth(
             "f": classes.colour(unit.value),
         }
         features.append(feature_json(shape.code, properties, shape.geometry))
-    legend = {
-        "title": title,
-        "indicator": indicator,
-        "entries": classes.legend(_("non atteint ou sans donnée")),
-    }
+    entries = classes.legend(_("non atteint ou sans donnée"))
+    if note is not None and note.missing:
+        entries = [{"colour": NO_DATA_COLOUR, "label": note.label}]
+    legend = {"title": title, "indicator": indicator, "entries": entries}
+    if note is not None:
+        legend |= {"state": note.state, "note": note.sentence}
     return collection_json(features, legend=legend)
 
 

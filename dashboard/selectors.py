@@ -17,7 +17,15 @@ from facilities.models import Facility
 from facilities.selectors import FacilityPoint, facility_points
 from indicators.models import IndicatorRun, IndicatorValue
 from pathways.models import Level, LevelRequirement, Pathway
-from pathways.selectors import level_access_target, level_facilities
+from pathways.selectors import (
+    COMPUTED,
+    MISSING,
+    LevelState,
+    level_access_target,
+    level_facilities,
+    state_label,
+    state_sentence,
+)
 from territories.models import Region, Zoning
 
 Indicator = IndicatorValue.Indicator
@@ -50,9 +58,40 @@ def current_run(region: Region) -> IndicatorRun | None:
     return IndicatorRun.objects.filter(region=region).order_by("-created_at", "-id").first()
 
 
+@dataclass(frozen=True)
+class StateNote:
+    """How the run computed a level, as the pages say it (``pathways.selectors``)."""
+
+    state: str  # "computed", "approximated" or "missing"
+    label: str  # the state's short French name
+    sentence: str  # "" when computed; else what is missing, and which file to load
+    absent: frozenset[str] = frozenset()
+
+    @property
+    def computed(self) -> bool:
+        return self.state == COMPUTED
+
+    @property
+    def missing(self) -> bool:
+        return self.state == MISSING
+
+
+def level_note(run: IndicatorRun, level_id: int | None) -> StateNote | None:
+    """The state ``run`` recorded for a level (None for no level); computed when the run
+    recorded none (made before states were recorded)."""
+    if level_id is None:
+        return None
+    data = run.level_state_of(level_id)
+    state = LevelState.from_json(data)
+    return StateNote(
+        state.state, str(state_label(state.state)), state_sentence(data), frozenset(state.absent)
+    )
+
+
 def run_levels(run: IndicatorRun) -> list[Level]:
     """The levels of ``run`` in pathway order, each with ``target`` (minutes or None) set from
-    its requirements (two queries)."""
+    its requirements and ``note`` (``StateNote``) from the run's recorded state (two
+    queries)."""
     levels = list(
         run.levels.select_related("pathway")
         .prefetch_related(Prefetch("requirements", queryset=LevelRequirement.objects.all()))
@@ -60,7 +99,27 @@ def run_levels(run: IndicatorRun) -> list[Level]:
     )
     for level in levels:
         level.target = level_access_target(level)
+        level.note = level_note(run, level.pk)
     return levels
+
+
+@dataclass(frozen=True)
+class LevelNote:
+    label: str  # the level as the run recorded it ("Urgences – 1. Soins urgents…")
+    note: StateNote
+
+
+def run_level_notes(run: IndicatorRun | None) -> list[LevelNote]:
+    """The levels of ``run`` approximated or missing an input, from the run alone (no
+    query): what every page of the run says above its figures."""
+    if run is None:
+        return []
+    notes = []
+    for level_id, data in run.level_states.items():
+        note = level_note(run, int(level_id))
+        if note is not None and not note.computed:
+            notes.append(LevelNote(data.get("label", ""), note))
+    return notes
 
 
 def region_zonings(region: Region) -> list[Zoning]:
@@ -79,6 +138,7 @@ class LevelFigures:
     level: Level
     target: int | None
     facilities: int | None
+    note: StateNote | None = None
     population_beyond: float | None = None
     share_beyond: float | None = None
     population_underserved: float | None = None
@@ -112,6 +172,7 @@ def region_figures(region: Region, run: IndicatorRun, levels: list[Level]) -> Re
             level=level,
             target=level.target,
             facilities=per_level.get(str(level.id)),
+            note=getattr(level, "note", None) or level_note(run, level.id),
             population_beyond=values.get((Indicator.POPULATION_BEYOND, level.id)),
             share_beyond=values.get((Indicator.SHARE_BEYOND, level.id)),
             population_underserved=values.get((Indicator.POPULATION_UNDERSERVED, level.id)),
@@ -230,8 +291,12 @@ def region_facilities(region: Region, levels: list[Level]) -> list[MapFacility]:
     )
     serving: dict[int, list[int]] = defaultdict(list)
     for level in levels:
+        note = getattr(level, "note", None)
+        if note is not None and note.missing:
+            continue
+        absent = note.absent if note is not None else ()
         for facility_id in (
-            level_facilities(level)
+            level_facilities(level, absent=absent)
             .filter(pk__in=facilities.values("pk"))
             .values_list("pk", flat=True)
         ):

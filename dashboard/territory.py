@@ -149,6 +149,7 @@ def diagnostic(run: IndicatorRun, unit: Unit, levels: list[Level], chosen: str |
                     ),
                 )
                 for level in levels
+                if not _missing(level)
             ]
         ),
         "histogram": charts.time_histogram(
@@ -164,6 +165,12 @@ def diagnostic(run: IndicatorRun, unit: Unit, levels: list[Level], chosen: str |
         if unit.kind == UnitKind.COMMUNE and unit.department
         else unit.name,
     }
+
+
+def _missing(level: Level) -> bool:
+    """Whether the run left ``level`` uncomputed for lack of an input (``run_levels`` note)."""
+    note = getattr(level, "note", None)
+    return note is not None and note.missing
 
 
 def _marker(unit, level, values, own_rows) -> float | None:
@@ -243,8 +250,8 @@ def _row_label(unit: Unit, indicator: str) -> str:
 
 def beyond_by_unit(run: IndicatorRun, levels: list[Level], zoning: Zoning | None) -> dict:
     """Population and share beyond target of each zone of ``zoning`` (or each département)
-    for the levels with a target (two queries)."""
-    targeted = [lv for lv in levels if lv.target is not None]
+    for the levels with a target that the run computed (two queries)."""
+    targeted = [lv for lv in levels if lv.target is not None and not _missing(lv)]
     kind = UnitKind.ZONE if zoning else UnitKind.DEPARTMENT
     if zoning:
         names = dict(Zone.objects.filter(zoning=zoning).values_list("code", "name"))

@@ -32,7 +32,13 @@ def run_context(region: Region) -> dict:
         if run
         else []
     )
-    return {"region": region, "run": run, "active_run": active, "nav_pathways": pathways}
+    return {
+        "region": region,
+        "run": run,
+        "active_run": active,
+        "nav_pathways": pathways,
+        "level_notes": selectors.run_level_notes(run),
+    }
 
 
 ACTIVE = (IndicatorRun.Status.QUEUED, IndicatorRun.Status.RUNNING)

@@ -308,9 +308,13 @@ def choropleth_layer(request: HttpRequest, region_code: str) -> HttpResponse:
             zoning=selection.zoning,
         )
         title = Indicator(selection.indicator).label
+        note = None
         if selection.level is not None:
             title = f"{title} — {selection.level}"
-        return layers.choropleth(shapes, values, indicator=selection.indicator, title=str(title))
+            note = selection.level.note
+        return layers.choropleth(
+            shapes, values, indicator=selection.indicator, title=str(title), note=note
+        )
 
     return _layer_response(request, run, "choropleth", build)
 

@@ -40,8 +40,8 @@ class IndicatorRunAdmin(admin.ModelAdmin):
     list_select_related = ["region", "requested_by"]
     date_hierarchy = "created_at"
     readonly_fields = [
-        "region", "levels_list", "provider", "parameters", "fingerprint", "inputs_summary",
-        "inputs_provenance",
+        "region", "levels_list", "level_states", "provider", "parameters", "fingerprint",
+        "inputs_summary", "inputs_provenance",
         "status", "progress", "created_at", "started_at", "finished_at", "timings", "error",
         "stale", "requested_by", "value_count",
     ]  # fmt: skip

@@ -10,6 +10,7 @@ a capacity of 1, since neither beds nor FTE are in the open data loaded.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,9 +142,11 @@ def _zonings(region: Region) -> list[ZoningGroups]:
     return result
 
 
-def load_level_facilities(level: Level) -> LevelFacilities:
-    """The open facilities of ``level`` that have a point, anywhere in France."""
-    facilities: QuerySet[Facility] = level_facilities(level).exclude(point=None)
+def load_level_facilities(level: Level, absent: Collection[str] = ()) -> LevelFacilities:
+    """The open facilities of ``level`` that have a point, anywhere in France; ``absent``: the
+    activities with no authorisation loaded, served by facility kind where the level names one
+    (``pathways.selectors.level_facilities``)."""
+    facilities: QuerySet[Facility] = level_facilities(level, absent=absent).exclude(point=None)
     rows = list(
         facilities.order_by("finess_et").values_list("id", "finess_et", "point", "commune_id")
     )

@@ -38,6 +38,11 @@ class IndicatorRun(models.Model):
     #: The files the inputs were imported from, copied when the run starts (a list of
     #: ``core.provenance`` entries: kind, file, sha256, source date and edition…).
     inputs_provenance = models.JSONField(_("sources des données"), default=list, blank=True)
+    # Set when the run starts (``pathways.selectors.level_state``): {level id: {"state":
+    # "computed" | "approximated" | "missing", "label", "missing": [{"activity",
+    # "modalities"}], "kinds", "files"}}. A missing level gets no value; an approximated one is
+    # served by facility kind. Empty for runs made before states were recorded (all computed).
+    level_states = models.JSONField(_("état des niveaux"), default=dict, blank=True)
     status = models.CharField(
         _("état"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
@@ -86,6 +91,10 @@ class IndicatorRun(models.Model):
     def sources(self) -> str:
         """ "Sources : FINESS cs1100507 du 2026-03-01, …" ("" for a run without provenance)."""
         return provenance.describe(self.inputs_provenance)
+
+    def level_state_of(self, level_id: int) -> dict:
+        """The recorded state of a level (``level_states``); computed if none was recorded."""
+        return self.level_states.get(str(level_id)) or {"state": "computed", "missing": []}
 
 
 class IndicatorValue(models.Model):

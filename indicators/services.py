@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from core import provenance
 from core.workers import BrokerUnavailable, heartbeat, publish
 from pathways.models import Level
+from pathways.selectors import MISSING, LevelState, level_states
 from territories.models import Region
 
 from . import inputs, road_networks
@@ -336,10 +337,28 @@ def _levels_of(run: IndicatorRun) -> list[Level]:
     )
 
 
+def record_level_states(run: IndicatorRun) -> None:
+    """Set ``run.level_states`` from the data loaded now (not saved): each level computed,
+    approximated by facility kind, or missing an input (``pathways.selectors.level_state``)."""
+    states = level_states(run.region, run.levels.prefetch_related("requirements"))
+    run.level_states = {str(pk): state.as_json() for pk, state in states.items()}
+
+
+def _level_facilities(run: IndicatorRun) -> list[inputs.LevelFacilities]:
+    """The facilities of each level of ``run`` that is not missing an input, served as its
+    recorded state says (a run without recorded states computes every level as written)."""
+    result = []
+    for level in _levels_of(run):
+        state = LevelState.from_json(run.level_state_of(level.pk))
+        if state.state == MISSING:
+            continue
+        result.append(inputs.load_level_facilities(level, absent=state.absent))
+    return result
+
+
 def _load_all(run: IndicatorRun) -> tuple[inputs.Units, list[inputs.LevelFacilities]]:
     units = inputs.load_units(run.region)
-    facilities = [inputs.load_level_facilities(level) for level in _levels_of(run)]
-    return units, facilities
+    return units, _level_facilities(run)
 
 
 def run_start(run_id: int, attempt: int | None = None) -> list[str]:
@@ -361,6 +380,7 @@ def _start(run_id: int, attempt: int | None) -> list[str]:
             ):
                 return []
             started = time.perf_counter()
+            record_level_states(run)
             units, facilities = _load_all(run)
             if len(units) == 0:
                 raise ValueError(f"region {run.region.code} has no commune with a point")
@@ -427,7 +447,7 @@ def _compute_chunk(run_id: int, department: str, attempt: int | None) -> dict[st
         provider = build_provider(run.parameters["provider"])
         max_minutes = float(run.parameters["two_sfca"]["max_minutes"])
         units = inputs.load_units(run.region, departments=[department], with_zonings=False)
-        facilities = [inputs.load_level_facilities(level) for level in _levels_of(run)]
+        facilities = _level_facilities(run)
         result: dict[str, Any] = {
             "department": department,
             "units": units.places.ids.tolist(),

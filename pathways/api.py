@@ -1,15 +1,38 @@
 """Read endpoints of care pathways and their graded levels (with each level's requirements and
-access target). Reference data: any signed-in user reads them."""
+access target). Reference data: any signed-in user reads them. With ``?region=<code>`` (a
+region the user may see), each level also says its state there: computed, approximated by
+facility kind, or missing an input (``selectors.level_state``)."""
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, viewsets
 
+from access.roles import can_view_region
 from facilities import api as facilities_api
+from territories.models import Region
 
 from . import filters
 from .models import Level, LevelRequirement, Pathway
-from .selectors import level_access_target
+from .selectors import (
+    STATES,
+    authorised_activities,
+    level_access_target,
+    level_state,
+    state_sentence,
+)
+
+REGION_PARAMETER = OpenApiParameter(
+    "region",
+    OpenApiTypes.STR,
+    description="region code: each level's state there (`state`, `state_note`)",
+)
 
 
 class RequirementSerializer(serializers.ModelSerializer):
@@ -22,14 +45,38 @@ class LevelSerializer(serializers.ModelSerializer):
     pathway = serializers.SlugRelatedField(slug_field="code", read_only=True)
     access_target_minutes = serializers.SerializerMethodField()
     requirements = RequirementSerializer(many=True, read_only=True)
+    state = serializers.SerializerMethodField(
+        help_text="with ?region=: computed from the sources loaded, approximated by facility "
+        "kind (no authorisation of its activity loaded) or missing (none loaded, no fallback)"
+    )
+    state_note = serializers.SerializerMethodField(
+        help_text="with ?region=: the state in words (French): what is missing, which file"
+    )
 
     class Meta:
         model = Level
         fields = ["id", "pathway", "rank", "code", "name", "access_target_minutes"]
-        fields += ["requirements"]
+        fields += ["requirements", "state", "state_note"]
 
     def get_access_target_minutes(self, level: Level) -> int | None:
         return level_access_target(level)
+
+    def _state(self, level: Level):
+        region = self.context.get("state_region")
+        if region is None:
+            return None
+        if "authorised" not in self.context:  # one query for every level of the answer
+            self.context["authorised"] = authorised_activities(region)
+        return level_state(level, authorised=self.context["authorised"])
+
+    @extend_schema_field(serializers.ChoiceField(choices=STATES, allow_null=True))
+    def get_state(self, level: Level) -> str | None:
+        state = self._state(level)
+        return state.state if state else None
+
+    def get_state_note(self, level: Level) -> str | None:
+        state = self._state(level)
+        return state_sentence(state.as_json()) if state else None
 
 
 class PathwayLevelSerializer(LevelSerializer):
@@ -45,7 +92,23 @@ class PathwaySerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "description", "order", "levels"]
 
 
-class PathwayViewSet(viewsets.ReadOnlyModelViewSet):
+class _StateRegion:
+    """Puts the region of ``?region=`` in the serializer context, if the user may see it."""
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        code = self.request.query_params.get("region") if self.request else None
+        region = Region.objects.defer("geometry").filter(code=code).first() if code else None
+        if region is not None and can_view_region(self.request.user, region):
+            context["state_region"] = region
+        return context
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[REGION_PARAMETER]),
+    retrieve=extend_schema(parameters=[REGION_PARAMETER]),
+)
+class PathwayViewSet(_StateRegion, viewsets.ReadOnlyModelViewSet):
     serializer_class = PathwaySerializer
     lookup_field = "code"
 
@@ -53,7 +116,11 @@ class PathwayViewSet(viewsets.ReadOnlyModelViewSet):
         return filters.pathway_list()
 
 
-class LevelViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    list=extend_schema(parameters=[REGION_PARAMETER]),
+    retrieve=extend_schema(parameters=[REGION_PARAMETER]),
+)
+class LevelViewSet(_StateRegion, viewsets.ReadOnlyModelViewSet):
     serializer_class = LevelSerializer
     filterset_class = filters.LevelFilter
 

@@ -27,6 +27,12 @@ def run_command(*args) -> str:
 
 
 def test_with_sync_it_computes_in_process_and_prints_a_summary(region):
+    commune = Commune.objects.get(code="69001")
+    hospital = Facility.objects.create(
+        finess_et="690000001", name="CH", kind="ch", source="manual", point=commune.point,
+        commune=commune,
+    )  # fmt: skip
+    hospital.authorisations.create(activity="urgences", modality="su", start_date="2020-01-01")
     output = run_command("--region", "84", "--levels", "urgences:1", "perinatalite:1", "--sync")
 
     run = IndicatorRun.objects.get()
@@ -34,6 +40,7 @@ def test_with_sync_it_computes_in_process_and_prints_a_summary(region):
     assert f"run {run.pk} 84 Auvergne-Rhône-Alpes" in output
     assert "units: 6 communes, population 2100" in output
     assert "levels: 2, provider: crowfly" in output
+    assert "Maternité (tout type): missing (no authorisation loaded: obstetrique)" in output
     assert f"values written: {run.values.count()}" in output and run.values.count() > 12
     assert "timings (s): " in output and "write" in output
 
@@ -75,8 +82,9 @@ def test_it_rejects_bad_arguments_naming_them(region, args, message):
 def test_a_failing_sync_run_is_a_command_error_with_its_message(region, tmp_path):
     commune = Commune.objects.get(code="69001")
     hospital = Facility.objects.create(
-        finess_et="690000001", name="CH", kind="ch", source="manual", point=commune.point
-    )
+        finess_et="690000001", name="CH", kind="ch", source="manual", point=commune.point,
+        commune=commune,
+    )  # fmt: skip
     hospital.authorisations.create(activity="urgences", modality="su", start_date="2020-01-01")
     matrix = tmp_path / "only-69001.csv"
     matrix.write_text("origin_id,destination_id,minutes\n69001,690000001,5\n")

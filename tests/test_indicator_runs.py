@@ -176,7 +176,11 @@ def test_a_sync_run_gives_hand_checkable_figures(small_region):
 
 
 def test_a_level_without_any_facility_is_unreachable_everywhere(small_region):
-    level = Level.objects.get(pathway__code="perinatalite", rank=1)
+    # Obstetrics is loaded (a type 1 maternity), so the type 3 level is computed, with none.
+    small_region["hospital"].authorisations.create(
+        activity="obstetrique", modality="type_1", start_date="2020-01-01"
+    )
+    level = Level.objects.get(pathway__code="perinatalite", rank=3)
 
     run = computed(small_region["region"], levels=[level])
 
@@ -217,6 +221,8 @@ def test_the_demo_region_is_computed_end_to_end_with_values_for_every_level():
         assert 0 <= share <= 1
         zones = selectors.run_values(run, unit_kind="zone", indicator="mean_minutes", level=level)
         assert zones.count() == 6
+        assert run.level_states[str(level.id)]["state"] == "computed", level
+        assert run.level_states[str(level.id)]["missing"] == []
 
 
 # --- reading, failing, stale ------------------------------------------------------------------

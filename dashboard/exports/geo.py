@@ -28,6 +28,8 @@ from .tables import (
     UnitKind,
     Units,
     ValueQuery,
+    level_state_code,
+    level_state_text,
     local,
     populations,
     unit_names,
@@ -36,8 +38,8 @@ from .tables import (
 
 WGS84, LAMBERT93 = 4326, 2154
 GEOJSON_DECIMALS = 6
-LAYER_COLUMNS = ["code", "name", "run", "indicator", "pathway", "level", "value", "population",
-                 "facility"]  # fmt: skip
+LAYER_COLUMNS = ["code", "name", "run", "indicator", "pathway", "level", "level_state",
+                 "level_note", "value", "population", "facility"]  # fmt: skip
 
 
 def _shapes(region: Region, units: Units, simplified: bool) -> list[tuple[str, object]]:
@@ -92,6 +94,9 @@ def value_layer(
     shapes = _shapes(region, query.units, simplified)
     if query.department and query.units.kind == UnitKind.COMMUNE:
         shapes = [(code, g) for code, g in shapes if code in stored]
+    level_id = int(query.level) if query.level.isdigit() else None
+    state = level_state_code(run, level_id) if level_id is not None else ""
+    note = level_state_text(run, level_id) if state not in ("", "computed") else ""
     records = []
     for code, _geometry in shapes:
         value = stored.get(code)
@@ -103,6 +108,8 @@ def value_layer(
                 "indicator": query.indicator,
                 "pathway": (value.pathway_code if value else None) or "",
                 "level": (value.level_code if value else None) or "",
+                "level_state": state,
+                "level_note": note,
                 "value": value.value if value else None,
                 "population": population.get(code),
                 "facility": (value.facility_finess if value else None) or "",

@@ -143,7 +143,11 @@ def report_map(run: IndicatorRun, unit: territory.Unit, level: Level | None) -> 
 
 
 def _facility_dots(level: Level | None, box: Polygon, project) -> list[tuple]:
-    facilities = level_facilities(level) if level else Facility.objects.none()
+    note = getattr(level, "note", None)
+    if level is None or (note is not None and note.missing):
+        facilities = Facility.objects.none()
+    else:
+        facilities = level_facilities(level, absent=note.absent if note else ())
     rows = list(
         facilities.filter(point__intersects=box)
         .order_by("finess_et")

@@ -23,6 +23,7 @@ from indicators.models import IndicatorRun, IndicatorValue
 from indicators.selectors import latest_run
 from pathways.filters import facility_list
 from pathways.models import Level
+from pathways.selectors import state_label, state_sentence
 from sros.models import SchemaVersion
 from territories.models import Commune, Department, Region, Zone, Zoning
 
@@ -119,6 +120,7 @@ VALUE_COLUMNS = [
     Column("pathway", _l("Filière (code)")),
     Column("level", _l("Niveau (code)")),
     Column("level_id", _l("Niveau (id)"), INTEGER),
+    Column("level_state", _l("État du niveau")),
     Column("value", _l("Valeur"), NUMBER),
     Column("population", _l("Population de l'unité"), NUMBER),
     Column("facility", _l("Établissement le plus proche (n° FINESS ET)"), CODE),
@@ -198,7 +200,8 @@ def value_table(region: Region, run: IndicatorRun, query: ValueQuery, user) -> T
         (
             run.pk, v.unit_kind, v.unit_code, names.get(v.unit_code, ""), zoning, v.indicator,
             str(labels.get(v.indicator, v.indicator)), v.pathway_code or "", v.level_code or "",
-            v.level_id, v.value, population.get(v.unit_code), v.facility_finess or "",
+            v.level_id, level_state_code(run, v.level_id), v.value, population.get(v.unit_code),
+            v.facility_finess or "",
         )
         for v in value_rows(run, query)
     ]  # fmt: skip
@@ -293,6 +296,22 @@ def facility_table(region: Region, params, user) -> Table:
 # --- metadata -------------------------------------------------------------------------------
 
 
+def level_state_code(run: IndicatorRun, level_id: int | None) -> str:
+    """The state the run recorded for a level ("computed", "approximated", "missing"); "" for
+    a value of no level."""
+    if level_id is None:
+        return ""
+    return run.level_state_of(level_id).get("state", "computed")
+
+
+def level_state_text(run: IndicatorRun, level_id: int) -> str:
+    """The state of a level in words: its name, and for an approximated or missing level what
+    is missing and which file to load."""
+    data = run.level_state_of(level_id)
+    sentence = state_sentence(data)
+    return sentence or str(state_label(data.get("state", "computed")))
+
+
 def run_metadata(region: Region, run: IndicatorRun, filters: dict, user) -> list[tuple]:
     """Which run (id, region, dates, provider, parameters, inputs), which schema version was in
     force, which filters, and when the export was made."""
@@ -324,7 +343,10 @@ def run_metadata(region: Region, run: IndicatorRun, filters: dict, user) -> list
             for entry in run.inputs_provenance
         ],
         *[
-            (_("Niveau %(id)s") % {"id": level.pk}, f"{level.pathway_name} — {level.name}")
+            (
+                _("Niveau %(id)s") % {"id": level.pk},
+                f"{level.pathway_name} — {level.name} — {level_state_text(run, level.pk)}",
+            )
             for level in levels.order_by("pathway__order", "pathway__code", "rank")
         ],
         (_("Version du schéma en vigueur"), str(version) if version else _("aucune adoptée")),

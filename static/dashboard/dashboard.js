@@ -55,7 +55,7 @@
   var escapeHtml = window.srosMaps.escapeHtml;
 
   function drawLegend(data) {
-    legend.innerHTML = window.srosMaps.legendHtml(data.legend.title, data.legend.entries);
+    legend.innerHTML = window.srosMaps.legendHtml(data.legend.title, data.legend.entries, data.legend.note);
     window.srosSwatches.paint(legend);
     legend.dataset.indicator = data.legend.indicator;
   }

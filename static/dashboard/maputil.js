@@ -8,8 +8,11 @@
     return div.innerHTML;
   }
 
-  function legendHtml(title, entries) {
-    var html = "<h2>" + escapeHtml(title) + "</h2><ul>";
+  function legendHtml(title, entries, note) {
+    var html = "<h2>" + escapeHtml(title) + "</h2>";
+    // The level's state (approximated, or missing an input): what it is and which file to load.
+    if (note) html += '<p class="legend-note">' + escapeHtml(note) + "</p>";
+    html += "<ul>";
     entries.forEach(function (entry) {
       // data-colour, not style="": see static/js/swatches.js (call srosSwatches.paint after).
       html += '<li><span class="swatch" data-colour="' + escapeHtml(entry.colour) + '"></span>' + escapeHtml(entry.label) + "</li>";

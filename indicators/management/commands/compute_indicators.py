@@ -109,6 +109,13 @@ class Command(BaseCommand):
             f"{summary.get('excluded_population', 0)} excluded)"
         )
         self.stdout.write(f"  levels: {run.levels.count()}, provider: {run.provider}")
+        for state in run.level_states.values():
+            if state.get("state") != "computed":
+                missing = ", ".join(m["activity"] for m in state.get("missing", []))
+                self.stdout.write(
+                    f"  level {state.get('label')}: {state.get('state')} "
+                    f"(no authorisation loaded: {missing})"
+                )
         self.stdout.write(f"  values written: {run.values.count()}")
         timings = ", ".join(f"{k} {v}" for k, v in run.timings.items() if k != "values")
         self.stdout.write(f"  timings (s): {timings}")
