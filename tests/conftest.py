@@ -11,10 +11,23 @@ pytest.register_assert_rewrite("tests.api_fixtures", "tests.export_fixtures", "t
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
 
 
 def open_data_dir() -> Path:
     return Path(settings.SROS_OPEN_DATA_DIR)
+
+
+@pytest.fixture(autouse=True)
+def _transactional_tests_share_no_module_data(request):
+    """A transactional test (a live server, a worker) inside a module's data
+    (tests/module_data.py) would see it uncommitted, then fail to flush it: say so plainly."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional and connection.in_atomic_block:
+        pytest.fail("a transactional test cannot share module data: move it to its own module")
 
 
 @pytest.fixture(scope="session")
