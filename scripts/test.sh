@@ -47,5 +47,8 @@ log "import contracts (docs/architecture.md)"
 log "migrations are up to date"
 "$PY" manage.py makemigrations --check --dry-run >/dev/null
 log "pytest"
-# The 20 slowest tests close the report: the suite must stay well inside CI's time limit.
-exec "$PY" -m pytest --durations=20 "$@"
+# Two processes (pytest-xdist; each its own test database and Redis database, tests/xdist_env.py),
+# a test module never split between them (its module fixtures load once). SROS_TEST_PROCESSES=0
+# runs in one process. The 20 slowest tests close the report: the suite must stay well inside
+# CI's time limit.
+exec "$PY" -m pytest -n "${SROS_TEST_PROCESSES:-2}" --dist loadfile --durations=20 "$@"

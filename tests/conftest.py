@@ -11,10 +11,49 @@ pytest.register_assert_rewrite("tests.api_fixtures", "tests.export_fixtures", "t
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
 
 
 def open_data_dir() -> Path:
     return Path(settings.SROS_OPEN_DATA_DIR)
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+
+
+@pytest.fixture(scope="session")
+def _rows_after_migrations(django_db_setup, django_db_blocker) -> str:
+    """The test database's rows as the migrations left them (the seeded pathways, catalogue and
+    initiatives), read by the first transactional test before it runs."""
+    with django_db_blocker.unblock():
+        return connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture(autouse=True)
+def _transactional_tests_leave_the_seeds(request, django_db_blocker):
+    """A transactional test (a live server, a worker) ends by emptying every table, seeds
+    included. In one process pytest-django runs them after all the others; with two processes
+    (scripts/test.sh) a module's transactional tests run beside its other tests, so the seeds
+    are written back after each one, as Django's serialized rollback does. A transactional
+    test inside a module's data (tests/module_data.py) would see that data uncommitted, then
+    fail to flush it: it is refused, saying so."""
+    if not _is_transactional(request):
+        yield
+        return
+    if connection.in_atomic_block:
+        pytest.fail("a transactional test cannot share module data: move it to its own module")
+    rows = request.getfixturevalue("_rows_after_migrations")
+    yield
+    with django_db_blocker.unblock():
+        # pytest-django's flush ran post_migrate, which wrote content types and permissions
+        # anew under other ids: empty the tables again without it, as Django's serialized
+        # rollback does, then write the rows back.
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        connection.creation.deserialize_db_from_string(rows)
 
 
 @pytest.fixture(scope="session")

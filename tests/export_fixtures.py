@@ -3,11 +3,9 @@ analyst signed in, the first emergency level, and the export URLs of region 99."
 
 from __future__ import annotations
 
-from io import StringIO
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.urls import resolve, reverse
 
 from dashboard.exports import jobs
@@ -17,8 +15,7 @@ from territories.models import Zoning
 
 
 @pytest.fixture
-def run(demo):
-    call_command("compute_indicators", "--sync", stdout=StringIO())
+def run(demo, demo_computed_of_the_module):
     return latest_run(demo.region)
 
 

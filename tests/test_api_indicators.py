@@ -2,10 +2,7 @@
 filters, per-region permissions, fixed query counts, and the same figure as the stored
 IndicatorValue."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from indicators.models import IndicatorRun, IndicatorValue
 from indicators.selectors import latest_run
@@ -17,8 +14,7 @@ pytest_plugins = ["tests.api_fixtures"]
 
 
 @pytest.fixture
-def computed(demo):
-    call_command("compute_indicators", "--sync", stdout=StringIO())
+def computed(demo, demo_computed_of_the_module):
     return latest_run(demo.region)
 
 

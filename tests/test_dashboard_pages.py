@@ -17,6 +17,7 @@ from pathways.models import Level
 from sros.models import Scenario
 from territories.models import Commune, Region, Zoning
 from tests.factories import make_region
+from tests.module_data import data_of_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +25,18 @@ pytestmark = pytest.mark.django_db
 MAX_LAYER_QUERIES = {"choropleth": 10, "facilities": 17, "boundaries": 8}
 
 
+@pytest.fixture(scope="module")
+def demo_of_the_module(django_db_setup, django_db_blocker):
+    """The demo region with one done run of every level, loaded once for the module."""
+    with data_of_the_module(django_db_blocker):
+        call_command("load_demo", verbosity=0)
+        call_command("compute_indicators", "--sync", verbosity=0)
+        yield
+
+
 @pytest.fixture
-def demo(django_user_model):
-    """The demo region with one done run of every level."""
-    call_command("load_demo", verbosity=0)
-    call_command("compute_indicators", "--sync", verbosity=0)
+def demo(db, demo_of_the_module):
+    """The module's demo region, its run and its zoning, read afresh for the test."""
     region = Region.objects.get(code="99")
     run = IndicatorRun.objects.get(region=region, status=IndicatorRun.Status.DONE)
     return {"region": region, "run": run, "zoning": Zoning.objects.get(region=region)}

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -23,6 +24,7 @@ from sros.models import Scenario
 from territories.models import Commune, Region
 from territories.shapes import Shape
 from tests.factories import make_region
+from tests.module_data import data_of_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -40,22 +42,33 @@ def strict_json(content: bytes):
     return json.loads(content, parse_constant=refuse)
 
 
-@pytest.fixture
-def demo(django_user_model):
+@pytest.fixture(scope="module")
+def demo_of_the_module(django_db_setup, django_db_blocker):
     """The demo region 99 with its draft's scenario (a maternity loses its authorisation),
-    an administrator and a planner of another region."""
-    call_command("load_demo", verbosity=0)
+    an administrator and a planner of another region, loaded once for the module."""
+    with data_of_the_module(django_db_blocker):
+        call_command("load_demo", verbosity=0)
+        other = make_region("84", "Auvergne-Rhône-Alpes")
+        outsider = get_user_model().objects.create_user("outsider")
+        membership_grant(user=outsider, region=other, role="planner")
+        get_user_model().objects.create_superuser("chef", "chef@example.org", "pw-1")
+        yield
+
+
+@pytest.fixture
+def demo(db, demo_of_the_module, django_user_model):
+    """The module's demo region, its scenario and its users, read afresh for the test."""
     region = Region.objects.get(code="99")
-    other = make_region("84", "Auvergne-Rhône-Alpes")
-    outsider = django_user_model.objects.create_user("outsider")
-    membership_grant(user=outsider, region=other, role="planner")
+    users = django_user_model.objects.in_bulk(
+        ["planificateur", "directeur", "chef", "outsider"], field_name="username"
+    )
     return {
         "region": region,
         "scenario": Scenario.objects.get(version__schema__region=region),
-        "planner": django_user_model.objects.get(username="planificateur"),
-        "director": django_user_model.objects.get(username="directeur"),
-        "admin": django_user_model.objects.create_superuser("chef", "chef@example.org", "pw-1"),
-        "outsider": outsider,
+        "planner": users["planificateur"],
+        "director": users["directeur"],
+        "admin": users["chef"],
+        "outsider": users["outsider"],
     }
 
 

@@ -2,8 +2,7 @@
 CSV/GeoJSON of more rows than ``SROS_EXPORT_INLINE_MAX_ROWS``, answers 303 to a job; the job's
 URL leads a script to the file (303 to itself while it runs, 303 to the file once done, 409 when
 it failed), while a browser still gets the job's page; a bad filter is a 400 at once and makes
-no job. The whole chain is then followed by an HTTP client against a live server and a real
-Celery worker, and yields the bytes the direct build gives."""
+no job. (The whole chain against a live server and a real worker: test_export_redirects_worker.)"""
 
 from __future__ import annotations
 
@@ -11,16 +10,12 @@ import io
 from urllib.parse import urlsplit
 
 import openpyxl
-import pytest
-import requests
 from django.http import QueryDict
 from django.urls import reverse
 
 from dashboard.exports import build, jobs
 from dashboard.models import ExportJob
-from territories.models import Region
 from tests.export_fixtures import facilities_url, follow, values_url, zone_report_url
-from tests.worker import celery_worker
 
 pytest_plugins = ["tests.api_fixtures", "tests.export_fixtures"]
 
@@ -130,41 +125,3 @@ def test_following_the_redirects_gives_the_file_the_direct_build_gives(analyst, 
 
 
 # --- through a live server and a real worker ------------------------------------------------
-
-
-def sheets_without_stamp(body: bytes) -> dict[str, list]:
-    """The workbook's cells, the export time left out (it differs between two builds)."""
-    book = openpyxl.load_workbook(io.BytesIO(body))
-    return {
-        sheet.title: [row for row in sheet.values if row[:1] != ("Exporté le",)] for sheet in book
-    }
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_script_following_the_redirects_gets_the_workers_file(
-    live_server, demo_chief, client, settings
-):
-    """``curl -L -b cookies URL`` as a ``requests`` session: a CSV over the threshold and an
-    XLSX, built by a real Celery worker, give the bytes (the CSV) and the cells (the XLSX,
-    its export time aside) of the direct build."""
-    settings.SROS_EXPORT_INLINE_MAX_ROWS = 100
-    client.force_login(demo_chief)
-    session = requests.Session()
-    cookie = settings.SESSION_COOKIE_NAME
-    session.cookies.set(cookie, client.cookies[cookie].value)
-    query = "units=communes&indicator=nearest_minutes"
-    region = Region.objects.get(code="99")
-    direct_csv = build.indicator_export(region, demo_chief, "csv", QueryDict(query)).body
-    direct_xlsx = build.indicator_export(region, demo_chief, "xlsx", QueryDict(query)).body
-    url = live_server.url + "/tableau-de-bord/99/exports/indicateurs.{}?" + query
-
-    with celery_worker():
-        got_csv = session.get(url.format("csv"), timeout=120)
-        got_xlsx = session.get(url.format("xlsx"), timeout=120)
-
-    assert [r.status_code for r in got_csv.history][:1] == [303]
-    assert got_csv.status_code == 200 and got_csv.content == direct_csv
-    assert got_xlsx.status_code == 200
-    assert got_xlsx.history[-1].headers["Location"].endswith("/fichier")
-    assert sheets_without_stamp(got_xlsx.content) == sheets_without_stamp(direct_xlsx)
-    assert ExportJob.objects.filter(status="done").count() == 2

@@ -6,7 +6,6 @@ the real data imported before it.
 """
 
 import json
-import time
 
 import geopandas as gpd
 import numpy as np
@@ -33,13 +32,11 @@ def aura(open_data, django_db_setup, django_db_blocker):
     """Regions, départements (COG + polygons) and the 4,021 AURA communes, imported once."""
     with django_db_blocker.unblock():
         try:
-            started = time.perf_counter()
             import_regions(open_data / "population/regions-cog2026.json")
             import_regions(open_data / "geo/regions-france-2018.geojson")
             import_departments(open_data / "population/departements-cog2026.json")
             import_departments(open_data / "geo/departements-france-2018.geojson")
             report = import_communes(open_data / AURA_COMMUNES)
-            report.seconds = time.perf_counter() - started
             yield report
         finally:
             # Committed outside any test transaction: leave the database empty for other modules.
@@ -73,9 +70,9 @@ SQUARE = [[4.80, 45.70], [4.81, 45.70], [4.81, 45.71], [4.80, 45.71], [4.80, 45.
 
 
 @pytest.mark.django_db
-def test_it_imports_the_4021_aura_communes_well_under_a_minute(aura):
+def test_it_imports_the_4021_aura_communes(aura):
+    # Its speed is bench/bench_import.py's to measure, not a test's: a loaded machine is slower.
     assert (aura.created, aura.updated, aura.rejected) == (4021, 0, 0)
-    assert aura.seconds < 30
     assert Commune.objects.count() == 4021
     saint_etienne = Commune.objects.get(code="42218")
     assert saint_etienne.name == "Saint-Étienne"
