@@ -21,9 +21,12 @@ class Imported(NamedTuple):
     record: ImportRecord
 
 
-def import_file(kind: str, path: Path | str, *, user=None, **options: Any) -> Imported:
+def import_file(kind: str, path: Path | str, /, *, user=None, **options: Any) -> Imported:
     """Import ``path`` with the registry's importer of ``kind`` (``options`` are its keyword
     arguments) and write its ``ImportRecord``.
+
+    ``kind`` and ``path`` are positional-only, so that an importer's own option of that name
+    (the zoning importer's ``kind``, ``--kind`` on the command line) reaches the importer.
 
     A file the importer refuses (``ImportFailed``) writes nothing but a failed record naming
     the file, the line and the reason, then the error is raised again (with ``record`` set on

@@ -172,7 +172,9 @@ def _read(path: Path, codes: CommuneCodes | None = None) -> tuple[Layout, _Rows]
         where = f"line {line} (code {code})"
         if code in listed:
             raise ImportFailed(
-                path, f"duplicate: commune {code} listed twice (also line {listed[code]})", where
+                path,
+                f"duplicate: commune {code} listed twice (also line {listed[code]})",
+                where=where,
             )
         listed[code] = line
         if zone == NO_ZONE:

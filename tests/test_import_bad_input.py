@@ -28,14 +28,24 @@ from pyproj import Transformer
 
 from facilities.models import Authorisation, Facility, PracticeSite, Practitioner
 from opendata.models import ImportRecord
-from territories.models import Commune, Department, MunicipalDistrict, Region
+from territories.models import (
+    Commune,
+    CommunePopulationByAge,
+    Department,
+    FormerCommuneCode,
+    MunicipalDistrict,
+    Region,
+    Zone,
+    ZoneMembership,
+    Zoning,
+)
 from tests import annuaire_lines
 from tests.finess_authorisation_lines import activity_line
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = [
     Region, Department, Commune, MunicipalDistrict, Facility, Authorisation, PracticeSite,
-    Practitioner,
+    Practitioner, FormerCommuneCode, CommunePopulationByAge, Zoning, Zone, ZoneMembership,
 ]  # fmt: skip
 FIELD_LIMIT = 131_072  # csv.field_size_limit()'s default
 HUGE = "X" * (FIELD_LIMIT + 10)
@@ -103,6 +113,20 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
         "the extraction has no quoting: a '\"' is an ordinary character of a field"
     ),
     ("annuaire-sante", "broken-geometry"): POINTS_ONLY,
+    ("population-age", "wrong-record-tag"): ONE_RECORD_TYPE,
+    ("population-age", "over-long-name"): (
+        "the importer stores no name: only CODGEO and the counts are read (a commune's name "
+        "comes from the COG files)"
+    ),
+    ("population-age", "coordinates-outside-france"): NO_COORDINATES,
+    ("population-age", "broken-geometry"): NO_GEOMETRY,
+    ("zoning", "wrong-record-tag"): ONE_RECORD_TYPE,
+    ("zoning", "coordinates-outside-france"): (
+        "the file has no coordinates (a zone is its communes' polygons)"
+    ),
+    ("zoning", "broken-geometry"): (
+        "the file has no geometry (a zone's shape is the union of its communes' polygons)"
+    ),
 }
 
 
@@ -213,6 +237,22 @@ ANNUAIRE_LINES = [
 ]
 AUTHORISATION_HEADER = "finess_et;activity;modality;start_date;end_date"
 AUTHORISATION_ROWS = ["010000024;urgences;smur;2019-06-01;", "010000032;medecine;;2018-01-15;"]
+#: INSEE base-cc-evol-struct-pop (docs/population-by-age.md): CODGEO, then P{yy}_ counts.
+CENSUS_VARIABLES = [
+    "POP", "POP0014", "POP1529", "POP3044", "POP4559", "POP6074", "POP7589", "POP90P", "POPH",
+    "POPF", "F1529", "F3044",
+]  # fmt: skip
+CENSUS_HEADER = ";".join(["CODGEO", *(f"P21_{v}" for v in CENSUS_VARIABLES)])
+CENSUS_ROWS = [
+    "01001;860;150;140;160;170;140;80;20;420;440;70;80",
+    "01002;270;40;40;50;60;50;25;5;130;140;20;25",
+]
+#: INSEE bassins de vie 2022, composition communale (docs/zonings.md), as CSV.
+BASSINS_HEADER = "CODGEO;LIBGEO;BV2022;LIBBV2022;DEP;REG"
+BASSINS_ROWS = [
+    "01001;L'Abergement-Clémenciat;01053;Bourg-en-Bresse;01;84",
+    "01002;L'Abergement-de-Varey;01004;Ambérieu-en-Bugey;01;84",
+]
 
 
 def lines(*rows: str, encoding: str = "utf-8", end: str = "\n") -> bytes:
@@ -236,6 +276,8 @@ GOOD: dict[str, tuple[str, bytes]] = {
     ),
     "finess-plus-activites": ("finess-activite.json", flow_bytes(flow(FLOW_ACTIVITY))),
     "annuaire-sante": (annuaire_lines.FILE_NAME, annuaire_lines.extraction(*ANNUAIRE_LINES)),
+    "population-age": ("base-cc-evol-struct-pop-2021.csv", lines(CENSUS_HEADER, *CENSUS_ROWS)),
+    "zoning": ("bassins-de-vie-2022.csv", lines(BASSINS_HEADER, *BASSINS_ROWS)),
 }
 #: Polygon files of the same units, imported too: the geometry cases start from them.
 GOOD_SHAPES = {
@@ -576,6 +618,79 @@ def population_cases() -> dict[str, Case]:
                 lines(POPULATION_HEADER, first.replace(",860,", f",{'9' * 30},"), second),
                 r"line 2 \(code 01001\)",
                 "population (a 30-digit number) is out of range",
+            ),
+        }
+    )
+    return cases
+
+
+def census_cases() -> dict[str, Case]:
+    """INSEE's population by age and sex: ``;``-separated, counts with a decimal comma."""
+    name = GOOD["population-age"][0]
+    first, second = CENSUS_ROWS
+    cases = csv_cases(
+        name, CENSUS_HEADER, CENSUS_ROWS, separator=";", key_column=0, name_column=None,
+        max_name=0, name_label="", where_code=True,
+    )  # fmt: skip
+    cases.update(
+        {
+            "wrong-format": Case(
+                name,
+                lines(BASSINS_HEADER, *BASSINS_ROWS),  # a zoning file: CODGEO but no counts
+                "line 1",
+                "missing column(s) P{yy}_POP (population of the reference year)",
+            ),
+            "bad-number": Case(
+                name,
+                lines(CENSUS_HEADER, first.replace(";150;", ";1 50;"), second),
+                r"line 2 \(code 01001\)",
+                "P21_POP0014 '1 50' is not a number",
+            ),
+            "30-digit-number": Case(
+                name,
+                lines(CENSUS_HEADER, first, second.replace(";40;", f";{'9' * 30};", 1)),
+                r"line 3 \(code 01002\)",
+                "P21_POP0014 (a 30-digit number) is out of range",
+            ),
+        }
+    )
+    return cases
+
+
+def bassins_cases() -> dict[str, Case]:
+    """A zoning as a commune list, in INSEE's bassins de vie layout (the one imported without
+    --name and --kind; the three layouts share the reading, tests/test_import_population_age_
+    zoning.py covers the others)."""
+    name = GOOD["zoning"][0]
+    first, second = BASSINS_ROWS
+    cases = csv_cases(
+        name, BASSINS_HEADER, BASSINS_ROWS, separator=";", key_column=0, name_column=3,
+        max_name=150, name_label="LIBBV2022", where_code=True,
+    )  # fmt: skip
+    cases.update(
+        {
+            "wrong-format": Case(
+                name, lines(GISCO_HEADER, *GISCO_ROWS), "line 1", "not a zoning composition file"
+            ),
+            "duplicate-key": Case(
+                name,
+                lines(BASSINS_HEADER, first, second, first.replace("01053", "01004")),
+                r"line 4 \(code 01001\)",
+                "duplicate: commune 01001 listed twice (also line 2)",
+            ),
+            # The numbers of the file are codes: a commune code that lost its leading zero
+            # (a spreadsheet read it as a number) is not a code.
+            "bad-number": Case(
+                name,
+                lines(BASSINS_HEADER, first, second.replace("01002", "1002", 1)),
+                "line 3",
+                "invalid commune code '1002'",
+            ),
+            "30-digit-number": Case(
+                name,
+                lines(BASSINS_HEADER, first.replace("01001", "9" * 30, 1), second),
+                "line 2",
+                f"invalid commune code '{'9' * 30}'",
             ),
         }
     )
@@ -1000,6 +1115,8 @@ CASES: dict[str, dict[str, Case]] = {
     "finess-authorisations": extract_cases(),
     "finess-plus-activites": flow_cases(),
     "annuaire-sante": annuaire_cases(),
+    "population-age": census_cases(),
+    "zoning": bassins_cases(),
 }
 
 
@@ -1035,6 +1152,8 @@ def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
             assert (Commune.objects.count(), Facility.objects.count()) == (2, 3)
             # two from the ARS CSV, one from each FINESS file (the same SU, twice)
             assert Authorisation.objects.count() == 4
+            # each commune's census counts, and each in its own bassin de vie
+            assert (CommunePopulationByAge.objects.count(), Zone.objects.count()) == (2, 2)
             yield folder
         finally:
             for model in reversed(TABLES):
@@ -1101,6 +1220,7 @@ IN_A_PROCESS = [
     ("regions", "over-long-name"),  # idem
     ("finess", "field-over-131072-characters"),  # the csv module's field_size_limit error
     ("communes", "wrong-record-tag"),  # GDAL dropped the feature, exit 0
+    ("zoning", "duplicate-key"),  # a TypeError traceback (the line given positionally)
 ]
 
 
