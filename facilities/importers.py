@@ -37,6 +37,7 @@ from . import finess, finess_authorisations
 from .activities import Activity, Modality, modality_allowed
 from .categories import kind_for, normalise_label, sector_for
 from .models import Authorisation, Facility
+from .services import legal_entity_stubs_ensure
 
 # --- FINESS cs1100507 ------------------------------------------------------------------------
 
@@ -74,7 +75,13 @@ def import_finess(path: Path | str) -> ImportReport:
             "(commune code not loaded and no loaded polygon contains the point)"
         )
     with transaction.atomic():
+        stubs = legal_entity_stubs_ensure(row["legal_entity_id"] for row in rows)
         report.add(upsert(Facility, "finess_et", rows))
+    if stubs:
+        report.messages.append(
+            f"{path}: {stubs} legal entit(y/ies) not loaded yet, created as stubs named by "
+            "their FINESS EJ number (import the cs1100501 extract, kind finess-ej, to fill them)"
+        )
     announce_change(report)
     return report
 
@@ -100,7 +107,7 @@ def _finess_row(
     category_code = structure["categetab"]
     return {
         "finess_et": structure["nofinesset"],
-        "finess_ej": structure["nofinessej"],
+        "legal_entity_id": structure["nofinessej"] or None,
         "name": structure["rslongue"] or structure["rs"],
         "category_code": category_code,
         "category_label": structure["libcategetab"],
