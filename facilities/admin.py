@@ -52,5 +52,5 @@ class FacilityGroupAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     list_select_related = ["support"]
     search_fields = ["code", "name", "support__name", "support__finess_ej"]
-    raw_id_fields = ["support"]
-    filter_horizontal = ["members"]
+    # A national registry holds some 100,000 legal entities: searched, never listed whole.
+    autocomplete_fields = ["support", "members"]
