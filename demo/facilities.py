@@ -1,4 +1,5 @@
-"""The fictitious region's facilities and authorisations, written as FINESS and CSV files."""
+"""The fictitious region's facilities, their legal entities and authorisations, written as
+FINESS and CSV files."""
 
 import csv
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ import shapely
 from pyproj import Transformer
 
 from facilities.finess import OPTIONAL_TRAILING_FIELD, STRUCTURE_FIELDS
+from facilities.finess_legal_entities import LEGAL_ENTITY_FIELDS
 
 from .territories import DEPARTMENTS, SOURCE_DATE, DemoCommune
 
@@ -177,6 +179,41 @@ def write_finess(path: Path, facilities: list[DemoFacility]) -> None:
             writer.writerow(
                 ["geolocalisation", f.finess_et, f"{x:.1f}", f"{y:.1f}", source, SOURCE_DATE]
             )
+
+
+#: Statuts juridiques of the docs' real examples (docs/finess-legal-entities.md).
+PUBLIC_STATUS = ("14", "Etablissement Public Intercommunal d'Hospitalisation")
+PRIVATE_STATUS = ("73", "Société Anonyme (S.A.)")
+
+
+def write_legal_entities(path: Path, facilities: list[DemoFacility]) -> None:
+    """An extract in the etalab-cs1100501 layout: manifest, one structureej per site's EJ."""
+    dept_names = {code: name for code, name, _ in DEPARTMENTS}
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=";", lineterminator="\n")
+        writer.writerow(["finess", "etalab", len(facilities), SOURCE_DATE])
+        for f in facilities:
+            status, status_label = PUBLIC_STATUS if f.public else PRIVATE_STATUS
+            record = dict.fromkeys(LEGAL_ENTITY_FIELDS, "")
+            record.update(
+                structureej="structureej",
+                nofiness=f.finess_ej,
+                rs=f.name[:38],
+                rslongue=f.name,
+                numvoie="1",
+                typvoie="RUE",
+                voie="DE LA DEMONSTRATION",
+                commune=f.commune.code[2:],
+                ligneacheminement=f"{f.commune.code} {f.commune.name.upper()}",
+                departement=f.commune.department,
+                libdepartement=dept_names[f.commune.department].upper(),
+                statutjuridique=status,
+                libstatutjuridique=status_label,
+                categetab=f.category[0],
+                libcategetab=f.category[1],
+                datecrea="2001-01-01",
+            )
+            writer.writerow(record.values())
 
 
 def write_authorisations(path: Path, facilities: list[DemoFacility]) -> None:

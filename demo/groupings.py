@@ -25,8 +25,9 @@ def _six_zones(communes) -> dict[str, tuple[str, list[str]]]:
 
 
 def create_demo_groupings() -> list[str]:
-    """The demo's GHT (its CHR as support, the public hospitals as members) and a schema
-    zoning of six zones (each département split at its median longitude)."""
+    """The demo's GHT (the legal entity of its CHR as support, those of the public hospitals
+    as members) and a schema zoning of six zones (each département split at its median
+    longitude)."""
     from facilities.models import Facility
     from facilities.services import facility_group_save
     from territories.models import Commune, Region, Zoning
@@ -42,8 +43,8 @@ def create_demo_groupings() -> list[str]:
         kind="ght",
         code="GHT-DEMO",
         name="GHT fictif de démonstration",
-        support_finess_et=support.finess_et,
-        member_finess_ets=list(public.values_list("finess_et", flat=True)),
+        support_finess_ej=support.finess_ej,
+        member_finess_ejs=[f.finess_ej for f in public],
     )
     # The zoning is derived from the loaded communes, which a re-run leaves unchanged.
     zoning = Zoning.objects.filter(region__code=REGION_CODE, name=ZONING_NAME).first()

@@ -19,6 +19,7 @@ class FacilitySerializer(GeoFeatureModelSerializer):
     point = full_geometry()
     commune = serializers.CharField(source="commune_code", read_only=True, allow_null=True)
     department = serializers.CharField(source="department_code", read_only=True, allow_null=True)
+    finess_ej = serializers.CharField(read_only=True, help_text="n° FINESS EJ (entité juridique)")
 
     class Meta:
         model = Facility
@@ -53,8 +54,14 @@ class AuthorisationSerializer(serializers.ModelSerializer):
 
 
 class FacilityGroupSerializer(serializers.ModelSerializer):
-    support = serializers.CharField(source="support_finess", read_only=True, allow_null=True)
-    members = serializers.SlugRelatedField(slug_field="finess_et", many=True, read_only=True)
+    """A GHT or GCS: its support and members are legal entities, given by FINESS EJ number."""
+
+    support = serializers.CharField(
+        source="support_finess", read_only=True, allow_null=True, help_text="n° FINESS EJ"
+    )
+    members = serializers.SlugRelatedField(
+        slug_field="finess_ej", many=True, read_only=True, help_text="n° FINESS EJ"
+    )
 
     class Meta:
         model = FacilityGroup

@@ -12,7 +12,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from territories.filters import filtered
 
 from .activities import Activity, Modality
-from .models import Authorisation, Facility, FacilityGroup
+from .models import Authorisation, Facility, FacilityGroup, LegalEntity
 from .selectors import current_authorisations
 
 
@@ -37,7 +37,7 @@ class FacilityFilter(django_filters.FilterSet):
         for word in value.split():
             queryset = queryset.filter(
                 Q(finess_et=word.upper())
-                | Q(finess_ej=word.upper())
+                | Q(legal_entity_id=word.upper())
                 | Q(name__icontains=word)
                 | Q(city__icontains=word)
             )
@@ -65,7 +65,7 @@ class AuthorisationFilter(django_filters.FilterSet):
 class FacilityGroupFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=FacilityGroup.Kind.choices, label="type")
     member = django_filters.CharFilter(
-        field_name="members__finess_et", label="n° FINESS ET d'un membre"
+        method="filter_member", label="n° FINESS EJ d'un membre, ou ET d'un de ses établissements"
     )
     search = django_filters.CharFilter(method="filter_search", label="recherche (code, nom)")
 
@@ -77,6 +77,12 @@ class FacilityGroupFilter(django_filters.FilterSet):
         for word in value.split():
             queryset = queryset.filter(Q(code__icontains=word) | Q(name__icontains=word))
         return queryset
+
+    def filter_member(self, queryset, name, value):
+        number = value.strip().upper()
+        return queryset.filter(
+            Q(members__finess_ej=number) | Q(members__facilities__finess_et=number)
+        )
 
 
 def facility_list(
@@ -97,10 +103,11 @@ def authorisation_list(filters: dict | None = None) -> QuerySet[Authorisation]:
 
 def group_list(filters: dict | None = None) -> QuerySet[FacilityGroup]:
     queryset = (
-        FacilityGroup.objects.annotate(support_finess=F("support__finess_et"))
+        FacilityGroup.objects.annotate(support_finess=F("support__finess_ej"))
         .prefetch_related(
             Prefetch(
-                "members", queryset=Facility.objects.only("id", "finess_et").order_by("finess_et")
+                "members",
+                queryset=LegalEntity.objects.only("id", "finess_ej").order_by("finess_ej"),
             )
         )
         .order_by("code")

@@ -1,5 +1,6 @@
-"""Importers of facility files: the official FINESS extract, the Eurostat/GISCO hospital CSV and
-an ARS authorisation CSV (format in ``docs/authorisations-csv.md``).
+"""Importers of facility files: the official FINESS extracts (établissements, entités
+juridiques), the Eurostat/GISCO hospital CSV and an ARS authorisation CSV (format in
+``docs/authorisations-csv.md``).
 
 Each function takes a path and returns an ``ImportReport``. It reads and checks the whole file
 first, raising ``ImportFailed`` (file, line, reason) before anything is written; it then writes
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,14 +33,15 @@ from core.importing import (
     read_utf8,
     upsert,
 )
-from territories.cog import department_code_of
+from territories.cog import CommuneCodes, How, department_code_of
 from territories.models import Commune
 from territories.selectors import commune_ids_by_code, communes_at_points
 
-from . import finess, finess_authorisations
+from . import finess, finess_authorisations, finess_legal_entities
 from .activities import Activity, Modality, modality_allowed
 from .categories import kind_for, normalise_label, sector_for
-from .models import Authorisation, Facility
+from .models import Authorisation, Facility, LegalEntity
+from .services import legal_entity_stubs_ensure
 
 # --- FINESS cs1100507 ------------------------------------------------------------------------
 
@@ -78,7 +81,13 @@ def import_finess(path: Path | str) -> ImportReport:
             "(commune code not loaded and no loaded polygon contains the point)"
         )
     with transaction.atomic():
+        stubs = legal_entity_stubs_ensure(row["legal_entity_id"] for row in rows)
         report.add(upsert(Facility, "finess_et", rows))
+    if stubs:
+        report.messages.append(
+            f"{path}: {stubs} legal entit(y/ies) not loaded yet, created as stubs named by "
+            "their FINESS EJ number (import the cs1100501 extract, kind finess-ej, to fill them)"
+        )
     announce_change(report)
     return report
 
@@ -104,7 +113,7 @@ def _finess_row(
     category_code = structure["categetab"]
     return {
         "finess_et": structure["nofinesset"],
-        "finess_ej": structure["nofinessej"],
+        "legal_entity_id": structure["nofinessej"] or None,
         "name": structure["rslongue"] or structure["rs"],
         "category_code": category_code,
         "category_label": structure["libcategetab"],
@@ -128,6 +137,86 @@ def _split_acheminement(line: str) -> tuple[str, str]:
         return "", line
     city = re.sub(r"\s+CEDEX(\s+\d+)?\s*$", "", match.group(2), flags=re.IGNORECASE)
     return match.group(1), city.strip()
+
+
+# --- FINESS cs1100501 (legal entities) -----------------------------------------------------
+
+
+def import_finess_legal_entities(path: Path | str) -> ImportReport:
+    """Import the official FINESS extract ``etalab-cs1100501`` (docs/finess-legal-entities.md).
+
+    Keyed on the FINESS EJ number: a stub that a site created (``is_stub``) is filled in and
+    counted updated. The commune is the INSEE code ``departement`` + ``commune`` read through
+    ``territories.cog`` (an arrondissement or a former code of another COG year resolves to
+    its commune). A code that resolves to no loaded commune leaves the legal entity without
+    one and is counted in the report, as the cs1100507 import does for the sites: a legal
+    entity is imported whatever its seat. Legal entities feed no indicator, so the import
+    sends no ``data_changed``.
+    """
+    extract = finess_legal_entities.read_legal_entities(path)
+    records = extract.records
+    insee = [finess.insee_code(r["departement"], r["commune"]) for r in records]
+    codes = CommuneCodes(insee)
+    report = ImportReport(kind="finess-ej", source_date=extract.extraction_date)
+    unresolved: Counter[str] = Counter()
+    rows = []
+    for record, code in zip(records, insee, strict=True):
+        resolved = codes.resolve(code)
+        if resolved.commune_id is None:
+            unresolved[resolved.how] += 1
+        report.rows_by_department[department_code_of(code)] += 1
+        rows.append(_legal_entity_row(record, extract.extraction_date, resolved.commune_id))
+        check_fits(path, LegalEntity, rows[-1], f"line {record.line}", LEGAL_ENTITY_LABELS)
+    for how, why in (
+        (How.NOT_LOADED, "commune of a département not loaded"),
+        (How.UNKNOWN, "commune code found nowhere (not a loaded, arrondissement or former code)"),
+        (How.AMBIGUOUS, "former commune code now split between several communes"),
+    ):
+        if unresolved[how]:
+            report.messages.append(
+                f"{path}: {unresolved[how]} legal entit(y/ies) without a commune ({why})"
+            )
+    with transaction.atomic():
+        report.add(upsert(LegalEntity, "finess_ej", rows))
+    return report
+
+
+#: LegalEntity fields as the cs1100501 extract names them, for ``check_fits`` messages.
+LEGAL_ENTITY_LABELS = {
+    "name": "rs",
+    "long_name": "rslongue",
+    "legal_status_label": "libstatutjuridique",
+    "category_label": "libcategetab",
+    "address": "numvoie + compvoie + typvoie + voie",
+    "city": "ligneacheminement",
+    "ape_code": "codeape",
+}
+
+
+def _legal_entity_row(
+    record: finess_legal_entities.LegalEntityRecord, source_date: dt.date, commune_id: int | None
+) -> dict[str, Any]:
+    postcode, city = _split_acheminement(record["ligneacheminement"])
+    number = " ".join(filter(None, [record["numvoie"], record["compvoie"]]))
+    street = " ".join(filter(None, [number, record["typvoie"], record["voie"]]))
+    return {
+        "finess_ej": record["nofiness"],
+        "name": record["rs"] or record["rslongue"],
+        "long_name": record["rslongue"],
+        "legal_status_code": record["statutjuridique"],
+        "legal_status_label": record["libstatutjuridique"],
+        "category_code": record["categetab"],
+        "category_label": record["libcategetab"],
+        "address": street,
+        "postcode": postcode,
+        "city": city,
+        "commune_id": commune_id,
+        "siren": record["siren"],
+        "ape_code": record["codeape"],
+        "created_on": record.created_on,
+        "source_date": source_date,
+        "is_stub": False,
+    }
 
 
 # --- Eurostat / GISCO hospitals ----------------------------------------------------------------

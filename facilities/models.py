@@ -4,7 +4,8 @@ their groups.
 FINESS (Fichier national des établissements sanitaires et sociaux) numbers each site ("ET",
 établissement) and each legal entity ("EJ", entité juridique) with 9 characters, kept as
 strings (``010000024``, ``2A0000123``). Each ET has a catégorie (``355`` Centre Hospitalier…);
-``kind`` aggregates catégories into the few kinds planners reason with.
+``kind`` aggregates catégories into the few kinds planners reason with. Each ET belongs to one
+EJ (``LegalEntity``, from the ``etalab-cs1100501`` extract, docs/finess-legal-entities.md).
 """
 
 from django.contrib.gis.db import models
@@ -12,6 +13,59 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from .activities import Activity, Modality
+
+FINESS_NUMBER_REGEX = r"^[0-9][0-9A-Z][0-9]{7}$"
+
+
+class LegalEntity(models.Model):
+    """A FINESS legal entity (entité juridique, EJ): the legal person that runs one or more
+    sites, from the ``structureej`` lines of ``etalab-cs1100501`` (docs/finess-legal-entities.md).
+
+    An EJ that a site names before its own file is loaded is a *stub* (``is_stub``), named by
+    its number; the legal entities import fills it in.
+    """
+
+    finess_ej = models.CharField(_("n° FINESS EJ"), max_length=9, unique=True)
+    name = models.CharField(_("raison sociale"), max_length=255)
+    long_name = models.CharField(_("raison sociale longue"), max_length=255, blank=True)
+    legal_status_code = models.CharField(_("code statut juridique"), max_length=2, blank=True)
+    legal_status_label = models.CharField(_("statut juridique"), max_length=255, blank=True)
+    category_code = models.CharField(_("code catégorie FINESS"), max_length=3, blank=True)
+    category_label = models.CharField(_("catégorie FINESS"), max_length=255, blank=True)
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=5, blank=True)
+    city = models.CharField(_("ville"), max_length=150, blank=True)
+    commune = models.ForeignKey(
+        "territories.Commune",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="legal_entities",
+        verbose_name=_("commune"),
+    )
+    siren = models.CharField(_("n° SIREN"), max_length=9, blank=True)
+    ape_code = models.CharField(_("code APE"), max_length=5, blank=True)
+    created_on = models.DateField(_("date de création"), null=True, blank=True)
+    source_date = models.DateField(_("date de la source"), null=True, blank=True)
+    is_stub = models.BooleanField(
+        _("à compléter"),
+        default=False,
+        help_text=_("Créée d'après le n° EJ d'un établissement, avant l'import des EJ."),
+    )
+
+    class Meta:
+        ordering = ["finess_ej"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(finess_ej__regex=FINESS_NUMBER_REGEX),
+                name="legal_entity_finess_ej_format",
+            ),
+        ]
+        verbose_name = _("entité juridique")
+        verbose_name_plural = _("entités juridiques")
+
+    def __str__(self) -> str:
+        return f"{self.finess_ej} {self.long_name or self.name}"
 
 
 class Facility(models.Model):
@@ -43,7 +97,16 @@ class Facility(models.Model):
         MANUAL = "manual", _("Saisie manuelle")
 
     finess_et = models.CharField(_("n° FINESS ET"), max_length=9, unique=True)
-    finess_ej = models.CharField(_("n° FINESS EJ"), max_length=9, blank=True)
+    # Keyed on the EJ number, so ``legal_entity_id`` is the number itself (see ``finess_ej``).
+    legal_entity = models.ForeignKey(
+        LegalEntity,
+        to_field="finess_ej",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="facilities",
+        verbose_name=_("entité juridique"),
+    )
     name = models.CharField(_("raison sociale"), max_length=255)
     category_code = models.CharField(_("code catégorie FINESS"), max_length=4, blank=True)
     category_label = models.CharField(_("catégorie FINESS"), max_length=255, blank=True)
@@ -72,7 +135,7 @@ class Facility(models.Model):
         ordering = ["finess_et"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(finess_et__regex=r"^[0-9][0-9A-Z][0-9]{7}$"),
+                condition=Q(finess_et__regex=FINESS_NUMBER_REGEX),
                 name="facility_finess_et_format",
             ),
         ]
@@ -81,6 +144,12 @@ class Facility(models.Model):
 
     def __str__(self) -> str:
         return f"{self.finess_et} {self.name}"
+
+    @property
+    def finess_ej(self) -> str:
+        """The FINESS EJ number of the site's legal entity ("" when it has none), read without
+        a query: the foreign key holds the number."""
+        return self.legal_entity_id or ""
 
 
 class Authorisation(models.Model):
@@ -158,8 +227,17 @@ class Authorisation(models.Model):
 
 
 class FacilityGroup(models.Model):
-    """A group of establishments: a GHT (groupement hospitalier de territoire, with one
-    établissement support) or a GCS (groupement de coopération sanitaire)."""
+    """A group of legal entities, as the Code de la santé publique defines them.
+
+    - GHT, groupement hospitalier de territoire (art. L6132-1): a convention between public
+      health establishments (établissements publics de santé, legal entities) of a territory;
+      it has no legal personality, and one of its parties is the établissement support
+      (``support``), which runs the shared functions for the others;
+    - GCS, groupement de coopération sanitaire (art. L6133-1): health establishments and other
+      legal persons cooperating; ``support`` is left empty unless one member holds that role.
+
+    The support is always one of the members (``facilities.services.facility_group_save``).
+    """
 
     class Kind(models.TextChoices):
         GHT = "ght", _("Groupement hospitalier de territoire (GHT)")
@@ -169,7 +247,7 @@ class FacilityGroup(models.Model):
     code = models.CharField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("nom"), max_length=255)
     support = models.ForeignKey(
-        Facility,
+        LegalEntity,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -177,7 +255,7 @@ class FacilityGroup(models.Model):
         verbose_name=_("établissement support"),
     )
     members = models.ManyToManyField(
-        Facility, related_name="groups", blank=True, verbose_name=_("membres")
+        LegalEntity, related_name="groups", blank=True, verbose_name=_("membres")
     )
 
     class Meta:

@@ -31,6 +31,7 @@ LAYOUT: list[tuple[str, tuple[str, ...]]] = [
     ("departments", ("population/departements-*.json", "geo/departements-*.geojson")),
     ("communes", ("geo/communes-*.geojson", "geo/communes-*.gpkg", "geo/communes-*.shp")),
     ("population", ("population/communes-*.csv",)),
+    ("finess-ej", ("facilities/*cs1100501*",)),
     ("finess", ("facilities/*cs1100507*",)),
     ("gisco-hospitals", ("facilities/eurostat-gisco-*.csv",)),
     ("authorisations", ("authorisations/*.csv",)),

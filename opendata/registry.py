@@ -15,6 +15,7 @@ IMPORTERS = {
     "population": "territories.importers:import_population",
     "population-age": "territories.importers_census:import_population_by_age",
     "zoning": "territories.importers_zoning:import_zoning",
+    "finess-ej": "facilities.importers:import_finess_legal_entities",
     "finess": "facilities.importers:import_finess",
     "gisco-hospitals": "facilities.importers:import_gisco_hospitals",
     "authorisations": "facilities.importers:import_authorisations",

@@ -41,7 +41,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from access.models import RegionMembership
 from access.services import membership_grant
 from dashboard.models import ExportJob
-from facilities.models import Facility, FacilityGroup
+from facilities.models import Facility, FacilityGroup, LegalEntity
 from indicators import services as indicator_services
 from indicators.models import IndicatorRun, IndicatorValue
 from opendata.models import ImportRecord
@@ -100,8 +100,10 @@ def _build() -> SimpleNamespace:
     hospital = _facility("690000011", communes[0], "ch")
     hospital.authorisations.create(activity="urgences", modality="su", start_date="2020-01-01")
     clinic = _facility("690000029", communes[2], "clinique")
-    group = FacilityGroup.objects.create(kind="ght", code="GHT84", name="GHT", support=hospital)
-    group.members.add(hospital, clinic)
+    entity = LegalEntity.objects.create(finess_ej="690000003", name="CH fictif")
+    Facility.objects.filter(pk__in=[hospital.pk, clinic.pk]).update(legal_entity=entity)
+    group = FacilityGroup.objects.create(kind="ght", code="GHT84", name="GHT", support=entity)
+    group.members.add(entity)
 
     users = {"no_role": make_user("p_no_role"), "admin": make_user("p_admin", is_superuser=True)}
     users["admin"].is_staff = True

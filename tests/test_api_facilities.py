@@ -84,8 +84,8 @@ def test_it_lists_authorisations_and_groups(director):
 
     group = FacilityGroup.objects.prefetch_related("members").first()
     row = director.get("/api/groupements/", {"search": group.code}).json()["results"][0]
-    assert row["support"] == (group.support.finess_et if group.support else None)
-    assert set(row["members"]) == {m.finess_et for m in group.members.all()}
+    assert row["support"] == (group.support.finess_ej if group.support else None)
+    assert set(row["members"]) == {m.finess_ej for m in group.members.all()}
 
 
 def test_it_lists_pathways_with_their_levels_and_targets(director):

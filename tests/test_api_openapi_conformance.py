@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
-from facilities.models import Facility, FacilityGroup
+from facilities.models import Facility, FacilityGroup, LegalEntity
 from indicators import services as indicator_services
 from sros import scenarios, services
 from sros.models import Initiative, Objective, PilotProject, Scenario, Volet, VoletTheme
@@ -60,8 +60,10 @@ def objects(world):
     )  # fmt: skip
     hospital.authorisations.create(activity="urgences", modality="su", start_date="2020-01-01")
     Facility.objects.create(finess_et="690000012", name="Site sans point", source="manual")
-    group = FacilityGroup.objects.create(kind="ght", code="GHT-T", name="GHT test")
-    group.members.add(hospital)
+    entity = LegalEntity.objects.create(finess_ej="690000003", name="CH fictif")
+    Facility.objects.filter(pk=hospital.pk).update(legal_entity=entity)
+    group = FacilityGroup.objects.create(kind="ght", code="GHT-T", name="GHT test", support=entity)
+    group.members.add(entity)
     urgences = world.activities["urgences"]
     objective = services.objective_create(
         version=world.draft, zone=world.zones["A"], activity=urgences, modality="su", minimum=1

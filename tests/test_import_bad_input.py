@@ -26,7 +26,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from pyproj import Transformer
 
-from facilities.models import Authorisation, Facility, PracticeSite, Practitioner
+from facilities.models import Authorisation, Facility, LegalEntity, PracticeSite, Practitioner
 from opendata.models import ImportRecord
 from territories.models import (
     Commune,
@@ -41,11 +41,13 @@ from territories.models import (
 )
 from tests import annuaire_lines
 from tests.finess_authorisation_lines import activity_line
+from tests.finess_legal_entity_lines import legal_entity_line
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = [
-    Region, Department, Commune, MunicipalDistrict, Facility, Authorisation, PracticeSite,
-    Practitioner, FormerCommuneCode, CommunePopulationByAge, Zoning, Zone, ZoneMembership,
+    Region, Department, Commune, MunicipalDistrict, LegalEntity, Facility, Authorisation,
+    PracticeSite, Practitioner, FormerCommuneCode, CommunePopulationByAge, Zoning, Zone,
+    ZoneMembership,
 ]  # fmt: skip
 FIELD_LIMIT = 131_072  # csv.field_size_limit()'s default
 HUGE = "X" * (FIELD_LIMIT + 10)
@@ -88,6 +90,11 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
         "no header: FINESS fields are positional, so a missing column is a short row"
     ),
     ("finess", "broken-geometry"): POINTS_ONLY,
+    ("finess-ej", "missing-column"): (
+        "no header: FINESS fields are positional, so a missing column is a short row"
+    ),
+    ("finess-ej", "coordinates-outside-france"): "the file has no coordinates",
+    ("finess-ej", "broken-geometry"): NO_GEOMETRY,
     ("gisco-hospitals", "wrong-record-tag"): ONE_RECORD_TYPE,
     ("gisco-hospitals", "broken-geometry"): POINTS_ONLY,
     ("authorisations", "wrong-record-tag"): ONE_RECORD_TYPE,
@@ -189,6 +196,18 @@ FINESS_GEO = (
     f"geolocalisation;010000024;{_x:.1f};{_y:.1f};"
     "1,ATLASANTE,96,BAN,EPSG:2154 RGF93 / Lambert-93 (Métropole);2026-05-04"
 )
+#: The legal entity of FINESS_STRUCTURE (tests/finess_legal_entity_lines.py), in commune 01001,
+#: and two sociétés anonymes with an accented label (the encoding cases need one per line).
+EJ_LINE = legal_entity_line(
+    nofiness="010780054", rs="CH DE BOURG EN BRESSE", rslongue="CENTRE HOSPITALIER DE BOURG",
+    commune="001", ligneacheminement="01000 BOURG EN BRESSE", statutjuridique="13",
+    libstatutjuridique="Etablissement Public Communal d'Hospitalisation",
+)  # fmt: skip
+EJ_COMPANIES = [
+    legal_entity_line(nofiness=number, rs="SA TEST", statutjuridique="73",
+                      libstatutjuridique="Société Anonyme (S.A.)", categetab="", libcategetab="")
+    for number in ("010000107", "010000115")
+]  # fmt: skip
 GISCO_HEADER = (
     "id,hospital_name,site_name,lat,lon,street,house_number,postcode,city,facility_type,"
     "public_private,ref_date"
@@ -264,6 +283,7 @@ GOOD: dict[str, tuple[str, bytes]] = {
     "departments": ("departements.json", json.dumps([DEPARTMENT_ENTRY], indent=1).encode()),
     "communes": ("communes.geojson", geojson(COMMUNES).encode()),
     "population": ("population.csv", lines(POPULATION_HEADER, *POPULATION_ROWS)),
+    "finess-ej": ("ej.csv", lines(FINESS_MANIFEST, EJ_LINE, encoding="latin-1")),
     "finess": (
         "finess.csv",
         lines(FINESS_MANIFEST, FINESS_STRUCTURE, FINESS_GEO, encoding="latin-1", end="\r\n"),
@@ -795,6 +815,89 @@ def finess_cases() -> dict[str, Case]:
     }
 
 
+def legal_entity_cases() -> dict[str, Case]:
+    name = "ej.csv"
+    first, second = EJ_COMPANIES
+
+    def extract(*records: str, encoding: str = "latin-1") -> bytes:
+        return lines(FINESS_MANIFEST, *records, encoding=encoding)
+
+    return {
+        "empty-file": Case(name, b"", "line 1", "the file is empty"),
+        "wrong-format": Case(
+            name, lines(GISCO_HEADER, *GISCO_ROWS), "line 1", "not a FINESS cs1100501 extract"
+        ),
+        "wrong-record-tag": Case(
+            name,
+            extract(EJ_LINE, first.replace("structureej", "structureeJ", 1)),
+            "line 3",
+            "unknown record type 'structureeJ' (expected structureej)",
+        ),
+        "short-row": Case(
+            name,
+            extract(";".join(EJ_LINE.split(";")[:20])),
+            "line 2",
+            "structureej line with 20 fields, expected 23",
+        ),
+        "truncated-last-row": Case(
+            name,
+            extract(EJ_LINE) + first[:30].encode("latin-1"),
+            "line 3",
+            f"structureej line with {first[:30].count(';') + 1} fields, expected 23",
+        ),
+        "unterminated-quote": Case(
+            name,
+            extract(EJ_LINE.replace(";CENTRE HOSPITALIER", ';"CENTRE HOSPITALIER', 1), first),
+            "line 2",
+            "unterminated quote",
+        ),
+        "duplicate-key": Case(
+            name,
+            extract(EJ_LINE, EJ_LINE),
+            "line 3",
+            "duplicate FINESS EJ 010780054 (first on line 2)",
+        ),
+        "bad-number": Case(
+            name,
+            extract(EJ_LINE.replace(";13;", ";1A;", 1)),
+            "line 2",
+            "invalid statutjuridique '1A'",
+        ),
+        "30-digit-number": Case(
+            name,
+            extract(EJ_LINE.replace("010780054", "9" * 30, 1)),
+            "line 2",
+            f"invalid nofiness '{'9' * 30}'",
+        ),
+        "over-long-name": Case(
+            name,
+            extract(EJ_LINE.replace("CENTRE HOSPITALIER DE BOURG", "N" * 256, 1)),
+            "line 2",
+            "rslongue is 256 characters long, at most 255 allowed",
+        ),
+        "field-over-131072-characters": Case(
+            name,
+            extract(EJ_LINE.replace("CENTRE HOSPITALIER DE BOURG", HUGE, 1)),
+            "line 2",
+            f"a field longer than {FIELD_LIMIT:,} characters",
+        ),
+        # Like cs1100507: latin-1 or UTF-8 by design, the wrong encoding is a mixed file.
+        "latin-1-where-utf-8-expected": Case(
+            name,
+            extract(first, encoding="utf-8") + lines(second, encoding="latin-1"),
+            "line 2",
+            "mixed encodings: this line is UTF-8 but line 3 is latin-1",
+        ),
+        "utf-8-where-latin-1-expected": Case(
+            name,
+            extract(first) + lines(second, encoding="utf-8"),
+            "line 3",
+            "mixed encodings: this line is UTF-8 but line 2 is latin-1",
+        ),
+        "html-page-saved-as-csv": Case(name, HTML, "line 1", "web page (HTML)"),
+    }
+
+
 def gisco_cases() -> dict[str, Case]:
     name = "gisco.csv"
     first, second = GISCO_ROWS
@@ -1109,6 +1212,7 @@ CASES: dict[str, dict[str, Case]] = {
     "departments": unit_cases("departments", DEPARTMENT_ENTRY, "departements.json", "69"),
     "communes": commune_cases(),
     "population": population_cases(),
+    "finess-ej": legal_entity_cases(),
     "finess": finess_cases(),
     "gisco-hospitals": gisco_cases(),
     "authorisations": authorisation_cases(),
@@ -1150,6 +1254,9 @@ def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
                 call_command("import_open_data", kind, str(path), stdout=out, stderr=StringIO())
                 assert " 0 rejected" in out.getvalue(), (kind, out.getvalue())
             assert (Commune.objects.count(), Facility.objects.count()) == (2, 3)
+            assert list(LegalEntity.objects.values_list("finess_ej", "is_stub")) == [
+                ("010780054", False)
+            ]
             # two from the ARS CSV, one from each FINESS file (the same SU, twice)
             assert Authorisation.objects.count() == 4
             # each commune's census counts, and each in its own bassin de vie
