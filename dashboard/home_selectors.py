@@ -14,7 +14,8 @@ from django.db.models import Count, Exists, OuterRef, Sum
 
 from core.geo import map_shape
 from facilities.models import Facility
-from territories.models import Commune, Department, Region
+from territories.models import Commune, Department
+from territories.selectors import regions_coverage
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class Overview:
     """What the home page summarises: the loaded region(s) and the totals."""
 
     region_names: list[str]
+    #: The same regions' names, saying which départements are loaded when not all of them are
+    #: ("Provence-Alpes-Côte d'Azur — Alpes-Maritimes seulement, 1 département sur 6").
+    region_labels: list[str]
     commune_count: int
     population: int
     facility_count: int
@@ -44,12 +48,7 @@ def overview() -> Overview:
     totals = Commune.objects.aggregate(
         n=Count("id"), population=Sum("population"), extent=Extent("geometry")
     )
-    names = list(
-        Region.objects.filter(departments__communes__isnull=False)
-        .distinct()
-        .order_by("code")
-        .values_list("name", flat=True)
-    )
+    loaded = [c for c in regions_coverage().values() if c.loaded]  # by region code
     kinds = dict(
         Facility.objects.filter(status=Facility.Status.OPEN)
         .values_list("kind")
@@ -57,7 +56,8 @@ def overview() -> Overview:
         .values_list("kind", "n")
     )
     return Overview(
-        region_names=names,
+        region_names=[c.name for c in loaded],
+        region_labels=[c.label for c in loaded],
         commune_count=totals["n"],
         population=totals["population"] or 0,
         facility_count=sum(kinds.values()),

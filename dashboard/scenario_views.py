@@ -66,9 +66,11 @@ def scenario_comparison(request: HttpRequest, region_code: str, scenario_id: int
     mode = request.GET.get("mode")
     if mode not in dict(modes):
         mode = comparison.SIDE_BY_SIDE
+    region_context = run_context(region)
     context = {
         "region": region,
-        "nav_pathways": run_context(region)["nav_pathways"],
+        "region_label": region_context["region_label"],
+        "nav_pathways": region_context["nav_pathways"],
         "scenario": scenario,
         "version": scenario.version,
         "result": result,

@@ -18,6 +18,7 @@ from facilities.models import Facility
 from indicators.models import IndicatorRun
 from pathways.models import Level
 from territories.models import Commune, Department, Region, Zone, Zoning
+from territories.selectors import loaded_departments
 
 from . import charts, selectors
 from .layers import format_value
@@ -59,7 +60,7 @@ def find_unit(region: Region, kind: str, code: str, zoning_id: int | None) -> Un
         unit = Unit(unit_kind, code, commune.name, region, department=commune.department)
         unit.commune_codes = [code]
     elif unit_kind == UnitKind.DEPARTMENT:
-        department = Department.objects.defer("geometry").filter(code=code, region=region).first()
+        department = loaded_departments(region).defer("geometry").filter(code=code).first()
         if department is None:
             return None
         communes = Commune.objects.filter(department=department)
@@ -256,7 +257,7 @@ def beyond_by_unit(run: IndicatorRun, levels: list[Level], zoning: Zoning | None
     if zoning:
         names = dict(Zone.objects.filter(zoning=zoning).values_list("code", "name"))
     else:
-        names = dict(Department.objects.filter(region=run.region_id).values_list("code", "name"))
+        names = dict(loaded_departments(run.region_id).values_list("code", "name"))
     values = {
         (code, indicator, level_id): value
         for code, indicator, level_id, value in selectors.IndicatorValue.objects.filter(

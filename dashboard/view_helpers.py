@@ -12,12 +12,14 @@ from indicators.models import IndicatorRun
 from indicators.selectors import latest_run
 from pathways.models import Pathway
 from territories.models import Region
+from territories.selectors import region_label, with_department_counts
 
 from . import selectors
 
 
 def region_or_403(request: HttpRequest, code: str) -> Region:
-    region = get_object_or_404(Region.objects.defer("geometry"), code=code)
+    regions = with_department_counts(Region.objects.defer("geometry"))
+    region = get_object_or_404(regions, code=code)
     if not can_view_region(request.user, region):
         raise PermissionDenied
     return region
@@ -34,6 +36,8 @@ def run_context(region: Region) -> dict:
     )
     return {
         "region": region,
+        # The name, and which départements the figures cover when not all are loaded.
+        "region_label": region_label(region),
         "run": run,
         "active_run": active,
         "nav_pathways": pathways,

@@ -29,6 +29,7 @@ from indicators.selectors import latest_run
 from pathways.models import Level
 from territories import shapes as territory_shapes
 from territories.models import Region, Zoning
+from territories.selectors import regions_coverage
 
 from . import layers, scenario_selectors, selectors, territory
 from .selectors import Indicator, UnitKind
@@ -156,8 +157,10 @@ def map_context(
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    regions = visible_regions(request.user).defer("geometry").order_by("code")
-    return render(request, "dashboard/index.html", {"regions": regions})
+    regions = list(visible_regions(request.user).defer("geometry").order_by("code"))
+    coverage = regions_coverage(regions)
+    rows = [(region, coverage[region.code].label) for region in regions]
+    return render(request, "dashboard/index.html", {"regions": rows})
 
 
 @login_required

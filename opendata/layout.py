@@ -9,6 +9,8 @@ The layout (every part optional; files of one step load in name order):
 ``geo/departements-*.geojson``        département polygons
 ``geo/communes-*.geojson|gpkg|shp``   commune polygons (top of ``geo/`` only)
 ``population/communes-*.csv``         populations légales (INSEE COG CSV)
+``geo/communes-<year>/*.geojson|…``   commune polygons of an earlier COG year, for the
+                                      communes still without a polygon only
 ``facilities/*cs1100507*``            FINESS extract (etalab-cs1100507)
 ``facilities/eurostat-gisco-*.csv``   hospitals from Eurostat GISCO
 ``authorisations/*.csv``              authorisations (docs/authorisations-csv.md)
@@ -16,6 +18,17 @@ The layout (every part optional; files of one step load in name order):
 
 The order matters: communes need their département, facilities need communes for their
 point-in-polygon, authorisations need facilities.
+
+Polygons of an earlier COG year (``geo/communes-2018/``: the per-département files of IGN
+ADMIN EXPRESS COG 2018 from ``gregoiredavid/france-geojson`` v2.1.1) load after the
+population file, whose ``anciens_codes`` map their 2018 codes to the 2026 communes, and only
+give a shape to a commune that has none (``territories.importers.import_missing_commune_polygons``).
+So in ``../shared/data`` they fill the Alpes-Maritimes (06), whose population is loaded but
+which has no 2026 polygon file, and leave the 2026 Auvergne-Rhône-Alpes polygons
+(``geo/communes-aura-cog2026.geojson``, loaded first) as they are: the AURA 2018 files of the
+same folder find every AURA commune already shaped and change nothing. We chose "fill only"
+over "skip the AURA 2018 files" so that the folder needs no list of exceptions: whatever
+département has a current polygon keeps it, whatever has only a 2018 one gets that.
 """
 
 from collections.abc import Callable, Iterator
@@ -31,6 +44,10 @@ LAYOUT: list[tuple[str, tuple[str, ...]]] = [
     ("departments", ("population/departements-*.json", "geo/departements-*.geojson")),
     ("communes", ("geo/communes-*.geojson", "geo/communes-*.gpkg", "geo/communes-*.shp")),
     ("population", ("population/communes-*.csv",)),
+    (
+        "communes-fill",
+        ("geo/communes-*/*.geojson", "geo/communes-*/*.gpkg", "geo/communes-*/*.shp"),
+    ),
     ("finess-ej", ("facilities/*cs1100501*",)),
     ("finess", ("facilities/*cs1100507*",)),
     ("gisco-hospitals", ("facilities/eurostat-gisco-*.csv",)),

@@ -12,6 +12,7 @@ IMPORTERS = {
     "regions": "territories.importers:import_regions",
     "departments": "territories.importers:import_departments",
     "communes": "territories.importers:import_communes",
+    "communes-fill": "territories.importers:import_missing_commune_polygons",
     "population": "territories.importers:import_population",
     "population-age": "territories.importers_census:import_population_by_age",
     "zoning": "territories.importers_zoning:import_zoning",

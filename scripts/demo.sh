@@ -21,5 +21,9 @@ else
 fi
 "$PY" manage.py compute_indicators --sync
 "$PY" manage.py ensure_demo_user --username demo --password demo-sros
-log "Dashboard: http://127.0.0.1:${PORT:-8000}/  — logins (password demo-sros): demo (admin), planificateur, directeur, analyste"
+if [ -n "${DEMO_DATA_DIR:-}" ]; then
+  log "Dashboard: http://127.0.0.1:${PORT:-8000}/  — logins (password demo-sros): demo (admin), and the planificateur-<region>, directeur-<region> printed above"
+else
+  log "Dashboard: http://127.0.0.1:${PORT:-8000}/  — logins (password demo-sros): demo (admin), planificateur, directeur, analyste"
+fi
 exec "$PY" manage.py runserver "127.0.0.1:${PORT:-8000}"

@@ -39,7 +39,7 @@ from core.importing import (
 
 from . import geojson_checks
 from . import geometry as geo
-from .cog import department_code_of
+from .cog import CommuneCodes, How, department_code_of, refuse_unresolved
 from .models import Commune, Department, FormerCommuneCode, MunicipalDistrict, Region
 
 # Overseas collectivities (975 Saint-Pierre-et-Miquelon … 989 Clipperton) have 3-digit codes.
@@ -394,6 +394,27 @@ def _population_values(path: Path, values: Iterable[Any], codes: list[str]) -> l
     return result
 
 
+def _read_communes(
+    path: Path, report: ImportReport, *, check_departments: bool = True
+) -> tuple[list[str], list[str], list[int], list[int | None], list]:
+    """The checked features of a commune polygon file: codes, names, département ids (empty
+    when ``check_departments`` is off), populations (None when absent) and repaired
+    MultiPolygons. Any bad feature fails the whole file."""
+    frame, columns = _read_geo(path, COMMUNE_COLUMNS, COMMUNE_OPTIONAL, notes=report.messages)
+    codes = [_text(value) for value in frame[columns["code"]]]
+    names = [_text(value) for value in frame[columns["name"]]]
+    _check_codes(path, codes, COMMUNE_CODE, "commune", "feature")
+    department_ids = _department_ids(path, codes, "feature") if check_departments else []
+    populations = (
+        _population_values(path, frame[columns["population"]], codes)
+        if "population" in columns
+        else [None] * len(codes)
+    )
+    geometries, repaired = _clean_geometries(path, frame, codes)
+    report.messages.extend(repaired)
+    return codes, names, department_ids, populations, geometries
+
+
 def import_communes(path: str | Path) -> ImportReport:
     """Commune polygons from GeoJSON, GeoPackage or Shapefile (``code``/``nom`` or IGN ADMIN
     EXPRESS ``INSEE_COM``/``NOM``, any CRS, reprojected to WGS84).
@@ -404,19 +425,8 @@ def import_communes(path: str | Path) -> ImportReport:
     """
     path = Path(path)
     report = ImportReport(kind="communes")
-    frame, columns = _read_geo(path, COMMUNE_COLUMNS, COMMUNE_OPTIONAL, notes=report.messages)
-    codes = [_text(value) for value in frame[columns["code"]]]
-    names = [_text(value) for value in frame[columns["name"]]]
-    _check_codes(path, codes, COMMUNE_CODE, "commune", "feature")
-    department_ids = _department_ids(path, codes, "feature")
+    codes, names, department_ids, populations, geometries = _read_communes(path, report)
     report.rows_by_department.update(department_code_of(code) for code in codes)
-    populations = (
-        _population_values(path, frame[columns["population"]], codes)
-        if "population" in columns
-        else [None] * len(codes)
-    )
-    geometries, repaired = _clean_geometries(path, frame, codes)
-    report.messages.extend(repaired)
     map_geometries = geo.map_geometries(geometries)
     points = shapely.point_on_surface(np.asarray(geometries, dtype=object))
 
@@ -440,6 +450,84 @@ def import_communes(path: str | Path) -> ImportReport:
         rows.append(row)
     with transaction.atomic():
         report.add(upsert(Commune, "code", rows))
+    announce_change(report)
+    return report
+
+
+def import_missing_commune_polygons(path: str | Path) -> ImportReport:
+    """Commune polygons of an earlier COG year (IGN ADMIN EXPRESS COG 2018 as cut by
+    ``gregoiredavid/france-geojson`` v2.1.1, https://github.com/gregoiredavid/france-geojson,
+    tag v2.1.1, 2018-10-16; any file ``import_communes`` reads), given only to the loaded
+    communes that have **no polygon yet**.
+
+    Each feature's code is resolved to a loaded commune (``territories.cog``): a current code,
+    or a former one recorded by the population file's ``anciens_codes`` (a commune merged
+    since). The polygons of all the features that resolve to one commune are merged into its
+    shape, its map copy and its point. A commune that already has a polygon keeps it (counted
+    unchanged): a file of the current COG year is always the better shape. Features of a
+    département with no commune loaded are skipped and counted in the messages; a code found
+    nowhere else, or claimed by several communes, fails the whole file. The file never creates
+    a commune, never names one and never sets a population (those are the COG's, in the
+    population CSV), so it is imported after the population file. Importing it again changes
+    nothing: every commune it covers has a polygon by then.
+    """
+    path = Path(path)
+    report = ImportReport(kind="communes-fill")
+    codes, names, _ids, populations, geometries = _read_communes(
+        path, report, check_departments=False
+    )
+    # Names and populations are not stored, but a file with bad ones is a bad file.
+    for number, (code, name, population) in enumerate(
+        zip(codes, names, populations, strict=True), start=1
+    ):
+        if not name:
+            raise ImportFailed(path, "empty name", where=_feature(number, code))
+        row = {"name": name, "population": population}
+        check_fits(path, Commune, row, _feature(number, code), UNIT_LABELS)
+    known = CommuneCodes(codes)
+    loaded_departments = set(known.commune_departments.values())
+    parts: dict[int, list] = {}
+    skipped: Counter[str] = Counter()
+    for number, (code, geometry) in enumerate(zip(codes, geometries, strict=True), start=1):
+        resolved = known.resolve(code)
+        if resolved.how == How.NOT_LOADED or (
+            resolved.how == How.UNKNOWN and department_code_of(code) not in loaded_departments
+        ):
+            skipped[department_code_of(code)] += 1
+            continue
+        refuse_unresolved(
+            path,
+            code,
+            resolved,
+            _feature(number, code),
+            unknown_hint=" (import the current population file, with its anciens_codes, first)",
+        )
+        parts.setdefault(resolved.commune_id, []).append(geometry)
+        report.rows_by_department[known.department_of(resolved.commune_id)] += 1
+    without = set(Commune.objects.filter(pk__in=parts, geometry=None).values_list("pk", flat=True))
+    report.unchanged += len(parts) - len(without)
+    targets = sorted(without)
+    shapes = [geo.repair(shapely.union_all(parts[pk]))[0] for pk in targets]
+    map_shapes = geo.map_geometries(shapes)
+    points = shapely.point_on_surface(np.asarray(shapes, dtype=object)) if shapes else []
+    rows = [
+        {
+            "code": known.code_of[pk],
+            "geometry": geo.to_geos(shape),
+            "map_geometry": geo.to_geos(map_shape),
+            "point": geo.to_geos(point),
+        }
+        for pk, shape, map_shape, point in zip(targets, shapes, map_shapes, points, strict=True)
+    ]
+    with transaction.atomic():
+        report.add(upsert(Commune, "code", rows))
+    merged = sum(1 for pk in targets if len(parts[pk]) > 1)
+    if merged:
+        report.messages.append(f"{merged} commune(s) given the union of several former polygons")
+    for department, count in sorted(skipped.items()):
+        report.messages.append(
+            f"{count} feature(s) of département {department} skipped (no commune loaded)"
+        )
     announce_change(report)
     return report
 

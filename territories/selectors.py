@@ -1,11 +1,16 @@
 """Read queries on territories, for other apps to call instead of reaching into the models."""
 
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import ngettext
 
-from .models import Commune, MunicipalDistrict
+from .models import Commune, Department, MunicipalDistrict, Region
 
 
 def communes_at_points(points: Sequence[tuple[float, float]]) -> list[int | None]:
@@ -38,3 +43,101 @@ def commune_ids_by_code(codes: Sequence[str]) -> dict[str, int]:
     districts = MunicipalDistrict.objects.filter(code__in=codes).values_list("code", "commune_id")
     found.update(dict(districts))
     return found
+
+
+@dataclass(frozen=True)
+class RegionCoverage:
+    """Which of a region's départements (those of the COG list loaded, ``Department``) have
+    communes loaded. A region's figures only ever cover its loaded communes, so a partial
+    region must say so wherever they appear: ``label``."""
+
+    name: str
+    #: Names of the départements with at least one commune loaded, by code.
+    loaded: tuple[str, ...]
+    #: Départements of the region in the COG list.
+    total: int
+
+    @property
+    def is_partial(self) -> bool:
+        return 0 < len(self.loaded) < self.total
+
+    @property
+    def label(self) -> str:
+        """The region's name, and for a partial region which départements its figures cover:
+        "Provence-Alpes-Côte d'Azur — Alpes-Maritimes seulement, 1 département sur 6"."""
+        if not self.is_partial:
+            return self.name
+        return ngettext(
+            "%(region)s — %(departments)s seulement, %(loaded)s département sur %(total)s",
+            "%(region)s — %(departments)s seulement, %(loaded)s départements sur %(total)s",
+            len(self.loaded),
+        ) % {
+            "region": self.name,
+            "departments": ", ".join(self.loaded),
+            "loaded": len(self.loaded),
+            "total": self.total,
+        }
+
+
+def regions_coverage(regions: Iterable[Region] | None = None) -> dict[str, RegionCoverage]:
+    """The coverage of each region (all loaded regions by default), by region code; one
+    query."""
+    departments = Department.objects.filter(region__isnull=False)
+    names: dict[str, str] = {}
+    if regions is not None:
+        regions = list(regions)
+        names = {region.code: region.name for region in regions}
+        departments = departments.filter(region__in=regions)
+    rows = (
+        departments.annotate(has_communes=Exists(Commune.objects.filter(department=OuterRef("pk"))))
+        .order_by("region__code", "code")
+        .values_list("region__code", "region__name", "name", "has_communes")
+    )
+    loaded: dict[str, list[str]] = defaultdict(list)
+    totals: Counter[str] = Counter()
+    for region_code, region_name, name, has_communes in rows:
+        names.setdefault(region_code, region_name)
+        totals[region_code] += 1
+        if has_communes:
+            loaded[region_code].append(name)
+    return {
+        code: RegionCoverage(name, tuple(loaded[code]), totals[code])
+        for code, name in names.items()
+    }
+
+
+def region_coverage(region: Region) -> RegionCoverage:
+    """Which of ``region``'s départements have communes loaded (one query, then kept on the
+    instance for the rest of the request)."""
+    coverage = region.__dict__.get("_coverage")
+    if coverage is None:
+        coverage = region.__dict__["_coverage"] = regions_coverage([region])[region.code]
+    return coverage
+
+
+def with_department_counts(regions):
+    """``regions`` (a Region queryset) annotated with ``departments_total`` and
+    ``departments_loaded``, so that ``region_label`` of a complete region costs no query."""
+    departments = Department.objects.filter(region=OuterRef("pk")).order_by().values("region")
+    loaded = departments.filter(Exists(Commune.objects.filter(department=OuterRef("pk"))))
+    return regions.annotate(
+        departments_total=Coalesce(Subquery(departments.annotate(n=Count("pk")).values("n")), 0),
+        departments_loaded=Coalesce(Subquery(loaded.annotate(n=Count("pk")).values("n")), 0),
+    )
+
+
+def region_label(region: Region) -> str:
+    """``region``'s name, saying which départements are loaded when not all of them are."""
+    loaded = getattr(region, "departments_loaded", None)
+    if loaded is not None and not 0 < loaded < region.departments_total:
+        return region.name  # complete (or empty): no query
+    return region_coverage(region).label
+
+
+def loaded_departments(region: Region | int):
+    """The départements of ``region`` (a region or its id) with at least one commune loaded:
+    the only ones a region's figures, tables and maps may list (a partial region's other
+    départements have no data, not zero)."""
+    return Department.objects.filter(region=region).filter(
+        Exists(Commune.objects.filter(department=OuterRef("pk")))
+    )

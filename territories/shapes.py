@@ -9,7 +9,8 @@ from django.contrib.gis.db.models import Extent
 
 from core.geo import map_shape
 
-from .models import Commune, Department, Region, Zone, Zoning
+from .models import Commune, Region, Zone, Zoning
+from .selectors import loaded_departments
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ def zone_shapes(zoning: Zoning) -> list[Shape]:
 
 def department_shapes(region: Region) -> list[Shape]:
     rows = (
-        Department.objects.filter(region=region, geometry__isnull=False)
+        loaded_departments(region)
+        .filter(geometry__isnull=False)
         .annotate(shape=map_shape())
         .order_by("code")
     )

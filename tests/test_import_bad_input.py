@@ -283,6 +283,8 @@ GOOD: dict[str, tuple[str, bytes]] = {
     "departments": ("departements.json", json.dumps([DEPARTMENT_ENTRY], indent=1).encode()),
     "communes": ("communes.geojson", geojson(COMMUNES).encode()),
     "population": ("population.csv", lines(POPULATION_HEADER, *POPULATION_ROWS)),
+    # Earlier-COG polygons of communes that already have one: all unchanged.
+    "communes-fill": ("communes-2018.geojson", geojson(COMMUNES).encode()),
     "finess-ej": ("ej.csv", lines(FINESS_MANIFEST, EJ_LINE, encoding="latin-1")),
     "finess": (
         "finess.csv",
@@ -1211,6 +1213,8 @@ CASES: dict[str, dict[str, Case]] = {
     "regions": unit_cases("regions", REGION_ENTRY, "regions.json", "27"),
     "departments": unit_cases("departments", DEPARTMENT_ENTRY, "departements.json", "69"),
     "communes": commune_cases(),
+    # The same reader as "communes": every case applies, with the same location and reason.
+    "communes-fill": commune_cases(),
     "population": population_cases(),
     "finess-ej": legal_entity_cases(),
     "finess": finess_cases(),

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from indicators.models import IndicatorRun
 from territories import shapes as territory_shapes
-from territories.models import Commune, Department, Region, Zone
+from territories.models import Commune, Region, Zone
+from territories.selectors import loaded_departments
 
 from .tables import (
     FACILITY_COLUMNS,
@@ -62,7 +63,7 @@ def _units_with_geometry(region: Region, units: Units):
     if units.kind == UnitKind.COMMUNE:
         rows = Commune.objects.filter(department__region=region)
     elif units.kind == UnitKind.DEPARTMENT:
-        rows = Department.objects.filter(region=region)
+        rows = loaded_departments(region)
     else:
         rows = Zone.objects.filter(zoning=units.zoning)
     return rows.filter(geometry__isnull=False)

@@ -27,6 +27,7 @@ from core.workers import BrokerUnavailable, heartbeat, publish
 from dashboard import territory
 from dashboard.models import ExportJob
 from territories.models import Region
+from territories.selectors import with_department_counts
 
 from . import build
 from .tables import ExportError, export_run, read_units
@@ -166,6 +167,8 @@ def _start(job_id) -> ExportJob | None:
 
 def _build(job: ExportJob, progress: build.Progress) -> build.Download:
     query = _query(job.parameters)
+    # The region in the query that loads it anyway, with what its label needs.
+    job.region = with_department_counts(Region.objects.defer("geometry")).get(pk=job.region_id)
     if job.target == Target.INDICATORS:
         return build.indicator_export(job.region, job.user, job.extension, query, progress)
     if job.target == Target.FACILITIES:

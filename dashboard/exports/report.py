@@ -28,6 +28,7 @@ from pathways.models import Level
 from pathways.selectors import level_facilities
 from territories import shapes as territory_shapes
 from territories.models import Commune
+from territories.selectors import region_label
 
 from .tables import run_metadata
 
@@ -217,6 +218,7 @@ def report_html(
             "run": run,
             "unit": unit,
             "region": unit.region,
+            "region_label": region_label(unit.region),
             "levels": levels,
             "map_svg": report_map(run, unit, context["chosen_level"]),
             "metadata": run_metadata(unit.region, run, {}, user),

@@ -25,7 +25,8 @@ from pathways.filters import facility_list
 from pathways.models import Level
 from pathways.selectors import state_label, state_sentence
 from sros.models import SchemaVersion
-from territories.models import Commune, Department, Region, Zone, Zoning
+from territories.models import Commune, Region, Zone, Zoning
+from territories.selectors import loaded_departments, region_label
 
 UnitKind = IndicatorValue.UnitKind
 Indicator = IndicatorValue.Indicator
@@ -99,11 +100,11 @@ def unit_names(region: Region, units: Units) -> dict[str, str]:
     if units.kind == UnitKind.COMMUNE:
         rows = Commune.objects.filter(department__region=region).values_list("code", "name")
     elif units.kind == UnitKind.DEPARTMENT:
-        rows = Department.objects.filter(region=region).values_list("code", "name")
+        rows = loaded_departments(region).values_list("code", "name")
     elif units.kind == UnitKind.ZONE:
         rows = Zone.objects.filter(zoning=units.zoning).values_list("code", "name")
     else:
-        return {region.code: region.name}
+        return {region.code: region_label(region)}
     return dict(rows)
 
 
@@ -284,7 +285,7 @@ def facility_table(region: Region, params, user) -> Table:
         if params.get(name)
     }
     metadata = [
-        (_("Région"), f"{region.code} {region.name}"),
+        (_("Région"), f"{region.code} {region_label(region)}"),
         (_("Données"), _("Registre des établissements (FINESS, GISCO)")),
         *[(_("Filtre : %(name)s") % {"name": k}, v) for k, v in shown.items()],
         *_export_stamp(user),
@@ -322,7 +323,7 @@ def run_metadata(region: Region, run: IndicatorRun, filters: dict, user) -> list
         .first()
     )
     rows: list[tuple] = [
-        (_("Région"), f"{region.code} {region.name}"),
+        (_("Région"), f"{region.code} {region_label(region)}"),
         (_("Calcul n°"), run.pk),
         (_("Calcul créé le"), run.created_at),
         (_("Calcul terminé le"), run.finished_at),

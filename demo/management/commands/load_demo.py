@@ -3,7 +3,10 @@
 Without ``--from``: a deterministic fictitious region, written as official-format files and
 loaded through the same importers as real data, then its groupings, a schema (adopted version,
 draft, objectives, pilot project) and the demo accounts. With ``--from DIR``: the real files of DIR
-(the layout of ../shared/data, see ``opendata.layout``). Running it again changes nothing.
+(the layout of ../shared/data, see ``opendata.layout``), then a planner and a director account
+in each real region loaded and a draft schema zoned by département where a region has none
+(``demo.real_regions``). Running it again changes nothing. ``scripts/demo.sh`` then computes
+every region (``compute_indicators --sync``) and serves.
 """
 
 import tempfile
@@ -13,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.importing import ImportFailed
 from demo import loader as demo
+from demo.real_regions import set_up_real_regions
 from opendata.layout import load_directory
 
 
@@ -28,6 +32,8 @@ class Command(BaseCommand):
         try:
             if directory:
                 load_directory(Path(directory), echo=self.stdout.write)
+                for line in set_up_real_regions():
+                    self.stdout.write(line)
             else:
                 self._load_fictitious_region()
         except (ImportFailed, FileNotFoundError) as exc:
