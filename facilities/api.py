@@ -10,6 +10,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from core.geojson import full_geometry
 from core.pagination import FeaturePagination
+from core.response_cache import CachedListMixin
 
 from . import filters
 from .models import Authorisation, Facility, FacilityGroup
@@ -61,8 +62,10 @@ class FacilityGroupSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "code", "name", "support", "members"]
 
 
-class FacilityViewSet(viewsets.ReadOnlyModelViewSet):
-    """Facilities as a GeoJSON FeatureCollection; look one up by its FINESS ET number."""
+class FacilityViewSet(CachedListMixin, viewsets.ReadOnlyModelViewSet):
+    """Facilities as a GeoJSON FeatureCollection; look one up by its FINESS ET number.
+    The same for every signed-in user: pages are served from the response cache until the next
+    ``data_changed`` (``core.response_cache``)."""
 
     serializer_class = FacilitySerializer
     pagination_class = FeaturePagination

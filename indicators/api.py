@@ -7,6 +7,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from access.api import RegionScopedViewSet
+from access.roles import visible_region_ids
+from core.response_cache import CachedListMixin
 
 from . import filters, selectors
 from .models import IndicatorRun, IndicatorValue
@@ -81,8 +83,11 @@ class IndicatorRunViewSet(RegionScopedViewSet):
         return self.scope(filters.run_list())
 
 
-class IndicatorValueViewSet(RegionScopedViewSet):
-    """Without ``run``: the latest done run of each region the user may read."""
+class IndicatorValueViewSet(CachedListMixin, RegionScopedViewSet):
+    """Without ``run``: the latest done run of each region the user may read.
+
+    Pages of done runs are served from the response cache (``core.response_cache``), keyed by
+    the runs they may show, so users of the same regions share them."""
 
     serializer_class = IndicatorValueSerializer
     filterset_class = filters.IndicatorValueFilter
@@ -93,3 +98,12 @@ class IndicatorValueViewSet(RegionScopedViewSet):
 
     def get_queryset(self):
         return self.scope(selectors.with_names(filters.value_list()))
+
+    def cache_parts(self, request) -> list[str] | None:
+        raw = request.query_params.get("run")
+        try:
+            run_id = int(raw) if raw not in (None, "") else None
+        except ValueError:
+            return None  # the filter answers 400
+        runs = selectors.value_list_runs(visible_region_ids(request.user), run_id)
+        return None if runs is None else [repr(runs)]

@@ -24,6 +24,7 @@ from core.geojson import (
     wants_simplified,
 )
 from core.pagination import FeaturePagination
+from core.response_cache import CachedListMixin
 
 from . import filters
 from .models import Commune, Department, Region, Zone, Zoning
@@ -139,7 +140,10 @@ class DepartmentViewSet(GeoViewSet):
     list=extend_schema(parameters=[SIMPLIFIED_PARAMETER]),
     retrieve=extend_schema(parameters=[SIMPLIFIED_PARAMETER]),
 )
-class CommuneViewSet(GeoViewSet):
+class CommuneViewSet(CachedListMixin, GeoViewSet):
+    """Reference data, the same for every signed-in user: pages are served from the response
+    cache until the next ``data_changed`` (``core.response_cache``)."""
+
     serializer_class = CommuneSerializer
     map_serializer_class = CommuneMapSerializer
     filterset_class = filters.CommuneFilter

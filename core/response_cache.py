@@ -1,0 +1,142 @@
+"""Serialised API list pages, built once and served again with an ETag.
+
+A stored indicator run never changes once done, and the reference lists (communes,
+facilities) change only when an importer or an admin edit sends ``core.importing.data_changed``.
+So a list page is rendered once, kept in Django's cache (``settings.CACHES``, alias
+``RESPONSE_CACHE``: Redis in production, shared by every gunicorn worker) and answered again
+from there; a client that sends back the page's ``ETag`` in ``If-None-Match`` gets ``304 Not
+Modified`` without the page being read at all.
+
+The key of a page (and its ETag, a digest of the key) is made of:
+- what the view says the answer depends on (``cache_parts``: e.g. the run's id and end time,
+  the regions the user may read) — never the user's identity itself, so two planners of one
+  region share their pages;
+- the path and query string, the host (DRF's ``next``/``previous`` links are absolute), the
+  language of the answer and the media type chosen by content negotiation;
+- the data version, a counter in the cache that every ``data_changed`` increments
+  (``invalidate``): names of communes and facilities appear in run-bound pages too, so one
+  import makes every page stale, run-bound or not. Old entries are never deleted one by one:
+  their keys are no longer asked for and the cache's own expiry (``TIMEOUT``) drops them.
+
+Only ``200`` JSON answers are stored (the browsable API's HTML is not: it embeds a CSRF token).
+A cache that does not answer (Redis down) makes pages be built as if nothing were cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
+
+if TYPE_CHECKING:  # core.importing imports this module while the apps load: no DRF import then
+    from rest_framework.request import Request
+
+VERSION_KEY = "sros:data-version"
+logger = logging.getLogger(__name__)
+
+
+def _cache():
+    return caches[settings.RESPONSE_CACHE]
+
+
+def data_version() -> int:
+    """The current data version (created at 1 the first time it is asked for)."""
+    cache = _cache()
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, 1, timeout=None)
+        version = cache.get(VERSION_KEY, 1)
+    return int(version)
+
+
+def invalidate(**kwargs: Any) -> None:
+    """Make every cached page stale (receiver of ``data_changed``; the tests call it before
+    each test, whose fixtures write without the signal)."""
+    cache = _cache()
+    try:
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:  # not there yet (or evicted): any new value differs from the old
+            cache.add(VERSION_KEY, data_version() + 1, timeout=None)
+    except Exception:  # noqa: BLE001 — an import must not fail because the cache is down
+        logger.error(
+            "response cache unavailable: pages cached before this change may be "
+            "served until they expire",
+            exc_info=True,
+        )
+
+
+def page_key(request: Request, parts: list[str]) -> tuple[str, str]:
+    """(cache key, ETag) of the page ``request`` asks for, given what it depends on."""
+    renderer = getattr(request, "accepted_media_type", "") or ""
+    identity = "|".join(
+        [str(data_version()), request.get_host(), request.get_full_path(),
+         get_language() or "", renderer, *parts]
+    )  # fmt: skip
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:40]
+    return f"sros:page:{digest}", f'"{digest}"'
+
+
+def revalidates(request: Request, etag: str) -> bool:
+    """Whether the client already holds this page (``If-None-Match`` names its ETag)."""
+    sent = request.headers.get("If-None-Match", "")
+    return sent.strip() == "*" or etag in [tag.strip() for tag in sent.split(",")]
+
+
+def mark(response: HttpResponse, etag: str) -> HttpResponse:
+    """ETag and the headers that keep a shared cache from mixing users or languages: the
+    answer depends on who asks (their regions) and in which language."""
+    response["ETag"] = etag
+    patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, ["Cookie", "Authorization", "Accept-Language", "Accept"])
+    return response
+
+
+class CachedListMixin:
+    """For a DRF viewset: its ``list`` answers from the cache when it can.
+
+    The viewset says what a page depends on besides the URL with ``cache_parts(request)``
+    (``None``: do not cache this request)."""
+
+    def cache_parts(self, request: Request) -> list[str] | None:
+        return []
+
+    def list(self, request: Request, *args: Any, **kwargs: Any):
+        from rest_framework.renderers import JSONRenderer
+
+        parts = self.cache_parts(request)
+        if parts is None or not isinstance(request.accepted_renderer, JSONRenderer):
+            return super().list(request, *args, **kwargs)
+        try:
+            key, etag = page_key(request, parts)
+            stored = None if revalidates(request, etag) else _cache().get(key)
+        except Exception:  # noqa: BLE001 — the cache is an optimisation, never a failure
+            logger.warning("response cache unavailable", exc_info=True)
+            return super().list(request, *args, **kwargs)
+        if revalidates(request, etag):
+            return mark(HttpResponseNotModified(), etag)
+        if stored is not None:
+            content_type, body = stored
+            return mark(HttpResponse(body, content_type=content_type), etag)
+        response = super().list(request, *args, **kwargs)
+        response._sros_cache = (key, etag)  # stored once rendered, in finalize_response
+        return response
+
+    def finalize_response(self, request: Request, response, *args: Any, **kwargs: Any):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        pending = getattr(response, "_sros_cache", None)
+        if pending is not None and response.status_code == 200:
+            key, etag = pending
+            response.render()
+            try:
+                _cache().set(key, (response["Content-Type"], response.content))
+            except Exception:  # noqa: BLE001 — served all the same, built again next time
+                logger.warning("response cache unavailable", exc_info=True)
+            mark(response, etag)
+        return response
