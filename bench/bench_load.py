@@ -274,7 +274,9 @@ class User:
         self.connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
 
     def get(self, url: str) -> tuple[int, int]:
-        """(status, bytes) of ``url``; reconnects once if the server closed the connection."""
+        """(status, bytes) of ``url``; reconnects once if the server closed the connection (an
+        idle keep-alive connection), and after any other failure before raising it (a timeout
+        or a half-read answer leaves the connection unusable: ``CannotSendRequest``)."""
         headers = {"Cookie": self.cookie, "Accept-Language": "fr", "Accept": "*/*"}
         for attempt in (1, 2):
             try:
@@ -283,18 +285,29 @@ class User:
                 body = response.read()
                 return response.status, len(body)
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                self.connection.close()
-                self.connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+                self._reconnect()
                 if attempt == 2:
                     raise
+            except Exception:
+                self._reconnect()
+                raise
         raise AssertionError("unreachable")
+
+    def _reconnect(self) -> None:
+        self.connection.close()
+        self.connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
 
 
 @dataclass
 class Results:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    warm_up_errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_warm_up_error(self, error: str) -> None:
+        with self.lock:
+            self.warm_up_errors.append(error)
 
     def add(self, kind: str, seconds: float, error: str | None) -> None:
         with self.lock:
@@ -321,6 +334,8 @@ def user_loop(user: User, targets: Targets, seed: int, stop_at: float, measure_f
             error = f"{type(exc).__name__} {url}"
         if now >= measure_from:
             results.add(kind, time.monotonic() - start, error)
+        elif error:
+            results.add_warm_up_error(error)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -332,36 +347,43 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def measure_alone(master: int, cookie: str, targets: Targets) -> None:
-    """Each kind of request alone on the idle server: median wall time and CPU per request."""
-    print(f"\neach request alone on the idle server (median of {ALONE_REPEATS}, one warm-up):")
+    """Each kind of request alone on the idle server: median wall time and CPU per request,
+    the first time each URL is asked (built: the response cache is emptied at start) and
+    again (the API lists then come from the cache)."""
+    print(f"\neach request alone on the idle server (median of {ALONE_REPEATS} URLs, one warm-up;"
+          " built = first time asked, again = the same URLs once more):")  # fmt: skip
     user = User(cookie)
     rng = random.Random(1)
     kinds: dict[str, list[str]] = {}
-    while any(
-        len(kinds.get(k, [])) < ALONE_REPEATS + 1
-        for k in (*LIST_KINDS, "region dashboard", "territory page")
-    ):  # noqa: E501
+    wanted = (*LIST_KINDS, "region dashboard", "territory page")
+    while any(len(kinds.get(k, [])) < ALONE_REPEATS + 1 for k in wanted):
         kind, url = targets.draw(rng)
         if len(kinds.setdefault(kind, [])) <= ALONE_REPEATS:
             kinds[kind].append(url)
     for kind, urls in kinds.items():
         user.get(urls[0])
-        walls, sizes = [], []
-        cpu_before = server_cpu_seconds(master)
-        for url in urls[1:]:
-            start = time.perf_counter()
-            status, size = user.get(url)
-            walls.append(time.perf_counter() - start)
-            sizes.append(size)
-            assert status == 200, (status, url)
-        cpu = (server_cpu_seconds(master) - cpu_before) / len(walls)
-        median_ms = statistics.median(walls) * 1000
+        figures = [_timed_gets(master, user, urls[1:]) for _round in ("built", "again")]
+        (built_ms, built_cpu, size), (again_ms, again_cpu, _size) = figures
         goal = ""
         if kind in LIST_KINDS:
-            verdict = "OK" if median_ms < GOAL_LIST_MS else "MISSED"
-            goal = f"  goal < {GOAL_LIST_MS:.0f} ms: {verdict}"
-        print(f"  {kind:<20} {median_ms:7.1f} ms  CPU {cpu * 1000:6.1f} ms/request  "
-              f"{statistics.median(sizes):>10,.0f} B{goal}")  # fmt: skip
+            verdict = "OK" if built_ms < GOAL_LIST_MS else "MISSED"
+            goal = f"  goal < {GOAL_LIST_MS:.0f} ms built: {verdict}"
+        print(f"  {kind:<18} built {built_ms:7.1f} ms CPU {built_cpu:6.1f} ms | again "
+              f"{again_ms:6.1f} ms CPU {again_cpu:5.1f} ms | {size:>9,.0f} B{goal}")  # fmt: skip
+
+
+def _timed_gets(master: int, user: User, urls: list[str]) -> tuple[float, float, float]:
+    """(median wall ms, server CPU ms per request, median bytes) of getting ``urls``."""
+    walls, sizes = [], []
+    cpu_before = server_cpu_seconds(master)
+    for url in urls:
+        start = time.perf_counter()
+        status, size = user.get(url)
+        walls.append(time.perf_counter() - start)
+        sizes.append(size)
+        assert status == 200, (status, url)
+    cpu = (server_cpu_seconds(master) - cpu_before) / len(walls)
+    return statistics.median(walls) * 1000, cpu * 1000, statistics.median(sizes)
 
 
 def measure_mix(master: int, cookies: list[str], targets: Targets) -> None:
@@ -378,11 +400,13 @@ def measure_mix(master: int, cookies: list[str], targets: Targets) -> None:
     for thread in threads:
         thread.start()
     time.sleep(max(0.0, measure_from - time.monotonic()))
+    load_before = os.getloadavg()[0]
     cpu_before, busy_before = server_cpu_seconds(master), machine_busy_seconds()
     client_before = _client_cpu()
     time.sleep(max(0.0, stop_at - time.monotonic()))
     cpu, busy = server_cpu_seconds(master) - cpu_before, machine_busy_seconds() - busy_before
     client = _client_cpu() - client_before
+    load_after = os.getloadavg()[0]
     for thread in threads:
         thread.join()
     latencies = results.all()
@@ -397,10 +421,16 @@ def measure_mix(master: int, cookies: list[str], targets: Targets) -> None:
     errors = len(results.errors)
     print(f"  errors       {errors:7d}   (goal 0: {verdict(errors == 0)})"
           + (f"  e.g. {results.errors[:3]}" if errors else ""))  # fmt: skip
+    if results.warm_up_errors:
+        print(f"  (and {len(results.warm_up_errors)} errors in the warm-up, first: "
+              f"{results.warm_up_errors[:3]})")  # fmt: skip
     print(f"  server CPU   {cpu / max(done, 1) * 1000:7.1f} ms/request (gunicorn master + workers)")
     print(f"  client CPU   {client / MEASURE_SECONDS / 2 * 100:7.1f} % of the 2 cores; "
           f"machine busy {busy / MEASURE_SECONDS / 2 * 100:.0f} % (server, client, PostgreSQL, "
           "anything else running)")  # fmt: skip
+    print(f"  load average {load_before:.1f} at the start of the 60 s, {load_after:.1f} at the end "
+          "(this bench's server, PostgreSQL and client, and any other work on the machine)"
+          )  # fmt: skip
     print("  by kind (requests, p50, p95):")
     for kind, values in sorted(results.latencies.items()):
         print(f"    {kind:<20} {len(values):6d}  {percentile(values, 0.5):6.3f} s  "
@@ -422,6 +452,9 @@ def main() -> None:
     from django.db import connections
 
     connections.close_all()  # the server's workers take the connections from here on
+    from core import response_cache
+
+    response_cache.invalidate()  # "built" figures are built: no page from an earlier bench
     print(
         f"run {targets.run_id}: {targets.value_pages} pages of values, "
         f"{targets.commune_pages} of communes, {targets.facility_pages} of facilities"

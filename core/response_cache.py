@@ -1,22 +1,24 @@
 """Serialised API list pages, built once and served again with an ETag.
 
 A stored indicator run never changes once done, and the reference lists (communes,
-facilities) change only when an importer or an admin edit sends ``core.importing.data_changed``.
+facilities) change only when an importer sends ``core.importing.data_changed`` or someone edits
+them in the admin.
 So a list page is rendered once, kept in Django's cache (``settings.CACHES``, alias
 ``RESPONSE_CACHE``: Redis in production, shared by every gunicorn worker) and answered again
 from there; a client that sends back the page's ``ETag`` in ``If-None-Match`` gets ``304 Not
 Modified`` without the page being read at all.
 
 The key of a page (and its ETag, a digest of the key) is made of:
-- what the view says the answer depends on (``cache_parts``: e.g. the run's id and end time,
-  the regions the user may read) — never the user's identity itself, so two planners of one
-  region share their pages;
+- what the view says the answer depends on (``cache_parts``: for stored values, the id and end
+  time of each run the page may show, among the runs of the regions the user may read) — never
+  the user's identity itself, so two planners of one region share their pages;
 - the path and query string, the host (DRF's ``next``/``previous`` links are absolute), the
   language of the answer and the media type chosen by content negotiation;
-- the data version, a counter in the cache that every ``data_changed`` increments
-  (``invalidate``): names of communes and facilities appear in run-bound pages too, so one
-  import makes every page stale, run-bound or not. Old entries are never deleted one by one:
-  their keys are no longer asked for and the cache's own expiry (``TIMEOUT``) drops them.
+- the data version, a counter in the cache that every ``data_changed`` and every admin edit
+  (its ``LogEntry``) increments (``invalidate``): names of communes and facilities appear in
+  run-bound pages too, so one import makes every page stale, run-bound or not. Old entries are
+  never deleted one by one: their keys are no longer asked for and the cache's own expiry
+  (``TIMEOUT``) drops them.
 
 Only ``200`` JSON answers are stored (the browsable API's HTML is not: it embeds a CSRF token).
 A cache that does not answer (Redis down) makes pages be built as if nothing were cached.
@@ -26,10 +28,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import transaction
+from django.db.models.signals import post_save
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
@@ -46,30 +51,53 @@ def _cache():
 
 
 def data_version() -> int:
-    """The current data version (created at 1 the first time it is asked for)."""
+    """The current data version. Created, when missing, from the clock in nanoseconds rather
+    than at 1: if the counter is evicted or lost while pages survive, a counter restarting at 1
+    would name old pages again; a clock value is beyond every version handed out before."""
     cache = _cache()
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        version = cache.get(VERSION_KEY) or time.time_ns()
     return int(version)
 
 
-def invalidate(**kwargs: Any) -> None:
-    """Make every cached page stale (receiver of ``data_changed``; the tests call it before
-    each test, whose fixtures write without the signal)."""
+def _bump() -> None:
     cache = _cache()
     try:
         try:
             cache.incr(VERSION_KEY)
-        except ValueError:  # not there yet (or evicted): any new value differs from the old
-            cache.add(VERSION_KEY, data_version() + 1, timeout=None)
+        except ValueError:  # not there (never asked for, or evicted): a new clock value
+            data_version()
     except Exception:  # noqa: BLE001 — an import must not fail because the cache is down
         logger.error(
             "response cache unavailable: pages cached before this change may be "
             "served until they expire",
             exc_info=True,
         )
+
+
+def invalidate(**kwargs: Any) -> None:
+    """Make every cached page stale (receiver of ``data_changed`` and of admin edits; the tests
+    call it before each test, whose fixtures write without the signal).
+
+    Inside a transaction the version is bumped now and again once it commits: a page built
+    between the two from the data not yet committed would otherwise be stored under the new
+    version and outlive the change."""
+    _bump()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_bump)
+
+
+def _admin_edit(sender: Any, **kwargs: Any) -> None:
+    """Every add, change and delete made in the admin writes a ``LogEntry``: a commune renamed
+    or a level edited there is a data change too, whether or not its ModelAdmin says so."""
+    invalidate()
+
+
+# Connected here, at import: this module is loaded with the API (URLconf) in every web process
+# and with core.importing in every importer's process.
+post_save.connect(_admin_edit, sender="admin.LogEntry", dispatch_uid="core.response_cache.admin")
 
 
 def page_key(request: Request, parts: list[str]) -> tuple[str, str]:

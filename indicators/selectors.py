@@ -43,7 +43,7 @@ def value_list_runs(region_ids: QuerySet, run_id: int | None) -> list[tuple] | N
     states = list(runs.order_by("pk").values_list("pk", "status", "finished_at"))
     if any(status != IndicatorRun.Status.DONE for _pk, status, _end in states):
         return None
-    return [(pk, end.isoformat()) for pk, _status, end in states]
+    return [(pk, end.isoformat() if end else "") for pk, _status, end in states]
 
 
 def run_values(

@@ -105,4 +105,7 @@ def test_lists_cost_the_same_queries_whatever_the_page_size(
     expected = query_count(client, url.format(n=1))
     with django_assert_num_queries(expected):
         client.get(url.format(n=500))
-    assert expected <= 6
+    # session, user, the user's regions, count, page (+ the runs' levels); the values list
+    # asks for the runs its page shows (the response cache's key) and reads the page's ids
+    # before their rows instead
+    assert expected <= (7 if "indicateurs" in url else 6)
