@@ -8,7 +8,7 @@ from rest_framework import serializers, viewsets
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from core.geojson import full_geometry
+from core.geojson import FULL_PRECISION, full_geometry, with_geojson
 from core.pagination import FeaturePagination
 from core.response_cache import CachedListMixin
 
@@ -75,7 +75,12 @@ class FacilityViewSet(CachedListMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "finess_et"
 
     def get_queryset(self):
-        return filters.facility_list()
+        return points_as_geojson(filters.facility_list())
+
+
+def points_as_geojson(queryset):
+    """Facilities with their point written as GeoJSON by the database (``core.geojson``)."""
+    return with_geojson(queryset, precision=FULL_PRECISION, fields=("point",))
 
 
 class AuthorisationViewSet(viewsets.ReadOnlyModelViewSet):

@@ -22,6 +22,7 @@ from core.geojson import (
     full_geometry,
     map_geometry,
     wants_simplified,
+    with_geojson,
 )
 from core.pagination import FeaturePagination
 from core.response_cache import CachedListMixin
@@ -151,7 +152,15 @@ class CommuneViewSet(CachedListMixin, GeoViewSet):
     bbox_filter_include_overlapping = False
 
     def get_queryset(self):
-        return filters.commune_list(simplified=wants_simplified(self.request))
+        if wants_simplified(self.request):  # the map layer: what CommuneMapSerializer shows
+            return with_geojson(
+                filters.commune_list(simplified=True),
+                precision=settings.SROS_MAP_COORD_PRECISION,
+                fields=("map_geometry", "point"),
+            )
+        return with_geojson(
+            filters.commune_list(), precision=FULL_PRECISION, fields=("geometry", "point")
+        )
 
 
 class ZoningViewSet(RegionScopedViewSet):
