@@ -276,6 +276,52 @@ def machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq) / TICKS
 
 
+class PostgresCpu:
+    """CPU seconds of the PostgreSQL backends serving the bench database, sampled every 0.2 s
+    from /proc (their process title names the database): Django keeps connections 60 s
+    (``conn_max_age``), so backends come and go during the measure; one that ends loses at most
+    its last 0.2 s. An estimate, printed as such."""
+
+    def __init__(self, database: str) -> None:
+        self.marker = f" {database} "
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PostgresCpu:
+        self._read(baseline=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self._read(baseline=False)
+
+    def seconds(self) -> float:
+        return sum(self.last[pid] - self.first.get(pid, 0.0) for pid in self.last)
+
+    def _sample(self) -> None:
+        while not self.stop.wait(0.2):
+            self._read(baseline=False)
+
+    def _read(self, *, baseline: bool) -> None:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if self.marker not in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    continue
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid, cpu = int(entry.name), (int(fields[11]) + int(fields[12])) / TICKS
+            if baseline:
+                self.first[pid] = cpu
+            self.last[pid] = cpu
+
+
 # --- the client -----------------------------------------------------------------------------
 
 
@@ -421,9 +467,10 @@ def measure_mix(master: int, cookies: list[str], targets: Targets) -> None:
     load_before = os.getloadavg()[0]
     cpu_before, busy_before = server_cpu_seconds(master), machine_busy_seconds()
     client_before = _client_cpu()
-    time.sleep(max(0.0, stop_at - time.monotonic()))
-    cpu, busy = server_cpu_seconds(master) - cpu_before, machine_busy_seconds() - busy_before
-    client = _client_cpu() - client_before
+    with PostgresCpu(os.environ["BENCH_DATABASE_URL"].rsplit("/", 1)[1]) as postgres:
+        time.sleep(max(0.0, stop_at - time.monotonic()))
+        cpu, busy = server_cpu_seconds(master) - cpu_before, machine_busy_seconds() - busy_before
+        client = _client_cpu() - client_before
     load_after = os.getloadavg()[0]
     for thread in threads:
         thread.join()
@@ -442,7 +489,12 @@ def measure_mix(master: int, cookies: list[str], targets: Targets) -> None:
     if results.warm_up_errors:
         print(f"  (and {len(results.warm_up_errors)} errors in the warm-up, first: "
               f"{results.warm_up_errors[:3]})")  # fmt: skip
-    print(f"  server CPU   {cpu / max(done, 1) * 1000:7.1f} ms/request (gunicorn master + workers)")
+    print(f"  server CPU   {cpu / max(done, 1) * 1000:7.1f} ms/request (gunicorn master + workers)"
+          f"; PostgreSQL ~{postgres.seconds() / max(done, 1) * 1000:.1f} ms/request")  # fmt: skip
+    share = lambda seconds: f"{seconds / MEASURE_SECONDS / 2 * 100:.0f} %"  # noqa: E731
+    others = busy - cpu - postgres.seconds() - client
+    print(f"  the 2 cores  server {share(cpu)}, PostgreSQL ~{share(postgres.seconds())}, client "
+          f"{share(client)}, other work on the machine ~{share(max(others, 0.0))}")  # fmt: skip
     print(f"  client CPU   {client / MEASURE_SECONDS / 2 * 100:7.1f} % of the 2 cores; "
           f"machine busy {busy / MEASURE_SECONDS / 2 * 100:.0f} % (server, client, PostgreSQL, "
           "anything else running)")  # fmt: skip

@@ -4,6 +4,7 @@ reads those of the regions ``access.roles`` shows them."""
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
 from rest_framework import serializers
 
 from access.api import RegionScopedViewSet
@@ -70,6 +71,38 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
             "facility",
             "value",
         ]
+
+    def to_representation(self, value: IndicatorValue) -> dict:
+        """The fields above, read straight from the row: DRF's field-by-field path (and
+        ``get_indicator_display``, hashing lazy labels for every row) cost 30 ms of the 45 a
+        page of 100 took. The declared fields still describe the answer (OpenAPI); the tests
+        check the two agree."""
+        return {
+            "id": value.pk,
+            "run": value.run_id,
+            "unit_kind": value.unit_kind,
+            "unit_code": value.unit_code,
+            "unit_name": value.unit_name,
+            "zoning": value.zoning_id,
+            "indicator": value.indicator,
+            "indicator_label": self._labels().get(value.indicator, value.indicator),
+            "level": value.level_id,
+            "level_code": value.level_code,
+            "level_name": value.level_name,
+            "pathway_code": value.pathway_code,
+            "pathway_name": value.pathway_name,
+            "facility": value.facility_finess,
+            "value": value.value,
+        }
+
+    def _labels(self) -> dict[str, str]:
+        """The indicators' labels in the active language, translated once per page."""
+        language = get_language()
+        cached = getattr(self, "_label_cache", None)
+        if cached is None or cached[0] != language:
+            labels = {key: str(label) for key, label in IndicatorValue.Indicator.choices}
+            self._label_cache = cached = (language, labels)
+        return cached[1]
 
 
 class IndicatorRunViewSet(RegionScopedViewSet):
