@@ -8,7 +8,7 @@ from rest_framework import serializers, viewsets
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from core.geojson import FULL_PRECISION, full_geometry, with_geojson
+from core.geojson import FULL_PRECISION, full_geometry, geo_renderers, with_geojson
 from core.pagination import FeaturePagination
 from core.response_cache import CachedListMixin
 
@@ -69,6 +69,7 @@ class FacilityViewSet(CachedListMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = FacilitySerializer
     pagination_class = FeaturePagination
+    renderer_classes = geo_renderers()
     filter_backends = [DjangoFilterBackend, InBBoxFilter]
     filterset_class = filters.FacilityFilter
     bbox_filter_field = "point"

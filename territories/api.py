@@ -20,6 +20,7 @@ from core.geojson import (
     FULL_PRECISION,
     SIMPLIFIED_PARAMETER,
     full_geometry,
+    geo_renderers,
     map_geometry,
     wants_simplified,
     with_geojson,
@@ -108,6 +109,7 @@ class GeoViewSet(viewsets.ReadOnlyModelViewSet):
     """GeoJSON FeatureCollections, filterable by FilterSet and by ``in_bbox``."""
 
     pagination_class = FeaturePagination
+    renderer_classes = geo_renderers()
     filter_backends = [DjangoFilterBackend, InBBoxFilter]
     bbox_filter_include_overlapping = True
     map_serializer_class: type | None = None
