@@ -491,6 +491,11 @@ def measure_mix(master: int, cookies: list[str], targets: Targets) -> None:
               f"{results.warm_up_errors[:3]})")  # fmt: skip
     print(f"  server CPU   {cpu / max(done, 1) * 1000:7.1f} ms/request (gunicorn master + workers)"
           f"; PostgreSQL ~{postgres.seconds() / max(done, 1) * 1000:.1f} ms/request")  # fmt: skip
+    per_request = (cpu + postgres.seconds() + client) / max(done, 1)
+    print(
+        f"  ceiling      {2 / max(per_request, 1e-9):7.1f} requests/s if the 2 cores were this "
+        "bench's alone (2 s of CPU a second / server + PostgreSQL + client CPU per request)"
+    )
     share = lambda seconds: f"{seconds / MEASURE_SECONDS / 2 * 100:.0f} %"  # noqa: E731
     others = busy - cpu - postgres.seconds() - client
     print(f"  the 2 cores  server {share(cpu)}, PostgreSQL ~{share(postgres.seconds())}, client "
