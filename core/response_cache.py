@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -102,13 +103,45 @@ post_save.connect(_admin_edit, sender="admin.LogEntry", dispatch_uid="core.respo
 
 def page_key(request: Request, parts: list[str]) -> tuple[str, str]:
     """(cache key, ETag) of the page ``request`` asks for, given what it depends on."""
+    digest = _digest(request, parts, request.get_full_path())
+    return f"sros:page:{digest}", f'"{digest}"'
+
+
+def count_key(request: Request, parts: list[str], page_parameter: str = "page") -> str:
+    """Cache key of the row count of the list ``request`` pages through: the page's key
+    without its page number, so that every page of one list shares it."""
+    query = request.GET.copy()
+    query.pop(page_parameter, None)
+    return f"sros:count:{_digest(request, parts, f'{request.path}?{query.urlencode()}')}"
+
+
+def cached_count(key: str, count: Callable[[], int]) -> int:
+    """The count stored under ``key``, or ``count()`` stored there (and answered without the
+    cache when it does not answer)."""
+    try:
+        stored = _cache().get(key)
+    except Exception:  # noqa: BLE001 — the cache is an optimisation, never a failure
+        logger.warning("response cache unavailable", exc_info=True)
+        return count()
+    if stored is not None:
+        return int(stored)
+    rows = count()
+    try:
+        _cache().set(key, rows)
+    except Exception:  # noqa: BLE001
+        logger.warning("response cache unavailable", exc_info=True)
+    return rows
+
+
+def _digest(request: Request, parts: list[str], path: str) -> str:
+    version = getattr(request, "_sros_data_version", None)
+    if version is None:  # read once per request: the page and its count agree
+        version = request._sros_data_version = data_version()
     renderer = getattr(request, "accepted_media_type", "") or ""
     identity = "|".join(
-        [str(data_version()), request.get_host(), request.get_full_path(),
-         get_language() or "", renderer, *parts]
-    )  # fmt: skip
-    digest = hashlib.sha256(identity.encode()).hexdigest()[:40]
-    return f"sros:page:{digest}", f'"{digest}"'
+        [str(version), request.get_host(), path, get_language() or "", renderer, *parts]
+    )
+    return hashlib.sha256(identity.encode()).hexdigest()[:40]
 
 
 def revalidates(request: Request, etag: str) -> bool:
@@ -130,7 +163,9 @@ class CachedListMixin:
     """For a DRF viewset: its ``list`` answers from the cache when it can.
 
     The viewset says what a page depends on besides the URL with ``cache_parts(request)``
-    (``None``: do not cache this request)."""
+    (``None``: do not cache this request). A page built for the first time still takes its
+    list's row count from the cache when another page of the same list stored it (the
+    ``COUNT(*)`` of a run's 68,890 values costs PostgreSQL 10 ms a page)."""
 
     def cache_parts(self, request: Request) -> list[str] | None:
         return []
@@ -144,6 +179,8 @@ class CachedListMixin:
         try:
             key, etag = page_key(request, parts)
             stored = None if revalidates(request, etag) else _cache().get(key)
+            # read by core.pagination: the other pages of this list reuse its count
+            self.count_cache_key = count_key(request, parts)
         except Exception:  # noqa: BLE001 — the cache is an optimisation, never a failure
             logger.warning("response cache unavailable", exc_info=True)
             return super().list(request, *args, **kwargs)

@@ -217,3 +217,21 @@ def test_without_redis_pages_are_built_and_imports_still_succeed(regions):
     response = api_client(users["aura"]).get(f"/api/indicateurs/?run={runs['84'].pk}")
     assert len(values_of(response)) == 6 and "ETag" not in response
     response_cache.invalidate()  # logs, never raises
+
+
+def test_the_pages_of_a_list_share_its_count_until_the_data_changes(regions):
+    _runs, users = regions
+    client = api_client(users["aura"])
+    url = "/api/communes/?department=69&page_size=2&page={}"
+    assert client.get(url.format(1)).json()["count"] == 6
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(url.format(2))
+    assert second.json()["count"] == 6 and len(second.json()["features"]) == 2
+    assert not any("COUNT(" in q["sql"] for q in queries), "the count of page 1 is reused"
+    assert client.get(url.format(1).replace("page_size=2", "page_size=4")).json()["count"] == 6
+
+    department = Commune.objects.get(code="69001").department
+    make_commune_grid(1, 1, department=department, first=7)  # a seventh commune, no signal
+    assert client.get(url.format(3)).json()["count"] == 6
+    data_changed.send(sender=None, kind="communes")
+    assert client.get(url.format(3)).json()["count"] == 7
