@@ -123,9 +123,20 @@ def test_the_fast_rows_are_what_drf_would_write(demo, computed):
     rows = list(selectors.with_names(filters.value_list()).filter(run=computed))
     sample = {(r.unit_kind, r.indicator, r.facility_id is None): r for r in rows}.values()
     assert len(sample) > 8
+
+    class WithAnotherField(IndicatorValueSerializer):  # a field added later: DRF writes it
+        twice = serializers.SerializerMethodField()
+
+        class Meta(IndicatorValueSerializer.Meta):
+            fields = [*IndicatorValueSerializer.Meta.fields, "twice"]
+
+        def get_twice(self, row) -> float | None:
+            return None if row.value is None else 2 * row.value
+
     for language in ("fr", "en"):
         with translation.override(language):
-            serializer = IndicatorValueSerializer()
-            for row in sample:
-                drf = serializers.ModelSerializer.to_representation(serializer, row)
-                assert serializer.to_representation(row) == dict(drf)
+            for serializer in (IndicatorValueSerializer(), WithAnotherField()):
+                for row in sample:
+                    drf = serializers.ModelSerializer.to_representation(serializer, row)
+                    fast = serializer.to_representation(row)
+                    assert fast == dict(drf) and list(fast) == list(drf)
