@@ -13,7 +13,8 @@ The key of a page (and its ETag, a digest of the key) is made of:
   time of each run the page may show, among the runs of the regions the user may read) — never
   the user's identity itself, so two planners of one region share their pages;
 - the path and query string, the host (DRF's ``next``/``previous`` links are absolute), the
-  language of the answer and the media type chosen by content negotiation;
+  language of the answer, the media type chosen by content negotiation, and the database's
+  name (processes on different databases may share one Redis: the parallel test workers);
 - the data version, a counter in the cache that every ``data_changed`` and every admin edit
   (its ``LogEntry``) increments (``invalidate``): names of communes and facilities appear in
   run-bound pages too, so one import makes every page stale, run-bound or not. Old entries are
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_save
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -43,7 +44,14 @@ from django.utils.translation import get_language
 if TYPE_CHECKING:  # core.importing imports this module while the apps load: no DRF import then
     from rest_framework.request import Request
 
-VERSION_KEY = "sros:data-version"
+
+def version_key() -> str:
+    """The data version's key, one per database: processes on other databases sharing this
+    Redis (the test suite's parallel workers, each on its own test database) never share a
+    version, and their pages never share a key (``_digest`` names the database too)."""
+    return f"sros:data-version:{connection.settings_dict['NAME']}"
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -56,10 +64,10 @@ def data_version() -> int:
     than at 1: if the counter is evicted or lost while pages survive, a counter restarting at 1
     would name old pages again; a clock value is beyond every version handed out before."""
     cache = _cache()
-    version = cache.get(VERSION_KEY)
+    version = cache.get(version_key())
     if version is None:
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(VERSION_KEY) or time.time_ns()
+        cache.add(version_key(), time.time_ns(), timeout=None)
+        version = cache.get(version_key()) or time.time_ns()
     return int(version)
 
 
@@ -67,7 +75,7 @@ def _bump() -> None:
     cache = _cache()
     try:
         try:
-            cache.incr(VERSION_KEY)
+            cache.incr(version_key())
         except ValueError:  # not there (never asked for, or evicted): a new clock value
             data_version()
     except Exception:  # noqa: BLE001 — an import must not fail because the cache is down
@@ -139,8 +147,9 @@ def _digest(request: Request, parts: list[str], path: str) -> str:
         version = request._sros_data_version = data_version()
     renderer = getattr(request, "accepted_media_type", "") or ""
     identity = "|".join(
-        [str(version), request.get_host(), path, get_language() or "", renderer, *parts]
-    )
+        [connection.settings_dict["NAME"], str(version), request.get_host(), path,
+         get_language() or "", renderer, *parts]
+    )  # fmt: skip
     return hashlib.sha256(identity.encode()).hexdigest()[:40]
 
 

@@ -176,9 +176,9 @@ def test_a_lost_version_counter_never_names_old_pages_again(regions):
     runs, users = regions
     client = api_client(users["aura"])
     url = f"/api/indicateurs/?run={runs['84'].pk}"
-    caches["responses"].set(response_cache.VERSION_KEY, 1, timeout=None)
+    caches["responses"].set(response_cache.version_key(), 1, timeout=None)
     first = client.get(url)
-    caches["responses"].delete(response_cache.VERSION_KEY)  # evicted, while the page is not
+    caches["responses"].delete(response_cache.version_key())  # evicted, while the page is not
     assert client.get(url)["ETag"] != first["ETag"]
 
 
