@@ -199,6 +199,31 @@ WHITENOISE_USE_FINDERS = True
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+
+# --- Caches ---------------------------------------------------------------------------------
+# "responses": serialised API list pages and their data version (core/response_cache.py),
+# shared by every web worker and invalidated from the importers' processes, so never a
+# per-process memory cache: Redis when there is one, else files under VAR_DIR (the demo).
+# Entries expire after SROS_RESPONSE_CACHE_SECONDS; a page is also stale as soon as data changes.
+RESPONSE_CACHE = "responses"
+SROS_RESPONSE_CACHE_SECONDS = env_int("SROS_RESPONSE_CACHE_SECONDS", 6 * 60 * 60)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    RESPONSE_CACHE: (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Redis down: a page is built without the cache within a second, not after a hang.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "response-cache"),
+        }
+    )
+    | {"TIMEOUT": SROS_RESPONSE_CACHE_SECONDS, "KEY_PREFIX": "sros"},
+}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)

@@ -19,11 +19,16 @@ from typing import Any
 from django.db import models, transaction
 from django.dispatch import Signal
 
+from . import response_cache
+
 #: Sent after data the indicators read (territories, populations, facilities, authorisations)
 #: has been written: by each importer once its transaction committed, and by admin edits.
 #: Keyword ``kind`` names what changed; ``region`` (optional) limits it to one region.
 #: Receivers (the indicators app marks its runs stale) must not write the imported data.
 data_changed = Signal()
+# Connected here, not in an app's ready(): every process that sends the signal imports this
+# module, so cached pages are invalidated whoever changed the data.
+data_changed.connect(response_cache.invalidate, dispatch_uid="core.response_cache.invalidate")
 
 
 def announce_change(report: ImportReport) -> None:

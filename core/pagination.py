@@ -8,9 +8,11 @@ from 1 to ``SROS_API_MAX_PAGE_SIZE`` answers 400 naming the limit.
 
 from __future__ import annotations
 
+from functools import cached_property, partial
 from typing import Any
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -18,9 +20,32 @@ from rest_framework.request import Request
 from rest_framework_gis.pagination import GeoJsonPagination
 
 
+class CachedCountPaginator(Paginator):
+    """Django's paginator whose row count comes from the response cache under ``count_key``
+    (``core.response_cache.count_key``: the list without its page number)."""
+
+    def __init__(self, *args: Any, count_key: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.count_key = count_key
+
+    @cached_property
+    def count(self) -> int:
+        from . import response_cache
+
+        return response_cache.cached_count(self.count_key, lambda: Paginator.count.func(self))
+
+
 class ValidatedPageSizeMixin:
     page_size_query_param = "page_size"
     max_page_size = settings.SROS_API_MAX_PAGE_SIZE
+
+    def paginate_queryset(self, queryset, request: Request, view=None):
+        """DRF's, with the count from the response cache when the view's ``CachedListMixin``
+        named a key for it (``view.count_cache_key``)."""
+        key = getattr(view, "count_cache_key", None)
+        if key is not None:
+            self.django_paginator_class = partial(CachedCountPaginator, count_key=key)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)

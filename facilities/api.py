@@ -8,8 +8,9 @@ from rest_framework import serializers, viewsets
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from core.geojson import full_geometry
+from core.geojson import FULL_PRECISION, full_geometry, geo_renderers, with_geojson
 from core.pagination import FeaturePagination
+from core.response_cache import CachedListMixin
 
 from . import filters
 from .models import Authorisation, Facility, FacilityGroup
@@ -68,18 +69,26 @@ class FacilityGroupSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "code", "name", "support", "members"]
 
 
-class FacilityViewSet(viewsets.ReadOnlyModelViewSet):
-    """Facilities as a GeoJSON FeatureCollection; look one up by its FINESS ET number."""
+class FacilityViewSet(CachedListMixin, viewsets.ReadOnlyModelViewSet):
+    """Facilities as a GeoJSON FeatureCollection; look one up by its FINESS ET number.
+    The same for every signed-in user: pages are served from the response cache until the next
+    ``data_changed`` (``core.response_cache``)."""
 
     serializer_class = FacilitySerializer
     pagination_class = FeaturePagination
+    renderer_classes = geo_renderers()
     filter_backends = [DjangoFilterBackend, InBBoxFilter]
     filterset_class = filters.FacilityFilter
     bbox_filter_field = "point"
     lookup_field = "finess_et"
 
     def get_queryset(self):
-        return filters.facility_list()
+        return points_as_geojson(filters.facility_list())
+
+
+def points_as_geojson(queryset):
+    """Facilities with their point written as GeoJSON by the database (``core.geojson``)."""
+    return with_geojson(queryset, precision=FULL_PRECISION, fields=("point",))
 
 
 class AuthorisationViewSet(viewsets.ReadOnlyModelViewSet):

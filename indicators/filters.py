@@ -61,13 +61,20 @@ def run_list(filters: dict | None = None) -> QuerySet[IndicatorRun]:
     return filtered(IndicatorRunFilter, filters, queryset)
 
 
-def value_list(filters: dict | None = None) -> QuerySet[IndicatorValue]:
-    """Values with the codes of their level and nearest facility, in one query."""
-    queryset = IndicatorValue.objects.annotate(
-        level_code=F("level__code"),
-        pathway_code=F("level__pathway__code"),
-        facility_finess=F("facility__finess_et"),
-    ).order_by("run_id", "indicator", "level_id", "unit_kind", "zoning_id", "unit_code")
+#: The order of the values list (the index ``indicator_value_list_order`` follows it).
+VALUE_ORDER = ("run_id", "indicator", "level_id", "unit_kind", "zoning_id", "unit_code")
+
+
+def value_list(filters: dict | None = None, *, codes: bool = True) -> QuerySet[IndicatorValue]:
+    """Values with the codes of their level and nearest facility, in one query (``codes=False``:
+    the bare rows, e.g. to page their ids without joining what the page does not need)."""
+    queryset = IndicatorValue.objects.order_by(*VALUE_ORDER)
+    if codes:
+        queryset = queryset.annotate(
+            level_code=F("level__code"),
+            pathway_code=F("level__pathway__code"),
+            facility_finess=F("facility__finess_et"),
+        )
     if filters is None:
         return queryset
     return filtered(IndicatorValueFilter, filters, queryset)

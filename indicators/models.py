@@ -153,7 +153,14 @@ class IndicatorValue(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["run", "indicator", "level"]),
+            # The order of the API list (indicators.filters.value_list), with the id, so that a
+            # far page's ids are read from the index alone instead of sorting the whole run; its
+            # prefix (run, indicator, level) serves the map layers.
+            models.Index(
+                fields=["run", "indicator", "level", "unit_kind", "zoning", "unit_code"],
+                include=["id"],
+                name="indicator_value_list_order",
+            ),
             models.Index(fields=["run", "unit_kind", "unit_code"]),
         ]
         constraints = [

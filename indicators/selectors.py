@@ -31,6 +31,21 @@ def latest_run_ids() -> QuerySet:
     return Region.objects.annotate(latest=Subquery(latest)).exclude(latest=None).values("latest")
 
 
+def value_list_runs(region_ids: QuerySet, run_id: int | None) -> list[tuple] | None:
+    """What a page of the values list depends on: (id, end time) of the runs it may show —
+    run ``run_id`` or, without it, the latest done run of each region — among the regions of
+    ``region_ids``. None when one of them is not done (its values may still be written).
+
+    A done run's values never change, so with the data version (``core.response_cache``) this
+    names the page's content."""
+    runs = IndicatorRun.objects.filter(region__in=region_ids)
+    runs = runs.filter(pk=run_id) if run_id is not None else runs.filter(pk__in=latest_run_ids())
+    states = list(runs.order_by("pk").values_list("pk", "status", "finished_at"))
+    if any(status != IndicatorRun.Status.DONE for _pk, status, _end in states):
+        return None
+    return [(pk, end.isoformat() if end else "") for pk, _status, end in states]
+
+
 def run_values(
     run: IndicatorRun,
     *,

@@ -134,4 +134,4 @@ class FacilityViewSet(facilities_api.FacilityViewSet):
     filterset_class = filters.FacilityFilter
 
     def get_queryset(self):
-        return filters.facility_list()
+        return facilities_api.points_as_geojson(filters.facility_list())

@@ -20,10 +20,13 @@ from core.geojson import (
     FULL_PRECISION,
     SIMPLIFIED_PARAMETER,
     full_geometry,
+    geo_renderers,
     map_geometry,
     wants_simplified,
+    with_geojson,
 )
 from core.pagination import FeaturePagination
+from core.response_cache import CachedListMixin
 
 from . import filters
 from .models import Commune, Department, Region, Zone, Zoning
@@ -106,6 +109,7 @@ class GeoViewSet(viewsets.ReadOnlyModelViewSet):
     """GeoJSON FeatureCollections, filterable by FilterSet and by ``in_bbox``."""
 
     pagination_class = FeaturePagination
+    renderer_classes = geo_renderers()
     filter_backends = [DjangoFilterBackend, InBBoxFilter]
     bbox_filter_include_overlapping = True
     map_serializer_class: type | None = None
@@ -139,7 +143,10 @@ class DepartmentViewSet(GeoViewSet):
     list=extend_schema(parameters=[SIMPLIFIED_PARAMETER]),
     retrieve=extend_schema(parameters=[SIMPLIFIED_PARAMETER]),
 )
-class CommuneViewSet(GeoViewSet):
+class CommuneViewSet(CachedListMixin, GeoViewSet):
+    """Reference data, the same for every signed-in user: pages are served from the response
+    cache until the next ``data_changed`` (``core.response_cache``)."""
+
     serializer_class = CommuneSerializer
     map_serializer_class = CommuneMapSerializer
     filterset_class = filters.CommuneFilter
@@ -147,7 +154,15 @@ class CommuneViewSet(GeoViewSet):
     bbox_filter_include_overlapping = False
 
     def get_queryset(self):
-        return filters.commune_list(simplified=wants_simplified(self.request))
+        if wants_simplified(self.request):  # the map layer: what CommuneMapSerializer shows
+            return with_geojson(
+                filters.commune_list(simplified=True),
+                precision=settings.SROS_MAP_COORD_PRECISION,
+                fields=("map_geometry", "point"),
+            )
+        return with_geojson(
+            filters.commune_list(), precision=FULL_PRECISION, fields=("geometry", "point")
+        )
 
 
 class ZoningViewSet(RegionScopedViewSet):

@@ -75,3 +75,12 @@ def demo_chief(django_user_model):
     call_command("load_demo", verbosity=0)
     call_command("compute_indicators", "--sync", verbosity=0)
     return django_user_model.objects.create_superuser("chef", "chef@example.org", "pw-chef-123")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_response_cache():
+    """Each test starts with no cached API page: its fixtures write without ``data_changed``,
+    and the cache (Redis) outlives the test database."""
+    from core import response_cache
+
+    response_cache.invalidate()
