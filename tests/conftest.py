@@ -33,27 +33,40 @@ def _rows_after_migrations(django_db_setup, django_db_blocker) -> str:
         return connection.creation.serialize_db_to_string()
 
 
+#: Set on a transactional test's item: the seeded rows to write back once it is torn down.
+_SEEDS = pytest.StashKey[tuple]()
+
+
 @pytest.fixture(autouse=True)
 def _transactional_tests_leave_the_seeds(request, django_db_blocker):
     """A transactional test (a live server, a worker) ends by emptying every table, seeds
     included. In one process pytest-django runs them after all the others; with two processes
     (scripts/test.sh) a module's transactional tests run beside its other tests, so the seeds
-    are written back after each one, as Django's serialized rollback does. A transactional
-    test inside a module's data (tests/module_data.py) would see that data uncommitted, then
-    fail to flush it: it is refused, saying so."""
-    if not _is_transactional(request):
-        yield
-        return
-    if connection.in_atomic_block:
-        pytest.fail("a transactional test cannot share module data: move it to its own module")
-    rows = request.getfixturevalue("_rows_after_migrations")
-    yield
-    with django_db_blocker.unblock():
-        # pytest-django's flush ran post_migrate, which wrote content types and permissions
-        # anew under other ids: empty the tables again without it, as Django's serialized
-        # rollback does, then write the rows back.
-        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
-        connection.creation.deserialize_db_from_string(rows)
+    are written back once the test is torn down (``pytest_runtest_teardown`` below), as
+    Django's serialized rollback does. A transactional test inside a module's data
+    (tests/module_data.py) would see that data uncommitted, then fail to flush it: it is
+    refused, saying so."""
+    if _is_transactional(request):
+        if connection.in_atomic_block:
+            pytest.fail("a transactional test cannot share module data: move it to its own module")
+        rows = request.getfixturevalue("_rows_after_migrations")
+        request.node.stash[_SEEDS] = (rows, django_db_blocker)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After the test's own teardown (pytest-django's flush, which ran post_migrate and so
+    wrote content types and permissions anew under other ids): empty the tables again without
+    post_migrate, then write back the rows the migrations seeded."""
+    result = yield
+    seeds = item.stash.get(_SEEDS, None)
+    # The last test's teardown destroyed the test database too: nobody needs the seeds then.
+    if seeds is not None and nextitem is not None:
+        rows, blocker = seeds
+        with blocker.unblock():
+            call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+            connection.creation.deserialize_db_from_string(rows)
+    return result
 
 
 @pytest.fixture(scope="session")
