@@ -335,6 +335,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "FacilityKindEnum": "facilities.models.Facility.Kind",
         "ScenarioChangeKindEnum": "sros.models.ScenarioChange.Kind",
+        "LevelStateEnum": "pathways.selectors.STATES",
     },
 }
 

@@ -113,7 +113,10 @@ def test_every_sheet_of_the_xlsx_exports_neutralises_names_and_filters(analyst, 
     assert names == ["'" + ATTACK]
     value_rows = [r for r in books[1]["Données"].iter_rows(min_row=2) if r[2].value == code]
     assert {r[3].value for r in value_rows} == {"'" + ATTACK}
-    assert {r[10].data_type for r in value_rows if r[10].value is not None} == {"n"}
+    value_column = [c.value for c in books[1]["Données"][1]].index("value")
+    assert {r[value_column].data_type for r in value_rows if r[value_column].value is not None} == {
+        "n"
+    }
     assert values["Calcul n°"][1].data_type == "n" and books[2]["Données"].max_row == 1
 
 
