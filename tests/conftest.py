@@ -64,7 +64,13 @@ def pytest_runtest_teardown(item, nextitem):
     if seeds is not None and nextitem is not None:
         rows, blocker = seeds
         with blocker.unblock():
-            call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+            call_command(
+                "flush",
+                interactive=False,
+                inhibit_post_migrate=True,
+                reset_sequences=False,
+                verbosity=0,
+            )
             connection.creation.deserialize_db_from_string(rows)
     return result
 
