@@ -54,6 +54,7 @@ def test_the_fault_tests_run_the_defaults_divided_by_one_factor():
 
 
 def test_the_reaper_runs_on_celery_beat_every_reaper_period():
+    app.loader.import_default_modules()  # what a worker does at start: autodiscover the tasks
     schedule = app.conf.beat_schedule
 
     assert {entry["task"] for entry in schedule.values()} == {
