@@ -16,7 +16,6 @@ queries, and the time of a revalidation (304 from the ETag).
 import os
 import statistics
 import sys
-import tempfile
 import time
 from importlib import import_module
 from pathlib import Path
@@ -30,7 +29,7 @@ os.environ.setdefault(
     ),
 )
 
-from bench_end_to_end import REGION, synthetic_authorisations  # noqa: E402
+from bench_end_to_end import REGION, import_synthetic_authorisations_and_compute  # noqa: E402
 from benchdb import open_data_dir, setup_django, timed  # noqa: E402
 
 BUDGET_BYTES = 3_000_000
@@ -41,10 +40,8 @@ RUNS = 5
 def load_and_compute() -> None:
     from django.apps import apps as django_apps
 
-    from indicators import services
     from opendata.layout import AURA_FILES
     from opendata.registry import importer_for
-    from territories.models import Region
 
     import_module("pathways.migrations.0002_seed_pathways").seed(django_apps, None)
     data = open_data_dir()
@@ -52,15 +49,7 @@ def load_and_compute() -> None:
     with timed("import the real AURA files", timings):
         for kind, name in AURA_FILES:
             importer_for(kind)(data / name)
-    with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "synthetic-authorisations.csv"
-        count = synthetic_authorisations(csv)
-        with timed(f"import {count} SYNTHETIC authorisations", timings):
-            importer_for("authorisations")(csv)
-    with timed("compute a crow-fly run of every level (in-process)", timings):
-        run = services.run_create(region=Region.objects.get(code=REGION), enqueue=False)
-        run = services.run_compute(run.pk)
-    assert run.status == "done", run.error
+    import_synthetic_authorisations_and_compute(timings)
 
 
 def prepared_client():

@@ -56,6 +56,24 @@ def synthetic_authorisations(path: Path) -> int:
     return len(rows) - 1
 
 
+def import_synthetic_authorisations_and_compute(timings: dict[str, float]) -> None:
+    """Import the SYNTHETIC authorisations, then compute a crow-fly run of every level of the
+    region in this process (the benches that measure pages, not the worker)."""
+    from indicators import services
+    from opendata.registry import importer_for
+    from territories.models import Region
+
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "synthetic-authorisations.csv"
+        count = synthetic_authorisations(csv)
+        with timed(f"import {count} SYNTHETIC authorisations", timings):
+            importer_for("authorisations")(csv)
+    with timed("compute a crow-fly run of every level (in-process)", timings):
+        run = services.run_create(region=Region.objects.get(code=REGION), enqueue=False)
+        run = services.run_compute(run.pk)
+    assert run.status == "done", run.error
+
+
 def start_worker() -> subprocess.Popen:
     from django.db import connection
 

@@ -69,7 +69,7 @@ os.environ.setdefault(
     os.environ.get("BENCH_LOAD_DATABASE_URL", "postgis://postgres@127.0.0.1:5432/sros_bench_load"),
 )
 
-from bench_end_to_end import REGION, synthetic_authorisations  # noqa: E402
+from bench_end_to_end import REGION, import_synthetic_authorisations_and_compute  # noqa: E402
 from benchdb import ROOT, _create_database, open_data_dir, timed  # noqa: E402
 
 USERS = 50
@@ -117,29 +117,15 @@ def settle() -> None:
 
 
 def load_and_compute() -> None:
-    import tempfile
-
     from django.apps import apps as django_apps
     from django.core.management import call_command
-
-    from indicators import services
-    from opendata.registry import importer_for
-    from territories.models import Region
 
     import_module("pathways.migrations.0002_seed_pathways").seed(django_apps, None)
     timings: dict[str, float] = {}
     label = "load_demo --from the open-data directory"
     with timed(label, timings), open(os.devnull, "w") as quiet:
         call_command("load_demo", directory=str(open_data_dir()), stdout=quiet)
-    with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "synthetic-authorisations.csv"
-        count = synthetic_authorisations(csv)
-        with timed(f"import {count} SYNTHETIC authorisations", timings):
-            importer_for("authorisations")(csv)
-    with timed("compute a crow-fly run of every level (in-process)", timings):
-        run = services.run_create(region=Region.objects.get(code=REGION), enqueue=False)
-        run = services.run_compute(run.pk)
-    assert run.status == "done", run.error
+    import_synthetic_authorisations_and_compute(timings)
 
 
 def session_cookies(count: int) -> list[str]:
