@@ -50,6 +50,7 @@ from sros import scenarios, services, workflow
 from sros.models import AuthorisedActivity, Initiative, Scenario, VoletTheme
 from territories.services import zoning_create
 from tests.factories import make_commune_grid, make_department, make_region
+from tests.module_data import data_of_the_module
 from tests.personas import make_user
 
 pytestmark = pytest.mark.django_db
@@ -80,9 +81,8 @@ def world(django_db_setup, django_db_blocker):
     objectives, a scenario, a pilot project, an export job, an initiative) and region 11 with
     the same three roles; one logged-in client per persona. Built once, rolled back at the
     end of the module."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with data_of_the_module(django_db_blocker):
         yield _build()
-        transaction.set_rollback(True)
 
 
 def _build() -> SimpleNamespace:
