@@ -9,3 +9,5 @@ class LoginView(auth_views.LoginView):
 
     template_name = "access/login.html"
     redirect_authenticated_user = True
+    # FormView would treat a PUT as a POST: the login form is shown and submitted, nothing else.
+    http_method_names = ["get", "head", "post", "options"]

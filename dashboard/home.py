@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from core.maps import (
     NO_DATA_COLOUR,
@@ -31,6 +32,7 @@ from . import home_selectors as selectors
 from .home_selectors import CommuneShape
 
 
+@require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The loaded region on a map, with its totals and facilities per kind.

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from core.maps import LEAFLET, MARKERCLUSTER
 from sros import scenarios
@@ -57,6 +58,7 @@ def _level_title(level: scenarios.LevelResult) -> str:
     return title
 
 
+@require_safe
 @login_required
 def scenario_comparison(request: HttpRequest, region_code: str, scenario_id: int) -> HttpResponse:
     region, scenario = _scenario(request, region_code, scenario_id)
@@ -112,6 +114,7 @@ def _labels() -> dict[str, str]:
     }
 
 
+@require_safe
 @login_required
 def scenario_layer(request: HttpRequest, region_code: str, scenario_id: int) -> HttpResponse:
     """The communes of the region with their base and scenario minutes for one level

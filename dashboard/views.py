@@ -19,6 +19,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from access.roles import visible_regions
 from core.maps import LEAFLET, MARKERCLUSTER
@@ -155,6 +156,7 @@ def map_context(
 # --- pages ----------------------------------------------------------------------------------
 
 
+@require_safe
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     regions = list(visible_regions(request.user).defer("geometry").order_by("code"))
@@ -163,6 +165,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/index.html", {"regions": rows})
 
 
+@require_safe
 @login_required
 def region_dashboard(request: HttpRequest, region_code: str) -> HttpResponse:
     """Key figures of the latest done run, with its date and inputs, and the indicator map."""
@@ -179,6 +182,7 @@ def region_dashboard(request: HttpRequest, region_code: str) -> HttpResponse:
     return render(request, "dashboard/region.html", context)
 
 
+@require_safe
 @login_required
 def indicator_map(request: HttpRequest, region_code: str) -> HttpResponse:
     """The indicator map on the whole page."""
@@ -198,6 +202,7 @@ def _map_page_context(request: HttpRequest, region_code: str) -> dict:
     return context
 
 
+@require_safe
 @login_required
 def pathway_view(request: HttpRequest, region_code: str, pathway_code: str) -> HttpResponse:
     """One pathway's graded levels: communes by time to the chosen level, the facilities of
@@ -234,6 +239,7 @@ def pathway_view(request: HttpRequest, region_code: str, pathway_code: str) -> H
     return render(request, "dashboard/pathway.html", context)
 
 
+@require_safe
 @login_required
 def territory_page(
     request: HttpRequest, region_code: str, kind: str, code: str, zoning_id: int | None = None
@@ -286,6 +292,7 @@ def _no_run(region: Region) -> JsonResponse:
     return JsonResponse({"error": message}, status=404)
 
 
+@require_safe
 @login_required
 def choropleth_layer(request: HttpRequest, region_code: str) -> HttpResponse:
     region = region_or_403(request, region_code)
@@ -322,6 +329,7 @@ def choropleth_layer(request: HttpRequest, region_code: str) -> HttpResponse:
     return _layer_response(request, run, "choropleth", build)
 
 
+@require_safe
 @login_required
 def facilities_layer(request: HttpRequest, region_code: str) -> HttpResponse:
     region = region_or_403(request, region_code)
@@ -337,6 +345,7 @@ def facilities_layer(request: HttpRequest, region_code: str) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 def boundaries_layer(request: HttpRequest, region_code: str) -> HttpResponse:
     region = region_or_403(request, region_code)

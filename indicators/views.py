@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from access import roles
 from core.workers import UNAVAILABLE, BrokerUnavailable
@@ -24,14 +24,14 @@ from . import selectors, services
 from .models import IndicatorRun
 
 
+@require_safe
 @login_required
-@require_GET
 def run_list(request: HttpRequest) -> HttpResponse:
     return render(request, "indicators/run_list.html", {"rows": _run_rows(request.user)})
 
 
-@login_required
 @require_POST
+@login_required
 def run_start(request: HttpRequest, region_code: str) -> HttpResponse:
     region = get_object_or_404(Region.objects.defer("geometry"), code=region_code)
     if not roles.can_start_run(request.user, region):
@@ -46,8 +46,8 @@ def run_start(request: HttpRequest, region_code: str) -> HttpResponse:
     return redirect("indicators:run_list")
 
 
-@login_required
 @require_POST
+@login_required
 def run_restart(request: HttpRequest, run_id: int) -> HttpResponse:
     """Start again, with the same levels and provider, a run that failed."""
     failed = get_object_or_404(IndicatorRun, pk=run_id, status=IndicatorRun.Status.FAILED)
@@ -78,6 +78,7 @@ def _unavailable(request: HttpRequest) -> HttpResponse:
     return render(request, "indicators/run_list.html", context, status=503)
 
 
+@require_safe
 @login_required
 def run_progress(request: HttpRequest, run_id: int) -> JsonResponse:
     run = get_object_or_404(IndicatorRun, pk=run_id)

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from access import roles
 
@@ -22,8 +22,8 @@ from .registry import IMPORTERS
 PER_PAGE = 50
 
 
+@require_safe
 @login_required
-@require_GET
 def import_list(request: HttpRequest) -> HttpResponse:
     if not roles.can_view_imports(request.user):
         raise PermissionDenied
@@ -47,8 +47,8 @@ def import_list(request: HttpRequest) -> HttpResponse:
     return render(request, "opendata/import_list.html", context)
 
 
+@require_safe
 @login_required
-@require_GET
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     record = get_object_or_404(ImportRecord.objects.select_related("user"), pk=import_id)
     if not roles.can_view_imports(request.user, selectors.region_ids_of(record)):

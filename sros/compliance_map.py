@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from core.maps import LEAFLET
 from facilities.activities import Modality
@@ -192,6 +193,7 @@ def _legend() -> list[dict]:
 # --- views ------------------------------------------------------------------------------------
 
 
+@require_safe
 @login_required
 def compliance_page(request: HttpRequest, pk: int) -> HttpResponse:
     version = version_or_404(pk)
@@ -216,6 +218,7 @@ def compliance_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "schema/compliance_map.html", context)
 
 
+@require_safe
 @login_required
 def compliance_layer(request: HttpRequest, pk: int) -> HttpResponse:
     version = version_or_404(pk)

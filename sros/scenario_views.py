@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
+from core.http import require_form_methods
 from core.locking import ConflictError
 
 from . import permissions, scenarios
@@ -26,6 +28,7 @@ def _scenario(pk: int) -> Scenario:
     )
 
 
+@require_safe
 @login_required
 def scenario_list(request: HttpRequest, pk: int) -> HttpResponse:
     version = version_or_404(pk)
@@ -86,6 +89,7 @@ def _save(request, version, form, formset, *, scenario=None) -> HttpResponse:
     return redirect("schema:scenario", pk=scenario.pk)
 
 
+@require_form_methods
 @login_required
 def scenario_create(request: HttpRequest, pk: int) -> HttpResponse:
     version = version_or_404(pk)
@@ -95,6 +99,7 @@ def scenario_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _save(request, version, ScenarioForm(request.POST), change_formset(request.POST))
 
 
+@require_form_methods
 @login_required
 def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = _scenario(pk)
@@ -116,6 +121,7 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )  # fmt: skip
 
 
+@require_safe
 @login_required
 def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = _scenario(pk)

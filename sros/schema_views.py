@@ -13,9 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from access import roles
+from core.http import require_form_methods
 from core.locking import ConflictError
 from core.markdown import render_markdown
 from indicators.models import IndicatorValue
@@ -41,12 +42,14 @@ from .schema_selectors import adopted_version, schema_versions, version_objectiv
 from .view_helpers import require, version_or_404
 
 
+@require_safe
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     regions = roles.visible_regions(request.user).select_related("schema")
     return render(request, "schema/index.html", {"regions": regions})
 
 
+@require_safe
 @login_required
 def region_versions(request: HttpRequest, region_code: str) -> HttpResponse:
     region = get_object_or_404(Region, code=region_code)
@@ -65,8 +68,8 @@ def region_versions(request: HttpRequest, region_code: str) -> HttpResponse:
     return render(request, "schema/versions.html", context)
 
 
-@login_required
 @require_POST
+@login_required
 def new_draft(request: HttpRequest, region_code: str) -> HttpResponse:
     region = get_object_or_404(Region, code=region_code)
     require(roles.can_start_draft(request.user, region))
@@ -76,8 +79,8 @@ def new_draft(request: HttpRequest, region_code: str) -> HttpResponse:
     return redirect("schema:version", pk=draft.pk)
 
 
-@login_required
 @require_POST
+@login_required
 def version_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     version = version_or_404(pk)
     require(permissions.can_move_version(request.user, version))
@@ -98,6 +101,7 @@ def version_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse
     return redirect("schema:region", region_code=version.schema.region.code)
 
 
+@require_safe
 @login_required
 def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     version = version_or_404(pk)
@@ -132,6 +136,7 @@ def _objective_page(request, version, form, *, objective=None, conflict=None, st
     return render(request, "schema/objective_form.html", context, status=status)
 
 
+@require_form_methods
 @login_required
 def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
     objective = get_object_or_404(Objective.objects.select_related("version__schema"), pk=pk)
@@ -170,6 +175,7 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("schema:version", pk=version.pk)
 
 
+@require_form_methods
 @login_required
 def objective_create(request: HttpRequest, pk: int) -> HttpResponse:
     version = version_or_404(pk)
@@ -187,8 +193,8 @@ def objective_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _objective_page(request, version, form, status=status)
 
 
-@login_required
 @require_POST
+@login_required
 def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     version = version_or_404(pk)
     require(permissions.can_comment(request.user, version))
@@ -207,6 +213,7 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("schema:version", pk=version.pk)
 
 
+@require_safe
 @login_required
 def version_history(request: HttpRequest, pk: int) -> HttpResponse:
     version = version_or_404(pk)
@@ -224,6 +231,7 @@ def version_history(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "schema/history.html", context)
 
 
+@require_safe
 @login_required
 def version_compare(request: HttpRequest, pk: int, other: int) -> HttpResponse:
     old, new = version_or_404(pk), version_or_404(other)
@@ -234,6 +242,7 @@ def version_compare(request: HttpRequest, pk: int, other: int) -> HttpResponse:
     return render(request, "schema/diff.html", {"diff": version_diff(old, new)})
 
 
+@require_safe
 @login_required
 def initiatives(request: HttpRequest) -> HttpResponse:
     """The inventory: search words, kind, département code and reproducibility; any user
@@ -268,6 +277,7 @@ def _preview(form) -> str | None:
     return render_markdown(form.data.get("narrative", ""))
 
 
+@require_form_methods
 @login_required
 def volet_create(request: HttpRequest, pk: int) -> HttpResponse:
     version = version_or_404(pk)
@@ -288,6 +298,7 @@ def volet_create(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{reverse('schema:version', args=[version.pk])}#volet-{volet.pk}")
 
 
+@require_form_methods
 @login_required
 def volet_edit(request: HttpRequest, pk: int) -> HttpResponse:
     volet = get_object_or_404(Volet.objects.select_related("version__schema"), pk=pk)
@@ -345,6 +356,7 @@ def _project(pk: int) -> PilotProject:
     )
 
 
+@require_safe
 @login_required
 def project_list(request: HttpRequest, region_code: str) -> HttpResponse:
     region = _region(region_code)
@@ -393,6 +405,7 @@ def _project_forms(request, region, project=None):
     return form, formset
 
 
+@require_form_methods
 @login_required
 def project_create(request: HttpRequest, region_code: str) -> HttpResponse:
     region = _region(region_code)
@@ -416,6 +429,7 @@ def project_create(request: HttpRequest, region_code: str) -> HttpResponse:
     return redirect("schema:project", pk=project.pk)
 
 
+@require_form_methods
 @login_required
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(pk)
@@ -451,6 +465,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("schema:project", pk=project.pk)
 
 
+@require_safe
 @login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(pk)
@@ -475,6 +490,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "schema/project.html", context)
 
 
+@require_form_methods
 @login_required
 def evaluation_create(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(pk)

@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from access.roles import can_view_region
 from core.workers import UNAVAILABLE, BrokerUnavailable
@@ -77,8 +77,8 @@ def _unavailable(request: HttpRequest) -> HttpResponse:
     return HttpResponse(str(UNAVAILABLE), status=503, content_type="text/plain; charset=utf-8")
 
 
-@login_required
 @require_POST
+@login_required
 def export_job_start(request: HttpRequest) -> HttpResponse:
     """Start a job for the export URL posted as ``url``."""
     try:
@@ -124,8 +124,8 @@ def _follow(request: HttpRequest, job: ExportJob) -> HttpResponse:
     return response
 
 
+@require_safe
 @login_required
-@require_GET
 def export_job_page(request: HttpRequest, job_id) -> HttpResponse:
     if _wants_json(request):
         return export_job_progress(request, job_id)
@@ -140,15 +140,15 @@ def export_job_page(request: HttpRequest, job_id) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
-@require_GET
 def export_job_progress(request: HttpRequest, job_id) -> JsonResponse:
     jobs.export_jobs_fail_expired()
     return JsonResponse(job_state(_job(request, job_id)))
 
 
+@require_safe
 @login_required
-@require_GET
 def export_job_file(request: HttpRequest, job_id) -> HttpResponse:
     job = _job(request, job_id)
     if not can_view_region(request.user, job.region):
@@ -161,8 +161,8 @@ def export_job_file(request: HttpRequest, job_id) -> HttpResponse:
     return download_response(bytes(content), job.filename, job.extension)
 
 
-@login_required
 @require_POST
+@login_required
 def export_job_restart(request: HttpRequest, job_id) -> HttpResponse:
     """Start again what a failed job of the user was to build (a new job)."""
     job = _job(request, job_id)

@@ -22,7 +22,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dashboard.view_helpers import region_or_403
 from territories.models import Region
@@ -100,7 +100,7 @@ def _format(extension: str) -> str:
     return extension
 
 
-@require_GET
+@require_safe
 @login_required
 def indicator_export(request: HttpRequest, region_code: str, extension: str) -> HttpResponse:
     """Stored values of the latest done run (or ``run``), filtered as the map or the API."""
@@ -115,7 +115,7 @@ def indicator_export(request: HttpRequest, region_code: str, extension: str) -> 
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def facility_export(request: HttpRequest, region_code: str, extension: str) -> HttpResponse:
     """The region's facilities with the API's filters."""
@@ -130,7 +130,7 @@ def facility_export(request: HttpRequest, region_code: str, extension: str) -> H
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def territory_report(
     request: HttpRequest, region_code: str, kind: str, code: str, zoning_id: int | None = None
