@@ -9,7 +9,6 @@ transaction, so a failure half-way leaves the previous data intact.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -284,11 +283,17 @@ def bulk_upsert(
             f"CREATE TEMPORARY TABLE {temporary} ON COMMIT DROP AS "
             f"SELECT {listed} FROM {table} WITH NO DATA"
         )
+        # psycopg writes Django choices by value; a GEOS geometry goes as hex EWKB (SRID in).
+        geometries = [i for i, field in enumerate(fields) if hasattr(field, "geom_type")]
         with cursor.cursor.copy(f"COPY {temporary} ({listed}) FROM STDIN") as copy:
             for row in rows:
                 if len(row) != len(names):
                     raise ValueError(f"bulk_upsert rows must all have the fields {names}")
-                copy.write_row([_copy_value(row[name]) for name in names])
+                values = [row[name] for name in names]
+                for i in geometries:
+                    if values[i] is not None:
+                        values[i] = values[i].hexewkb.decode()
+                copy.write_row(values)
         predicate = _unique_index_predicate(cursor, meta.db_table, key_columns)
         changing = [c for f, c in zip(fields, columns, strict=True) if f.column not in key_columns]
         if changing:
@@ -318,14 +323,6 @@ def bulk_upsert(
     counts.updated_keys.sort()
     counts.created, counts.updated = len(counts.created_keys), len(counts.updated_keys)
     return counts
-
-
-def _copy_value(value: Any) -> Any:
-    if hasattr(value, "hexewkb"):  # a GEOS geometry, read by PostGIS as hex EWKB (with SRID)
-        return value.hexewkb.decode()
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
 
 
 def _unique_index_predicate(cursor: Any, table: str, columns: list[str]) -> str:
