@@ -240,6 +240,8 @@ def bulk_upsert(
     model: type[models.Model],
     key: str | tuple[str, ...],
     rows: Iterable[Mapping[str, Any]],
+    *,
+    update: bool = True,
 ) -> UpsertCounts:
     """``upsert`` for national files: the same rows, counts and no-op on a second run, in
     three SQL statements on PostgreSQL instead of model instances (``upsert`` elsewhere).
@@ -252,13 +254,15 @@ def bulk_upsert(
     row omits get their default on creation (``auto_now``: the time of the import) and are
     left as stored on update, as ``upsert`` does. The keys of the rows created and updated
     are returned too (``created_keys``…, as ``key_text``), RETURNING them with the flag.
+    ``update=False`` only creates the missing rows and leaves every stored one as it is
+    (``ON CONFLICT … DO NOTHING``; counted unchanged): the EJ stubs an ET import needs.
     Must be called inside a transaction.
     """
     rows = list(rows)
     connection = transaction.get_connection()
     assert connection.in_atomic_block, "bulk_upsert() must run in a transaction"
     if not rows or connection.vendor != "postgresql":
-        return upsert(model, key, rows)
+        return upsert(model, key, rows) if update else _create_missing(model, key, rows)
     meta, quote = model._meta, connection.ops.quote_name
     names = list(rows[0])
     fields = [meta.get_field(name) for name in names]
@@ -296,7 +300,7 @@ def bulk_upsert(
                 copy.write_row(values)
         predicate = _unique_index_predicate(cursor, meta.db_table, key_columns)
         changing = [c for f, c in zip(fields, columns, strict=True) if f.column not in key_columns]
-        if changing:
+        if changing and update:
             action = (
                 f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in changing)} "
                 f"WHERE ({', '.join(f'stored.{c}' for c in changing)}) IS DISTINCT FROM "
@@ -323,6 +327,20 @@ def bulk_upsert(
     counts.updated_keys.sort()
     counts.created, counts.updated = len(counts.created_keys), len(counts.updated_keys)
     return counts
+
+
+def _create_missing(
+    model: type[models.Model], key: str | tuple[str, ...], rows: list[Mapping[str, Any]]
+) -> UpsertCounts:
+    """``bulk_upsert(update=False)`` with model instances (SpatiaLite)."""
+    existing = _existing(model, key, rows) if rows else {}
+    missing = [row for row in rows if _key_of(key, row) not in existing]
+    model.objects.bulk_create([model(**row) for row in missing], batch_size=2000)
+    return UpsertCounts(
+        created=len(missing),
+        unchanged=len(rows) - len(missing),
+        created_keys=sorted(key_text(_key_of(key, row)) for row in missing),
+    )
 
 
 def _unique_index_predicate(cursor: Any, table: str, columns: list[str]) -> str:

@@ -6,10 +6,14 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.db import transaction
 
-from core.importing import bulk_upsert, upsert
-from facilities.models import Authorisation, Facility
+from core.importing import _create_missing, bulk_upsert, upsert
+from facilities.models import Authorisation, Facility, LegalEntity
+from facilities.services import legal_entity_stubs_ensure
 
 pytestmark = pytest.mark.django_db
+
+#: ``_create_missing`` is ``bulk_upsert(update=False)`` off PostgreSQL (SpatiaLite).
+UPDATE_FALSE = {bulk_upsert: {"update": False}, _create_missing: {}}
 
 
 def facility_rows(name: str = "CH A", point: Point | None = None) -> list[dict]:
@@ -67,3 +71,28 @@ def test_it_finds_a_partial_unique_index():
     source = Authorisation.Source.FINESS_EXTRACT.value
     assert keys(result) == ([f"{source}/A:2"], [f"{source}/A:1"])  # upsert's key_text
     assert Authorisation.objects.get(source_key="A:1").end_date == dt.date(2025, 1, 1)
+
+
+@pytest.mark.parametrize("function", [bulk_upsert, _create_missing])
+def test_update_false_creates_the_missing_rows_and_leaves_the_stored_ones(function):
+    """The EJ stubs of an ET import: a loaded EJ (here not a stub) keeps its name."""
+    LegalEntity.objects.create(finess_ej="010000016", name="CH DE BOURG", is_stub=False)
+    rows = [{"finess_ej": n, "name": n, "is_stub": True} for n in ("010000016", "690000019")]
+    with transaction.atomic():
+        result = function(LegalEntity, "finess_ej", rows, **UPDATE_FALSE[function])
+    assert (counts(result), keys(result)) == ((1, 0, 1), (["690000019"], []))
+    stored = dict(LegalEntity.objects.values_list("finess_ej", "name"))
+    assert stored == {"010000016": "CH DE BOURG", "690000019": "690000019"}
+    assert LegalEntity.objects.get(finess_ej="690000019").is_stub
+    with transaction.atomic():
+        assert counts(function(LegalEntity, "finess_ej", rows, **UPDATE_FALSE[function])) == (
+            0, 0, 2)  # fmt: skip
+
+
+def test_the_et_import_leaves_a_loaded_legal_entity_and_stubs_the_others():
+    LegalEntity.objects.create(finess_ej="010000016", name="CH DE BOURG", is_stub=False)
+    with transaction.atomic():
+        created = legal_entity_stubs_ensure(["010000016", None, "690000019", "690000019", ""])
+    assert created == 1
+    assert list(LegalEntity.objects.values_list("finess_ej", "name", "is_stub")) == [
+        ("010000016", "CH DE BOURG", False), ("690000019", "690000019", True)]  # fmt: skip
