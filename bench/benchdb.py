@@ -17,8 +17,9 @@ DEFAULT_URL = "postgis://postgres@127.0.0.1:5432/sros_bench"
 os.environ.setdefault("SROS_ALLOW_HTTP", "1")
 
 
-def setup_django() -> None:
-    """Point Django at the benchmark database, create it if needed, migrate and empty it."""
+def setup_django(*, flush: bool = True) -> None:
+    """Point Django at the benchmark database, create it if needed, migrate and (unless
+    ``flush`` is false: a bench that keeps its loaded data) empty it."""
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -29,7 +30,8 @@ def setup_django() -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
+    if flush:
+        call_command("flush", interactive=False, verbosity=0)
 
 
 def _create_database(url: str) -> None:

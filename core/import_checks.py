@@ -92,27 +92,43 @@ def check_fits(
     The ranges are Django's portable ones (PostgreSQL's), whatever the database, so the demo on
     SpatiaLite refuses the same files as production.
     """
-    columns = _columns_of(model)
+    limits = _limits_of(model)
     for name, value in row.items():
-        field = columns.get(name)
-        if field is None or value is None:
+        limit = limits.get(name)
+        if limit is None or value is None:
             continue
-        label = (labels or {}).get(name, name)
-        if isinstance(value, str) and field.max_length and len(value) > field.max_length:
+        max_length, low, high = limit
+        if max_length:
+            if isinstance(value, str) and len(value) > max_length:
+                label = (labels or {}).get(name, name)
+                raise ImportFailed(
+                    path,
+                    f"{label} is {len(value):,} characters long, at most {max_length} allowed",
+                    where=where,
+                )
+        elif isinstance(value, int) and (
+            (low is not None and value < low) or (high is not None and value > high)
+        ):
+            label = (labels or {}).get(name, name)
+            digits = len(str(abs(value)))
+            shown = f"{value}" if digits <= 20 else f"(a {digits}-digit number)"
             raise ImportFailed(
-                path,
-                f"{label} is {len(value):,} characters long, at most {field.max_length} allowed",
-                where=where,
+                path, f"{label} {shown} is out of range ({low:,} to {high:,})", where=where
             )
-        if isinstance(value, int) and isinstance(field, models.IntegerField):
+
+
+@cache
+def _limits_of(model: type[models.Model]) -> dict[str, tuple[int | None, int | None, int | None]]:
+    """(max_length, low, high) of the columns ``check_fits`` checks, read once per model: texts
+    with a length, integers with a range."""
+    limits = {}
+    for name, field in _columns_of(model).items():
+        if isinstance(field, models.IntegerField):
             low, high = BaseDatabaseOperations.integer_field_ranges.get(
                 field.get_internal_type(), (None, None)
             )
-            if (low is not None and value < low) or (high is not None and value > high):
-                digits = len(str(abs(value)))
-                shown = f"{value}" if digits <= 20 else f"(a {digits}-digit number)"
-                raise ImportFailed(
-                    path,
-                    f"{label} {shown} is out of range ({low:,} to {high:,})",
-                    where=where,
-                )
+            if low is not None or high is not None:
+                limits[name] = (None, low, high)
+        elif field.max_length:
+            limits[name] = (field.max_length, None, None)
+    return limits

@@ -234,3 +234,133 @@ def _existing(
     # Narrow by the first key field in SQL, then match whole keys in Python.
     candidates = model.objects.filter(**{f"{key[0]}__in": {row[key[0]] for row in rows}})
     return {tuple(getattr(obj, name) for name in key): obj for obj in candidates}
+
+
+def bulk_upsert(
+    model: type[models.Model],
+    key: str | tuple[str, ...],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    update: bool = True,
+) -> UpsertCounts:
+    """``upsert`` for national files: the same rows, counts and no-op on a second run, in
+    three SQL statements on PostgreSQL instead of model instances (``upsert`` elsewhere).
+
+    The rows (all with the same fields) are COPYed into a temporary table, then one
+    ``INSERT … ON CONFLICT (key) DO UPDATE … WHERE (stored) IS DISTINCT FROM (new)`` creates
+    the new rows and rewrites only the rows that differ; ``RETURNING (xmax = 0)`` tells the
+    created from the updated, and the rows it does not return are unchanged. ``key`` must be
+    the fields of a unique constraint (a partial one is matched with its condition). Fields a
+    row omits get their default on creation (``auto_now``: the time of the import) and are
+    left as stored on update, as ``upsert`` does. The keys of the rows created and updated
+    are returned too (``created_keys``…, as ``key_text``), RETURNING them with the flag.
+    ``update=False`` only creates the missing rows and leaves every stored one as it is
+    (``ON CONFLICT … DO NOTHING``; counted unchanged): the EJ stubs an ET import needs.
+    Must be called inside a transaction.
+    """
+    rows = list(rows)
+    connection = transaction.get_connection()
+    assert connection.in_atomic_block, "bulk_upsert() must run in a transaction"
+    if not rows or connection.vendor != "postgresql":
+        return upsert(model, key, rows) if update else _create_missing(model, key, rows)
+    meta, quote = model._meta, connection.ops.quote_name
+    names = list(rows[0])
+    fields = [meta.get_field(name) for name in names]
+    columns = [quote(field.column) for field in fields]
+    keys = (key,) if isinstance(key, str) else key
+    key_columns = [meta.get_field(name).column for name in keys]
+    extra_columns, extra_values, params = [], [], []
+    for other in meta.concrete_fields:
+        if other.primary_key or other in fields:
+            continue
+        if getattr(other, "auto_now", False) or getattr(other, "auto_now_add", False):
+            extra_columns.append(quote(other.column))
+            extra_values.append("now()")
+        else:  # the model default, or "" for a text field without one, as Django does
+            extra_columns.append(quote(other.column))
+            extra_values.append("%s")
+            params.append(other.get_db_prep_save(other.get_default(), connection))
+    table, temporary = quote(meta.db_table), quote(f"bulk_upsert_{meta.db_table}")
+    listed = ", ".join(columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {temporary} ON COMMIT DROP AS "
+            f"SELECT {listed} FROM {table} WITH NO DATA"
+        )
+        # psycopg writes Django choices by value; a GEOS geometry goes as hex EWKB (SRID in).
+        geometries = [i for i, field in enumerate(fields) if hasattr(field, "geom_type")]
+        with cursor.cursor.copy(f"COPY {temporary} ({listed}) FROM STDIN") as copy:
+            for row in rows:
+                if len(row) != len(names):
+                    raise ValueError(f"bulk_upsert rows must all have the fields {names}")
+                values = [row[name] for name in names]
+                for i in geometries:
+                    if values[i] is not None:
+                        values[i] = values[i].hexewkb.decode()
+                copy.write_row(values)
+        predicate = _unique_index_predicate(cursor, meta.db_table, key_columns)
+        changing = [c for f, c in zip(fields, columns, strict=True) if f.column not in key_columns]
+        if changing and update:
+            action = (
+                f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in changing)} "
+                f"WHERE ({', '.join(f'stored.{c}' for c in changing)}) IS DISTINCT FROM "
+                f"({', '.join(f'EXCLUDED.{c}' for c in changing)})"
+            )
+        else:
+            action = "DO NOTHING"
+        cursor.execute(
+            f"INSERT INTO {table} AS stored ({', '.join(columns + extra_columns)}) "
+            f"SELECT {', '.join(columns + extra_values)} FROM {temporary} "
+            f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)})"
+            f"{f' WHERE {predicate}' if predicate else ''} {action} "
+            f"RETURNING (stored.xmax = 0), {', '.join(f'stored.{quote(c)}' for c in key_columns)}",
+            params,
+        )
+        written = cursor.fetchall()
+        cursor.execute(f"DROP TABLE {temporary}")
+    counts = UpsertCounts(unchanged=len(rows) - len(written))
+    for created, *parts in written:
+        text = key_text(parts[0] if isinstance(key, str) else tuple(parts))
+        (counts.created_keys if created else counts.updated_keys).append(text)
+    # Sorted: the order RETURNING gives is the database's, not the file's.
+    counts.created_keys.sort()
+    counts.updated_keys.sort()
+    counts.created, counts.updated = len(counts.created_keys), len(counts.updated_keys)
+    return counts
+
+
+def _create_missing(
+    model: type[models.Model], key: str | tuple[str, ...], rows: list[Mapping[str, Any]]
+) -> UpsertCounts:
+    """``bulk_upsert(update=False)`` with model instances (SpatiaLite)."""
+    existing = _existing(model, key, rows) if rows else {}
+    missing = [row for row in rows if _key_of(key, row) not in existing]
+    model.objects.bulk_create([model(**row) for row in missing], batch_size=2000)
+    return UpsertCounts(
+        created=len(missing),
+        unchanged=len(rows) - len(missing),
+        created_keys=sorted(key_text(_key_of(key, row)) for row in missing),
+    )
+
+
+def _unique_index_predicate(cursor: Any, table: str, columns: list[str]) -> str:
+    """The condition of the unique index on exactly ``columns`` ("" when it has none), for
+    ``ON CONFLICT`` to find a partial unique index."""
+    cursor.execute(
+        """
+        SELECT coalesce(pg_get_expr(i.indpred, i.indrelid), '')
+        FROM pg_index i
+        WHERE i.indrelid = %s::regclass AND i.indisunique
+          AND (SELECT array_agg(a.attname::text ORDER BY a.attname)
+               FROM pg_attribute a
+               WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey::int2[]))
+              = %s::text[]
+        ORDER BY i.indpred IS NOT NULL
+        LIMIT 1
+        """,
+        [table, sorted(columns)],
+    )
+    found = cursor.fetchone()
+    if found is None:
+        raise ValueError(f"no unique index on {table} ({', '.join(columns)})")
+    return found[0]

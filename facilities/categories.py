@@ -26,6 +26,7 @@ Decisions that are not obvious, and why:
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 
 from .models import Facility
 
@@ -101,6 +102,7 @@ KIND_BY_CODE: dict[str, str] = {
 }
 
 
+@cache  # a national extract repeats a few hundred catégories 100,000 times
 def kind_for(code: str = "", label: str = "") -> str:
     """The ``Facility.Kind`` of a FINESS catégorie: by label, else by code, else ``autre``."""
     by_label = KIND_BY_LABEL.get(normalise_label(label)) if label else None

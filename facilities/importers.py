@@ -28,6 +28,7 @@ from core.importing import (
     ImportFailed,
     ImportReport,
     announce_change,
+    bulk_upsert,
     data_changed,
     key_text,
     read_utf8,
@@ -35,7 +36,7 @@ from core.importing import (
 )
 from territories.cog import CommuneCodes, How, department_code_of
 from territories.models import Commune
-from territories.selectors import commune_ids_by_code, communes_at_points
+from territories.selectors import communes_at_points
 
 from . import finess, finess_authorisations, finess_legal_entities
 from .activities import Activity, Modality, modality_allowed
@@ -49,14 +50,16 @@ from .services import legal_entity_stubs_ensure
 def import_finess(path: Path | str) -> ImportReport:
     """Import the official FINESS extract ``etalab-cs1100507`` (README §6 of the shared data).
 
-    The commune is the INSEE code ``departement`` + ``commune`` when it is loaded (a Lyon
-    arrondissement resolves to Lyon), else the commune polygon containing the point.
+    The commune is that of the INSEE code ``departement`` + ``commune`` when it resolves
+    (``territories.cog``: a loaded commune, an arrondissement municipal of Paris, Lyon or
+    Marseille, or the former code of a commune nouvelle), else the commune polygon containing
+    the point (one SQL statement on PostGIS). The rows are written with ``bulk_upsert``.
     """
     extract = finess.read_extract(path)
     points = finess.to_wgs84(path, extract)
     structures = extract.structures
     codes = [finess.insee_code(s["departement"], s["commune"]) for s in structures]
-    by_code = commune_ids_by_code(sorted(set(codes)))
+    by_code = _commune_ids(set(codes))
     missing = [
         s["nofinesset"]
         for s, code in zip(structures, codes, strict=True)
@@ -82,7 +85,7 @@ def import_finess(path: Path | str) -> ImportReport:
         )
     with transaction.atomic():
         stubs = legal_entity_stubs_ensure(row["legal_entity_id"] for row in rows)
-        report.add(upsert(Facility, "finess_et", rows))
+        report.add(bulk_upsert(Facility, "finess_et", rows))
     if stubs:
         report.messages.append(
             f"{path}: {stubs} legal entit(y/ies) not loaded yet, created as stubs named by "
@@ -90,6 +93,14 @@ def import_finess(path: Path | str) -> ImportReport:
         )
     announce_change(report)
     return report
+
+
+def _commune_ids(codes: set[str]) -> dict[str, int]:
+    """Commune id of each INSEE code that resolves to one commune (ambiguous, unknown and
+    not-loaded codes are left to the point)."""
+    resolver = CommuneCodes(codes)
+    resolved = {code: resolver.resolve(code).commune_id for code in codes}
+    return {code: commune_id for code, commune_id in resolved.items() if commune_id is not None}
 
 
 #: Facility fields as the FINESS extract names them, for ``check_fits`` messages.
@@ -564,7 +575,7 @@ def _import_official(
                 "partial file would end the others' authorisations; import it with --full "
                 "if it is the complete extract",
             )
-        report.add(upsert(Authorisation, ("source", "source_key"), rows, batch_size=2000))
+        report.add(bulk_upsert(Authorisation, ("source", "source_key"), rows))
         keys = {row["source_key"] for row in rows}
         report.ended_keys = _end_missing(
             source, keys, None if full else covered, parsed.source_date

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import ngettext
@@ -16,11 +17,15 @@ from .models import Commune, Department, MunicipalDistrict, Region
 def communes_at_points(points: Sequence[tuple[float, float]]) -> list[int | None]:
     """The id of the commune whose polygon contains each (lon, lat) WGS84 point, or None.
 
-    One spatial-index query for all points (shapely STRtree), not one database query each.
-    A point on a shared boundary goes to the lowest commune id, so the answer is stable.
+    One query for all points, not one each: on PostGIS a single statement on the polygons'
+    spatial index (no polygon leaves the database); elsewhere a shapely STRtree over the
+    loaded polygons. A point on a shared boundary goes to the lowest commune id, so the
+    answer is stable.
     """
     if not points:
         return []
+    if connection.vendor == "postgresql":
+        return _communes_at_points_sql(points)
     rows = list(Commune.objects.exclude(geometry=None).values_list("id", "geometry"))
     result: list[int | None] = [None] * len(points)
     if not rows:
@@ -34,6 +39,23 @@ def communes_at_points(points: Sequence[tuple[float, float]]) -> list[int | None
         if result[p] is None:
             result[p] = int(c)
     return result
+
+
+def _communes_at_points_sql(points: Sequence[tuple[float, float]]) -> list[int | None]:
+    table = connection.ops.quote_name(Commune._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT p.i, min(c.id)
+            FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS p(lon, lat, i)
+            JOIN {table} c
+              ON ST_Intersects(c.geometry, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+            GROUP BY p.i
+            """,
+            [[float(lon) for lon, _ in points], [float(lat) for _, lat in points]],
+        )
+        found = dict(cursor.fetchall())
+    return [found.get(i) for i in range(1, len(points) + 1)]
 
 
 def commune_ids_by_code(codes: Sequence[str]) -> dict[str, int]:

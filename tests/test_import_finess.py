@@ -13,7 +13,7 @@ from core.importing import ImportFailed
 from facilities import finess
 from facilities.importers import import_finess
 from facilities.models import Facility
-from territories.models import Commune, MunicipalDistrict
+from territories.models import Commune, FormerCommuneCode, MunicipalDistrict
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +114,22 @@ def test_an_unknown_commune_code_falls_back_to_the_polygon_under_the_point(commu
     record = FLEYRIAT.replace(";451;01;AIN;", ";999;01;AIN;")
     import_finess(write(tmp_path, MANIFEST, record, FLEYRIAT_GEO))
     assert Facility.objects.get(finess_et="010000024").commune.code == "01451"
+
+
+def test_an_arrondissement_resolves_without_district_rows(communes, tmp_path):
+    """The national population file has no arrondissement rows: Lyon 1er (69381) is still
+    Lyon, by the COG's ranges (``territories.cog``), with no point to fall back on."""
+    assert not MunicipalDistrict.objects.filter(code="69381").exists()
+    import_finess(write(tmp_path, MANIFEST, LYON.replace(";383;69;", ";381;69;")))
+    assert Facility.objects.get(finess_et="690000017").commune.code == "69123"
+
+
+def test_a_former_commune_code_resolves_to_its_commune_nouvelle(communes, tmp_path):
+    """Arboys en Bugey (01015) absorbed Saint-Bois (01340) in 2016: an ET still filed under
+    01340, without coordinates, is placed in 01015."""
+    FormerCommuneCode.objects.create(code="01340", commune=Commune.objects.get(code="01015"))
+    import_finess(write(tmp_path, MANIFEST, FLEYRIAT.replace(";451;01;AIN;", ";340;01;AIN;")))
+    assert Facility.objects.get(finess_et="010000024").commune.code == "01015"
 
 
 def test_an_overseas_site_is_projected_from_its_utm_zone(tmp_path):
