@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import ngettext
 
-from .models import Commune, Department, MunicipalDistrict, Region
+from .models import Commune, Department, Region
 
 
 def communes_at_points(points: Sequence[tuple[float, float]]) -> list[int | None]:
@@ -56,15 +56,6 @@ def _communes_at_points_sql(points: Sequence[tuple[float, float]]) -> list[int |
         )
         found = dict(cursor.fetchall())
     return [found.get(i) for i in range(1, len(points) + 1)]
-
-
-def commune_ids_by_code(codes: Sequence[str]) -> dict[str, int]:
-    """Map INSEE codes to commune ids; an arrondissement municipal code (Lyon 69383) maps to
-    its parent commune (69123). Unknown codes are absent from the result."""
-    found = dict(Commune.objects.filter(code__in=codes).values_list("code", "id"))
-    districts = MunicipalDistrict.objects.filter(code__in=codes).values_list("code", "commune_id")
-    found.update(dict(districts))
-    return found
 
 
 @dataclass(frozen=True)
