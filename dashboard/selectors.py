@@ -139,6 +139,9 @@ class LevelFigures:
     target: int | None
     facilities: int | None
     note: StateNote | None = None
+    #: of ``facilities`` (read anywhere in France), those in the region; None for a run made
+    #: before it was recorded
+    facilities_in_region: int | None = None
     population_beyond: float | None = None
     share_beyond: float | None = None
     population_underserved: float | None = None
@@ -167,11 +170,13 @@ def region_figures(region: Region, run: IndicatorRun, levels: list[Level]) -> Re
         ).values_list("indicator", "level_id", "value")
     }
     per_level = run.inputs_summary.get("facilities_per_level", {})
+    in_region = run.inputs_summary.get("facilities_per_level_in_region", {})
     figures = [
         LevelFigures(
             level=level,
             target=level.target,
             facilities=per_level.get(str(level.id)),
+            facilities_in_region=in_region.get(str(level.id)),
             note=getattr(level, "note", None) or level_note(run, level.id),
             population_beyond=values.get((Indicator.POPULATION_BEYOND, level.id)),
             share_beyond=values.get((Indicator.SHARE_BEYOND, level.id)),
