@@ -18,7 +18,7 @@ from facilities.models import Facility
 from indicators.models import IndicatorRun
 from pathways.models import Level
 from territories.models import Commune, Department, Region, Zone, Zoning
-from territories.selectors import loaded_departments
+from territories.selectors import loaded_departments, region_label
 
 from . import charts, selectors
 from .layers import format_value
@@ -212,7 +212,7 @@ def _comparison(unit: Unit, levels: list[Level], values: dict) -> dict:
         columns.append((UnitKind.DEPARTMENT, unit.department.code))
         headers.append(unit.department.name)
     columns.append((UnitKind.REGION, unit.region.code))
-    headers.append(unit.region.name)
+    headers.append(region_label(unit.region))  # a partial region says so
     rows = []
     for level in levels:
         for indicator in _compared_indicators(unit):

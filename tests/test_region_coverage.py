@@ -89,3 +89,16 @@ def test_the_export_metadata_labels_the_region(paca, chief):
         assert metadata["Région"] == f"93 {PARTIAL}"
         assert unit_names(paca, Units(UnitKind.REGION)) == {"93": PARTIAL}
     assert run.inputs_summary["units"] == 6
+
+
+def test_the_territory_page_compares_with_the_region_labelled_partial(paca, client, chief):
+    """The real demo's 06 page compared the Alpes-Maritimes with a column headed
+    "Provence-Alpes-Côte d'Azur": the same figures, for the one département loaded."""
+    run = services.run_compute(services.run_create(region=paca, enqueue=False).pk)
+    assert run.status == IndicatorRun.Status.DONE, run.error
+    commune = paca.departments.get(code="06").communes.order_by("code").first()
+    url = reverse("dashboard:territory", args=["93", "commune", commune.code])
+    with translation.override("fr"):
+        page = client.get(url).content.decode().replace("&#x27;", "'")
+    comparison = page.split("Indicateurs comparés")[1].split("</thead>")[0]
+    assert PARTIAL in comparison
