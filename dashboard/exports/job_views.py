@@ -158,7 +158,10 @@ def export_job_file(request: HttpRequest, job_id) -> HttpResponse:
             job.error or job.get_status_display(), status=409, content_type="text/plain"
         )
     content = ExportJob.objects.values_list("content", flat=True).get(pk=job.pk)
-    return download_response(bytes(content), job.filename, job.extension)
+    sources_url = job.parameters.get("sources_url", "")
+    return download_response(
+        bytes(content), job.filename, job.extension, request=request, sources_url=sources_url
+    )
 
 
 @login_required
