@@ -88,7 +88,10 @@ def read_selection(
     if level is None and default and default.level in levels:
         level = default.level
     if level is None and levels:
-        level = levels[0]
+        # The first level with values: a missing level (no authorisation loaded) would open
+        # the map on a region all "données manquantes", as the real-data demo did.
+        shown = [lv for lv in levels if not (getattr(lv, "note", None) and lv.note.missing)]
+        level = (shown or levels)[0]
     if indicator in selectors.LEVEL_FREE:
         level = None
     return Selection(units, indicator, level, zoning)

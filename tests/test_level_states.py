@@ -246,6 +246,23 @@ def test_the_region_page_counts_a_levels_facilities_in_the_region_apart_from_fra
     assert "(1 établissement dans la région, 2 comptés en France)" in row
 
 
+def test_the_map_opens_on_the_first_level_with_values(tiny, client, django_user_model):
+    """The real demo's map opened on urgences 1, missing (no authorisation loaded): a region
+    all grey. With no level asked, the first level that is not missing is shown."""
+    from django.urls import reverse
+
+    tiny["chu"].authorisations.all().delete()
+    services.run_compute(services.run_create(region=tiny["region"], enqueue=False).pk)
+    client.force_login(django_user_model.objects.create_superuser("chef", "c@e.org", "pw-c-123"))
+    page = client.get(reverse("dashboard:map", args=["84"])).content.decode()
+
+    recourse = seeded("urgences", 2)  # approximated by kind: the CHU
+    assert f'<option value="{recourse.pk}" selected>' in page
+    asked = seeded("urgences", 1)
+    page = client.get(reverse("dashboard:map", args=["84"]), {"level": asked.pk}).content.decode()
+    assert f'<option value="{asked.pk}" selected>' in page  # a missing level asked is shown
+
+
 def test_the_map_legend_carries_the_state_of_the_level_shown(shown):
     import json
 
