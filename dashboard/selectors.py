@@ -103,6 +103,14 @@ def run_levels(run: IndicatorRun) -> list[Level]:
     return levels
 
 
+def first_shown_level(levels: list[Level]) -> Level | None:
+    """The level a map or chart shows when none is asked: the first with values (a missing
+    level, no authorisation loaded, would show a region all "données manquantes", as the
+    real-data demo did), else the first; None without levels."""
+    shown = [lv for lv in levels if not (getattr(lv, "note", None) and lv.note.missing)]
+    return (shown or levels or [None])[0]
+
+
 @dataclass(frozen=True)
 class LevelNote:
     label: str  # the level as the run recorded it ("Urgences – 1. Soins urgents…")

@@ -107,7 +107,7 @@ def diagnostic(run: IndicatorRun, unit: Unit, levels: list[Level], chosen: str |
     minutes = selectors.commune_minutes(run, chart_codes)
     own = set(unit.commune_codes)
     chosen_level = next(
-        (lv for lv in levels if str(lv.pk) == chosen), levels[0] if levels else None
+        (lv for lv in levels if str(lv.pk) == chosen), selectors.first_shown_level(levels)
     )
 
     nearest, around_ids = [], set()

@@ -87,11 +87,8 @@ def read_selection(
     level = level_by_id.get(params.get("level") or "")
     if level is None and default and default.level in levels:
         level = default.level
-    if level is None and levels:
-        # The first level with values: a missing level (no authorisation loaded) would open
-        # the map on a region all "données manquantes", as the real-data demo did.
-        shown = [lv for lv in levels if not (getattr(lv, "note", None) and lv.note.missing)]
-        level = (shown or levels)[0]
+    if level is None:
+        level = selectors.first_shown_level(levels)
     if indicator in selectors.LEVEL_FREE:
         level = None
     return Selection(units, indicator, level, zoning)
@@ -217,7 +214,9 @@ def pathway_view(request: HttpRequest, region_code: str, pathway_code: str) -> H
             context["not_computed"] = True
             return render(request, "dashboard/pathway.html", context)
         zonings = selectors.region_zonings(region)
-        default = Selection(COMMUNES, Indicator.NEAREST_MINUTES, levels[0], None)
+        default = Selection(
+            COMMUNES, Indicator.NEAREST_MINUTES, selectors.first_shown_level(levels), None
+        )
         params = request.GET.copy()
         params["indicator"] = (
             Indicator.NEAREST_MINUTES if params.get("units", COMMUNES) == COMMUNES

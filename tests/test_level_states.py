@@ -261,6 +261,9 @@ def test_the_map_opens_on_the_first_level_with_values(tiny, client, django_user_
     asked = seeded("urgences", 1)
     page = client.get(reverse("dashboard:map", args=["84"]), {"level": asked.pk}).content.decode()
     assert f'<option value="{asked.pk}" selected>' in page  # a missing level asked is shown
+    for name, args in (("pathway", ["urgences"]), ("territory", ["commune", "01001"])):
+        page = client.get(reverse(f"dashboard:{name}", args=["84", *args])).content.decode()
+        assert f'<option value="{recourse.pk}" selected>' in page, name
 
 
 def test_the_map_legend_carries_the_state_of_the_level_shown(shown):
