@@ -202,3 +202,20 @@ def test_the_map_page_lists_the_sources_beside_the_export_links(world):
     without_provenance(world["run"])
     page = world["client"].get(reverse("dashboard:map", args=["84"])).content.decode()
     assert NONE_RECORDED in html.unescape(page.split('id="export-sources"')[1])
+
+
+def test_the_job_page_of_a_done_export_links_to_its_sources(world, settings):
+    from urllib.parse import urlsplit
+
+    from django.urls import resolve
+
+    from dashboard.exports import jobs
+
+    settings.SROS_EXPORT_INLINE_MAX_ROWS = 0
+    url = reverse("dashboard:export_indicators", args=["84", "csv"])
+    location = world["client"].get(f"{url}?run={world['run'].pk}")["Location"]
+    jobs.export_job_run(resolve(urlsplit(location).path).kwargs["job_id"])
+    page = world["client"].get(location, HTTP_ACCEPT="text/html").content.decode()
+
+    link = page.split('class="export-job-sources" href="')[1].split('"')[0]
+    assert link == f"/tableau-de-bord/84/exports/sources.json?run={world['run'].pk}"

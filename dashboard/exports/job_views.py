@@ -26,6 +26,7 @@ from access.roles import can_view_region
 from core.workers import UNAVAILABLE, BrokerUnavailable
 from dashboard.models import ExportJob
 from dashboard.view_helpers import region_or_403
+from territories.selectors import region_label
 
 from . import jobs, recovery
 from .tables import ExportError
@@ -136,7 +137,12 @@ def export_job_page(request: HttpRequest, job_id) -> HttpResponse:
     return render(
         request,
         "dashboard/export_job.html",
-        {"job": job, "state": job_state(job), "recent": recent},
+        {
+            "job": job,
+            "state": job_state(job),
+            "recent": recent,
+            "region_label": region_label(job.region),  # a partial region says so
+        },
     )
 
 
