@@ -159,7 +159,7 @@ def map_context(
 def index(request: HttpRequest) -> HttpResponse:
     regions = list(visible_regions(request.user).defer("geometry").order_by("code"))
     coverage = regions_coverage(regions)
-    rows = [(region, coverage[region.code].label) for region in regions]
+    rows = [(region, coverage[region.code]) for region in regions]
     return render(request, "dashboard/index.html", {"regions": rows})
 
 

@@ -102,3 +102,20 @@ def test_the_territory_page_compares_with_the_region_labelled_partial(paca, clie
         page = client.get(url).content.decode().replace("&#x27;", "'")
     comparison = page.split("Indicateurs comparés")[1].split("</thead>")[0]
     assert PARTIAL in comparison
+
+
+def test_a_region_with_nothing_loaded_offers_its_import_not_a_run(paca, client, chief):
+    """The real demo listed the 24 regions with no commune beside AURA and the 93, and their
+    page offered « Lancer un calcul », a run that could only fail."""
+    guadeloupe = make_region("01", "Guadeloupe")
+    make_department("971", "Guadeloupe", guadeloupe)
+
+    with translation.override("fr"):
+        index = client.get(reverse("dashboard:index")).content.decode()
+        empty = client.get(reverse("dashboard:region", args=["01"])).content.decode()
+        loaded = client.get(reverse("dashboard:region", args=["93"])).content.decode()
+    assert "aucune donnée chargée" in index.split("/tableau-de-bord/01/")[1].split("</li>")[0]
+    assert "aucune donnée chargée" not in index.split("/tableau-de-bord/93/")[1].split("</li>")[0]
+    assert "Aucune donnée chargée pour cette région" in empty
+    assert 'class="run-start"' not in empty
+    assert "Aucun calcul" in loaded and 'class="run-start"' in loaded
