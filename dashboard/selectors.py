@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from facilities.models import Facility
 from facilities.selectors import FacilityPoint, facility_points
@@ -199,6 +199,23 @@ def region_figures(region: Region, run: IndicatorRun, levels: list[Level]) -> Re
         count_by_kind=facility_counts(region),
         levels=figures,
     )
+
+
+#: Kinds a hospital list cannot contain: Eurostat GISCO lists établissements sanitaires only.
+NOT_IN_HOSPITAL_LISTS = (Facility.Kind.MSP, Facility.Kind.HEALTH_CENTRE, Facility.Kind.EHPAD)
+
+
+def unknown_kinds(facilities: QuerySet[Facility]) -> frozenset[str]:
+    """The kinds whose count ``facilities`` cannot tell (one query): every kind when none is
+    loaded, the non-hospital kinds when all come from a hospital list (GISCO), none when a
+    registry that lists every kind (FINESS, the demo) is loaded. Shown "non chargé", not 0:
+    the real-data demo showed "0" MSP, centres de santé and EHPAD."""
+    sources = set(facilities.order_by().values_list("source", flat=True).distinct())
+    if not sources:
+        return frozenset(Facility.Kind.values)
+    if sources <= {Facility.Source.GISCO}:
+        return frozenset(NOT_IN_HOSPITAL_LISTS)
+    return frozenset()
 
 
 def facility_counts(region: Region) -> dict[str, int]:

@@ -170,11 +170,16 @@ def region_dashboard(request: HttpRequest, region_code: str) -> HttpResponse:
     run = context["run"]
     if run is not None:
         context["figures"] = selectors.region_figures(context["region"], run, context["levels"])
+        counts = context["figures"].count_by_kind
+        unknown = selectors.unknown_kinds(
+            Facility.objects.filter(commune__department__region=context["region"])
+        )
         context["kind_rows"] = [
             {"label": label, "colour": KIND_COLOURS[kind],
-             "count": context["figures"].count_by_kind.get(kind, 0)}
+             "count": None if kind in unknown else counts.get(kind, 0)}
             for kind, label in Facility.Kind.choices
         ]  # fmt: skip
+        context["kinds_unknown"] = bool(unknown)
     context["scenarios"] = scenario_selectors.region_scenarios(context["region"])
     return render(request, "dashboard/region.html", context)
 
