@@ -59,3 +59,13 @@ def describe(entries: Iterable[Mapping[str, Any]]) -> str:
     if not labels:
         return ""
     return _("Sources : %(sources)s") % {"sources": ", ".join(labels)}
+
+
+def statement(entries: Iterable[Mapping[str, Any]]) -> str:
+    """``describe(entries)``, or a sentence saying that no source was recorded: an export or
+    page never leaves the question unanswered (the fictitious demo, or a computation made
+    before imports were recorded, has no import to name)."""
+    return describe(entries) or _(
+        "Sources : aucune enregistrée (données chargées sans import de fichier enregistré, "
+        "ou calcul antérieur à l'enregistrement des imports)"
+    )

@@ -26,10 +26,12 @@ from core.maps import (
     render_parts,
 )
 from facilities import maps as facility_maps
+from facilities.models import Facility
 from facilities.selectors import FacilityPoint, map_facilities
 
 from . import home_selectors as selectors
 from .home_selectors import CommuneShape
+from .selectors import unknown_kinds
 
 
 @require_safe
@@ -41,9 +43,12 @@ def home(request: HttpRequest) -> HttpResponse:
     load the demo data instead of a map.
     """
     overview = selectors.overview()
+    unknown = unknown_kinds(Facility.objects.all())
+    counts = {**overview.count_by_kind, **dict.fromkeys(unknown)}  # None: "non chargé"
     context = {
         "overview": overview,
-        "kinds": facility_maps.kind_legend(overview.count_by_kind),
+        "kinds": facility_maps.kind_legend(counts),
+        "kinds_unknown": bool(unknown) and overview.commune_count > 0,
         "map": None,
         "population_legend": [],
     }

@@ -18,6 +18,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core import provenance
 from core.maps import LEAFLET, MARKERCLUSTER
 from sros import scenarios
 from sros.models import Scenario
@@ -82,6 +83,8 @@ def scenario_comparison(request: HttpRequest, region_code: str, scenario_id: int
         "objectives": result.changed_objectives,
         "leaflet": LEAFLET,
         "markercluster": MARKERCLUSTER,  # for dashboard/_map_head.html
+        # computed now from the data loaded now: its sources are the region's files now
+        "sources": provenance.statement(provenance.collect(region_id=region.pk)),
     }
     if chosen is not None:
         extent = territory_shapes.region_extent(region)

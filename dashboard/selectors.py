@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from facilities.models import Facility
 from facilities.selectors import FacilityPoint, facility_points
@@ -103,6 +103,14 @@ def run_levels(run: IndicatorRun) -> list[Level]:
     return levels
 
 
+def first_shown_level(levels: list[Level]) -> Level | None:
+    """The level a map or chart shows when none is asked: the first with values (a missing
+    level, no authorisation loaded, would show a region all "données manquantes", as the
+    real-data demo did), else the first; None without levels."""
+    shown = [lv for lv in levels if not (getattr(lv, "note", None) and lv.note.missing)]
+    return (shown or levels or [None])[0]
+
+
 @dataclass(frozen=True)
 class LevelNote:
     label: str  # the level as the run recorded it ("Urgences – 1. Soins urgents…")
@@ -139,6 +147,9 @@ class LevelFigures:
     target: int | None
     facilities: int | None
     note: StateNote | None = None
+    #: of ``facilities`` (read anywhere in France), those in the region; None for a run made
+    #: before it was recorded
+    facilities_in_region: int | None = None
     population_beyond: float | None = None
     share_beyond: float | None = None
     population_underserved: float | None = None
@@ -167,11 +178,13 @@ def region_figures(region: Region, run: IndicatorRun, levels: list[Level]) -> Re
         ).values_list("indicator", "level_id", "value")
     }
     per_level = run.inputs_summary.get("facilities_per_level", {})
+    in_region = run.inputs_summary.get("facilities_per_level_in_region", {})
     figures = [
         LevelFigures(
             level=level,
             target=level.target,
             facilities=per_level.get(str(level.id)),
+            facilities_in_region=in_region.get(str(level.id)),
             note=getattr(level, "note", None) or level_note(run, level.id),
             population_beyond=values.get((Indicator.POPULATION_BEYOND, level.id)),
             share_beyond=values.get((Indicator.SHARE_BEYOND, level.id)),
@@ -186,6 +199,23 @@ def region_figures(region: Region, run: IndicatorRun, levels: list[Level]) -> Re
         count_by_kind=facility_counts(region),
         levels=figures,
     )
+
+
+#: Kinds a hospital list cannot contain: Eurostat GISCO lists établissements sanitaires only.
+NOT_IN_HOSPITAL_LISTS = (Facility.Kind.MSP, Facility.Kind.HEALTH_CENTRE, Facility.Kind.EHPAD)
+
+
+def unknown_kinds(facilities: QuerySet[Facility]) -> frozenset[str]:
+    """The kinds whose count ``facilities`` cannot tell (one query): every kind when none is
+    loaded, the non-hospital kinds when all come from a hospital list (GISCO), none when a
+    registry that lists every kind (FINESS, the demo) is loaded. Shown "non chargé", not 0:
+    the real-data demo showed "0" MSP, centres de santé and EHPAD."""
+    sources = set(facilities.order_by().values_list("source", flat=True).distinct())
+    if not sources:
+        return frozenset(Facility.Kind.values)
+    if sources <= {Facility.Source.GISCO}:
+        return frozenset(NOT_IN_HOSPITAL_LISTS)
+    return frozenset()
 
 
 def facility_counts(region: Region) -> dict[str, int]:

@@ -18,7 +18,7 @@ from facilities.models import Facility
 from indicators.models import IndicatorRun
 from pathways.models import Level
 from territories.models import Commune, Department, Region, Zone, Zoning
-from territories.selectors import loaded_departments
+from territories.selectors import loaded_departments, region_label
 
 from . import charts, selectors
 from .layers import format_value
@@ -107,7 +107,7 @@ def diagnostic(run: IndicatorRun, unit: Unit, levels: list[Level], chosen: str |
     minutes = selectors.commune_minutes(run, chart_codes)
     own = set(unit.commune_codes)
     chosen_level = next(
-        (lv for lv in levels if str(lv.pk) == chosen), levels[0] if levels else None
+        (lv for lv in levels if str(lv.pk) == chosen), selectors.first_shown_level(levels)
     )
 
     nearest, around_ids = [], set()
@@ -212,7 +212,7 @@ def _comparison(unit: Unit, levels: list[Level], values: dict) -> dict:
         columns.append((UnitKind.DEPARTMENT, unit.department.code))
         headers.append(unit.department.name)
     columns.append((UnitKind.REGION, unit.region.code))
-    headers.append(unit.region.name)
+    headers.append(region_label(unit.region))  # a partial region says so
     rows = []
     for level in levels:
         for indicator in _compared_indicators(unit):

@@ -57,6 +57,11 @@ urlpatterns = [
         name="scenario_layer",
     ),
     path(
+        "<str:region_code>/exports/sources.json",
+        exports.export_sources,
+        name="export_sources",
+    ),
+    path(
         "<str:region_code>/exports/indicateurs.<str:extension>",
         exports.indicator_export,
         name="export_indicators",

@@ -12,7 +12,7 @@ from indicators.models import IndicatorRun
 from indicators.selectors import latest_run
 from pathways.models import Pathway
 from territories.models import Region
-from territories.selectors import region_label, with_department_counts
+from territories.selectors import region_is_empty, region_label, with_department_counts
 
 from . import selectors
 
@@ -42,6 +42,9 @@ def run_context(region: Region) -> dict:
         "active_run": active,
         "nav_pathways": pathways,
         "level_notes": selectors.run_level_notes(run),
+        # Without a run, whether there is anything to compute: a region with no commune
+        # loaded is offered its import, not a run that would fail.
+        "region_empty": run is None and region_is_empty(region),
     }
 
 

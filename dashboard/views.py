@@ -88,8 +88,8 @@ def read_selection(
     level = level_by_id.get(params.get("level") or "")
     if level is None and default and default.level in levels:
         level = default.level
-    if level is None and levels:
-        level = levels[0]
+    if level is None:
+        level = selectors.first_shown_level(levels)
     if indicator in selectors.LEVEL_FREE:
         level = None
     return Selection(units, indicator, level, zoning)
@@ -161,7 +161,7 @@ def map_context(
 def index(request: HttpRequest) -> HttpResponse:
     regions = list(visible_regions(request.user).defer("geometry").order_by("code"))
     coverage = regions_coverage(regions)
-    rows = [(region, coverage[region.code].label) for region in regions]
+    rows = [(region, coverage[region.code]) for region in regions]
     return render(request, "dashboard/index.html", {"regions": rows})
 
 
@@ -173,11 +173,16 @@ def region_dashboard(request: HttpRequest, region_code: str) -> HttpResponse:
     run = context["run"]
     if run is not None:
         context["figures"] = selectors.region_figures(context["region"], run, context["levels"])
+        counts = context["figures"].count_by_kind
+        unknown = selectors.unknown_kinds(
+            Facility.objects.filter(commune__department__region=context["region"])
+        )
         context["kind_rows"] = [
             {"label": label, "colour": KIND_COLOURS[kind],
-             "count": context["figures"].count_by_kind.get(kind, 0)}
+             "count": None if kind in unknown else counts.get(kind, 0)}
             for kind, label in Facility.Kind.choices
         ]  # fmt: skip
+        context["kinds_unknown"] = bool(unknown)
     context["scenarios"] = scenario_selectors.region_scenarios(context["region"])
     return render(request, "dashboard/region.html", context)
 
@@ -219,7 +224,9 @@ def pathway_view(request: HttpRequest, region_code: str, pathway_code: str) -> H
             context["not_computed"] = True
             return render(request, "dashboard/pathway.html", context)
         zonings = selectors.region_zonings(region)
-        default = Selection(COMMUNES, Indicator.NEAREST_MINUTES, levels[0], None)
+        default = Selection(
+            COMMUNES, Indicator.NEAREST_MINUTES, selectors.first_shown_level(levels), None
+        )
         params = request.GET.copy()
         params["indicator"] = (
             Indicator.NEAREST_MINUTES if params.get("units", COMMUNES) == COMMUNES

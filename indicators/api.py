@@ -42,8 +42,28 @@ class LevelStateSerializer(serializers.Serializer):
     note = serializers.CharField(help_text="the state in words (French), empty when computed")
 
 
+class ProvenanceEntrySerializer(serializers.Serializer):
+    """One input file of a run, as the run copied it when it started (``core.provenance``)."""
+
+    kind = serializers.CharField(help_text="import kind (opendata registry)")
+    file = serializers.CharField(help_text="file name as imported")
+    sha256 = serializers.CharField()
+    source_date = serializers.DateField(allow_null=True, help_text="the file's own date")
+    source_version = serializers.CharField(allow_blank=True, help_text="edition, e.g. FINESS")
+    imported_at = serializers.DateTimeField()
+    import_id = serializers.IntegerField(help_text="the import record (may since be deleted)")
+
+
 class IndicatorRunSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region_code", read_only=True)
+    inputs_provenance = ProvenanceEntrySerializer(
+        many=True, read_only=True, help_text="the input files, [] when none was recorded"
+    )
+    sources = serializers.CharField(
+        source="sources_statement",
+        read_only=True,
+        help_text="the sources in words (French), or a sentence saying none was recorded",
+    )
     levels = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     level_states = serializers.SerializerMethodField(
         help_text="by level id: its state when the run started"
@@ -61,6 +81,7 @@ class IndicatorRunSerializer(serializers.ModelSerializer):
             "fingerprint",
             "inputs_summary",
             "inputs_provenance",
+            "sources",
             "status",
             "progress",
             "stale",

@@ -205,13 +205,21 @@ def fingerprint(units: Units, facilities: list[LevelFacilities]) -> str:
 
 
 def summary(units: Units, facilities: list[LevelFacilities]) -> dict[str, Any]:
-    """Counts shown with the run, and the units left out for lack of a point."""
+    """Counts shown with the run, and the units left out for lack of a point.
+
+    The engine reads a level's facilities anywhere in France (no border effect), so
+    ``facilities_per_level`` counts those; ``facilities_per_level_in_region`` counts the ones
+    inside the region, the figure a reader compares with the region's facility table."""
+    in_region = np.fromiter(units.department_of_commune, dtype=np.int64)
     return {
         "units": len(units),
         "population": int(units.population.sum()),
         "departments": units.department_codes,
         "zonings": [zoning.name for zoning in units.zonings],
         "facilities_per_level": {str(f.level_id): len(f) for f in facilities},
+        "facilities_per_level_in_region": {
+            str(f.level_id): int(np.isin(f.commune_ids, in_region).sum()) for f in facilities
+        },
         "excluded_units": units.excluded_codes,
         "excluded_population": units.excluded_population,
     }

@@ -92,6 +92,11 @@ class IndicatorRun(models.Model):
         """ "Sources : FINESS cs1100507 du 2026-03-01, …" ("" for a run without provenance)."""
         return provenance.describe(self.inputs_provenance)
 
+    @property
+    def sources_statement(self) -> str:
+        """``sources``, or a sentence saying none were recorded (never empty)."""
+        return provenance.statement(self.inputs_provenance)
+
     def level_state_of(self, level_id: int) -> dict:
         """The recorded state of a level (``level_states``); computed if none was recorded."""
         return self.level_states.get(str(level_id)) or {"state": "computed", "missing": []}

@@ -41,6 +41,11 @@ ensure_venv() {  # $1: pip extras spec, e.g. ".[dev]" or "."
   fi
   local stamp="$VENV/.installed-$1" sum
   sum=$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)
+  # The dev extras include the base packages: a venv installed for the tests serves the demo
+  # as it is (reinstalling would re-point a shared venv's editable install at this checkout).
+  if [ "$1" = base ] && [ "$(cat "$VENV/.installed-dev" 2>/dev/null)" = "$sum" ]; then
+    return 0
+  fi
   if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
     log "Installing Python packages ($1)"
     local spec="$ROOT[$1]" pip_log="$VENV/pip-install.log"

@@ -71,6 +71,11 @@ class RegionCoverage:
     total: int
 
     @property
+    def is_empty(self) -> bool:
+        """No département has a commune loaded: the region has no figure at all."""
+        return not self.loaded
+
+    @property
     def is_partial(self) -> bool:
         return 0 < len(self.loaded) < self.total
 
@@ -145,6 +150,15 @@ def region_label(region: Region) -> str:
     if loaded is not None and not 0 < loaded < region.departments_total:
         return region.name  # complete (or empty): no query
     return region_coverage(region).label
+
+
+def region_is_empty(region: Region) -> bool:
+    """Whether no commune of ``region`` is loaded (no query when it carries the counts of
+    ``with_department_counts``, or its coverage was already read)."""
+    loaded = getattr(region, "departments_loaded", None)
+    if loaded is not None:
+        return loaded == 0
+    return region_coverage(region).is_empty
 
 
 def loaded_departments(region: Region | int):

@@ -369,6 +369,8 @@ PAGES = [
     R("dashboard:export_indicators", {**IN_84, "extension": "csv"}, allowed=READERS),
     R("dashboard:export_indicators", {**IN_84, "extension": "csv"}, "POST"),
     R("dashboard:export_facilities", {**IN_84, "extension": "csv"}, allowed=READERS),
+    R("dashboard:export_sources", IN_84, allowed=READERS),
+    R("dashboard:export_sources", IN_84, "POST"),
     R("dashboard:export_zone_report", {**IN_84, "zoning_id": "@zoning.pk", "code": "A"},
       allowed=READERS),
     R("dashboard:export_territory_report", {**IN_84, "kind": "commune", "code": "@commune.code"},

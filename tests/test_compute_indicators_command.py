@@ -92,3 +92,20 @@ def test_a_failing_sync_run_is_a_command_error_with_its_message(region, tmp_path
     with pytest.raises(CommandError, match="failed: département 69: MatrixError"):
         run_command("--levels", "urgences:1", "--provider", "matrix", "--matrix", str(matrix),
                     "--sync")  # fmt: skip
+
+
+def test_every_region_with_communes_is_found_without_reading_polygons(region):
+    """The real-data demo's compute_indicators spent 89 s of 98 on SpatiaLite in this look-up:
+    a join of regions to their communes with DISTINCT over the region polygons."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from indicators.management.commands.compute_indicators import Command
+
+    make_region("11", "Île-de-France")  # no commune: left out
+    with CaptureQueriesContext(connection) as queries:
+        regions = Command()._regions(None)
+
+    assert [r.code for r in regions] == ["84"]
+    sql = " ".join(q["sql"] for q in queries.captured_queries).upper()
+    assert "DISTINCT" not in sql and '"GEOMETRY"' not in sql

@@ -30,8 +30,9 @@ pytestmark = pytest.mark.django_db
 
 #: Queries of the page and of the layer, as measured on the demo: most are the scenario's
 #: evaluation (one query per pathway level for its facilities, about ten for the objectives'
-#: compliance); the layer evaluates one level and no objectives (33 when it did).
-MAX_PAGE_QUERIES = 40
+#: compliance; two for the sources it names); the layer evaluates one level and no objectives
+#: (33 when it did).
+MAX_PAGE_QUERIES = 42
 MAX_LAYER_QUERIES = 21
 
 
@@ -158,6 +159,9 @@ def test_the_page_shows_the_first_touched_level_and_its_changed_figures(
     assert str(objective.objective).replace("'", "&#x27;") in page
     assert 'id="comparison-map-base"' in page and 'id="comparison-map-scenario"' in page
     assert layer_url(scenario, touched.level.pk) in page
+    # computed now, it names the sources of the data loaded now (the demo's files)
+    sources = page.split('<span class="run-sources">')[1].split("</span>")[0]
+    assert sources.startswith("Sources : ") and "communes-demo.geojson" in sources
 
 
 def test_another_level_and_the_difference_mode_come_from_the_query(demo, client):

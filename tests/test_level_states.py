@@ -219,6 +219,53 @@ def test_the_pages_say_which_levels_are_missing_or_approximated(shown):
     assert MISSING_OBSTETRICS in nearest and "non atteint" not in nearest
 
 
+def test_the_region_page_counts_a_levels_facilities_in_the_region_apart_from_france(
+    tiny, client, django_user_model
+):
+    """The engine reads a level's facilities anywhere in France: the real demo showed the 06
+    "(147 établissements)" of psychiatry beside a facility table of 5 (the other 142 in
+    AURA). The page says how many are in the region and how many were counted."""
+    import html
+
+    from django.urls import reverse
+
+    nice = make_department("06", "Alpes-Maritimes", region=make_region("93"))
+    elsewhere = make_commune("06088", department=nice)
+    Facility.objects.create(
+        finess_et="060000001", name="CHS Nice", kind="psychiatrie", source="manual",
+        commune=elsewhere, point=elsewhere.point,
+    )  # fmt: skip
+    run = services.run_compute(services.run_create(region=tiny["region"], enqueue=False).pk)
+    adults = seeded("sante-mentale", 1)
+    assert run.inputs_summary["facilities_per_level"][str(adults.pk)] == 2
+    assert run.inputs_summary["facilities_per_level_in_region"][str(adults.pk)] == 1
+
+    client.force_login(django_user_model.objects.create_superuser("chef", "c@e.org", "pw-c-123"))
+    text = html.unescape(client.get(reverse("dashboard:region", args=["84"])).content.decode())
+    row = text.split(f'<tr data-level="{adults.pk}">')[1].split("</tr>")[0]
+    assert "(1 établissement dans la région, 2 comptés en France)" in row
+
+
+def test_the_map_opens_on_the_first_level_with_values(tiny, client, django_user_model):
+    """The real demo's map opened on urgences 1, missing (no authorisation loaded): a region
+    all grey. With no level asked, the first level that is not missing is shown."""
+    from django.urls import reverse
+
+    tiny["chu"].authorisations.all().delete()
+    services.run_compute(services.run_create(region=tiny["region"], enqueue=False).pk)
+    client.force_login(django_user_model.objects.create_superuser("chef", "c@e.org", "pw-c-123"))
+    page = client.get(reverse("dashboard:map", args=["84"])).content.decode()
+
+    recourse = seeded("urgences", 2)  # approximated by kind: the CHU
+    assert f'<option value="{recourse.pk}" selected>' in page
+    asked = seeded("urgences", 1)
+    page = client.get(reverse("dashboard:map", args=["84"]), {"level": asked.pk}).content.decode()
+    assert f'<option value="{asked.pk}" selected>' in page  # a missing level asked is shown
+    for name, args in (("pathway", ["urgences"]), ("territory", ["commune", "01001"])):
+        page = client.get(reverse(f"dashboard:{name}", args=["84", *args])).content.decode()
+        assert f'<option value="{recourse.pk}" selected>' in page, name
+
+
 def test_the_map_legend_carries_the_state_of_the_level_shown(shown):
     import json
 

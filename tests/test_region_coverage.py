@@ -89,3 +89,33 @@ def test_the_export_metadata_labels_the_region(paca, chief):
         assert metadata["Région"] == f"93 {PARTIAL}"
         assert unit_names(paca, Units(UnitKind.REGION)) == {"93": PARTIAL}
     assert run.inputs_summary["units"] == 6
+
+
+def test_the_territory_page_compares_with_the_region_labelled_partial(paca, client, chief):
+    """The real demo's 06 page compared the Alpes-Maritimes with a column headed
+    "Provence-Alpes-Côte d'Azur": the same figures, for the one département loaded."""
+    run = services.run_compute(services.run_create(region=paca, enqueue=False).pk)
+    assert run.status == IndicatorRun.Status.DONE, run.error
+    commune = paca.departments.get(code="06").communes.order_by("code").first()
+    url = reverse("dashboard:territory", args=["93", "commune", commune.code])
+    with translation.override("fr"):
+        page = client.get(url).content.decode().replace("&#x27;", "'")
+    comparison = page.split("Indicateurs comparés")[1].split("</thead>")[0]
+    assert PARTIAL in comparison
+
+
+def test_a_region_with_nothing_loaded_offers_its_import_not_a_run(paca, client, chief):
+    """The real demo listed the 24 regions with no commune beside AURA and the 93, and their
+    page offered « Lancer un calcul », a run that could only fail."""
+    guadeloupe = make_region("01", "Guadeloupe")
+    make_department("971", "Guadeloupe", guadeloupe)
+
+    with translation.override("fr"):
+        index = client.get(reverse("dashboard:index")).content.decode()
+        empty = client.get(reverse("dashboard:region", args=["01"])).content.decode()
+        loaded = client.get(reverse("dashboard:region", args=["93"])).content.decode()
+    assert "aucune donnée chargée" in index.split("/tableau-de-bord/01/")[1].split("</li>")[0]
+    assert "aucune donnée chargée" not in index.split("/tableau-de-bord/93/")[1].split("</li>")[0]
+    assert "Aucune donnée chargée pour cette région" in empty
+    assert 'class="run-start"' not in empty
+    assert "Aucun calcul" in loaded and 'class="run-start"' in loaded

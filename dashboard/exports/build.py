@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.http import QueryDict
+from django.urls import reverse
 
 from dashboard import selectors, territory
 from dashboard.views import read_selection
@@ -43,6 +44,10 @@ class Download:
     body: bytes
     stem: str
     extension: str
+    #: the path of the document naming the file's sources (``views.export_sources``), given to
+    #: a reader as ``Link: <…>; rel="describedby"`` (RFC 8288): the only place a CSV, whose
+    #: first line must stay its header row, can name them
+    sources_url: str = ""
 
     @property
     def filename(self) -> str:
@@ -82,17 +87,25 @@ def _crs(extension: str, params) -> int:
     return crs
 
 
-def _geo(layer, metadata, stem: str, name: str, extension: str, params) -> Download:
+def sources_url(region: Region, run=None) -> str:
+    """The sources document of ``run``'s exports, or (no run) of the facility registry's."""
+    url = reverse("dashboard:export_sources", args=[region.code])
+    return f"{url}?run={run.pk}" if run is not None else url
+
+
+def _geo(layer, metadata, stem: str, name: str, extension: str, params, *, sources, link):
     crs = _crs(extension, params)
     if extension == "geojson":
-        return Download(geo.to_geojson(layer, metadata), stem, extension)
-    return Download(geo.to_gpkg(layer, metadata, name=name, crs=crs), stem, extension)
+        body = geo.to_geojson(layer, metadata, sources)
+    else:
+        body = geo.to_gpkg(layer, metadata, sources, name=name, crs=crs)
+    return Download(body, stem, extension, link)
 
 
-def _table(table, extension: str, progress: Progress) -> Download:
+def _table(table, extension: str, progress: Progress, link: str) -> Download:
     if extension == "csv":
-        return Download(writers.to_csv(table, progress=progress), table.stem, extension)
-    return Download(writers.to_xlsx(table, progress=progress), table.stem, extension)
+        return Download(writers.to_csv(table, progress=progress), table.stem, extension, link)
+    return Download(writers.to_xlsx(table, progress=progress), table.stem, extension, link)
 
 
 # --- sizes: what decides whether an export may run in the request (``views``) ---------------
@@ -134,14 +147,17 @@ def indicator_export(
     if extension in TABLE_FORMATS:
         table = value_table(region, run, read_value_query(region, params), user)
         progress(0.3)
-        return _table(table, extension, _part(progress, 0.3, 0.95))
+        return _table(table, extension, _part(progress, 0.3, 0.95), sources_url(region, run))
     query = _geo_query(region, run, params)
     simplified = params.get("simplified", "") in ("1", "true", "yes")
     layer = geo.value_layer(region, run, query, simplified=simplified)
     progress(0.6)
     metadata = run_metadata(region, run, query.shown(), user)
     stem = value_stem(region, run, query)
-    return _geo(layer, metadata, stem, query.units.slug, extension, params)
+    sources, link = run.inputs_provenance, sources_url(region, run)
+    return _geo(
+        layer, metadata, stem, query.units.slug, extension, params, sources=sources, link=link
+    )
 
 
 def facility_export(
@@ -151,10 +167,14 @@ def facility_export(
     search, ``in_bbox``)."""
     table = facility_table(region, params, user)
     progress(0.3)
+    link = sources_url(region)
     if extension in TABLE_FORMATS:
-        return _table(table, extension, _part(progress, 0.3, 0.95))
+        return _table(table, extension, _part(progress, 0.3, 0.95), link)
     layer = geo.facility_layer(table)
-    return _geo(layer, table.metadata, table.stem, "etablissements", extension, params)
+    name = "etablissements"
+    return _geo(
+        layer, table.metadata, table.stem, name, extension, params, sources=table.sources, link=link
+    )
 
 
 def territory_report(
@@ -174,4 +194,4 @@ def territory_report(
     html = report.report_html(run, found, levels, params.get("level"), user)
     progress(0.4)  # WeasyPrint's layout and drawing take the rest, in one call
     stem = f"diagnostic-{region.code}-{kind}-{code}-calcul{run.pk}"
-    return Download(report.render_pdf(html), stem, "pdf")
+    return Download(report.render_pdf(html), stem, "pdf", sources_url(region, run))

@@ -16,6 +16,7 @@ import shapely
 from django.contrib.gis.db.models.functions import AsWKB
 from django.utils.translation import gettext as _
 
+from core import provenance
 from indicators.models import IndicatorRun
 from territories import shapes as territory_shapes
 from territories.models import Commune, Region, Zone
@@ -143,28 +144,63 @@ def _metadata_dict(metadata: list[tuple]) -> dict[str, object]:
     }  # fmt: skip
 
 
-def to_geojson(layer: gpd.GeoDataFrame, metadata: list[tuple]) -> bytes:
-    """RFC 7946 GeoJSON (WGS84, 6 decimals, ~0.1 m) with the metadata as a foreign member."""
+def to_geojson(layer: gpd.GeoDataFrame, metadata: list[tuple], sources: list[dict]) -> bytes:
+    """RFC 7946 GeoJSON (WGS84, 6 decimals, ~0.1 m) with two foreign members (RFC 7946 §6.1,
+    which readers ignore): ``sources``, the provenance entries of the data (file, sha256,
+    dates; ``[]`` when none was recorded), and ``sros_metadata``, the metadata rows, whose
+    « Sources » says so in words."""
     layer = layer.to_crs(WGS84)
     layer = layer.set_geometry(
         shapely.transform(layer.geometry.values, lambda xy: np.round(xy, GEOJSON_DECIMALS))
     )
     data = layer.to_geo_dict(na="null", drop_id=True)
-    collection = {"type": "FeatureCollection", "sros_metadata": _metadata_dict(metadata)}
+    collection = {
+        "type": "FeatureCollection",
+        "sources": sources,
+        "sros_metadata": _metadata_dict(metadata),
+    }
     collection["features"] = data["features"]
     return json.dumps(collection, ensure_ascii=False, default=str).encode("utf-8")
 
 
-def to_gpkg(layer: gpd.GeoDataFrame, metadata: list[tuple], *, name: str, crs: int) -> bytes:
-    """A GeoPackage of the layer (EPSG:4326 or 2154) and a non-spatial « metadonnees » table."""
+#: The columns of a GeoPackage's « sources » table: the ``core.provenance`` entry keys.
+SOURCE_COLUMNS = ["kind", "file", "sha256", "source_date", "source_version", "imported_at",
+                  "import_id"]  # fmt: skip
+
+
+def to_gpkg(
+    layer: gpd.GeoDataFrame, metadata: list[tuple], sources: list[dict], *, name: str, crs: int
+) -> bytes:
+    """A GeoPackage of the layer (EPSG:4326 or 2154) and two non-spatial tables: « metadonnees »
+    (the metadata rows, « Sources » among them) and « sources » (one row per input file,
+    empty when none was recorded). The layer's own metadata names the sources too, where
+    GeoPackage readers look: GDAL writes ``DESCRIPTION`` into ``gpkg_contents.description``
+    and the other items into the metadata extension's ``gpkg_metadata`` /
+    ``gpkg_metadata_reference`` tables (OGC GeoPackage 1.3, annex F.8)."""
     table = pd.DataFrame(
         [(str(k), str(v)) for k, v in _metadata_dict(metadata).items()], columns=["cle", "valeur"]
     )
+    described = {
+        "DESCRIPTION": provenance.statement(sources),
+        "SROS_SOURCES": json.dumps(sources, ensure_ascii=False),
+    }
+    files = pd.DataFrame(
+        [[_text(entry.get(key)) for key in SOURCE_COLUMNS] for entry in sources],
+        columns=SOURCE_COLUMNS,
+        dtype=object,
+    )
     with tempfile.TemporaryDirectory(prefix="sros-export-") as tmp:
         path = Path(tmp) / "export.gpkg"
-        pyogrio.write_dataframe(layer.to_crs(crs), path, layer=name, driver="GPKG")
+        pyogrio.write_dataframe(
+            layer.to_crs(crs), path, layer=name, driver="GPKG", layer_metadata=described
+        )
         pyogrio.write_dataframe(table, path, layer="metadonnees", driver="GPKG", append=False)
+        pyogrio.write_dataframe(files, path, layer="sources", driver="GPKG", append=False)
         return path.read_bytes()
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def read_crs(value: str | None) -> int:

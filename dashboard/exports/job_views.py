@@ -26,6 +26,7 @@ from access.roles import can_view_region
 from core.workers import UNAVAILABLE, BrokerUnavailable
 from dashboard.models import ExportJob
 from dashboard.view_helpers import region_or_403
+from territories.selectors import region_label
 
 from . import jobs, recovery
 from .tables import ExportError
@@ -136,7 +137,12 @@ def export_job_page(request: HttpRequest, job_id) -> HttpResponse:
     return render(
         request,
         "dashboard/export_job.html",
-        {"job": job, "state": job_state(job), "recent": recent},
+        {
+            "job": job,
+            "state": job_state(job),
+            "recent": recent,
+            "region_label": region_label(job.region),  # a partial region says so
+        },
     )
 
 
@@ -158,7 +164,10 @@ def export_job_file(request: HttpRequest, job_id) -> HttpResponse:
             job.error or job.get_status_display(), status=409, content_type="text/plain"
         )
     content = ExportJob.objects.values_list("content", flat=True).get(pk=job.pk)
-    return download_response(bytes(content), job.filename, job.extension)
+    sources_url = job.parameters.get("sources_url", "")
+    return download_response(
+        bytes(content), job.filename, job.extension, request=request, sources_url=sources_url
+    )
 
 
 @require_POST

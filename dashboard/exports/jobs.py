@@ -208,6 +208,8 @@ def export_job_run(job_id) -> ExportJob | None:
             content=download.body,
             size=len(download.body),
             filename=download.filename,
+            # the file's sources document, for the Link header of its download
+            parameters={**job.parameters, "sources_url": download.sources_url},
             finished_at=timezone.now(),
         )
     return ExportJob.objects.defer("content").get(pk=job.pk)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from core import provenance
 from facilities.models import Facility
 from indicators.filters import value_list
 from indicators.models import IndicatorRun, IndicatorValue
@@ -50,6 +51,9 @@ class Table:
     columns: list[Column]
     rows: list[tuple]
     metadata: list[tuple[str, object]] = field(default_factory=list)
+    #: ``core.provenance`` entries of the data (the run's copy, or the registry's files now)
+    sources: list[dict] = field(default_factory=list)
+    run: IndicatorRun | None = None
 
 
 class ExportError(ValueError):
@@ -207,7 +211,8 @@ def value_table(region: Region, run: IndicatorRun, query: ValueQuery, user) -> T
         for v in value_rows(run, query)
     ]  # fmt: skip
     metadata = run_metadata(region, run, query.shown(), user)
-    return Table(value_stem(region, run, query), VALUE_COLUMNS, rows, metadata)
+    stem = value_stem(region, run, query)
+    return Table(stem, VALUE_COLUMNS, rows, metadata, run.inputs_provenance, run)
 
 
 def value_stem(region: Region, run: IndicatorRun, query: ValueQuery) -> str:
@@ -287,11 +292,12 @@ def facility_table(region: Region, params, user) -> Table:
     metadata = [
         (_("Région"), f"{region.code} {region_label(region)}"),
         (_("Données"), _("Registre des établissements (FINESS, GISCO)")),
+        *source_rows(sources := facility_sources(region)),
         *[(_("Filtre : %(name)s") % {"name": k}, v) for k, v in shown.items()],
         *_export_stamp(user),
     ]
     stem = "-".join(["etablissements", region.code, *[shown[k] for k in sorted(shown)]])
-    return Table(_safe(stem), FACILITY_COLUMNS, rows, metadata)
+    return Table(_safe(stem), FACILITY_COLUMNS, rows, metadata, sources)
 
 
 # --- metadata -------------------------------------------------------------------------------
@@ -335,14 +341,7 @@ def run_metadata(region: Region, run: IndicatorRun, filters: dict, user) -> list
             (_("Données : %(name)s") % {"name": k}, _plain(v))
             for k, v in run.inputs_summary.items()
         ],
-        *([(_("Sources"), run.sources)] if run.inputs_provenance else []),
-        *[
-            (
-                _("Source : %(kind)s") % {"kind": entry.get("kind", "")},
-                f"{entry.get('file', '')} sha256:{entry.get('sha256', '')}",
-            )
-            for entry in run.inputs_provenance
-        ],
+        *source_rows(run.inputs_provenance),
         *[
             (
                 _("Niveau %(id)s") % {"id": level.pk},
@@ -355,6 +354,27 @@ def run_metadata(region: Region, run: IndicatorRun, filters: dict, user) -> list
         *_export_stamp(user),
     ]
     return rows
+
+
+def facility_sources(region: Region) -> list[dict]:
+    """The provenance of the registry a facility export reads (no run: the files imported for
+    the region now, as a run started now would copy them)."""
+    return provenance.collect(region_id=region.pk)
+
+
+def source_rows(entries: list[dict]) -> list[tuple]:
+    """The « Sources » row (a sentence, saying so when nothing was recorded), then one row per
+    file: its kind, name and sha256."""
+    return [
+        (_("Sources"), provenance.statement(entries)),
+        *[
+            (
+                _("Source : %(kind)s") % {"kind": entry.get("kind", "")},
+                f"{entry.get('file', '')} sha256:{entry.get('sha256', '')}",
+            )
+            for entry in entries
+        ],
+    ]
 
 
 def _export_stamp(user) -> list[tuple]:

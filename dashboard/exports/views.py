@@ -20,15 +20,18 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseRedirect,
+    JsonResponse,
 )
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from core import provenance
 from dashboard.view_helpers import region_or_403
 from territories.models import Region
+from territories.selectors import region_label
 
 from . import build, jobs
-from .tables import ExportError
+from .tables import ExportError, export_run, facility_sources
 
 #: The formats a GET may build in the request, when small enough; the others always use a job.
 INLINE_FORMATS = ("csv", "geojson")
@@ -42,21 +45,35 @@ CONTENT_TYPES = {
 }
 
 
-def download_response(body: bytes, filename: str, extension: str) -> HttpResponse:
+def download_response(
+    body: bytes, filename: str, extension: str, *, request: HttpRequest, sources_url: str = ""
+) -> HttpResponse:
+    """The file as an attachment; ``sources_url`` (the document naming its sources) as a
+    ``Link: <…>; rel="describedby"`` header (RFC 8288; "describedby" is POWDER's registered
+    relation), which a script reads without opening the file."""
     response = HttpResponse(body, content_type=CONTENT_TYPES[extension])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
+    if sources_url:
+        link = request.build_absolute_uri(sources_url)
+        response["Link"] = f'<{link}>; rel="describedby"; type="application/json"'
     return response
 
 
-def _answer(make: Callable[[], build.Download]) -> HttpResponse:
+def _answer(request: HttpRequest, make: Callable[[], build.Download]) -> HttpResponse:
     try:
         download = make()
     except ExportError as error:
         return _bad_request(error)
     except build.NotFound as error:
         raise Http404 from error
-    return download_response(download.body, download.filename, download.extension)
+    return download_response(
+        download.body,
+        download.filename,
+        download.extension,
+        request=request,
+        sources_url=download.sources_url,
+    )
 
 
 class HttpResponseSeeOther(HttpResponseRedirect):
@@ -85,7 +102,7 @@ def _inline_or_job(
     except build.NotFound as error:
         raise Http404 from error
     if extension in INLINE_FORMATS and rows <= settings.SROS_EXPORT_INLINE_MAX_ROWS:
-        return _answer(make)
+        return _answer(request, make)
     try:
         export = jobs.read_export_url(request.get_full_path_info())
         job = jobs.export_job_create(user=request.user, region=region, request=export)
@@ -101,6 +118,37 @@ def _format(extension: str) -> str:
 
 
 @require_safe
+@login_required
+def export_sources(request: HttpRequest, region_code: str) -> HttpResponse:
+    """The sources of a run's exports (``?run=``), or without ``run`` those of the facility
+    registry as loaded now: the JSON document an export's ``Link: rel="describedby"`` names.
+    ``sources`` lists the ``core.provenance`` entries (``[]`` when none was recorded) and
+    ``statement`` says them in words, or that none was recorded."""
+    region = region_or_403(request, region_code)
+    run = None
+    if request.GET.get("run"):
+        try:
+            run = export_run(region, request.GET["run"])
+        except ExportError as error:
+            return _bad_request(error)
+        if run is None:
+            raise Http404
+        entries = run.inputs_provenance
+    else:
+        entries = facility_sources(region)
+    document = {
+        "region": region.code,
+        "region_label": region_label(region),
+        "run": run.pk if run else None,
+        "statement": provenance.statement(entries),
+        "sources": entries,
+    }
+    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
 @login_required
 def indicator_export(request: HttpRequest, region_code: str, extension: str) -> HttpResponse:
     """Stored values of the latest done run (or ``run``), filtered as the map or the API."""
