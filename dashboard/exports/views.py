@@ -148,7 +148,7 @@ def export_sources(request: HttpRequest, region_code: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def indicator_export(request: HttpRequest, region_code: str, extension: str) -> HttpResponse:
     """Stored values of the latest done run (or ``run``), filtered as the map or the API."""
