@@ -273,11 +273,45 @@ class AplValueSerializer(serializers.ModelSerializer):
             "estimated_supply",
             "incomplete_catchment",
             "notes",
+            "drees_year",
+            "drees_value",
+            "difference",
         ]
+
+    drees_year = serializers.SerializerMethodField(help_text="year of the DREES's APL shown")
+    drees_value = serializers.SerializerMethodField(
+        help_text="the APL the DREES publishes for the commune (consultations/visites par an "
+        "et par habitant standardisé); null when not imported"
+    )
+    difference = serializers.SerializerMethodField(
+        help_text="ours minus the DREES's, only when ours is in the same unit (consultations)"
+    )
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_notes(self, value: AplValue) -> list[str]:
         return apl_services.value_notes(value)
+
+    def _drees(self, value: AplValue) -> tuple[int, float | None] | None:
+        return self.context.get("drees", {}).get(value.commune_id)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_drees_year(self, value: AplValue) -> int | None:
+        drees = self._drees(value)
+        return drees[0] if drees else None
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_drees_value(self, value: AplValue) -> float | None:
+        drees = self._drees(value)
+        return drees[1] if drees else None
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_difference(self, value: AplValue) -> float | None:
+        drees = self._drees(value)
+        if not drees or drees[1] is None or value.value is None:
+            return None
+        if self.context.get("unit") != apl_services.UNIT_CONSULTATIONS:
+            return None
+        return value.value - drees[1]
 
 
 class AplZoneValueSerializer(serializers.ModelSerializer):
@@ -306,6 +340,9 @@ APL_CSV_COLUMNS = [
     ("standardised_population", "population_standardisee"),
     ("value", "apl"),
     ("notes", "avertissements"),
+    ("drees_year", "annee_apl_drees"),
+    ("drees_value", "apl_drees"),
+    ("difference", "ecart"),
 ]
 
 
@@ -324,11 +361,14 @@ class AplRunViewSet(RegionScopedViewSet):
     def _values(self, run: AplRun):
         return run.values.select_related("commune").order_by("commune__code")
 
+    def _context(self, run: AplRun) -> dict:
+        return {"unit": run.unit, "drees": apl_services.drees_reference(run)}
+
     @extend_schema(responses=AplValueSerializer(many=True))
     @action(detail=True)
     def communes(self, request, pk=None):
         run = self.get_object()
-        data = AplValueSerializer(self._values(run), many=True).data
+        data = AplValueSerializer(self._values(run), many=True, context=self._context(run)).data
         return Response({"unit": run.unit, "provider": run.parameters.get("travel"),
                          "results": data})  # fmt: skip
 
@@ -342,7 +382,8 @@ class AplRunViewSet(RegionScopedViewSet):
         writer.writerow([f"# unité : {run.unit}"])
         writer.writerow([f"# temps de trajet : {json.dumps(run.parameters.get('travel'))}"])
         writer.writerow([header for _field, header in APL_CSV_COLUMNS])
-        for row in AplValueSerializer(self._values(run), many=True).data:
+        rows = AplValueSerializer(self._values(run), many=True, context=self._context(run))
+        for row in rows.data:
             writer.writerow(
                 [
                     " ; ".join(row[f]) if f == "notes" else ("" if row[f] is None else row[f])

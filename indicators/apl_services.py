@@ -37,7 +37,7 @@ from territories.models import (
 
 from .engine.apl import APL_WEIGHTS, AgeWeights, apl_in_scope, site_supply, standardised_demand
 from .engine.travel import Places
-from .models import AplRun, AplValue, AplZoneValue
+from .models import AplRun, AplValue, AplZoneValue, DreesApl
 from .services import build_provider, default_provider_parameters
 
 #: The INSEE variables (``CommunePopulationByAge.counts`` keys) of each band an ``AgeWeights``
@@ -320,3 +320,18 @@ def value_notes(value: AplValue) -> list[str]:
     if value.incomplete_catchment:
         notes.append(CATCHMENT_INCOMPLETE)
     return notes
+
+
+def drees_reference(run: AplRun) -> dict[int, tuple[int, float | None]]:
+    """{commune id: (year, value)} of the DREES's published APL for the run's communes: the
+    latest year imported for the region's communes (one year for the whole run, so that the
+    differences compare like with like). Empty when none is imported."""
+    communes = run.values.values("commune_id")
+    rows = DreesApl.objects.filter(commune_id__in=communes)
+    year = rows.order_by("-year").values_list("year", flat=True).first()
+    if year is None:
+        return {}
+    return {
+        commune_id: (year, value)
+        for commune_id, value in rows.filter(year=year).values_list("commune_id", "value")
+    }

@@ -263,3 +263,29 @@ class AplZoneValue(models.Model):
 
     def __str__(self) -> str:
         return f"APL zone {self.zone_id} = {self.value}"
+
+
+class DreesApl(models.Model):
+    """The APL to general practitioners that the DREES publishes per commune, for one year
+    (``indicators.importers_drees``): shown next to ours with the difference."""
+
+    commune = models.ForeignKey(
+        "territories.Commune", on_delete=models.CASCADE, related_name="+", verbose_name=_("commune")
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    value = models.FloatField(_("APL publiée par la DREES"), null=True, blank=True)
+    value_under_65 = models.FloatField(
+        _("APL aux médecins de moins de 65 ans"), null=True, blank=True
+    )
+    standardised_population = models.FloatField(_("population standardisée"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["commune", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "year"], name="drees_apl_unique_per_year")
+        ]
+        verbose_name = _("APL publiée par la DREES")
+        verbose_name_plural = _("APL publiées par la DREES")
+
+    def __str__(self) -> str:
+        return f"DREES APL {self.commune_id} {self.year} = {self.value}"
