@@ -140,14 +140,15 @@ def load_sites(consultations_per_etp: float | None) -> AplSites:
     site_of = np.array([index[site] for site, _n in etp_of], dtype=np.int64)
     activity = np.array(list(etp_of.values()), dtype=np.float64)
     supply, estimated = site_supply(activity, site_of, len(site_ids))
-    points = {
-        pk: (point or commune_point)
-        for pk, point, commune_point in PracticeSite.objects.filter(
-            pk__in=site_ids.tolist()
-        ).values_list("pk", "point", "commune__point")
-    }
+    points, codes = {}, {}
+    for pk, point, commune_point, code in PracticeSite.objects.filter(
+        pk__in=site_ids.tolist()
+    ).values_list("pk", "point", "commune__point", "commune__code"):
+        points[pk], codes[pk] = point or commune_point, code or f"site:{pk}"
+    # Ids are the sites' commune codes: a commune-to-commune matrix (the DREES's method, INSEE's
+    # Metric distancier) gives the time to the site's commune.
     places = Places(
-        np.array([str(s) for s in site_ids], dtype=object),
+        np.array([codes[int(s)] for s in site_ids], dtype=object),
         np.array([points[int(s)].x for s in site_ids], dtype=np.float64),
         np.array([points[int(s)].y for s in site_ids], dtype=np.float64),
     )

@@ -71,8 +71,10 @@ def case(db, tmp_path):
     matrix = tmp_path / "times.csv"
     rows = [("01001", x, 5), ("01002", x, 12), ("01002", y, 8), ("39001", y, 18),
             ("01001", y, 25), ("39001", x, 30)]  # fmt: skip
+    # Commune to commune, as INSEE's Metric distancier exports (the layout).
     matrix.write_text(
-        "origin_id,destination_id,minutes\n" + "".join(f"{o},{s.pk},{m}\n" for o, s, m in rows)
+        "origin_commune;destination_commune;minutes\n"
+        + "".join(f"{o};{s.commune.code};{m}\n" for o, s, m in rows)
     )
     parameters = {"provider": "matrix", "path": str(matrix)}
     return {"region": ain.region, "parameters": parameters, "communes": (a, b, c)}
