@@ -165,3 +165,19 @@ def test_the_api_and_the_csv_show_the_unit_and_what_each_figure_lacks(case):
     assert api_client(stranger).get(f"/api/apl/{run.pk}/communes/").status_code in (403, 404)
     assert CATCHMENT_INCOMPLETE not in b["notes"]
     assert AplValue.objects.filter(run=run).count() == 2
+
+
+def test_the_command_computes_a_run_with_weights_read_from_a_file(case, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    weights = tmp_path / "weights.csv"
+    weights.write_text("band;weight\n0-14;0,8\n15-29;0.8\n30-44;0.8\n45-59;0.8\n60-74;1\n75+;1.6\n")
+    out = StringIO()
+    call_command("compute_apl", "84", "--matrix", case["parameters"]["path"], "--age-weights",
+                 str(weights), "--weights-source", "test weights", stdout=out)  # fmt: skip
+    assert UNIT_ETP in out.getvalue() and "communes_ages_known: 2" in out.getvalue()
+    value = AplValue.objects.get(commune__code="01001")
+    assert value.value == pytest.approx(1.5 / 1760 * 100_000, rel=1e-12)
+    assert value.run.parameters["age_weights"]["source"] == "test weights"
