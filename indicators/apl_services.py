@@ -336,3 +336,29 @@ def drees_reference(run: AplRun) -> dict[int, tuple[int, float | None]]:
         commune_id: (year, value)
         for commune_id, value in rows.filter(year=year).values_list("commune_id", "value")
     }
+
+
+@dataclass(frozen=True)
+class ReferenceApl:
+    """The APL a zoning of doctors (ZIP/ZAC) should read for one commune, and whose it is."""
+
+    value: float | None
+    source: str  # "DREES <year>" or "calcul #<run id>"
+    unit: str
+
+
+def zoning_reference(region_id: int) -> dict[int, ReferenceApl]:
+    """{commune id: the APL to zone with} for the communes of a region: the DREES's published
+    APL of the latest year imported where it is loaded (the official figure, issue 11 §1), else
+    the value of the region's latest APL run; communes with neither are absent."""
+    result: dict[int, ReferenceApl] = {}
+    run = AplRun.objects.filter(region_id=region_id).order_by("-created_at", "-id").first()
+    if run is not None:
+        for commune_id, value in run.values.values_list("commune_id", "value"):
+            result[commune_id] = ReferenceApl(value, f"calcul #{run.pk}", run.unit)
+    drees = DreesApl.objects.filter(commune__department__region_id=region_id)
+    year = drees.order_by("-year").values_list("year", flat=True).first()
+    if year is not None:
+        for commune_id, value in drees.filter(year=year).values_list("commune_id", "value"):
+            result[commune_id] = ReferenceApl(value, f"DREES {year}", UNIT_CONSULTATIONS)
+    return result

@@ -115,3 +115,19 @@ def test_the_api_shows_the_drees_apl_next_to_ours_with_the_difference(case, tmp_
     rows = api_client(user).get(f"/api/apl/{in_etp.pk}/communes/").json()["results"]
     a = next(r for r in rows if r["code"] == "01001")
     assert a["drees_value"] == 3.0 and a["difference"] is None  # not the same unit
+
+
+def test_the_zoning_reads_the_drees_apl_where_loaded_and_ours_elsewhere(case, tmp_path):  # noqa: F811
+    from indicators.apl_services import UNIT_CONSULTATIONS, UNIT_ETP, zoning_reference
+
+    run = apl_compute(case["region"].pk, provider_parameters=case["parameters"])
+    import_drees_apl(
+        workbook(tmp_path / "apl.xlsx", {"APL_2022": [["01001", "A", 3.0, 2.8, 2.4, 8]]})
+    )
+    reference = zoning_reference(case["region"].pk)
+    a, b = (case["communes"][0].pk, case["communes"][1].pk)
+    assert (reference[a].value, reference[a].source, reference[a].unit) == (
+        3.0, "DREES 2022", UNIT_CONSULTATIONS
+    )  # fmt: skip
+    assert reference[b].source == f"calcul #{run.pk}" and reference[b].unit == UNIT_ETP
+    assert case["communes"][2].pk not in reference  # region 27
