@@ -181,3 +181,16 @@ def test_the_command_computes_a_run_with_weights_read_from_a_file(case, tmp_path
     value = AplValue.objects.get(commune__code="01001")
     assert value.value == pytest.approx(1.5 / 1760 * 100_000, rel=1e-12)
     assert value.run.parameters["age_weights"]["source"] == "test weights"
+
+
+def test_the_page_shows_the_unit_the_notes_and_refuses_other_regions(case, client):
+    run = apl_compute(case["region"].pk, provider_parameters=case["parameters"])
+    user = make_user("director")
+    membership_grant(user=user, region=case["region"], role="director")
+    client.force_login(user)
+    html = client.get("/indicateurs/apl/84/").content.decode()
+    assert UNIT_ETP in html and f"{SUPPLY_ESTIMATED} ; {AGES_MISSING}" in html
+    assert 'data-commune="01001"' in html and 'data-commune="39001"' not in html
+    assert f"/api/apl/{run.pk}/communes-csv/" in html
+    client.force_login(make_user("stranger"))
+    assert client.get("/indicateurs/apl/84/").status_code == 404
