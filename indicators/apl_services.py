@@ -189,11 +189,14 @@ def sites_near_unloaded(sites: AplSites, radius_km: float) -> np.ndarray:
             SELECT 1 FROM {department} d
             WHERE d.geometry IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM {commune} dc WHERE dc.department_id = d.id)
+              AND d.geometry && ST_Expand(COALESCE(s.point, c.point), %s)
               AND ST_DWithin(d.geometry::geography, COALESCE(s.point, c.point)::geography, %s)
         )
     """  # noqa: S608 - table names from the models, values as parameters
+    # The bounding-box test (degrees, on the indexed geometry) keeps the geography distance to
+    # the few départements near each site; 1° of longitude is >= 55.6 km up to 60° N.
     with connection.cursor() as cursor:
-        cursor.execute(sql, [sites.site_ids.tolist(), radius_km * 1000.0])
+        cursor.execute(sql, [sites.site_ids.tolist(), radius_km / 55.6, radius_km * 1000.0])
         near = {row[0] for row in cursor.fetchall()}
     return np.array([int(s) in near for s in sites.site_ids], dtype=bool)
 
@@ -249,6 +252,12 @@ def apl_compute(
     provider = build_provider(parameters)
     communes = load_communes(age_weights)
     sites = load_sites(consultations_per_etp)
+    if not len(sites.site_ids):
+        # Without any practitioner the APL is unknown, not 0: nothing is stored.
+        raise ValueError(
+            "no general practitioner with a placed practice site is loaded: import the "
+            "Annuaire Santé (kind annuaire-sante) first"
+        )
     demand, ages_known = standardised_demand(communes.population, communes.band_counts, age_weights)
     radius = border_radius_km(parameters, APL_WEIGHTS.max_minutes)
     outside = sites_near_unloaded(sites, radius)
@@ -281,6 +290,13 @@ def apl_compute(
                 "communes_ages_known": int(np.count_nonzero(result.ages_known)),
                 "communes_incomplete": int(np.count_nonzero(result.incomplete)),
                 "communes_estimated_supply": int(np.count_nonzero(result.estimated_supply)),
+                # Communes of the region without a point: no APL, and their inhabitants are
+                # missing from the step 1 of the sites near them (listed, never shown as 0).
+                "communes_without_point": list(
+                    Commune.objects.filter(department__region=region, point=None)
+                    .order_by("code")
+                    .values_list("code", flat=True)
+                ),
                 "sites": int(len(sites.site_ids)),
                 "practitioners": sites.practitioners,
                 "practitioners_with_activity": sites.practitioners_with_activity,

@@ -194,3 +194,10 @@ def test_the_page_shows_the_unit_the_notes_and_refuses_other_regions(case, clien
     assert f"/api/apl/{run.pk}/communes-csv/" in html
     client.force_login(make_user("stranger"))
     assert client.get("/indicateurs/apl/84/").status_code == 404
+
+
+def test_without_any_practitioner_loaded_the_apl_is_refused_not_zero(case):
+    Practitioner.objects.all().delete()
+    with pytest.raises(ValueError, match="no general practitioner"):
+        apl_compute(case["region"].pk, provider_parameters=case["parameters"])
+    assert not AplValue.objects.exists()
