@@ -128,6 +128,12 @@ def _read(path: Path, year: int, sheet: str, rows: list[list]) -> list[tuple[str
         if not row or all(cell in (None, "") for cell in row):
             continue
         where = f"sheet {sheet}, line {index}"
+        if len(row) < len(header):
+            # A CSV row cut short (an xlsx row always has the sheet's width): never read the
+            # missing cells as "no value".
+            raise ImportFailed(
+                path, f"{len(row)} field(s) where the header has {len(header)}", where=where
+            )
         code = str(row[0] or "").strip().zfill(5) if row[0] is not None else ""
         if not CODE.match(code):
             raise ImportFailed(path, f"commune code {row[0]!r} is not an INSEE code", where=where)

@@ -131,3 +131,12 @@ def test_the_zoning_reads_the_drees_apl_where_loaded_and_ours_elsewhere(case, tm
     )  # fmt: skip
     assert reference[b].source == f"calcul #{run.pk}" and reference[b].unit == UNIT_ETP
     assert case["communes"][2].pk not in reference  # region 27
+
+
+def test_a_csv_row_cut_short_is_refused_not_read_as_empty(communes, tmp_path):
+    path = tmp_path / "APL_mg_2019.csv"
+    path.write_text(";".join(HEADER) + "\n01001;A;3,5;3,1;2,9;800\n01002;B;1,2\n", encoding="utf-8")
+    with pytest.raises(ImportFailed, match="line 3: 3 field") as error:
+        import_drees_apl(path)
+    assert "6" in str(error.value)
+    assert not DreesApl.objects.exists()
