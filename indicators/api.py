@@ -4,17 +4,24 @@ reads those of the regions ``access.roles`` shows them."""
 
 from __future__ import annotations
 
+import csv
+import json
+
+from django.http import HttpResponse
 from django.utils.translation import get_language
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from access.api import RegionScopedViewSet
 from access.roles import visible_region_ids
 from core.response_cache import CachedListMixin
 from pathways.selectors import STATES, state_sentence
 
-from . import filters, selectors
-from .models import IndicatorRun, IndicatorValue
+from . import apl_services, filters, selectors
+from .models import AplRun, AplValue, AplZoneValue, IndicatorRun, IndicatorValue
 
 
 class MissingActivitySerializer(serializers.Serializer):
@@ -252,3 +259,165 @@ class IndicatorValueViewSet(CachedListMixin, RegionScopedViewSet):
             return None  # the filter answers 400
         runs = selectors.value_list_runs(visible_region_ids(request.user), run_id)
         return None if runs is None else [repr(runs)]
+
+
+# --- the APL of the DREES (indicators.apl_services) ---------------------------------------
+
+
+class AplRunSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region.code", read_only=True)
+
+    class Meta:
+        model = AplRun
+        fields = ["id", "region", "provider", "parameters", "unit", "summary", "created_at"]
+
+
+class AplValueSerializer(serializers.ModelSerializer):
+    """A commune's APL with what it rests on; ``notes`` says it in words (French)."""
+
+    code = serializers.CharField(source="commune.code", read_only=True)
+    name = serializers.CharField(source="commune.name", read_only=True)
+    notes = serializers.SerializerMethodField(
+        help_text="estimation : activité non connue / population totale : âges non chargés / "
+        "bassin incomplet"
+    )
+
+    class Meta:
+        model = AplValue
+        fields = [
+            "code",
+            "name",
+            "population",
+            "standardised_population",
+            "value",
+            "ages_known",
+            "estimated_supply",
+            "incomplete_catchment",
+            "notes",
+            "drees_year",
+            "drees_value",
+            "difference",
+        ]
+
+    drees_year = serializers.SerializerMethodField(help_text="year of the DREES's APL shown")
+    drees_value = serializers.SerializerMethodField(
+        help_text="the APL the DREES publishes for the commune (consultations/visites par an "
+        "et par habitant standardisé); null when not imported"
+    )
+    difference = serializers.SerializerMethodField(
+        help_text="ours minus the DREES's, only when ours is in the same unit (consultations)"
+    )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_notes(self, value: AplValue) -> list[str]:
+        return apl_services.value_notes(value)
+
+    def _drees(self, value: AplValue) -> tuple[int, float | None] | None:
+        return self.context.get("drees", {}).get(value.commune_id)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_drees_year(self, value: AplValue) -> int | None:
+        drees = self._drees(value)
+        return drees[0] if drees else None
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_drees_value(self, value: AplValue) -> float | None:
+        drees = self._drees(value)
+        return drees[1] if drees else None
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_difference(self, value: AplValue) -> float | None:
+        drees = self._drees(value)
+        if not drees or drees[1] is None or value.value is None:
+            return None
+        if self.context.get("unit") != apl_services.UNIT_CONSULTATIONS:
+            return None
+        return value.value - drees[1]
+
+
+class AplZoneValueSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="zone.code", read_only=True)
+    name = serializers.CharField(source="zone.name", read_only=True)
+    zoning = serializers.CharField(source="zone.zoning.name", read_only=True)
+
+    class Meta:
+        model = AplZoneValue
+        fields = [
+            "code",
+            "name",
+            "zoning",
+            "population",
+            "value",
+            "communes_missing",
+            "communes_incomplete",
+        ]
+
+
+#: The columns of the CSV export of a run's communes (French, as the pages).
+APL_CSV_COLUMNS = [
+    ("code", "code_commune"),
+    ("name", "commune"),
+    ("population", "population"),
+    ("standardised_population", "population_standardisee"),
+    ("value", "apl"),
+    ("notes", "avertissements"),
+    ("drees_year", "annee_apl_drees"),
+    ("drees_value", "apl_drees"),
+    ("difference", "ecart"),
+]
+
+
+class AplRunViewSet(RegionScopedViewSet):
+    """APL runs of the regions the user may read; ``communes``, ``communes-csv`` and ``zones``
+    give a run's values, each with its unit and the inputs it lacked."""
+
+    serializer_class = AplRunSerializer
+
+    def region_id_of(self, obj) -> int:
+        return obj.region_id
+
+    def get_queryset(self):
+        return self.scope(AplRun.objects.select_related("region").order_by("-created_at", "-id"))
+
+    def _values(self, run: AplRun):
+        return run.values.select_related("commune").order_by("commune__code")
+
+    def _context(self, run: AplRun) -> dict:
+        return {"unit": run.unit, "drees": apl_services.drees_reference(run)}
+
+    @extend_schema(responses=AplValueSerializer(many=True))
+    @action(detail=True)
+    def communes(self, request, pk=None):
+        run = self.get_object()
+        data = AplValueSerializer(self._values(run), many=True, context=self._context(run)).data
+        return Response({"unit": run.unit, "provider": run.parameters.get("travel"),
+                         "results": data})  # fmt: skip
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    @action(detail=True, url_path="communes-csv", url_name="communes-csv")
+    def communes_csv(self, request, pk=None):
+        run = self.get_object()
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="apl-{run.pk}.csv"'
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow([f"# unité : {run.unit}"])
+        writer.writerow([f"# temps de trajet : {json.dumps(run.parameters.get('travel'))}"])
+        writer.writerow([header for _field, header in APL_CSV_COLUMNS])
+        rows = AplValueSerializer(self._values(run), many=True, context=self._context(run))
+        for row in rows.data:
+            writer.writerow(
+                [
+                    " ; ".join(row[f]) if f == "notes" else ("" if row[f] is None else row[f])
+                    for f, _h in APL_CSV_COLUMNS
+                ]
+            )
+        return response
+
+    @extend_schema(responses=AplZoneValueSerializer(many=True))
+    @action(detail=True)
+    def zones(self, request, pk=None):
+        run = self.get_object()
+        values = run.zone_values.select_related("zone__zoning").order_by("zone__code")
+        return Response(
+            {"unit": run.unit, "results": AplZoneValueSerializer(values, many=True).data}
+        )

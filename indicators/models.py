@@ -180,3 +180,117 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_kind} {self.unit_code} {self.indicator} = {self.value}"
+
+
+class AplRun(models.Model):
+    """One computation of the DREES's APL to general practitioners for a region
+    (``indicators.apl_services.apl_compute``; docs/indicators.md, "The APL of the DREES").
+
+    Its own model rather than an ``IndicatorRun``: the APL is not a pathway level's figure, and
+    each commune's value carries what it rests on (ages loaded or not, activity known or
+    estimated, catchment complete or not), which ``IndicatorValue`` has no place for.
+    ``parameters`` records the provider, the bands, the age weights with their source and the
+    ETP → consultations factor; ``unit`` names the unit of every value of the run.
+    """
+
+    region = models.ForeignKey(
+        "territories.Region",
+        on_delete=models.CASCADE,
+        related_name="apl_runs",
+        verbose_name=_("région"),
+    )
+    provider = models.CharField(_("temps de trajet"), max_length=30)
+    parameters = models.JSONField(_("paramètres"), default=dict, blank=True)
+    unit = models.CharField(_("unité"), max_length=120)
+    summary = models.JSONField(_("résumé des données"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("calcul d'APL")
+        verbose_name_plural = _("calculs d'APL")
+
+    def __str__(self) -> str:
+        return f"APL #{self.pk} {self.region}"
+
+
+class AplValue(models.Model):
+    """The APL of one commune in one run, with what it rests on. ``value`` is NULL where the
+    commune's population is not loaded (missing, never 0)."""
+
+    run = models.ForeignKey(
+        AplRun, on_delete=models.CASCADE, related_name="values", verbose_name=_("calcul")
+    )
+    commune = models.ForeignKey(
+        "territories.Commune", on_delete=models.CASCADE, related_name="+", verbose_name=_("commune")
+    )
+    population = models.FloatField(_("population"), null=True, blank=True)
+    standardised_population = models.FloatField(_("population standardisée"), null=True, blank=True)
+    value = models.FloatField(_("APL"), null=True, blank=True)
+    ages_known = models.BooleanField(_("âges chargés"))
+    estimated_supply = models.BooleanField(_("activité estimée"))
+    incomplete_catchment = models.BooleanField(_("bassin incomplet"))
+
+    class Meta:
+        ordering = ["run", "commune__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "commune"], name="apl_value_unique_commune")
+        ]
+        verbose_name = _("APL d'une commune")
+        verbose_name_plural = _("APL des communes")
+
+    def __str__(self) -> str:
+        return f"APL {self.commune_id} = {self.value}"
+
+
+class AplZoneValue(models.Model):
+    """The population-weighted mean APL of a zone (a territoire de vie-santé) in one run;
+    NULL where a member commune has no APL (its population not loaded)."""
+
+    run = models.ForeignKey(
+        AplRun, on_delete=models.CASCADE, related_name="zone_values", verbose_name=_("calcul")
+    )
+    zone = models.ForeignKey(
+        "territories.Zone", on_delete=models.CASCADE, related_name="+", verbose_name=_("zone")
+    )
+    population = models.FloatField(_("population"))
+    value = models.FloatField(_("APL moyenne"), null=True, blank=True)
+    communes_missing = models.PositiveIntegerField(_("communes sans APL"), default=0)
+    communes_incomplete = models.PositiveIntegerField(_("communes au bassin incomplet"), default=0)
+
+    class Meta:
+        ordering = ["run", "zone__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "zone"], name="apl_zone_value_unique_zone")
+        ]
+        verbose_name = _("APL d'une zone")
+        verbose_name_plural = _("APL des zones")
+
+    def __str__(self) -> str:
+        return f"APL zone {self.zone_id} = {self.value}"
+
+
+class DreesApl(models.Model):
+    """The APL to general practitioners that the DREES publishes per commune, for one year
+    (``indicators.importers_drees``): shown next to ours with the difference."""
+
+    commune = models.ForeignKey(
+        "territories.Commune", on_delete=models.CASCADE, related_name="+", verbose_name=_("commune")
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    value = models.FloatField(_("APL publiée par la DREES"), null=True, blank=True)
+    value_under_65 = models.FloatField(
+        _("APL aux médecins de moins de 65 ans"), null=True, blank=True
+    )
+    standardised_population = models.FloatField(_("population standardisée"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["commune", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "year"], name="drees_apl_unique_per_year")
+        ]
+        verbose_name = _("APL publiée par la DREES")
+        verbose_name_plural = _("APL publiées par la DREES")
+
+    def __str__(self) -> str:
+        return f"DREES APL {self.commune_id} {self.year} = {self.value}"

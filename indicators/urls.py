@@ -8,4 +8,5 @@ urlpatterns = [
     path("regions/<str:region_code>/calculer/", views.run_start, name="run_start"),
     path("runs/<int:run_id>/progress.json", views.run_progress, name="run_progress"),
     path("runs/<int:run_id>/relancer/", views.run_restart, name="run_restart"),
+    path("apl/<str:region_code>/", views.apl_page, name="apl"),
 ]

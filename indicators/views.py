@@ -94,3 +94,47 @@ def run_progress(request: HttpRequest, run_id: int) -> JsonResponse:
             "stale": run.stale,
         }
     )
+
+
+@require_safe
+@login_required
+def apl_page(request: HttpRequest, region_code: str) -> HttpResponse:
+    """The latest APL run of a region: its unit, travel times, inputs, TVS means and each
+    commune's APL with what it lacked and the DREES's published value (read, not computed)."""
+    from django.core.paginator import Paginator
+
+    from . import apl_services
+    from .models import AplRun
+
+    region = get_object_or_404(Region.objects.defer("geometry"), code=region_code)
+    if not roles.can_view_region(request.user, region):
+        raise Http404
+    run = AplRun.objects.filter(region=region).order_by("-created_at", "-id").first()
+    context = {"region": region, "run": run}
+    if run is not None:
+        drees = apl_services.drees_reference(run)
+        values = run.values.select_related("commune").order_by("commune__code")
+        page = Paginator(values, 200).get_page(request.GET.get("page"))
+        comparable = run.unit == apl_services.UNIT_CONSULTATIONS
+        context |= {
+            "page": page,
+            "rows": [_apl_row(v, drees.get(v.commune_id), comparable) for v in page],
+            "zones": run.zone_values.select_related("zone").order_by("zone__code"),
+            "drees_year": next(iter(drees.values()))[0] if drees else None,
+        }
+    return render(request, "indicators/apl.html", context)
+
+
+def _apl_row(value, drees, comparable: bool) -> dict:
+    from . import apl_services
+
+    drees_value = drees[1] if drees else None
+    difference = None
+    if comparable and drees_value is not None and value.value is not None:
+        difference = value.value - drees_value
+    return {
+        "value": value,
+        "notes": apl_services.value_notes(value),
+        "drees": drees_value,
+        "difference": difference,
+    }

@@ -23,6 +23,7 @@ IMPORTERS = {
     "finess-authorisations": "facilities.importers:import_finess_authorisations",
     "finess-plus-activites": "facilities.importers:import_finess_plus_activities",
     "annuaire-sante": "facilities.importers_annuaire:import_annuaire",
+    "drees-apl": "indicators.importers_drees:import_drees_apl",
 }
 
 #: Kinds whose importer takes ``full`` (``import_open_data --full``): files that end what they

@@ -111,3 +111,18 @@ def test_it_rejects_a_bad_matrix_naming_the_line(tmp_path, text, message):
 
 def test_a_matrix_error_is_a_value_error():
     assert issubclass(MatrixError, ValueError)
+
+
+def test_a_commune_to_commune_matrix_with_semicolons_is_read(tmp_path):
+    """The issue's layout: ``origin_commune;destination_commune;minutes`` (e.g. from INSEE's
+    Metric distancier), ids kept as text."""
+    path = write(
+        tmp_path, "origin_commune;destination_commune;minutes\n01001;01002;7.5\n", "metric.csv"
+    )
+    provider = MatrixProvider.from_csv(path)
+    pairs = provider.within(
+        Places(np.array(["01001"], dtype=object), np.zeros(1), np.zeros(1)),
+        Places(np.array(["01002"], dtype=object), np.zeros(1), np.zeros(1)),
+        20.0,
+    )
+    assert pairs.minutes.tolist() == [7.5]

@@ -1,9 +1,12 @@
 """Travel times imported from an origin–destination matrix computed elsewhere.
 
 For times made by a real router (OSRM, the DREES "distancier"), given as a CSV with the columns
-``origin_id,destination_id,minutes``. Ids are compared as strings (INSEE codes keep their
-leading zeros). A pair missing from the file is unreachable; an id that the file never mentions
-is an error, because it almost always means the matrix was computed for other places.
+``origin_id,destination_id,minutes``, or, for a commune-to-commune matrix (e.g. exported from
+INSEE's Metric distancier), ``origin_commune;destination_commune;minutes`` (issue 11 §1); the
+separator is ``,`` or ``;``, whichever the header uses. Ids are compared as strings (INSEE
+codes keep their leading zeros). A pair missing from the file is unreachable; an id that the
+file never mentions is an error, because it almost always means the matrix was computed for
+other places.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import pandas as pd
 from . import NO_DESTINATION, UNREACHABLE, Pairs, Places
 
 COLUMNS = ("origin_id", "destination_id", "minutes")
+#: The names of a commune-to-commune matrix, read as the columns above.
+ALIASES = {"origin_commune": "origin_id", "destination_commune": "destination_id"}
 
 
 class MatrixError(ValueError):
@@ -50,10 +55,16 @@ class MatrixProvider:
     def from_csv(cls, path: str | Path) -> MatrixProvider:
         path = Path(path)
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+            with open(path, encoding="utf-8-sig") as head:
+                first = head.readline()
+            separator = ";" if first.count(";") > first.count(",") else ","
+            frame = pd.read_csv(
+                path, sep=separator, dtype=str, keep_default_na=False, skipinitialspace=True
+            )
         except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
             raise MatrixError(f"{path.name}: not a readable CSV matrix ({error})") from error
         frame.columns = [str(column).strip().lstrip("\ufeff") for column in frame.columns]
+        frame = frame.rename(columns=ALIASES)
         missing = [column for column in COLUMNS if column not in frame.columns]
         if missing:
             raise MatrixError(f"{path.name}: missing column(s) {', '.join(missing)}")

@@ -1,0 +1,380 @@
+"""The APL of the DREES for a region, from the database: inputs, the engine, storage.
+
+docs/indicators.md ("The APL of the DREES") gives the method and its sources. What this module
+adds to the engine (``indicators.engine.apl``) is where the inputs come from:
+
+- **communes**: every loaded commune with a point, *whatever its region*: step 1 of a site
+  near the border sums the demand of the neighbouring region's communes;
+- **ages**: each commune's latest ``CommunePopulationByAge`` (INSEE RP), summed into the bands
+  of the age weights; without weights, or for a commune without ages, the total population;
+- **supply**: the general practitioners of the Annuaire Santé (``GENERAL_PRACTITIONER``) per
+  practice site, at the site's point or its commune's; a practitioner's ETP is its activity
+  when the file gives it in ETP (or in consultations, divided by the ETP → consultations factor
+  when one is given); otherwise 1 ETP, flagged "estimation : activité non connue";
+- **border**: a site within reach of a département none of whose communes is loaded makes its
+  communes "bassin incomplet".
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db import connection, transaction
+
+from facilities.practitioners import GENERAL_PRACTITIONER, PracticeSite, Practitioner
+from territories.models import (
+    Commune,
+    CommunePopulationByAge,
+    Department,
+    Region,
+    ZoneMembership,
+    Zoning,
+)
+
+from .engine.apl import APL_WEIGHTS, AgeWeights, apl_in_scope, site_supply, standardised_demand
+from .engine.travel import Places
+from .models import AplRun, AplValue, AplZoneValue, DreesApl
+from .services import build_provider, default_provider_parameters
+
+#: The INSEE variables (``CommunePopulationByAge.counts`` keys) of each band an ``AgeWeights``
+#: may name; alternatives in order (75+ is POP75P up to RP 2020, POP7589 + POP90P from RP 2021).
+INSEE_BANDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "0-14": (("POP0014",),),
+    "15-29": (("POP1529",),),
+    "30-44": (("POP3044",),),
+    "45-59": (("POP4559",),),
+    "60-74": (("POP6074",),),
+    "75+": (("POP75P",), ("POP7589", "POP90P")),
+}
+
+UNIT_CONSULTATIONS = "consultations/visites accessibles par an et par habitant standardisé"
+UNIT_ETP = "ETP de médecin généraliste pour 100 000 habitants standardisés"
+SUPPLY_ESTIMATED = "estimation : activité non connue"
+AGES_MISSING = "population totale : âges non chargés"
+CATCHMENT_INCOMPLETE = "bassin incomplet"
+
+
+@dataclass(frozen=True)
+class AplCommunes:
+    places: Places
+    commune_ids: np.ndarray
+    region_codes: np.ndarray
+    population: np.ndarray  # NaN where not loaded
+    band_counts: np.ndarray | None  # (n, bands), NaN rows where ages are not loaded
+
+
+@dataclass(frozen=True)
+class AplSites:
+    places: Places
+    site_ids: np.ndarray
+    supply_etp: np.ndarray
+    estimated: np.ndarray
+    practitioners: int
+    practitioners_with_activity: int
+
+
+def band_counts(counts: dict[str, float], band: str) -> float:
+    """The count of one band from a commune's INSEE counts; NaN when the file lacks it."""
+    for variables in INSEE_BANDS[band]:
+        if all(counts.get(v) is not None for v in variables):
+            return float(sum(counts[v] for v in variables))
+    return math.nan
+
+
+def load_communes(weights: AgeWeights | None) -> AplCommunes:
+    """Every loaded commune with a point (all regions), sorted by code."""
+    rows = list(
+        Commune.objects.exclude(point=None)
+        .order_by("code")
+        .values_list("id", "code", "point", "population", "department__region__code")
+    )
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    places = Places(
+        np.array([r[1] for r in rows], dtype=object),
+        np.array([r[2].x for r in rows], dtype=np.float64),
+        np.array([r[2].y for r in rows], dtype=np.float64),
+    )
+    population = np.array(
+        [math.nan if r[3] is None else float(r[3]) for r in rows], dtype=np.float64
+    )
+    counts = None
+    if weights is not None:
+        unknown = [band for band in weights.labels if band not in INSEE_BANDS]
+        if unknown:
+            raise ValueError(
+                f"age band(s) {', '.join(unknown)} are not INSEE bands ({', '.join(INSEE_BANDS)})"
+            )
+        latest: dict[int, dict] = {}
+        for commune_id, _year, c in CommunePopulationByAge.objects.order_by(
+            "commune_id", "year"
+        ).values_list("commune_id", "year", "counts"):
+            latest[commune_id] = c  # ordered by year: the last one wins
+        position = {int(cid): i for i, cid in enumerate(ids)}
+        counts = np.full((len(rows), len(weights.bands)), np.nan)
+        for commune_id, c in latest.items():
+            if commune_id in position:
+                counts[position[commune_id]] = [band_counts(c, b) for b in weights.labels]
+    return AplCommunes(places, ids, np.array([r[4] for r in rows]), population, counts)
+
+
+def load_sites(consultations_per_etp: float | None) -> AplSites:
+    """General practitioners per practice site, with their ETP (NaN when unknown)."""
+    rows = list(
+        Practitioner.objects.filter(GENERAL_PRACTITIONER)
+        .filter(site__in=PracticeSite.objects.exclude(point=None, commune__point=None))
+        .order_by("site_id", "national_id", "id")
+        .values_list("site_id", "national_id", "activity", "activity_unit")
+    )
+    etp_of: dict[tuple[int, str], float] = {}
+    for site_id, national_id, activity, unit in rows:
+        key = (site_id, national_id)  # a practitioner counts once per site
+        etp = _etp(activity, unit, consultations_per_etp)
+        if key not in etp_of or (math.isnan(etp_of[key]) and not math.isnan(etp)):
+            etp_of[key] = etp
+    site_ids = np.array(sorted({site for site, _n in etp_of}), dtype=np.int64)
+    index = {int(s): i for i, s in enumerate(site_ids)}
+    site_of = np.array([index[site] for site, _n in etp_of], dtype=np.int64)
+    activity = np.array(list(etp_of.values()), dtype=np.float64)
+    supply, estimated = site_supply(activity, site_of, len(site_ids))
+    points, codes = {}, {}
+    for pk, point, commune_point, code in PracticeSite.objects.filter(
+        pk__in=site_ids.tolist()
+    ).values_list("pk", "point", "commune__point", "commune__code"):
+        points[pk], codes[pk] = point or commune_point, code or f"site:{pk}"
+    # Ids are the sites' commune codes: a commune-to-commune matrix (the DREES's method, INSEE's
+    # Metric distancier) gives the time to the site's commune.
+    places = Places(
+        np.array([codes[int(s)] for s in site_ids], dtype=object),
+        np.array([points[int(s)].x for s in site_ids], dtype=np.float64),
+        np.array([points[int(s)].y for s in site_ids], dtype=np.float64),
+    )
+    known = int(np.count_nonzero(~np.isnan(activity)))
+    return AplSites(places, site_ids, supply, estimated, len(activity), known)
+
+
+def _etp(activity, unit: str, consultations_per_etp: float | None) -> float:
+    if activity is None:
+        return math.nan
+    if unit == Practitioner.ActivityUnit.ETP:
+        return float(activity)
+    if unit == Practitioner.ActivityUnit.CONSULTATIONS and consultations_per_etp:
+        return float(activity) / consultations_per_etp
+    return math.nan
+
+
+def border_radius_km(parameters: dict[str, Any], max_minutes: float) -> float:
+    """How far (great-circle km) a site's catchment may reach: exact for crow-fly; for another
+    provider, the crow-fly reach at its parameters' speed, else 90 km/h with no detour (a road
+    is never shorter than the straight line; a faster average is not assumed)."""
+    if parameters.get("provider") == "crowfly":
+        minutes = max(max_minutes - float(parameters.get("access_minutes", 0.0)), 0.0)
+        return minutes / 60.0 * float(parameters["speed_kmh"]) / float(parameters["detour"])
+    return max_minutes / 60.0 * 90.0
+
+
+def sites_near_unloaded(sites: AplSites, radius_km: float) -> np.ndarray:
+    """Per site: is a département with no loaded commune within ``radius_km``? One PostGIS
+    query (distances on the geography, in metres)."""
+    if not len(sites.site_ids):
+        return np.zeros(0, dtype=bool)
+    site, commune = PracticeSite._meta.db_table, Commune._meta.db_table
+    department = Department._meta.db_table
+    sql = f"""
+        SELECT s.id FROM {site} s LEFT JOIN {commune} c ON c.id = s.commune_id
+        WHERE s.id = ANY(%s) AND EXISTS (
+            SELECT 1 FROM {department} d
+            WHERE d.geometry IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM {commune} dc WHERE dc.department_id = d.id)
+              AND d.geometry && ST_Expand(COALESCE(s.point, c.point), %s)
+              AND ST_DWithin(d.geometry::geography, COALESCE(s.point, c.point)::geography, %s)
+        )
+    """  # noqa: S608 - table names from the models, values as parameters
+    # The bounding-box test (degrees, on the indexed geometry) keeps the geography distance to
+    # the few départements near each site; 1° of longitude is >= 55.6 km up to 60° N.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [sites.site_ids.tolist(), radius_km / 55.6, radius_km * 1000.0])
+        near = {row[0] for row in cursor.fetchall()}
+    return np.array([int(s) in near for s in sites.site_ids], dtype=bool)
+
+
+def zone_means(run: AplRun, region: Region, values: dict[int, tuple[float, float, bool]]):
+    """Population-weighted mean APL of each territoire de vie-santé of the region."""
+    rows = []
+    for zoning in Zoning.objects.filter(region=region, kind=Zoning.Kind.HEALTH_LIVING_AREA):
+        members: dict[int, list[int]] = defaultdict(list)
+        for zone_id, commune_id in ZoneMembership.objects.filter(zoning=zoning).values_list(
+            "zone_id", "commune_id"
+        ):
+            members[zone_id].append(commune_id)
+        for zone in zoning.zones.all():
+            got = [values[c] for c in members[zone.pk] if c in values]
+            population = sum(p for p, _v, _i in got if not math.isnan(p))
+            missing = sum(1 for c in members[zone.pk] if c not in values or values[c][1] is None)
+            incomplete = sum(1 for _p, _v, i in got if i)
+            mean = None
+            if not missing and population > 0:
+                mean = sum(p * v for p, v, _i in got) / population
+            rows.append(
+                AplZoneValue(
+                    run=run,
+                    zone=zone,
+                    population=population,
+                    value=mean,
+                    communes_missing=missing,
+                    communes_incomplete=incomplete,
+                )
+            )
+    AplZoneValue.objects.bulk_create(rows)
+
+
+def apl_compute(
+    region_id: int,
+    *,
+    provider_parameters: dict[str, Any] | None = None,
+    age_weights: AgeWeights | None = None,
+    consultations_per_etp: float | None = None,
+    consultations_source: str = "",
+) -> AplRun:
+    """Compute and store the APL of every commune of region ``region_id`` (and its TVS means).
+
+    ``consultations_per_etp`` (with ``consultations_source``) converts ETP into consultations
+    and visits per year; without it the APL is in ETP per 100,000 standardised inhabitants and
+    the run's ``unit`` says so. No published factor is assumed (docs/indicators.md).
+    """
+    if consultations_per_etp is not None and not consultations_source.strip():
+        raise ValueError("the ETP → consultations factor must name its source")
+    region = Region.objects.get(pk=region_id)
+    parameters = provider_parameters or default_provider_parameters()
+    provider = build_provider(parameters)
+    communes = load_communes(age_weights)
+    sites = load_sites(consultations_per_etp)
+    if not len(sites.site_ids):
+        # Without any practitioner the APL is unknown, not 0: nothing is stored.
+        raise ValueError(
+            "no general practitioner with a placed practice site is loaded: import the "
+            "Annuaire Santé (kind annuaire-sante) first"
+        )
+    demand, ages_known = standardised_demand(communes.population, communes.band_counts, age_weights)
+    radius = border_radius_km(parameters, APL_WEIGHTS.max_minutes)
+    outside = sites_near_unloaded(sites, radius)
+    scope = np.flatnonzero(communes.region_codes == region.code)
+    result = apl_in_scope(
+        provider, communes.places, scope, sites.places, demand, sites.supply_etp,
+        ages_known=ages_known, estimated_supply=sites.estimated, facility_outside_loaded=outside,
+    )  # fmt: skip
+    scale = consultations_per_etp if consultations_per_etp is not None else 100_000.0
+    unit = UNIT_CONSULTATIONS if consultations_per_etp is not None else UNIT_ETP
+    value = result.value * scale
+    with transaction.atomic():
+        run = AplRun.objects.create(
+            region=region,
+            provider=parameters.get("provider", ""),
+            parameters={
+                "travel": parameters,
+                "bands": [list(b) for b in APL_WEIGHTS.bands],
+                "age_weights": None
+                if age_weights is None
+                else {"bands": [list(b) for b in age_weights.bands], "source": age_weights.source},
+                "consultations_per_etp": consultations_per_etp,
+                "consultations_source": consultations_source,
+                "border_radius_km": radius,
+            },
+            unit=unit,
+            summary={
+                "communes": int(len(scope)),
+                "communes_loaded": int(len(communes.places)),
+                "communes_ages_known": int(np.count_nonzero(result.ages_known)),
+                "communes_incomplete": int(np.count_nonzero(result.incomplete)),
+                "communes_estimated_supply": int(np.count_nonzero(result.estimated_supply)),
+                # Communes of the region without a point: no APL, and their inhabitants are
+                # missing from the step 1 of the sites near them (listed, never shown as 0).
+                "communes_without_point": list(
+                    Commune.objects.filter(department__region=region, point=None)
+                    .order_by("code")
+                    .values_list("code", flat=True)
+                ),
+                "sites": int(len(sites.site_ids)),
+                "practitioners": sites.practitioners,
+                "practitioners_with_activity": sites.practitioners_with_activity,
+            },
+        )
+        rows, by_commune = [], {}
+        for k, i in enumerate(scope.tolist()):
+            v = value[k]
+            stored = None if math.isnan(v) else float(v)
+            population = communes.population[i]
+            rows.append(
+                AplValue(
+                    run=run,
+                    commune_id=int(communes.commune_ids[i]),
+                    population=None if math.isnan(population) else float(population),
+                    standardised_population=None if math.isnan(demand[i]) else float(demand[i]),
+                    value=stored,
+                    ages_known=bool(result.ages_known[k]),
+                    estimated_supply=bool(result.estimated_supply[k]),
+                    incomplete_catchment=bool(result.incomplete[k]),
+                )
+            )
+            by_commune[int(communes.commune_ids[i])] = (
+                float(population), stored, bool(result.incomplete[k])
+            )  # fmt: skip
+        AplValue.objects.bulk_create(rows)
+        zone_means(run, region, by_commune)
+    return run
+
+
+def value_notes(value: AplValue) -> list[str]:
+    """The honesty labels shown with a commune's APL (API, CSV, page)."""
+    notes = []
+    if value.estimated_supply:
+        notes.append(SUPPLY_ESTIMATED)
+    if not value.ages_known:
+        notes.append(AGES_MISSING)
+    if value.incomplete_catchment:
+        notes.append(CATCHMENT_INCOMPLETE)
+    return notes
+
+
+def drees_reference(run: AplRun) -> dict[int, tuple[int, float | None]]:
+    """{commune id: (year, value)} of the DREES's published APL for the run's communes: the
+    latest year imported for the region's communes (one year for the whole run, so that the
+    differences compare like with like). Empty when none is imported."""
+    communes = run.values.values("commune_id")
+    rows = DreesApl.objects.filter(commune_id__in=communes)
+    year = rows.order_by("-year").values_list("year", flat=True).first()
+    if year is None:
+        return {}
+    return {
+        commune_id: (year, value)
+        for commune_id, value in rows.filter(year=year).values_list("commune_id", "value")
+    }
+
+
+@dataclass(frozen=True)
+class ReferenceApl:
+    """The APL a zoning of doctors (ZIP/ZAC) should read for one commune, and whose it is."""
+
+    value: float | None
+    source: str  # "DREES <year>" or "calcul #<run id>"
+    unit: str
+
+
+def zoning_reference(region_id: int) -> dict[int, ReferenceApl]:
+    """{commune id: the APL to zone with} for the communes of a region: the DREES's published
+    APL of the latest year imported where it is loaded (the official figure, issue 11 §1), else
+    the value of the region's latest APL run; communes with neither are absent."""
+    result: dict[int, ReferenceApl] = {}
+    run = AplRun.objects.filter(region_id=region_id).order_by("-created_at", "-id").first()
+    if run is not None:
+        for commune_id, value in run.values.values_list("commune_id", "value"):
+            result[commune_id] = ReferenceApl(value, f"calcul #{run.pk}", run.unit)
+    drees = DreesApl.objects.filter(commune__department__region_id=region_id)
+    year = drees.order_by("-year").values_list("year", flat=True).first()
+    if year is not None:
+        for commune_id, value in drees.filter(year=year).values_list("commune_id", "value"):
+            result[commune_id] = ReferenceApl(value, f"DREES {year}", UNIT_CONSULTATIONS)
+    return result
