@@ -400,9 +400,12 @@ class AplRunViewSet(RegionScopedViewSet):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="apl-{run.pk}.csv"'
         writer = csv.writer(response, delimiter=";")
-        writer.writerow([f"# unité : {run.unit}"])
-        writer.writerow([f"# temps de trajet : {json.dumps(run.parameters.get('travel'))}"])
-        writer.writerow([header for _field, header in APL_CSV_COLUMNS])
+        # The header row comes first, as in every CSV of the product (scripts read it); the
+        # unit and the travel times are columns, the same on every row.
+        writer.writerow(
+            [header for _field, header in APL_CSV_COLUMNS] + ["unite", "temps_de_trajet"]
+        )
+        travel = json.dumps(run.parameters.get("travel"), ensure_ascii=False)
         rows = AplValueSerializer(self._values(run), many=True, context=self._context(run))
         for row in rows.data:
             writer.writerow(
@@ -410,6 +413,7 @@ class AplRunViewSet(RegionScopedViewSet):
                     " ; ".join(row[f]) if f == "notes" else ("" if row[f] is None else row[f])
                     for f, _h in APL_CSV_COLUMNS
                 ]
+                + [run.unit, travel]
             )
         return response
 

@@ -43,7 +43,7 @@ from access.services import membership_grant
 from dashboard.models import ExportJob
 from facilities.models import Facility, FacilityGroup, LegalEntity
 from indicators import services as indicator_services
-from indicators.models import IndicatorRun, IndicatorValue
+from indicators.models import AplRun, IndicatorRun, IndicatorValue
 from opendata.models import ImportRecord
 from pathways.models import Level
 from sros import scenarios, services, workflow
@@ -119,6 +119,7 @@ def _build() -> SimpleNamespace:
         region=region, levels=[level], requested_by=planner, enqueue=False
     )
     run = indicator_services.run_compute(run.pk)
+    apl_run = AplRun.objects.create(region=region, provider="crow_fly", unit="ETP")
     activity = AuthorisedActivity.objects.get(code="urgences")
     theme = VoletTheme.objects.get(code="urgences")
 
@@ -178,7 +179,7 @@ def _build() -> SimpleNamespace:
         consultation_objective=consultation_objective, draft=draft, volet=volet,
         objective=objective, scenario=Scenario.objects.get(pk=scenario.pk), project=project,
         initiative=initiative, job=job, users=users, clients=clients, sessions=sessions,
-        import_84=imports[0], import_11=imports[1],
+        import_84=imports[0], import_11=imports[1], apl_run=apl_run,
     )  # fmt: skip
 
 
@@ -293,6 +294,8 @@ PAGES = [
     # Only a failed run restarts (tests/test_reaper.py): the fixture's done run is a 404 to all.
     R("indicators:run_restart", {"run_id": "@run.pk"}, "POST"),
     R("indicators:run_restart", {"run_id": "@run.pk"}, "GET"),
+    R("indicators:apl", IN_84, allowed=READERS),
+    R("indicators:apl", IN_84, "POST"),
     # the Imports page (issue 10 §4): whoever holds a role somewhere; an import, the roles
     # of the regions it touched (and administrators)
     R("opendata:import_list", allowed=USERS - {"no_role"}),
@@ -400,6 +403,7 @@ API_READ_ONLY = {
     "pathway": ({"code": "urgences"}, USERS),
     "level": ({"pk": "@level.pk"}, USERS),
     "run": ({"pk": "@run.pk"}, READERS),
+    "apl": ({"pk": "@apl_run.pk"}, READERS),
     "value": ({"pk": "@value.pk"}, READERS),
     "version": ({"pk": "@draft.pk"}, READERS),
     "initiative": ({"pk": "@initiative.pk"}, USERS),
@@ -443,6 +447,8 @@ def api_rows() -> list[Row]:
           data=lambda w: {"username": "p_planner", "password": ""}),
         R("api:scenario-result", {"pk": "@scenario.pk"}, allowed=READERS),
         R("api:scenario-result", {"pk": "@scenario.pk"}, "POST"),
+        *(R(f"api:apl-{action}", {"pk": "@apl_run.pk"}, allowed=READERS)
+          for action in ("communes", "communes-csv", "zones")),
         R("api:objective-detail", {"pk": "@objective.pk"}, "DELETE", PLANNER,
           query=lambda w: f"lock_version={w.objective.lock_version}"),
     ]  # fmt: skip

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 
 import pytest
 
@@ -154,9 +155,9 @@ def test_the_api_and_the_csv_show_the_unit_and_what_each_figure_lacks(case):
     assert b["notes"] == [SUPPLY_ESTIMATED, AGES_MISSING]
     response = client.get(f"/api/apl/{run.pk}/communes-csv/")
     assert response["Content-Type"].startswith("text/csv")
-    lines = response.content.decode().splitlines()
-    assert lines[0] == f"# unité : {UNIT_ETP}"
-    rows = list(csv.DictReader(io.StringIO("\n".join(lines[2:])), delimiter=";"))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode()), delimiter=";"))
+    assert {r["unite"] for r in rows} == {UNIT_ETP}
+    assert {json.loads(r["temps_de_trajet"])["provider"] for r in rows} == {"matrix"}
     assert {r["code_commune"] for r in rows} == {"01001", "01002"}
     assert next(r for r in rows if r["code_commune"] == "01002")["avertissements"] == (
         f"{SUPPLY_ESTIMATED} ; {AGES_MISSING}"
