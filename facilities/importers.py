@@ -15,6 +15,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ from territories.models import Commune
 from territories.selectors import commune_ids_by_code, communes_at_points
 
 from . import finess, finess_authorisations, finess_legal_entities
-from .activities import Activity, Modality, modality_allowed
+from .activities import CatalogueIndex, catalogue
 from .categories import kind_for, normalise_label, sector_for
 from .models import Authorisation, Facility, LegalEntity
 from .services import legal_entity_stubs_ensure
@@ -379,6 +380,7 @@ def import_authorisations(path: Path | str) -> ImportReport:
     index = {name: columns.index(name) for name in AUTHORISATION_COLUMNS if name in columns}
 
     records: list[tuple[int, dict[str, Any]]] = []
+    lookups = _lookups()
     for line, fields in reader:
         if not any(field.strip() for field in fields):
             continue
@@ -387,7 +389,7 @@ def import_authorisations(path: Path | str) -> ImportReport:
                 path, f"{len(fields)} fields, expected {len(columns)}", where=f"line {line}"
             )
         values = {name: fields[i].strip() for name, i in index.items()}
-        records.append((line, _authorisation_values(path, line, values)))
+        records.append((line, _authorisation_values(path, line, values, lookups)))
     if not records:
         raise ImportFailed(path, "no data row", where="line 2")
 
@@ -404,11 +406,11 @@ def import_authorisations(path: Path | str) -> ImportReport:
                 path, f"unknown FINESS ET {number}: not in the registry", where=f"line {line}"
             )
         row = {"facility_id": facility_ids[number], "source": Authorisation.Source.ARS, **values}
-        key = (number, row["activity"], row["modality"], row["start_date"])
+        key = (number, row["activity_id"], row["modality"], row["start_date"])
         if key in seen:
             raise ImportFailed(
                 path,
-                f"duplicate authorisation {number} {row['activity']} {row['modality'] or '-'} "
+                f"duplicate authorisation {number} {row['activity_id']} {row['modality'] or '-'} "
                 f"from {row['start_date']} (first on line {seen[key]})",
                 where=f"line {line}",
             )
@@ -421,7 +423,7 @@ def import_authorisations(path: Path | str) -> ImportReport:
             # authorisation record, never overwritten by a CSV.
             upsert(
                 Authorisation,
-                ("facility_id", "activity", "modality", "start_date", "source"),
+                ("facility_id", "activity_id", "modality", "start_date", "source"),
                 rows,
             )
         )
@@ -440,24 +442,44 @@ def _choice_lookup(choices: Sequence[tuple[str, Any]]) -> dict[str, str]:
     return lookup
 
 
-ACTIVITY_LOOKUP = _choice_lookup(Activity.choices)
-MODALITY_LOOKUP = _choice_lookup(Modality.choices)
+@dataclass(frozen=True)
+class _Lookups:
+    """The catalogue as a CSV reads it: codes and labels of activities and modalities."""
+
+    index: CatalogueIndex
+    activities: dict[str, str]
+    modalities: dict[str, str]
 
 
-def _authorisation_values(path: Path | str, line: int, values: dict[str, str]) -> dict[str, Any]:
+def _lookups() -> _Lookups:
+    """Built once per file from the catalogue (data: never at import time)."""
+    index = catalogue()
+    activities = [
+        (code, label) for code, label in index.activities.items() if not index.is_equipment(code)
+    ]
+    return _Lookups(
+        index,
+        _choice_lookup(activities),
+        _choice_lookup([("", "(sans modalité)"), *index.modality_choices()]),
+    )
+
+
+def _authorisation_values(
+    path: Path | str, line: int, values: dict[str, str], lookups: _Lookups
+) -> dict[str, Any]:
     where = f"line {line}"
     number = values["finess_et"].upper()
     if re.fullmatch(r"\d{8}", number):
         number = number.zfill(9)  # a spreadsheet dropped the leading zero
     if not finess.FINESS_NUMBER.match(number):
         raise ImportFailed(path, f"invalid FINESS ET {values['finess_et']!r}", where=where)
-    activity = ACTIVITY_LOOKUP.get(normalise_label(values["activity"]))
+    activity = lookups.activities.get(normalise_label(values["activity"]))
     if activity is None:
         raise ImportFailed(path, f"unknown activity {values['activity']!r}", where=where)
-    modality = MODALITY_LOOKUP.get(normalise_label(values["modality"]))
+    modality = lookups.modalities.get(normalise_label(values["modality"]))
     if modality is None:
         raise ImportFailed(path, f"unknown modality {values['modality']!r}", where=where)
-    if not modality_allowed(activity, modality):
+    if not lookups.index.allows(activity, modality):
         raise ImportFailed(
             path,
             f"modality {values['modality']!r} is not allowed for activity {values['activity']!r}",
@@ -469,7 +491,7 @@ def _authorisation_values(path: Path | str, line: int, values: dict[str, str]) -
         raise ImportFailed(path, f"end_date {end} is before start_date {start}", where=where)
     return {
         "finess_et": number,
-        "activity": activity,
+        "activity_id": activity,
         "modality": modality,
         "start_date": start,
         "end_date": end,
@@ -626,9 +648,10 @@ def _official_row(
         "source": source,
         "source_key": record.source_key,
         "facility_id": facility_id,
-        "activity": record.target.activity,
+        # Keys of the catalogue by code (None: an equipment has no activity, and vice versa).
+        "activity_id": record.target.activity or None,
         "modality": record.target.modality,
-        "equipment": record.target.equipment,
+        "equipment_id": record.target.equipment or None,
         "start_date": record.start_date,
         "end_date": record.end_date,
         "authorisation_number": record.authorisation_number,

@@ -11,7 +11,7 @@ from folium.plugins import FastMarkerCluster
 
 from core.maps import LegendEntry, markercluster_css, markercluster_js
 
-from .activities import Activity, Modality
+from .activities import CatalogueIndex, catalogue
 from .models import Facility
 from .selectors import FacilityPoint
 
@@ -84,17 +84,19 @@ def add_facilities(m: folium.Map, facilities: Sequence[FacilityPoint]) -> None:
         cluster.add_to(m)
 
 
-def facility_popup(facility: FacilityPoint, kind_labels: dict[str, str]) -> str:
-    """The popup of a facility marker: FINESS ET number, name, kind, commune, authorisations."""
-    activities = dict(Activity.choices)
-    modalities = dict(Modality.choices)
+def facility_popup(
+    facility: FacilityPoint, kind_labels: dict[str, str], index: CatalogueIndex | None = None
+) -> str:
+    """The popup of a facility marker: FINESS ET number, name, kind, commune, authorisations
+    (labels from ``index``, the catalogue: pass one built once when drawing many)."""
+    index = index or catalogue()
     authorisations = format_html_join(
         "",
         "<li>{}{}</li>",
         (
-            (activities.get(activity, activity), f" — {modalities.get(modality, modality)}")
+            (index.activity_label(activity), f" — {index.modality_label(activity, modality)}")
             if modality
-            else (activities.get(activity, activity), "")
+            else (index.activity_label(activity), "")
             for activity, modality in facility.authorisations
         ),
     )

@@ -58,10 +58,10 @@ def facility_points(facilities: QuerySet[Facility]) -> list[tuple[int, FacilityP
     for facility_id, activity, modality in (
         current_authorisations()
         .filter(facility__in=facilities)
-        .order_by("activity", "modality")
+        .order_by("activity_id", "modality")
         .values_list("facility_id", "activity", "modality")
     ):
-        authorisations[facility_id].append((activity, modality))
+        authorisations[facility_id].append((activity or "", modality))
     rows = facilities.order_by("finess_et").values_list(
         "id", "finess_et", "name", "kind", "commune__name", "point"
     )

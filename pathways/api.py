@@ -36,6 +36,9 @@ REGION_PARAMETER = OpenApiParameter(
 
 
 class RequirementSerializer(serializers.ModelSerializer):
+    # The code the column holds (a key of the catalogue), read without a query per row.
+    activity = serializers.CharField(source="activity_code", read_only=True)
+
     class Meta:
         model = LevelRequirement
         fields = ["activity", "modality", "facility_kind", "access_target_minutes"]

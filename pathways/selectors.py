@@ -25,7 +25,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from facilities.activities import Activity, Modality
+from facilities.activities import catalogue
 from facilities.models import Facility
 from facilities.selectors import current_authorisations, facilities_matching
 
@@ -67,8 +67,9 @@ def _specs(
     lacking: list[LevelRequirement] = []
     kinds_used: set[str] = set()
     for requirement in requirements:
-        if not requirement.activity or requirement.activity not in absent:
-            specs.append((requirement.activity, requirement.modality, requirement.facility_kind))
+        activity = requirement.activity_id or ""
+        if not activity or activity not in absent:
+            specs.append((activity, requirement.modality, requirement.facility_kind))
             continue
         lacking.append(requirement)
         kinds = _fallback_kinds(requirement, requirements)
@@ -120,7 +121,7 @@ def authorised_activities(region, on: dt.date | None = None) -> set[str]:
     return set(
         current_authorisations(on)
         .filter(facility__commune__department__region=region)
-        .exclude(activity="")
+        .exclude(activity__isnull=True)
         .values_list("activity", flat=True)
         .distinct()
     )
@@ -174,12 +175,12 @@ def level_state(
     """
     if authorised is None:
         authorised = authorised_activities(region, on)
-    named = [r.activity for r in _requirements(level) if r.activity]
+    named = [r.activity_id for r in _requirements(level) if r.activity_id]
     absent = {activity for activity in named if activity not in authorised}
     state, _specs_, lacking, kinds = _specs(level, absent)
     modalities: dict[str, list[str]] = {}
     for requirement in lacking:
-        found = modalities.setdefault(requirement.activity, [])
+        found = modalities.setdefault(requirement.activity_id, [])
         if requirement.modality and requirement.modality not in found:
             found.append(requirement.modality)
     return LevelState(
@@ -201,17 +202,14 @@ def level_states(region, levels: Iterable[Level], on: dt.date | None = None) -> 
 
 
 def _activity_label(code: str) -> str:
-    try:
-        return str(Activity(code).label)
-    except ValueError:
-        return code
+    return catalogue().activity_label(code)
 
 
-def _modality_label(code: str) -> str:
-    try:
-        return str(Modality(code).label)
-    except ValueError:
-        return code
+def _modality_label(code: str, activity: str = "") -> str:
+    index = catalogue()
+    if activity:
+        return index.modality_label(activity, code)
+    return dict(index.modality_choices()).get(code, code)
 
 
 def _kind_label(code: str) -> str:
@@ -234,7 +232,7 @@ def _lacking(data: dict[str, Any]) -> str:
     parts = []
     for entry in data.get("missing", []):
         activity = _activity_label(entry["activity"])
-        modalities = [_modality_label(m) for m in entry.get("modalities", [])]
+        modalities = [_modality_label(m, entry["activity"]) for m in entry.get("modalities", [])]
         if modalities:
             activity = f"{activity} ({', '.join(modalities)})"
         parts.append(_("aucune autorisation de %(activity)s chargée") % {"activity": activity})

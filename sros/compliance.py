@@ -79,7 +79,7 @@ def counted_facilities(method: str, activity, modality: str, on: dt.date | None 
     """The queryset of the facilities a group's count counts (what ``adjust`` is given)."""
     if method == BY_KIND:
         return open_facilities().filter(kind__in=activity.proxy_kinds)
-    authorisations = current_authorisations(on).filter(activity=activity.facility_activity)
+    authorisations = current_authorisations(on).filter(activity=activity.code)
     if modality:
         authorisations = authorisations.filter(modality=modality)
     return open_facilities().filter(pk__in=authorisations.values("facility_id"))
@@ -136,7 +136,7 @@ CountAdjustment = Callable[[str, Any, str, int, Any], dict[int, int]]
 
 
 def _method(activity, has_authorisations: bool) -> str:
-    if activity.facility_activity and has_authorisations:
+    if activity.counted_by_registry and has_authorisations:
         return BY_AUTHORISATION
     if activity.proxy_kinds and not has_authorisations:
         return BY_KIND
@@ -169,7 +169,7 @@ def compliance_for(
     }
     by_authorisation = _authorisation_counts(
         [
-            (o.zone_id, o.activity.facility_activity, o.modality)
+            (o.zone_id, o.activity.code, o.modality)
             for key, members in groups.items()
             if methods[key] == BY_AUTHORISATION
             for o in members
@@ -190,9 +190,7 @@ def compliance_for(
             continue
         if method == BY_AUTHORISATION:
             counts = {
-                o.zone_id: by_authorisation.get(
-                    (o.zone_id, activity.facility_activity, modality), 0
-                )
+                o.zone_id: by_authorisation.get((o.zone_id, activity.code, modality), 0)
                 for o in members
             }
         else:

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.locking import locked, save_checked
-from facilities.activities import Activity, modality_allowed
+from facilities.activities import catalogue
 from facilities.models import Facility
 from facilities.selectors import current_authorisations
 from indicators import aggregates, inputs
@@ -73,12 +73,13 @@ def _authorisation_errors(values: dict[str, Any], errors: dict[str, list[str]]) 
         if modality:
             errors.setdefault("modality", []).append(_("Une modalité demande une activité."))
         return
-    if activity not in Activity.values:
+    index = catalogue()
+    if index.kinds.get(activity) != "activity":
         errors.setdefault("activity", []).append(_("Activité inconnue : %s.") % activity)
-    elif not modality_allowed(activity, modality):
+    elif not index.allows(activity, modality):
         errors.setdefault("modality", []).append(
             _("Cette modalité ne s'applique pas à l'activité « %(activity)s ».")
-            % {"activity": Activity(activity).label}
+            % {"activity": index.activity_label(activity)}
         )
 
 
@@ -377,8 +378,8 @@ def _qualifies(
     for requirement in requirements:
         if requirement.facility_kind and requirement.facility_kind != kind:
             continue
-        if requirement.activity and not any(
-            activity == requirement.activity
+        if requirement.activity_id and not any(
+            activity == requirement.activity_id
             and (not requirement.modality or modality == requirement.modality)
             for activity, modality in held
         ):
@@ -657,7 +658,7 @@ def _count_adjustment(sites: list[_Site]) -> compliance.CountAdjustment:
                 continue
             if method == compliance.BY_AUTHORISATION:
                 counts = any(
-                    a == activity.facility_activity and (not modality or m == modality)
+                    a == activity.code and (not modality or m == modality)
                     for a, m in site.authorisations
                 )
             else:

@@ -42,11 +42,13 @@ def sites():
 
 
 def stored(**filters) -> list[tuple]:
-    return list(
+    """(site, activity, modality, equipment, end): "" where a key of the catalogue is NULL."""
+    rows = (
         Authorisation.objects.filter(**filters)
         .order_by("source_key")
         .values_list("facility__finess_et", "activity", "modality", "equipment", "end_date")
     )
+    return [(et, a or "", m, e or "", end) for et, a, m, e, end in rows]
 
 
 def test_the_documented_field_tables_are_the_ones_read():
@@ -227,7 +229,7 @@ def test_the_verbatim_finess_plus_example_imports_its_site_authorisation_of_care
     [cancer] = Authorisation.objects.all()
     assert cancer.source == Authorisation.Source.FINESS_PLUS
     assert cancer.source_key == "J:43306"
-    assert (cancer.facility.finess_et, cancer.activity, cancer.modality) == (
+    assert (cancer.facility.finess_et, cancer.activity_id, cancer.modality) == (
         "010780195", "cancer", "",
     )  # fmt: skip
     assert (cancer.official_activity_code, cancer.official_modality_code) == ("18", "91")

@@ -301,7 +301,7 @@ def test_opening_and_authorising_equal_a_full_recompute(demo, world):
 
 def test_compliance_changes_when_the_scenario_closes_a_counted_site(demo, world):
     zone, maternity = zone_with_one_maternity(demo)
-    obstetrique = AuthorisedActivity.objects.get(facility_activity="obstetrique")
+    obstetrique = AuthorisedActivity.objects.get(code="obstetrique")
     modality = maternity.authorisations.get(activity="obstetrique").modality
     planner = world.users["planner"]
     objective = demo.objectives.filter(zone=zone, activity=obstetrique, modality=modality).first()
