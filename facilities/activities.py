@@ -144,6 +144,23 @@ def catalogue(on: dt.date | None = None) -> CatalogueIndex:
     )
 
 
+def labels() -> CatalogueIndex:
+    """The labels of every activity, equipment and modality, in one query (a LEFT JOIN of the
+    activities and their modalities): what map popups need, without kinds' rules or
+    mentions."""
+    activities: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    modalities: dict[str, dict[str, str]] = defaultdict(dict)
+    rows = AuthorisedActivity.objects.values_list(
+        "code", "label", "kind", "modalities__code", "modalities__label"
+    )
+    for code, label, kind, modality, modality_label in rows:
+        activities[code], kinds[code] = label, kind
+        if modality:
+            modalities[code][modality] = modality_label
+    return CatalogueIndex(activities, kinds, frozenset(), dict(modalities))
+
+
 def modality_allowed(activity: str, modality: str, mention: str = "") -> bool:
     """Whether ``modality`` (and ``mention``) is defined for ``activity`` (three queries; build
     a ``catalogue()`` to check many)."""

@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 
 from core.admin_widgets import POINT_AS_TEXT
 from core.importing import data_changed
@@ -98,6 +100,9 @@ class MentionAdmin(admin.ModelAdmin):
 class LegalTextAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "signed_on", "in_force_on"]
     search_fields = ["code", "title"]
+    # A plain input: the admin's URL widget links the address, and admin pages link nothing
+    # outside the site.
+    formfield_overrides = {models.URLField: {"widget": forms.URLInput}}
 
 
 @admin.register(FacilityGroup)

@@ -11,7 +11,7 @@ from folium.plugins import FastMarkerCluster
 
 from core.maps import LegendEntry, markercluster_css, markercluster_js
 
-from .activities import CatalogueIndex, catalogue
+from .activities import CatalogueIndex, labels
 from .models import Facility
 from .selectors import FacilityPoint
 
@@ -62,9 +62,10 @@ def add_facilities(m: folium.Map, facilities: Sequence[FacilityPoint]) -> None:
     """Facilities as markers coloured by kind: one clustered layer per kind, so the layer
     control can show or hide each kind."""
     kind_labels = dict(Facility.Kind.choices)
+    index = labels()
     for kind, label in kind_labels.items():
         rows = [
-            [f.lat, f.lon, f.finess_et, facility_popup(f, kind_labels), escape(f.name)]
+            [f.lat, f.lon, f.finess_et, facility_popup(f, kind_labels, index), escape(f.name)]
             for f in facilities
             if f.kind == kind
         ]
@@ -89,7 +90,7 @@ def facility_popup(
 ) -> str:
     """The popup of a facility marker: FINESS ET number, name, kind, commune, authorisations
     (labels from ``index``, the catalogue: pass one built once when drawing many)."""
-    index = index or catalogue()
+    index = index or labels()
     authorisations = format_html_join(
         "",
         "<li>{}{}</li>",

@@ -322,12 +322,13 @@ def _sites(scenario: Scenario) -> list[_Site]:
     changes = list(scenario.changes.select_related("facility"))
     existing_ids = {c.facility_id for c in changes if c.facility_id}
     held: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    for facility_id, activity, modality in (
+    for facility_id, activity, equipment, modality in (
         current_authorisations()
         .filter(facility_id__in=existing_ids)
-        .values_list("facility_id", "activity", "modality")
+        .values_list("facility_id", "activity", "equipment", "modality")
     ):
-        held[facility_id].add((activity, modality))
+        # A heavy equipment is held as its code, so equipment objectives count the site.
+        held[facility_id].add((activity or equipment, modality))
     after = {fid: set(held[fid]) for fid in existing_ids}
     closed: set[int] = set()
     for change in changes:
