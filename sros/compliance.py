@@ -68,20 +68,26 @@ def status_of(count: int | None, minimum: int, maximum: int | None) -> str:
 
 
 def _zonings_with_authorisations(
-    zoning_ids: set[int], on: dt.date | None, *, equipment: bool = False
-) -> set[int]:
+    zoning_ids: set[int], on: dt.date | None
+) -> tuple[set[int], set[int]]:
     """The zonings among ``zoning_ids`` where some facility of their communes holds an
-    authorisation in force (of a heavy equipment when ``equipment``: the ARS CSV carries
-    none, so activities loaded say nothing of equipment), one query for all of them."""
+    authorisation in force, and those where one holds a heavy equipment's (the ARS CSV carries
+    none, so activities loaded say nothing of equipment): one query for all of them."""
     held = current_authorisations(on).filter(facility__commune_id=OuterRef("commune_id"))
-    if equipment:
-        held = held.filter(equipment__isnull=False)
-    return set(
+    rows = (
         ZoneMembership.objects.filter(zoning_id__in=zoning_ids)
         .filter(Exists(held))
-        .values_list("zoning_id", flat=True)
+        .annotate(equipment=Exists(held.filter(equipment__isnull=False)))
+        .values_list("zoning_id", "equipment")
         .distinct()
     )
+    with_any: set[int] = set()
+    with_equipment: set[int] = set()
+    for zoning_id, equipment in rows:
+        with_any.add(zoning_id)
+        if equipment:
+            with_equipment.add(zoning_id)
+    return with_any, with_equipment
 
 
 def _holding(codes) -> Q:
@@ -178,15 +184,8 @@ def compliance_for(
     groups: dict[tuple[int, int, str, str], list[Objective]] = defaultdict(list)
     for o in objectives:
         groups[(o.zone.zoning_id, o.activity_id, o.modality, o.mention)].append(o)
-    zonings = {key[0] for key in groups}
-    with_authorisations = _zonings_with_authorisations(zonings, on) if groups else set()
-    equipment_zonings = {
-        key[0] for key, members in groups.items() if members[0].activity.kind == "equipment"
-    }
-    with_equipment = (
-        _zonings_with_authorisations(equipment_zonings, on, equipment=True)
-        if equipment_zonings
-        else set()
+    with_authorisations, with_equipment = (
+        _zonings_with_authorisations({key[0] for key in groups}, on) if groups else (set(), set())
     )
     methods = {
         key: _method(
