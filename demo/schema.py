@@ -53,7 +53,8 @@ VOLETS = [
 ]
 
 #: activity code → (modality, {zone code: (minimum, maximum)}). Demo implantations per zone
-#: (Z1…Z6): urgences SU 3 3 1 0 1 0; maternités de type 1 1 2 1 0 1 0; psychiatrie adulte
+#: (Z1…Z6): urgences SU 3 3 1 0 1 0; maternités (unité d'obstétrique, every type);
+#: psychiatrie adulte
 #: 2 2 0 0 0 0 — hence a mix of conforme / en dessous / au-dessus.
 OBJECTIVES = {
     "urgences": (
@@ -61,7 +62,7 @@ OBJECTIVES = {
         {"Z1": (2, 3), "Z2": (1, 2), "Z3": (1, 2), "Z4": (1, 1), "Z5": (1, 2), "Z6": (0, 1)},
     ),
     "obstetrique": (
-        "type_1",
+        "obstetrique",
         {"Z1": (1, 2), "Z2": (1, 1), "Z3": (1, 1), "Z4": (1, 1), "Z5": (0, 1), "Z6": (0, 1)},
     ),
     "psychiatrie": (
@@ -158,17 +159,16 @@ def _scenario(draft, planner):
     """A what-if on the draft: the first public hospital with a type 1 maternity (by FINESS
     number) loses it, and a health centre (MSP) opens on its site."""
     from facilities.models import Facility
-    from facilities.selectors import current_authorisations
+    from facilities.selectors import maternity_type_q
     from sros import scenarios
 
     from .facilities import _of
 
-    holders = current_authorisations().filter(activity="obstetrique", modality="type_1")
     hospital = (
         Facility.objects.filter(
+            maternity_type_q("1"),
             kind=Facility.Kind.CH,
             status=Facility.Status.OPEN,
-            pk__in=holders.values("facility_id"),
             commune__department__region=draft.schema.region,
         )
         .select_related("commune")
@@ -188,7 +188,7 @@ def _scenario(draft, planner):
                 "kind": "withdraw",
                 "finess": hospital.finess_et,
                 "activity": "obstetrique",
-                "modality": "type_1",
+                "modality": "obstetrique",
             },
             {
                 "kind": "open",
@@ -218,6 +218,8 @@ def ensure_catalogue() -> None:
         return
     _seed_catalogue()
     importlib.import_module("pathways.migrations.0002_seed_pathways").seed(apps, None)
+    maternity = importlib.import_module("pathways.migrations.0004_requirement_maternity_type")
+    maternity.types_to_maternity_type(apps, None)
     _seed_themes()
 
 
@@ -260,7 +262,12 @@ def _seed_catalogue() -> None:
             Modality.objects.update_or_create(
                 activity=activities[activity], code=code, defaults={"label": label, "order": order}
             )
-    importlib.import_module("facilities.migrations.0011_catalogue_2023_texts").forward(apps, None)
+    for later in (
+        "0011_catalogue_2023_texts",
+        "0012_equipment_counted_by_site",
+        "0013_perinatal_units",
+    ):
+        importlib.import_module(f"facilities.migrations.{later}").forward(apps, None)
 
 
 def _seed_themes() -> None:

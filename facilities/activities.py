@@ -161,6 +161,24 @@ def labels() -> CatalogueIndex:
     return CatalogueIndex(activities, kinds, frozenset(), dict(modalities))
 
 
+_labels: CatalogueIndex | None = None
+
+
+def cached_labels() -> CatalogueIndex:
+    """``labels()`` read once per process, for sentences that name activities on every page
+    (a level's state); any save or delete of a catalogue row forgets it
+    (``forget_labels``, connected in ``FacilitiesConfig.ready``)."""
+    global _labels
+    if _labels is None:
+        _labels = labels()
+    return _labels
+
+
+def forget_labels(**_kwargs: object) -> None:
+    global _labels
+    _labels = None
+
+
 def modality_allowed(activity: str, modality: str, mention: str = "") -> bool:
     """Whether ``modality`` (and ``mention``) is defined for ``activity`` (three queries; build
     a ``catalogue()`` to check many)."""

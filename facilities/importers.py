@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +38,7 @@ from territories.cog import CommuneCodes, How, department_code_of
 from territories.models import Commune
 from territories.selectors import commune_ids_by_code, communes_at_points
 
-from . import finess, finess_authorisations, finess_legal_entities
+from . import finess, finess_authorisations, finess_legal_entities, perinatal
 from .activities import CatalogueIndex, catalogue
 from .categories import kind_for, normalise_label, sector_for
 from .models import Authorisation, Facility, LegalEntity
@@ -355,7 +355,13 @@ def _gisco_row(path: Path | str, line: int, record: dict[str, str]) -> dict[str,
 
 # --- Authorisations -----------------------------------------------------------------------------
 
-AUTHORISATION_COLUMNS = ("finess_et", "activity", "modality", "start_date", "end_date")
+AUTHORISATION_COLUMNS = (
+    "finess_et", "activity", "modality", "start_date", "end_date", "maternity_type",
+)  # fmt: skip
+#: Columns a file may leave out.
+OPTIONAL_COLUMNS = ("end_date", "maternity_type")
+#: The retired modalities that named maternity types (facilities 0013).
+RETIRED_TYPES = {"type_1", "type_2a", "type_2b", "type_3"}
 
 
 def import_authorisations(path: Path | str) -> ImportReport:
@@ -369,12 +375,16 @@ def import_authorisations(path: Path | str) -> ImportReport:
     delimiter = ";" if header.count(";") >= header.count(",") else ","
     reader = csv_records(path, text, delimiter=delimiter)
     columns = [name.strip().lower() for name in next(reader, (1, []))[1]]
-    absent = [name for name in AUTHORISATION_COLUMNS if name not in columns and name != "end_date"]
+    absent = [
+        name
+        for name in AUTHORISATION_COLUMNS
+        if name not in columns and name not in OPTIONAL_COLUMNS
+    ]
     if absent:
         raise ImportFailed(
             path,
             f"not an authorisation CSV: missing column(s) {', '.join(absent)} "
-            f"(expected header {';'.join(AUTHORISATION_COLUMNS)})",
+            f"(expected header {';'.join(AUTHORISATION_COLUMNS[:5])}[;maternity_type])",
             where="line 1",
         )
     index = {name: columns.index(name) for name in AUTHORISATION_COLUMNS if name in columns}
@@ -392,6 +402,8 @@ def import_authorisations(path: Path | str) -> ImportReport:
         records.append((line, _authorisation_values(path, line, values, lookups)))
     if not records:
         raise ImportFailed(path, "no data row", where="line 2")
+    declared = {line: values.pop("maternity_type") for line, values in records}
+    _check_maternity_types(path, records, declared)
 
     facility_ids = dict(
         Facility.objects.filter(
@@ -477,6 +489,15 @@ def _authorisation_values(
     if activity is None:
         raise ImportFailed(path, f"unknown activity {values['activity']!r}", where=where)
     modality = lookups.modalities.get(normalise_label(values["modality"]))
+    if modality is None and values["modality"].strip().lower() in RETIRED_TYPES:
+        raise ImportFailed(
+            path,
+            f"modality {values['modality']!r}: a maternity type is not a modality (décrets "
+            "98-899/98-900 authorise units); give one row per unit (obstetrique, neonatologie, "
+            "neonatologie_si, reanimation_neonatale) and the type, if wanted, in the "
+            "maternity_type column",
+            where=where,
+        )
     if modality is None:
         raise ImportFailed(path, f"unknown modality {values['modality']!r}", where=where)
     if not lookups.index.allows(activity, modality):
@@ -489,13 +510,54 @@ def _authorisation_values(
     end = _parse_date(path, line, values.get("end_date", ""), "end_date", required=False)
     if end is not None and end < start:
         raise ImportFailed(path, f"end_date {end} is before start_date {start}", where=where)
+    maternity_type = _maternity_type(path, where, values.get("maternity_type", ""), activity)
     return {
         "finess_et": number,
+        "maternity_type": maternity_type,
         "activity_id": activity,
         "modality": modality,
         "start_date": start,
         "end_date": end,
     }
+
+
+def _maternity_type(path: Path | str, where: str, value: str, activity: str) -> str:
+    """The maternity type a row declares ("" when none): 1, 2A, 2B or 3, on an obstetric row."""
+    value = value.strip().lower().removeprefix("type").strip(" _")
+    if not value:
+        return ""
+    if value not in perinatal.MaternityType.values:
+        raise ImportFailed(
+            path, f"maternity_type {value!r} is not one of 1, 2A, 2B, 3", where=where
+        )
+    if activity != perinatal.ACTIVITY:
+        raise ImportFailed(
+            path, f"maternity_type is given for activity {activity!r}, not obstetrique", where=where
+        )
+    return value
+
+
+def _check_maternity_types(
+    path: Path | str, records: list[tuple[int, dict[str, Any]]], declared: dict[int, str]
+) -> None:
+    """A declared maternity type must be the one the site's units in the file make
+    (``facilities.perinatal``): the file is refused at the first row that disagrees."""
+    units: dict[str, set[str]] = defaultdict(set)
+    for _line, values in records:
+        if values["activity_id"] == perinatal.ACTIVITY:
+            units[values["finess_et"]].add(values["modality"])
+    for line, values in records:
+        kind = declared[line]
+        derived = perinatal.maternity_type(units[values["finess_et"]])
+        if kind and kind != derived:
+            held = ", ".join(sorted(units[values["finess_et"]])) or "none"
+            raise ImportFailed(
+                path,
+                f"maternity_type {kind.upper()} disagrees with the units of "
+                f"{values['finess_et']} in the file ({held}: "
+                f"{'type ' + derived.upper() if derived else 'no maternity'})",
+                where=f"line {line}",
+            )
 
 
 # --- shared helpers -----------------------------------------------------------------------------
@@ -651,6 +713,7 @@ def _official_row(
         # Keys of the catalogue by code (None: an equipment has no activity, and vice versa).
         "activity_id": record.target.activity or None,
         "modality": record.target.modality,
+        "mention": record.target.mention,
         "equipment_id": record.target.equipment or None,
         "start_date": record.start_date,
         "end_date": record.end_date,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fields import CodeForeignKey
 from facilities.models import AuthorisedActivity, Facility
+from facilities.perinatal import MaternityType
 
 
 class Pathway(models.Model):
@@ -56,7 +57,9 @@ class LevelRequirement(models.Model):
     """One way for a facility to qualify for a level: every field given must hold.
 
     ``activity`` is a key of the catalogue by code (its column holds ``urgences``…);
-    ``modality`` and ``mention`` are codes of that activity in the catalogue."""
+    ``modality`` and ``mention`` are codes of that activity in the catalogue. A maternity level
+    names the ``maternity_type`` derived per site from its perinatal units
+    (``facilities.perinatal``), never the units themselves."""
 
     level = models.ForeignKey(
         Level, on_delete=models.CASCADE, related_name="requirements", verbose_name=_("niveau")
@@ -72,6 +75,9 @@ class LevelRequirement(models.Model):
     )
     modality = models.CharField(_("modalité"), max_length=40, blank=True)
     mention = models.CharField(_("mention"), max_length=40, blank=True)
+    maternity_type = models.CharField(
+        _("type de maternité"), max_length=2, choices=MaternityType.choices, blank=True
+    )
     facility_kind = models.CharField(
         _("type d'établissement"), max_length=20, choices=Facility.Kind.choices, blank=True
     )
@@ -85,7 +91,7 @@ class LevelRequirement(models.Model):
                 name="requirement_names_activity_or_kind",
             ),
             models.CheckConstraint(
-                condition=Q(modality="", mention="") | Q(activity__isnull=False),
+                condition=Q(modality="", mention="", maternity_type="") | Q(activity__isnull=False),
                 name="requirement_modality_needs_activity",
             ),
             models.CheckConstraint(
@@ -96,7 +102,8 @@ class LevelRequirement(models.Model):
         verbose_name_plural = _("critères de niveau")
 
     def __str__(self) -> str:
-        parts = [self.activity_id or "", self.modality, self.mention, self.facility_kind]
+        maternity = self.get_maternity_type_display() if self.maternity_type else ""
+        parts = [self.activity_id or "", self.modality, self.mention, maternity, self.facility_kind]
         return " / ".join(p for p in parts if p) + f" ≤ {self.access_target_minutes} min"
 
     @property

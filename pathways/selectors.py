@@ -25,7 +25,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from facilities.activities import catalogue
+from facilities.activities import cached_labels
 from facilities.models import Facility
 from facilities.selectors import current_authorisations, facilities_matching
 
@@ -55,26 +55,37 @@ def _fallback_kinds(requirement: LevelRequirement, requirements: list[LevelRequi
     return sorted({r.facility_kind for r in requirements if r.facility_kind})
 
 
+Spec = tuple[str, str, str, str, str]
+
+
 def _specs(
     level: Level, absent: Collection[str]
-) -> tuple[str, list[tuple[str, str, str]], list[LevelRequirement], list[str]]:
-    """(state, matching specs (activity, modality, kind), requirements whose activity is
-    absent, fallback kinds used) of ``level`` when the activities ``absent`` have no
-    authorisation loaded."""
+) -> tuple[str, list[Spec], list[LevelRequirement], list[str]]:
+    """(state, matching specs (activity, modality, mention, maternity type, kind),
+    requirements whose activity is absent, fallback kinds used) of ``level`` when the
+    activities ``absent`` have no authorisation loaded."""
     requirements = _requirements(level)
     state = COMPUTED
-    specs: list[tuple[str, str, str]] = []
+    specs: list[Spec] = []
     lacking: list[LevelRequirement] = []
     kinds_used: set[str] = set()
     for requirement in requirements:
         activity = requirement.activity_id or ""
         if not activity or activity not in absent:
-            specs.append((activity, requirement.modality, requirement.facility_kind))
+            specs.append(
+                (
+                    activity,
+                    requirement.modality,
+                    requirement.mention,
+                    requirement.maternity_type,
+                    requirement.facility_kind,
+                )
+            )
             continue
         lacking.append(requirement)
         kinds = _fallback_kinds(requirement, requirements)
         if kinds:
-            specs += [("", "", kind) for kind in kinds]
+            specs += [("", "", "", "", kind) for kind in kinds]
             kinds_used.update(kinds)
             if state == COMPUTED:
                 state = APPROXIMATED
@@ -98,8 +109,15 @@ def level_facilities(
     """
     _state, specs, _lacking, _kinds = _specs(level, absent)
     querysets = [
-        facilities_matching(activity=activity, modality=modality, kind=kind, on=on)
-        for activity, modality, kind in dict.fromkeys(specs)
+        facilities_matching(
+            activity=activity,
+            modality=modality,
+            mention=mention,
+            maternity_type=maternity_type,
+            kind=kind,
+            on=on,
+        )
+        for activity, modality, mention, maternity_type, kind in dict.fromkeys(specs)
     ]
     if not querysets:
         return Facility.objects.none()
@@ -202,11 +220,11 @@ def level_states(region, levels: Iterable[Level], on: dt.date | None = None) -> 
 
 
 def _activity_label(code: str) -> str:
-    return catalogue().activity_label(code)
+    return cached_labels().activity_label(code)
 
 
 def _modality_label(code: str, activity: str = "") -> str:
-    index = catalogue()
+    index = cached_labels()
     if activity:
         return index.modality_label(activity, code)
     return dict(index.modality_choices()).get(code, code)

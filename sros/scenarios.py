@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.locking import locked, save_checked
+from facilities import perinatal
 from facilities.activities import catalogue
 from facilities.models import Facility
 from facilities.selectors import current_authorisations
@@ -376,6 +377,8 @@ def _qualifies(
     """Whether a site meets any requirement of a level: the rule of
     ``pathways.selectors.level_facilities``, on a site's scenario state instead of the ORM."""
     held = set(authorisations)
+    # The site's maternity type, derived from its perinatal units as the selectors do.
+    maternity = perinatal.maternity_type(m for a, m in held if a == perinatal.ACTIVITY)
     for requirement in requirements:
         if requirement.facility_kind and requirement.facility_kind != kind:
             continue
@@ -384,6 +387,8 @@ def _qualifies(
             and (not requirement.modality or modality == requirement.modality)
             for activity, modality in held
         ):
+            continue
+        if requirement.maternity_type and requirement.maternity_type != maternity:
             continue
         return True
     return False

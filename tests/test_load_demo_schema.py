@@ -129,12 +129,12 @@ def test_the_draft_carries_a_maternity_closure_scenario_that_evaluates(demo_outp
     assert scenario.version.state == "draft"
     assert scenario.name.startswith("Fermeture de la maternité ") and "(fictif)" in scenario.name
     kinds = [(c.kind, c.activity, c.modality) for c in scenario.changes.all()]
-    assert kinds == [("withdraw", "obstetrique", "type_1"), ("open", "", "")]
+    assert kinds == [("withdraw", "obstetrique", "obstetrique"), ("open", "", "")]
     assert scenario.changes.get(kind="open").facility_kind == "msp"
     assert "1 scenario(s)" in demo_output
     result = evaluate_scenario(scenario)
     changed = {(o.objective.activity.code, o.objective.modality) for o in result.changed_objectives}
-    assert changed == {("obstetrique", "type_1")}
+    assert changed == {("obstetrique", "obstetrique")}
     change = result.changed_objectives[0]
     assert change.scenario.count == change.base.count - 1
     assert any(level.touched for level in result.levels)
