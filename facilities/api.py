@@ -53,7 +53,7 @@ class AuthorisationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Authorisation
-        fields = ["id", "facility", "activity", "modality", "start_date", "end_date"]
+        fields = ["id", "facility", "activity", "modality", "mention", "start_date", "end_date"]
 
 
 class FacilityGroupSerializer(serializers.ModelSerializer):

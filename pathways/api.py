@@ -41,7 +41,10 @@ class RequirementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LevelRequirement
-        fields = ["activity", "modality", "facility_kind", "access_target_minutes"]
+        fields = [
+            "activity", "modality", "mention", "maternity_type", "facility_kind",
+            "access_target_minutes",
+        ]  # fmt: skip
 
 
 class LevelSerializer(serializers.ModelSerializer):

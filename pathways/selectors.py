@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from facilities.activities import cached_labels
 from facilities.models import Facility
+from facilities.perinatal import MaternityType
 from facilities.selectors import current_authorisations, facilities_matching
 
 from .models import Level, LevelRequirement
@@ -197,14 +198,24 @@ def level_state(
     absent = {activity for activity in named if activity not in authorised}
     state, _specs_, lacking, kinds = _specs(level, absent)
     modalities: dict[str, list[str]] = {}
+    types: dict[str, list[str]] = {}
     for requirement in lacking:
         found = modalities.setdefault(requirement.activity_id, [])
         if requirement.modality and requirement.modality not in found:
             found.append(requirement.modality)
+        kinds_of = types.setdefault(requirement.activity_id, [])
+        if requirement.maternity_type and requirement.maternity_type not in kinds_of:
+            kinds_of.append(requirement.maternity_type)
+    missing = []
+    for activity, found in modalities.items():
+        entry: dict[str, Any] = {"activity": activity, "modalities": found}
+        if types[activity]:
+            entry["maternity_types"] = types[activity]
+        missing.append(entry)
     return LevelState(
         state=state,
         label=str(level),
-        missing=[{"activity": a, "modalities": m} for a, m in modalities.items()],
+        missing=missing,
         kinds=kinds if state == APPROXIMATED else [],
     )
 
@@ -251,6 +262,7 @@ def _lacking(data: dict[str, Any]) -> str:
     for entry in data.get("missing", []):
         activity = _activity_label(entry["activity"])
         modalities = [_modality_label(m, entry["activity"]) for m in entry.get("modalities", [])]
+        modalities += [str(MaternityType(kind).label) for kind in entry.get("maternity_types", [])]
         if modalities:
             activity = f"{activity} ({', '.join(modalities)})"
         parts.append(_("aucune autorisation de %(activity)s chargée") % {"activity": activity})

@@ -85,7 +85,9 @@ def test_a_level_without_authorisations_nor_facility_kind_is_missing_and_names_t
 
     assert state.state == MISSING
     # Maternity levels require a maternity type derived from the units, not a modality.
-    assert state.missing == [{"activity": "obstetrique", "modalities": []}]
+    assert state.missing == [
+        {"activity": "obstetrique", "modalities": [], "maternity_types": ["1", "2a", "2b", "3"]}
+    ]
     assert not level_facilities(maternity, absent=state.absent).exists()
     sentence = state_sentence(state.as_json())
     assert sentence.startswith("données manquantes : aucune autorisation de Gynécologie-")
