@@ -31,9 +31,15 @@ REGION = "84"
 
 def synthetic_authorisations(path: Path) -> int:
     """Write the SYNTHETIC authorisation CSV described in the module docstring."""
+    from facilities import perinatal
     from facilities.models import Facility
 
     rows = ["finess_et;activity;modality;start_date"]
+
+    def maternity(finess: str, kind: str) -> list[str]:
+        # One row per unit: the type is derived from them (facilities.perinatal).
+        return [f"{finess};obstetrique;{u};2020-01-01" for u in perinatal.UNITS_OF_TYPE[kind]]
+
     hospitals = Facility.objects.filter(kind__in=["chu", "ch"]).order_by("finess_et")
     for rank, facility in enumerate(hospitals.values_list("finess_et", "kind")):
         finess, kind = facility
@@ -41,12 +47,12 @@ def synthetic_authorisations(path: Path) -> int:
         if kind == "chu":
             rows += [
                 f"{finess};urgences;samu;2020-01-01",
-                f"{finess};obstetrique;type_3;2020-01-01",
+                *maternity(finess, "3"),
             ]
         elif rank % 3 == 0:
-            rows.append(f"{finess};obstetrique;type_2a;2020-01-01")
+            rows += maternity(finess, "2a")
         elif rank % 3 == 1:
-            rows.append(f"{finess};obstetrique;type_1;2020-01-01")
+            rows += maternity(finess, "1")
     psychiatric = Facility.objects.filter(kind="psychiatrie").order_by("finess_et")
     for rank, finess in enumerate(psychiatric.values_list("finess_et", flat=True)):
         rows.append(f"{finess};psychiatrie;adultes;2020-01-01")

@@ -20,6 +20,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from core.maps import NO_DATA_COLOUR, POPULATION_COLOURS
+from facilities.activities import labels
 from facilities.maps import KIND_COLOURS, facility_popup
 from facilities.models import Facility
 from territories.shapes import Shape
@@ -184,6 +185,7 @@ def _compact(data) -> str:
 def facilities(items: Sequence[MapFacility]) -> str:
     """Facilities as Point features with kind, served levels, colour and popup HTML."""
     kind_labels = dict(Facility.Kind.choices)
+    index = labels()
     features = [
         {
             "type": "Feature",
@@ -198,7 +200,7 @@ def facilities(items: Sequence[MapFacility]) -> str:
                 "k": item.point.kind,
                 "l": item.levels,
                 "col": KIND_COLOURS.get(item.point.kind, KIND_COLOURS[Facility.Kind.OTHER]),
-                "h": str(facility_popup(item.point, kind_labels)),
+                "h": str(facility_popup(item.point, kind_labels, index)),
             },
         }
         for item in items

@@ -8,6 +8,7 @@ from pathlib import Path
 import shapely
 from pyproj import Transformer
 
+from facilities import perinatal
 from facilities.finess import OPTIONAL_TRAILING_FIELD, STRUCTURE_FIELDS
 from facilities.finess_legal_entities import LEGAL_ENTITY_FIELDS
 
@@ -69,7 +70,7 @@ def make_facilities(communes: list[DemoCommune]) -> list[DemoFacility]:
             + (
                 ("urgences", "samu"),
                 ("urgences", "su_pediatrique"),
-                ("obstetrique", "type_3"),
+                *maternity("3"),
                 ("psychiatrie", "adultes"),
                 ("chirurgie", ""),
             ),
@@ -78,23 +79,23 @@ def make_facilities(communes: list[DemoCommune]) -> list[DemoFacility]:
             CLINIC,
             False,
             capital,
-            (("urgences", "su"), ("obstetrique", "type_1"), ("chirurgie", "")),
+            (("urgences", "su"), *maternity("1"), ("chirurgie", "")),
         ),
         (CHS, True, capital, (("psychiatrie", "adultes"), ("psychiatrie", "infanto_juvenile"))),
         (HEALTH_CENTRE, False, capital, ()),
         (DIALYSIS, False, capital, (("irc", ""),)),
     ]
     for i, chief in enumerate(chiefs):
-        maternity = "type_2b" if i == 0 else "type_2a"
+        units = maternity("2b" if i == 0 else "2a")
         specs += [
-            (CH, True, chief, EMERGENCY + (("obstetrique", maternity), ("psychiatrie", "adultes"))),
+            (CH, True, chief, EMERGENCY + (*units, ("psychiatrie", "adultes"))),
             (CLINIC, False, chief, (("chirurgie", ""),)),
             (CHS, True, chief, (("psychiatrie", "infanto_juvenile"),)),
             (SSR, False, chief, (("smr", ""),)),
         ]
     for i, town in enumerate(towns):
         if i % 3 == 0:
-            specs.append((CH, True, town, EMERGENCY + (("obstetrique", "type_1"),)))
+            specs.append((CH, True, town, EMERGENCY + maternity("1")))
         elif i % 3 == 1:
             specs.append((CH, True, town, (("urgences", "smur"), ("medecine", ""))))
         else:
@@ -214,6 +215,12 @@ def write_legal_entities(path: Path, facilities: list[DemoFacility]) -> None:
                 datecrea="2001-01-01",
             )
             writer.writerow(record.values())
+
+
+def maternity(kind: str) -> tuple[tuple[str, str], ...]:
+    """The authorisations of a maternity of type ``kind``: one per unit the type stands for
+    (the type itself is derived from them, ``facilities.perinatal``)."""
+    return tuple((perinatal.ACTIVITY, unit) for unit in perinatal.UNITS_OF_TYPE[kind])
 
 
 def write_authorisations(path: Path, facilities: list[DemoFacility]) -> None:

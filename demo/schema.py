@@ -53,7 +53,8 @@ VOLETS = [
 ]
 
 #: activity code → (modality, {zone code: (minimum, maximum)}). Demo implantations per zone
-#: (Z1…Z6): urgences SU 3 3 1 0 1 0; maternités de type 1 1 2 1 0 1 0; psychiatrie adulte
+#: (Z1…Z6): urgences SU 3 3 1 0 1 0; maternités (unité d'obstétrique, every type);
+#: psychiatrie adulte
 #: 2 2 0 0 0 0 — hence a mix of conforme / en dessous / au-dessus.
 OBJECTIVES = {
     "urgences": (
@@ -61,7 +62,7 @@ OBJECTIVES = {
         {"Z1": (2, 3), "Z2": (1, 2), "Z3": (1, 2), "Z4": (1, 1), "Z5": (1, 2), "Z6": (0, 1)},
     ),
     "obstetrique": (
-        "type_1",
+        "obstetrique",
         {"Z1": (1, 2), "Z2": (1, 1), "Z3": (1, 1), "Z4": (1, 1), "Z5": (0, 1), "Z6": (0, 1)},
     ),
     "psychiatrie": (
@@ -158,17 +159,16 @@ def _scenario(draft, planner):
     """A what-if on the draft: the first public hospital with a type 1 maternity (by FINESS
     number) loses it, and a health centre (MSP) opens on its site."""
     from facilities.models import Facility
-    from facilities.selectors import current_authorisations
+    from facilities.selectors import maternity_type_q
     from sros import scenarios
 
     from .facilities import _of
 
-    holders = current_authorisations().filter(activity="obstetrique", modality="type_1")
     hospital = (
         Facility.objects.filter(
+            maternity_type_q("1"),
             kind=Facility.Kind.CH,
             status=Facility.Status.OPEN,
-            pk__in=holders.values("facility_id"),
             commune__department__region=draft.schema.region,
         )
         .select_related("commune")
@@ -188,7 +188,7 @@ def _scenario(draft, planner):
                 "kind": "withdraw",
                 "finess": hospital.finess_et,
                 "activity": "obstetrique",
-                "modality": "type_1",
+                "modality": "obstetrique",
             },
             {
                 "kind": "open",
@@ -202,7 +202,7 @@ def _scenario(draft, planner):
     )
 
 
-def _ensure_catalogue() -> None:
+def ensure_catalogue() -> None:
     """Re-seed the catalogue of activities and volet themes if it was emptied since the
     migrations (``manage.py flush`` keeps tables, not data migrations' rows)."""
     import importlib
@@ -216,8 +216,86 @@ def _ensure_catalogue() -> None:
         VoletTheme.objects.filter(code__in=codes).count() == len(codes)
     ):
         return
-    for module in ("pathways.migrations.0002_seed_pathways", "sros.migrations.0002_seed_catalogue"):
-        importlib.import_module(module).seed(apps, None)
+    _seed_catalogue()
+    importlib.import_module("pathways.migrations.0002_seed_pathways").seed(apps, None)
+    maternity = importlib.import_module("pathways.migrations.0004_requirement_maternity_type")
+    maternity.types_to_maternity_type(apps, None)
+    _seed_themes()
+
+
+def _seed_catalogue() -> None:
+    """The catalogue as the migrations seed it (sros 0002, facilities 0008 and 0011), written
+    with today's models: the historical seeds name fields the catalogue no longer has."""
+    import importlib
+
+    from django.apps import apps
+
+    from facilities.models import AuthorisedActivity, Modality
+
+    first = importlib.import_module("sros.migrations.0002_seed_catalogue")
+    codes = importlib.import_module("facilities.migrations.0008_catalogue_codes")
+    rows = [
+        (code, label, "activity", first.R6122_25, first.REFORM, bool(registry), proxy)
+        for code, label, registry, proxy in first.ACTIVITIES
+    ] + [
+        (code, label, "equipment", first.R6122_26, None, False, [])
+        for code, label in first.EQUIPMENT
+    ]
+    for order, (old, label, kind, reference, valid_from, counted, proxy) in enumerate(rows, 1):
+        code = codes.RENAMED.get(old, old)
+        AuthorisedActivity.objects.update_or_create(
+            code=code,
+            defaults={
+                "label": label,
+                "kind": kind,
+                "legal_reference": reference,
+                "valid_from": valid_from,
+                "counted_by_registry": counted,
+                "modality_required": code in codes.MODALITY_REQUIRED,
+                "proxy_kinds": proxy,
+                "order": order,
+            },
+        )
+    activities = AuthorisedActivity.objects.in_bulk(field_name="code")
+    for activity, modalities in codes.MODALITIES.items():
+        for order, (code, label) in enumerate(modalities, start=1):
+            Modality.objects.update_or_create(
+                activity=activities[activity], code=code, defaults={"label": label, "order": order}
+            )
+    for later in (
+        "0011_catalogue_2023_texts",
+        "0012_equipment_counted_by_site",
+        "0013_perinatal_units",
+    ):
+        importlib.import_module(f"facilities.migrations.{later}").forward(apps, None)
+
+
+def _seed_themes() -> None:
+    import importlib
+
+    from django.contrib.auth.models import Group
+
+    from facilities.models import AuthorisedActivity
+    from pathways.models import Pathway
+    from sros.models import VoletTheme
+
+    first = importlib.import_module("sros.migrations.0002_seed_catalogue")
+    renamed = importlib.import_module("facilities.migrations.0008_catalogue_codes").RENAMED
+    for order, (code, title, phase, pathway_code, activity_codes) in enumerate(first.THEMES, 1):
+        theme, _created = VoletTheme.objects.update_or_create(
+            code=code,
+            defaults={
+                "title": title,
+                "phase": phase,
+                "order": order,
+                "pathway": Pathway.objects.filter(code=pathway_code).first(),
+            },
+        )
+        theme.activities.set(
+            AuthorisedActivity.objects.filter(code__in=[renamed.get(c, c) for c in activity_codes])
+        )
+    for name in first.GROUPS:
+        Group.objects.get_or_create(name=name)
 
 
 def create_demo_schema() -> list[str]:
@@ -231,7 +309,7 @@ def create_demo_schema() -> list[str]:
     region = Region.objects.get(code=REGION_CODE)
     zoning = Zoning.objects.get(region=region, name=ZONING_NAME)
     with transaction.atomic():
-        _ensure_catalogue()
+        ensure_catalogue()
         users = _accounts(region)
         planner = users["planner"]
         schema = services.schema_create(region=region, name="Schéma régional de santé (fictif)")

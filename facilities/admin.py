@@ -1,9 +1,20 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 
 from core.admin_widgets import POINT_AS_TEXT
 from core.importing import data_changed
 
-from .models import Authorisation, Facility, FacilityGroup, LegalEntity
+from .models import (
+    Authorisation,
+    AuthorisedActivity,
+    Facility,
+    FacilityGroup,
+    LegalEntity,
+    LegalText,
+    Mention,
+    Modality,
+)
 
 
 class AuthorisationInline(admin.TabularInline):
@@ -38,12 +49,60 @@ class LegalEntityAdmin(admin.ModelAdmin):
 
 @admin.register(Authorisation)
 class AuthorisationAdmin(admin.ModelAdmin):
-    list_display = ["facility", "activity", "modality", "start_date", "end_date"]
+    list_display = ["facility", "activity", "modality", "mention", "equipment", "start_date"]
     list_filter = ["activity", "modality"]
     list_select_related = ["facility"]
     search_fields = ["facility__finess_et", "facility__name"]
     raw_id_fields = ["facility"]
     date_hierarchy = "start_date"
+
+
+# --- the authorisation catalogue (facilities.catalogue) ---------------------------------------
+
+
+class ModalityInline(admin.TabularInline):
+    model = Modality
+    extra = 0
+    fields = ["code", "label", "legal_text", "legal_reference", "valid_from", "valid_to", "order"]
+
+
+class MentionInline(admin.TabularInline):
+    model = Mention
+    extra = 0
+    fields = ["code", "label", "modality", "legal_text", "valid_from", "valid_to", "order"]
+
+
+@admin.register(AuthorisedActivity)
+class AuthorisedActivityAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "kind", "counted_by_registry", "valid_from", "valid_to"]
+    list_filter = ["kind", "counted_by_registry"]
+    search_fields = ["code", "label"]
+    inlines = [ModalityInline, MentionInline]
+
+
+@admin.register(Modality)
+class ModalityAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "activity", "legal_text", "valid_from", "valid_to"]
+    list_filter = ["activity"]
+    list_select_related = ["activity", "legal_text"]
+    search_fields = ["code", "label"]
+
+
+@admin.register(Mention)
+class MentionAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "activity", "modality", "valid_from", "valid_to"]
+    list_filter = ["activity"]
+    list_select_related = ["activity", "modality"]
+    search_fields = ["code", "label"]
+
+
+@admin.register(LegalText)
+class LegalTextAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "signed_on", "in_force_on"]
+    search_fields = ["code", "title"]
+    # A plain input: the admin's URL widget links the address, and admin pages link nothing
+    # outside the site.
+    formfield_overrides = {models.URLField: {"widget": forms.URLInput}}
 
 
 @admin.register(FacilityGroup)

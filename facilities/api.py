@@ -48,10 +48,12 @@ class FacilitySerializer(GeoFeatureModelSerializer):
 
 class AuthorisationSerializer(serializers.ModelSerializer):
     facility = serializers.CharField(source="finess_et", read_only=True)
+    # The code the column holds (a key of the catalogue), read without a query per row.
+    activity = serializers.CharField(source="activity_code", read_only=True)
 
     class Meta:
         model = Authorisation
-        fields = ["id", "facility", "activity", "modality", "start_date", "end_date"]
+        fields = ["id", "facility", "activity", "modality", "mention", "start_date", "end_date"]
 
 
 class FacilityGroupSerializer(serializers.ModelSerializer):

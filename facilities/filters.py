@@ -11,7 +11,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 
 from territories.filters import filtered
 
-from .activities import Activity, Modality
+from .activities import activity_choices, modality_choices
 from .models import Authorisation, Facility, FacilityGroup, LegalEntity
 from .selectors import current_authorisations
 
@@ -46,8 +46,9 @@ class FacilityFilter(django_filters.FilterSet):
 
 class AuthorisationFilter(django_filters.FilterSet):
     facility = django_filters.CharFilter(field_name="facility__finess_et", label="n° FINESS ET")
-    activity = django_filters.ChoiceFilter(choices=Activity.choices, label="activité")
-    modality = django_filters.ChoiceFilter(choices=Modality.choices, label="modalité")
+    # Choices read from the catalogue when a filter is built (callables, not at import).
+    activity = django_filters.ChoiceFilter(choices=activity_choices, label="activité")
+    modality = django_filters.ChoiceFilter(choices=modality_choices, label="modalité")
     department = django_filters.CharFilter(
         field_name="facility__commune__department__code", label="département (code)"
     )
@@ -96,7 +97,7 @@ def facility_list(
 
 def authorisation_list(filters: dict | None = None) -> QuerySet[Authorisation]:
     queryset = Authorisation.objects.annotate(finess_et=F("facility__finess_et")).order_by(
-        "facility__finess_et", "activity", "modality", "start_date"
+        "facility__finess_et", "activity_id", "modality", "start_date"
     )
     return filtered(AuthorisationFilter, filters, queryset)
 

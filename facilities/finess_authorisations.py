@@ -196,14 +196,19 @@ MODALITY_LABELS = {
     "27": "SMURP Structure mobile d'urgence et de réanimation pédiatrique",
     "29": "SMUR Antenne",
 }
-#: (TRE_R274 activity, TRE_R405 modality) → catalogue modality. Obstetric units (01–04) stay
-#: official codes on the authorisation: the maternity type is derived from them per site.
+#: (TRE_R274 activity, TRE_R405 modality) → catalogue modality. Obstetric units (01–04) map to
+#: the units of the catalogue: the maternity type is derived from them per site
+#: (``facilities.perinatal``), never read from a file.
 MODALITY_MAP: dict[tuple[str, str], str] = {
+    ("03", "01"): "obstetrique",
+    ("03", "02"): "neonatologie",
+    ("03", "03"): "neonatologie_si",
+    ("03", "04"): "reanimation_neonatale",
     ("14", "22"): "samu",
     ("14", "23"): "su",
     ("14", "24"): "su_pediatrique",
     ("14", "26"): "smur",
-    ("14", "27"): "smur",  # SMUR with its pédiatrique mention
+    ("14", "27"): "smur",  # SMUR with its pédiatrique mention (MENTION_MAP)
     ("14", "29"): "smur",  # an antenne of a SMUR is part of that SMUR
     ("04", "06"): "adultes",
     ("04", "07"): "infanto_juvenile",
@@ -212,6 +217,11 @@ MODALITY_MAP: dict[tuple[str, str], str] = {
     **{(code, "09"): "adultes_generale" for code in ("50", "51", "52", "53", "54", "55")},
     **{(code, "10"): "pediatrie" for code in ("50", "51", "52", "53", "54", "55")},
 }
+#: (TRE_R274 activity, TRE_R405 modality) → catalogue mention of the mapped modality: the SMUR
+#: pédiatrique is a mention of the SMUR modality (CSP R6123-1 2° as written by décret
+#: 2023-1374). The SUP (24) keeps the pre-2023 modality ``su_pediatrique``: mapped to ``su``
+#: + mention, a paediatric-only unit would serve the general "SU" levels.
+MENTION_MAP: dict[tuple[str, str], str] = {("14", "27"): "smur_pediatrique"}
 #: Catalogue activities that are nothing without their modality (a "médecine d'urgence" that
 #: is neither SAMU, SMUR nor SU cannot serve any level): an unmapped modality is an error.
 NEEDS_MODALITY = frozenset({"urgences", "psychiatrie"})
@@ -238,6 +248,7 @@ class Target:
 
     activity: str = ""
     modality: str = ""
+    mention: str = ""
     equipment: str = ""
     skip: str = ""
     error: str = ""
@@ -258,7 +269,9 @@ def activity_target(activity: str, modality: str) -> Target:
             error=f"modality code {modality!r} of activity {activity} ({label}) is not in "
             "the mapping table"
         )
-    return Target(activity=catalogue, modality=mapped)
+    return Target(
+        activity=catalogue, modality=mapped, mention=MENTION_MAP.get((activity, modality), "")
+    )
 
 
 def equipment_target(code: str) -> Target:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,8 @@ from territories.cog import CommuneCodes, How, department_code_of
 from territories.models import Commune
 from territories.selectors import communes_at_points
 
-from . import finess, finess_authorisations, finess_legal_entities
-from .activities import Activity, Modality, modality_allowed
+from . import finess, finess_authorisations, finess_legal_entities, perinatal
+from .activities import CatalogueIndex, catalogue
 from .categories import kind_for, normalise_label, sector_for
 from .models import Authorisation, Facility, LegalEntity
 from .services import legal_entity_stubs_ensure
@@ -365,7 +366,13 @@ def _gisco_row(path: Path | str, line: int, record: dict[str, str]) -> dict[str,
 
 # --- Authorisations -----------------------------------------------------------------------------
 
-AUTHORISATION_COLUMNS = ("finess_et", "activity", "modality", "start_date", "end_date")
+AUTHORISATION_COLUMNS = (
+    "finess_et", "activity", "modality", "start_date", "end_date", "maternity_type",
+)  # fmt: skip
+#: Columns a file may leave out.
+OPTIONAL_COLUMNS = ("end_date", "maternity_type")
+#: The retired modalities that named maternity types (facilities 0013).
+RETIRED_TYPES = {"type_1", "type_2a", "type_2b", "type_3"}
 
 
 def import_authorisations(path: Path | str) -> ImportReport:
@@ -379,17 +386,22 @@ def import_authorisations(path: Path | str) -> ImportReport:
     delimiter = ";" if header.count(";") >= header.count(",") else ","
     reader = csv_records(path, text, delimiter=delimiter)
     columns = [name.strip().lower() for name in next(reader, (1, []))[1]]
-    absent = [name for name in AUTHORISATION_COLUMNS if name not in columns and name != "end_date"]
+    absent = [
+        name
+        for name in AUTHORISATION_COLUMNS
+        if name not in columns and name not in OPTIONAL_COLUMNS
+    ]
     if absent:
         raise ImportFailed(
             path,
             f"not an authorisation CSV: missing column(s) {', '.join(absent)} "
-            f"(expected header {';'.join(AUTHORISATION_COLUMNS)})",
+            f"(expected header {';'.join(AUTHORISATION_COLUMNS[:5])}[;maternity_type])",
             where="line 1",
         )
     index = {name: columns.index(name) for name in AUTHORISATION_COLUMNS if name in columns}
 
     records: list[tuple[int, dict[str, Any]]] = []
+    lookups = _lookups()
     for line, fields in reader:
         if not any(field.strip() for field in fields):
             continue
@@ -398,9 +410,11 @@ def import_authorisations(path: Path | str) -> ImportReport:
                 path, f"{len(fields)} fields, expected {len(columns)}", where=f"line {line}"
             )
         values = {name: fields[i].strip() for name, i in index.items()}
-        records.append((line, _authorisation_values(path, line, values)))
+        records.append((line, _authorisation_values(path, line, values, lookups)))
     if not records:
         raise ImportFailed(path, "no data row", where="line 2")
+    declared = {line: values.pop("maternity_type") for line, values in records}
+    _check_maternity_types(path, records, declared)
 
     facility_ids = dict(
         Facility.objects.filter(
@@ -415,11 +429,11 @@ def import_authorisations(path: Path | str) -> ImportReport:
                 path, f"unknown FINESS ET {number}: not in the registry", where=f"line {line}"
             )
         row = {"facility_id": facility_ids[number], "source": Authorisation.Source.ARS, **values}
-        key = (number, row["activity"], row["modality"], row["start_date"])
+        key = (number, row["activity_id"], row["modality"], row["start_date"])
         if key in seen:
             raise ImportFailed(
                 path,
-                f"duplicate authorisation {number} {row['activity']} {row['modality'] or '-'} "
+                f"duplicate authorisation {number} {row['activity_id']} {row['modality'] or '-'} "
                 f"from {row['start_date']} (first on line {seen[key]})",
                 where=f"line {line}",
             )
@@ -432,7 +446,7 @@ def import_authorisations(path: Path | str) -> ImportReport:
             # authorisation record, never overwritten by a CSV.
             upsert(
                 Authorisation,
-                ("facility_id", "activity", "modality", "start_date", "source"),
+                ("facility_id", "activity_id", "modality", "start_date", "source"),
                 rows,
             )
         )
@@ -451,24 +465,53 @@ def _choice_lookup(choices: Sequence[tuple[str, Any]]) -> dict[str, str]:
     return lookup
 
 
-ACTIVITY_LOOKUP = _choice_lookup(Activity.choices)
-MODALITY_LOOKUP = _choice_lookup(Modality.choices)
+@dataclass(frozen=True)
+class _Lookups:
+    """The catalogue as a CSV reads it: codes and labels of activities and modalities."""
+
+    index: CatalogueIndex
+    activities: dict[str, str]
+    modalities: dict[str, str]
 
 
-def _authorisation_values(path: Path | str, line: int, values: dict[str, str]) -> dict[str, Any]:
+def _lookups() -> _Lookups:
+    """Built once per file from the catalogue (data: never at import time)."""
+    index = catalogue()
+    activities = [
+        (code, label) for code, label in index.activities.items() if not index.is_equipment(code)
+    ]
+    return _Lookups(
+        index,
+        _choice_lookup(activities),
+        _choice_lookup([("", "(sans modalité)"), *index.modality_choices()]),
+    )
+
+
+def _authorisation_values(
+    path: Path | str, line: int, values: dict[str, str], lookups: _Lookups
+) -> dict[str, Any]:
     where = f"line {line}"
     number = values["finess_et"].upper()
     if re.fullmatch(r"\d{8}", number):
         number = number.zfill(9)  # a spreadsheet dropped the leading zero
     if not finess.FINESS_NUMBER.match(number):
         raise ImportFailed(path, f"invalid FINESS ET {values['finess_et']!r}", where=where)
-    activity = ACTIVITY_LOOKUP.get(normalise_label(values["activity"]))
+    activity = lookups.activities.get(normalise_label(values["activity"]))
     if activity is None:
         raise ImportFailed(path, f"unknown activity {values['activity']!r}", where=where)
-    modality = MODALITY_LOOKUP.get(normalise_label(values["modality"]))
+    modality = lookups.modalities.get(normalise_label(values["modality"]))
+    if modality is None and values["modality"].strip().lower() in RETIRED_TYPES:
+        raise ImportFailed(
+            path,
+            f"modality {values['modality']!r}: a maternity type is not a modality (décrets "
+            "98-899/98-900 authorise units); give one row per unit (obstetrique, neonatologie, "
+            "neonatologie_si, reanimation_neonatale) and the type, if wanted, in the "
+            "maternity_type column",
+            where=where,
+        )
     if modality is None:
         raise ImportFailed(path, f"unknown modality {values['modality']!r}", where=where)
-    if not modality_allowed(activity, modality):
+    if not lookups.index.allows(activity, modality):
         raise ImportFailed(
             path,
             f"modality {values['modality']!r} is not allowed for activity {values['activity']!r}",
@@ -478,13 +521,54 @@ def _authorisation_values(path: Path | str, line: int, values: dict[str, str]) -
     end = _parse_date(path, line, values.get("end_date", ""), "end_date", required=False)
     if end is not None and end < start:
         raise ImportFailed(path, f"end_date {end} is before start_date {start}", where=where)
+    maternity_type = _maternity_type(path, where, values.get("maternity_type", ""), activity)
     return {
         "finess_et": number,
-        "activity": activity,
+        "maternity_type": maternity_type,
+        "activity_id": activity,
         "modality": modality,
         "start_date": start,
         "end_date": end,
     }
+
+
+def _maternity_type(path: Path | str, where: str, value: str, activity: str) -> str:
+    """The maternity type a row declares ("" when none): 1, 2A, 2B or 3, on an obstetric row."""
+    value = value.strip().lower().removeprefix("type").strip(" _")
+    if not value:
+        return ""
+    if value not in perinatal.MaternityType.values:
+        raise ImportFailed(
+            path, f"maternity_type {value!r} is not one of 1, 2A, 2B, 3", where=where
+        )
+    if activity != perinatal.ACTIVITY:
+        raise ImportFailed(
+            path, f"maternity_type is given for activity {activity!r}, not obstetrique", where=where
+        )
+    return value
+
+
+def _check_maternity_types(
+    path: Path | str, records: list[tuple[int, dict[str, Any]]], declared: dict[int, str]
+) -> None:
+    """A declared maternity type must be the one the site's units in the file make
+    (``facilities.perinatal``): the file is refused at the first row that disagrees."""
+    units: dict[str, set[str]] = defaultdict(set)
+    for _line, values in records:
+        if values["activity_id"] == perinatal.ACTIVITY:
+            units[values["finess_et"]].add(values["modality"])
+    for line, values in records:
+        kind = declared[line]
+        derived = perinatal.maternity_type(units[values["finess_et"]])
+        if kind and kind != derived:
+            held = ", ".join(sorted(units[values["finess_et"]])) or "none"
+            raise ImportFailed(
+                path,
+                f"maternity_type {kind.upper()} disagrees with the units of "
+                f"{values['finess_et']} in the file ({held}: "
+                f"{'type ' + derived.upper() if derived else 'no maternity'})",
+                where=f"line {line}",
+            )
 
 
 # --- shared helpers -----------------------------------------------------------------------------
@@ -637,9 +721,11 @@ def _official_row(
         "source": source,
         "source_key": record.source_key,
         "facility_id": facility_id,
-        "activity": record.target.activity,
+        # Keys of the catalogue by code (None: an equipment has no activity, and vice versa).
+        "activity_id": record.target.activity or None,
         "modality": record.target.modality,
-        "equipment": record.target.equipment,
+        "mention": record.target.mention,
+        "equipment_id": record.target.equipment or None,
         "start_date": record.start_date,
         "end_date": record.end_date,
         "authorisation_number": record.authorisation_number,

@@ -11,7 +11,7 @@ from folium.plugins import FastMarkerCluster
 
 from core.maps import LegendEntry, markercluster_css, markercluster_js
 
-from .activities import Activity, Modality
+from .activities import CatalogueIndex, labels
 from .models import Facility
 from .selectors import FacilityPoint
 
@@ -62,9 +62,10 @@ def add_facilities(m: folium.Map, facilities: Sequence[FacilityPoint]) -> None:
     """Facilities as markers coloured by kind: one clustered layer per kind, so the layer
     control can show or hide each kind."""
     kind_labels = dict(Facility.Kind.choices)
+    index = labels()
     for kind, label in kind_labels.items():
         rows = [
-            [f.lat, f.lon, f.finess_et, facility_popup(f, kind_labels), escape(f.name)]
+            [f.lat, f.lon, f.finess_et, facility_popup(f, kind_labels, index), escape(f.name)]
             for f in facilities
             if f.kind == kind
         ]
@@ -84,17 +85,19 @@ def add_facilities(m: folium.Map, facilities: Sequence[FacilityPoint]) -> None:
         cluster.add_to(m)
 
 
-def facility_popup(facility: FacilityPoint, kind_labels: dict[str, str]) -> str:
-    """The popup of a facility marker: FINESS ET number, name, kind, commune, authorisations."""
-    activities = dict(Activity.choices)
-    modalities = dict(Modality.choices)
+def facility_popup(
+    facility: FacilityPoint, kind_labels: dict[str, str], index: CatalogueIndex | None = None
+) -> str:
+    """The popup of a facility marker: FINESS ET number, name, kind, commune, authorisations
+    (labels from ``index``, the catalogue: pass one built once when drawing many)."""
+    index = index or labels()
     authorisations = format_html_join(
         "",
         "<li>{}{}</li>",
         (
-            (activities.get(activity, activity), f" — {modalities.get(modality, modality)}")
+            (index.activity_label(activity), f" — {index.modality_label(activity, modality)}")
             if modality
-            else (activities.get(activity, activity), "")
+            else (index.activity_label(activity), "")
             for activity, modality in facility.authorisations
         ),
     )

@@ -12,7 +12,22 @@ from django.contrib.gis.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .activities import Activity, Modality
+from core.fields import CodeForeignKey
+
+from .catalogue import AuthorisedActivity, LegalText, Mention, Modality
+
+__all__ = [
+    "Authorisation",
+    "AuthorisedActivity",
+    "Facility",
+    "FacilityGroup",
+    "LegalEntity",
+    "LegalText",
+    "Mention",
+    "Modality",
+    "PracticeSite",
+    "Practitioner",
+]
 
 FINESS_NUMBER_REGEX = r"^[0-9][0-9A-Z][0-9]{7}$"
 
@@ -153,8 +168,13 @@ class Facility(models.Model):
 
 
 class Authorisation(models.Model):
-    """An activity (with its modality), or a heavy equipment, a site is authorised for, over a
-    period.
+    """An activity (with its modality and mention), or a heavy equipment, a site is authorised
+    for, over a period.
+
+    ``activity`` and ``equipment`` are keys of the catalogue by code (``facilities.catalogue``:
+    the columns hold the codes, ``urgences``, ``irm``); ``modality`` and ``mention`` are codes of
+    that activity's modalities and mentions in the catalogue, checked by the importers and
+    services (``facilities.activities.CatalogueIndex.allows``).
 
     Rows from the official FINESS files keep the official codes and labels next to the
     catalogue codes they map to (``facilities.finess_authorisations``), and are identified by
@@ -173,10 +193,29 @@ class Authorisation(models.Model):
         related_name="authorisations",
         verbose_name=_("établissement"),
     )
-    # Blank for a heavy equipment, which is authorised without an activity.
-    activity = models.CharField(_("activité"), max_length=30, choices=Activity.choices, blank=True)
-    modality = models.CharField(_("modalité"), max_length=30, choices=Modality.choices, blank=True)
-    equipment = models.CharField(_("équipement matériel lourd"), max_length=30, blank=True)
+    # Empty for a heavy equipment, which is authorised without an activity.
+    activity = CodeForeignKey(
+        AuthorisedActivity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_column="activity",
+        related_name="authorisations",
+        limit_choices_to={"kind": AuthorisedActivity.Kind.ACTIVITY},
+        verbose_name=_("activité"),
+    )
+    modality = models.CharField(_("modalité"), max_length=40, blank=True)
+    mention = models.CharField(_("mention"), max_length=40, blank=True)
+    equipment = CodeForeignKey(
+        AuthorisedActivity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_column="equipment",
+        related_name="equipment_authorisations",
+        limit_choices_to={"kind": AuthorisedActivity.Kind.EQUIPMENT},
+        verbose_name=_("équipement matériel lourd"),
+    )
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("fin"), null=True, blank=True)
     source = models.CharField(
@@ -200,11 +239,11 @@ class Authorisation(models.Model):
     lapse_date = models.DateField(_("date de caducité"), null=True, blank=True)
 
     class Meta:
-        ordering = ["facility", "activity", "modality", "start_date"]
+        ordering = ["facility", "activity_id", "modality", "start_date"]
         constraints = [
             # Rows typed in or from an ARS CSV have no identity of their own but this one.
             models.UniqueConstraint(
-                fields=["facility", "activity", "modality", "start_date"],
+                fields=["facility", "activity", "modality", "mention", "start_date"],
                 condition=Q(source_key=""),
                 name="authorisation_unique_period_start",
             ),
@@ -222,8 +261,13 @@ class Authorisation(models.Model):
         verbose_name_plural = _("autorisations")
 
     def __str__(self) -> str:
-        what = self.get_activity_display() if self.activity else self.equipment
-        return f"{self.facility_id}: {what} {self.modality}".strip()
+        what = self.activity_id or self.equipment_id or ""
+        return f"{self.facility_id}: {what} {self.modality} {self.mention}".strip()
+
+    @property
+    def activity_code(self) -> str:
+        """The activity's code, "" for a heavy equipment (no query: the column holds it)."""
+        return self.activity_id or ""
 
 
 class FacilityGroup(models.Model):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from . import perinatal
 from .models import Authorisation, Facility
 
 
@@ -25,10 +27,17 @@ def open_facilities() -> QuerySet[Facility]:
 
 
 def facilities_matching(
-    *, activity: str = "", modality: str = "", kind: str = "", on: dt.date | None = None
+    *,
+    activity: str = "",
+    modality: str = "",
+    kind: str = "",
+    on: dt.date | None = None,
+    mention: str = "",
+    maternity_type: str = "",
 ) -> QuerySet[Facility]:
     """Open facilities of ``kind`` (if given) holding a current authorisation for ``activity``
-    and ``modality`` (if given)."""
+    with ``modality`` and ``mention`` (if given), and whose maternity type derived from their
+    perinatal units is ``maternity_type`` (if given)."""
     facilities = open_facilities()
     if kind:
         facilities = facilities.filter(kind=kind)
@@ -36,8 +45,47 @@ def facilities_matching(
         authorisations = current_authorisations(on).filter(activity=activity)
         if modality:
             authorisations = authorisations.filter(modality=modality)
+        if mention:
+            authorisations = authorisations.filter(mention=mention)
         facilities = facilities.filter(pk__in=authorisations.values("facility_id"))
+    if maternity_type:
+        facilities = facilities.filter(maternity_type_q(maternity_type, on))
     return facilities
+
+
+def _holds_unit(unit: str, on: dt.date | None) -> Exists:
+    return Exists(
+        current_authorisations(on).filter(
+            facility=OuterRef("pk"), activity=perinatal.ACTIVITY, modality=unit
+        )
+    )
+
+
+def maternity_type_q(maternity_type: str, on: dt.date | None = None) -> Q:
+    """Facilities whose units in force on ``on`` make them a maternity of ``maternity_type``:
+    the rule of ``facilities.perinatal.maternity_type``, written in SQL (obstétrique, the
+    type's unit, and none of a higher type's)."""
+    rules = [(str(kind), unit) for kind, unit in perinatal.TYPE_RULES]
+    position = [kind for kind, _unit in rules].index(maternity_type)
+    condition = Q(_holds_unit(perinatal.OBSTETRICS, on)) & Q(_holds_unit(rules[position][1], on))
+    for _higher, unit in rules[:position]:
+        condition &= ~Q(_holds_unit(unit, on))
+    return condition
+
+
+def maternity_types(
+    facility_ids: Iterable[int] | None = None, on: dt.date | None = None
+) -> dict[int, str]:
+    """The maternity type derived from the perinatal units in force on ``on`` of each facility
+    (of ``facility_ids`` if given) that is a maternity (one query)."""
+    units: dict[int, set[str]] = defaultdict(set)
+    rows = current_authorisations(on).filter(activity=perinatal.ACTIVITY)
+    if facility_ids is not None:
+        rows = rows.filter(facility_id__in=list(facility_ids))
+    for facility_id, modality in rows.values_list("facility_id", "modality"):
+        units[facility_id].add(modality)
+    types = {pk: perinatal.maternity_type(held) for pk, held in units.items()}
+    return {pk: kind for pk, kind in types.items() if kind}
 
 
 @dataclass(frozen=True)
@@ -58,10 +106,10 @@ def facility_points(facilities: QuerySet[Facility]) -> list[tuple[int, FacilityP
     for facility_id, activity, modality in (
         current_authorisations()
         .filter(facility__in=facilities)
-        .order_by("activity", "modality")
+        .order_by("activity_id", "modality")
         .values_list("facility_id", "activity", "modality")
     ):
-        authorisations[facility_id].append((activity, modality))
+        authorisations[facility_id].append((activity or "", modality))
     rows = facilities.order_by("finess_et").values_list(
         "id", "finess_et", "name", "kind", "commune__name", "point"
     )

@@ -36,9 +36,15 @@ REGION_PARAMETER = OpenApiParameter(
 
 
 class RequirementSerializer(serializers.ModelSerializer):
+    # The code the column holds (a key of the catalogue), read without a query per row.
+    activity = serializers.CharField(source="activity_code", read_only=True)
+
     class Meta:
         model = LevelRequirement
-        fields = ["activity", "modality", "facility_kind", "access_target_minutes"]
+        fields = [
+            "activity", "modality", "mention", "maternity_type", "facility_kind",
+            "access_target_minutes",
+        ]  # fmt: skip
 
 
 class LevelSerializer(serializers.ModelSerializer):

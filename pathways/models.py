@@ -10,8 +10,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from facilities.activities import Activity, Modality
-from facilities.models import Facility
+from core.fields import CodeForeignKey
+from facilities.models import AuthorisedActivity, Facility
+from facilities.perinatal import MaternityType
 
 
 class Pathway(models.Model):
@@ -53,15 +54,30 @@ class Level(models.Model):
 
 
 class LevelRequirement(models.Model):
-    """One way for a facility to qualify for a level: every field given must hold."""
+    """One way for a facility to qualify for a level: every field given must hold.
+
+    ``activity`` is a key of the catalogue by code (its column holds ``urgences``…);
+    ``modality`` and ``mention`` are codes of that activity in the catalogue. A maternity level
+    names the ``maternity_type`` derived per site from its perinatal units
+    (``facilities.perinatal``), never the units themselves."""
 
     level = models.ForeignKey(
         Level, on_delete=models.CASCADE, related_name="requirements", verbose_name=_("niveau")
     )
-    activity = models.CharField(
-        _("activité autorisée"), max_length=30, choices=Activity.choices, blank=True
+    activity = CodeForeignKey(
+        AuthorisedActivity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_column="activity",
+        related_name="+",
+        verbose_name=_("activité autorisée"),
     )
-    modality = models.CharField(_("modalité"), max_length=30, choices=Modality.choices, blank=True)
+    modality = models.CharField(_("modalité"), max_length=40, blank=True)
+    mention = models.CharField(_("mention"), max_length=40, blank=True)
+    maternity_type = models.CharField(
+        _("type de maternité"), max_length=2, choices=MaternityType.choices, blank=True
+    )
     facility_kind = models.CharField(
         _("type d'établissement"), max_length=20, choices=Facility.Kind.choices, blank=True
     )
@@ -71,11 +87,11 @@ class LevelRequirement(models.Model):
         ordering = ["level", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(activity="", facility_kind=""),
+                condition=~Q(activity__isnull=True, facility_kind=""),
                 name="requirement_names_activity_or_kind",
             ),
             models.CheckConstraint(
-                condition=Q(modality="") | ~Q(activity=""),
+                condition=Q(modality="", mention="", maternity_type="") | Q(activity__isnull=False),
                 name="requirement_modality_needs_activity",
             ),
             models.CheckConstraint(
@@ -86,5 +102,11 @@ class LevelRequirement(models.Model):
         verbose_name_plural = _("critères de niveau")
 
     def __str__(self) -> str:
-        parts = [self.get_activity_display(), self.get_modality_display(), self.facility_kind]
+        maternity = self.get_maternity_type_display() if self.maternity_type else ""
+        parts = [self.activity_id or "", self.modality, self.mention, maternity, self.facility_kind]
         return " / ".join(p for p in parts if p) + f" ≤ {self.access_target_minutes} min"
+
+    @property
+    def activity_code(self) -> str:
+        """The activity's code, "" for a requirement naming a facility kind only."""
+        return self.activity_id or ""

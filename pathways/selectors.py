@@ -25,8 +25,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from facilities.activities import Activity, Modality
+from facilities.activities import cached_labels
 from facilities.models import Facility
+from facilities.perinatal import MaternityType
 from facilities.selectors import current_authorisations, facilities_matching
 
 from .models import Level, LevelRequirement
@@ -55,25 +56,37 @@ def _fallback_kinds(requirement: LevelRequirement, requirements: list[LevelRequi
     return sorted({r.facility_kind for r in requirements if r.facility_kind})
 
 
+Spec = tuple[str, str, str, str, str]
+
+
 def _specs(
     level: Level, absent: Collection[str]
-) -> tuple[str, list[tuple[str, str, str]], list[LevelRequirement], list[str]]:
-    """(state, matching specs (activity, modality, kind), requirements whose activity is
-    absent, fallback kinds used) of ``level`` when the activities ``absent`` have no
-    authorisation loaded."""
+) -> tuple[str, list[Spec], list[LevelRequirement], list[str]]:
+    """(state, matching specs (activity, modality, mention, maternity type, kind),
+    requirements whose activity is absent, fallback kinds used) of ``level`` when the
+    activities ``absent`` have no authorisation loaded."""
     requirements = _requirements(level)
     state = COMPUTED
-    specs: list[tuple[str, str, str]] = []
+    specs: list[Spec] = []
     lacking: list[LevelRequirement] = []
     kinds_used: set[str] = set()
     for requirement in requirements:
-        if not requirement.activity or requirement.activity not in absent:
-            specs.append((requirement.activity, requirement.modality, requirement.facility_kind))
+        activity = requirement.activity_id or ""
+        if not activity or activity not in absent:
+            specs.append(
+                (
+                    activity,
+                    requirement.modality,
+                    requirement.mention,
+                    requirement.maternity_type,
+                    requirement.facility_kind,
+                )
+            )
             continue
         lacking.append(requirement)
         kinds = _fallback_kinds(requirement, requirements)
         if kinds:
-            specs += [("", "", kind) for kind in kinds]
+            specs += [("", "", "", "", kind) for kind in kinds]
             kinds_used.update(kinds)
             if state == COMPUTED:
                 state = APPROXIMATED
@@ -97,8 +110,15 @@ def level_facilities(
     """
     _state, specs, _lacking, _kinds = _specs(level, absent)
     querysets = [
-        facilities_matching(activity=activity, modality=modality, kind=kind, on=on)
-        for activity, modality, kind in dict.fromkeys(specs)
+        facilities_matching(
+            activity=activity,
+            modality=modality,
+            mention=mention,
+            maternity_type=maternity_type,
+            kind=kind,
+            on=on,
+        )
+        for activity, modality, mention, maternity_type, kind in dict.fromkeys(specs)
     ]
     if not querysets:
         return Facility.objects.none()
@@ -120,7 +140,7 @@ def authorised_activities(region, on: dt.date | None = None) -> set[str]:
     return set(
         current_authorisations(on)
         .filter(facility__commune__department__region=region)
-        .exclude(activity="")
+        .exclude(activity__isnull=True)
         .values_list("activity", flat=True)
         .distinct()
     )
@@ -174,18 +194,28 @@ def level_state(
     """
     if authorised is None:
         authorised = authorised_activities(region, on)
-    named = [r.activity for r in _requirements(level) if r.activity]
+    named = [r.activity_id for r in _requirements(level) if r.activity_id]
     absent = {activity for activity in named if activity not in authorised}
     state, _specs_, lacking, kinds = _specs(level, absent)
     modalities: dict[str, list[str]] = {}
+    types: dict[str, list[str]] = {}
     for requirement in lacking:
-        found = modalities.setdefault(requirement.activity, [])
+        found = modalities.setdefault(requirement.activity_id, [])
         if requirement.modality and requirement.modality not in found:
             found.append(requirement.modality)
+        kinds_of = types.setdefault(requirement.activity_id, [])
+        if requirement.maternity_type and requirement.maternity_type not in kinds_of:
+            kinds_of.append(requirement.maternity_type)
+    missing = []
+    for activity, found in modalities.items():
+        entry: dict[str, Any] = {"activity": activity, "modalities": found}
+        if types[activity]:
+            entry["maternity_types"] = types[activity]
+        missing.append(entry)
     return LevelState(
         state=state,
         label=str(level),
-        missing=[{"activity": a, "modalities": m} for a, m in modalities.items()],
+        missing=missing,
         kinds=kinds if state == APPROXIMATED else [],
     )
 
@@ -201,17 +231,14 @@ def level_states(region, levels: Iterable[Level], on: dt.date | None = None) -> 
 
 
 def _activity_label(code: str) -> str:
-    try:
-        return str(Activity(code).label)
-    except ValueError:
-        return code
+    return cached_labels().activity_label(code)
 
 
-def _modality_label(code: str) -> str:
-    try:
-        return str(Modality(code).label)
-    except ValueError:
-        return code
+def _modality_label(code: str, activity: str = "") -> str:
+    index = cached_labels()
+    if activity:
+        return index.modality_label(activity, code)
+    return dict(index.modality_choices()).get(code, code)
 
 
 def _kind_label(code: str) -> str:
@@ -234,7 +261,8 @@ def _lacking(data: dict[str, Any]) -> str:
     parts = []
     for entry in data.get("missing", []):
         activity = _activity_label(entry["activity"])
-        modalities = [_modality_label(m) for m in entry.get("modalities", [])]
+        modalities = [_modality_label(m, entry["activity"]) for m in entry.get("modalities", [])]
+        modalities += [str(MaternityType(kind).label) for kind in entry.get("maternity_types", [])]
         if modalities:
             activity = f"{activity} ({', '.join(modalities)})"
         parts.append(_("aucune autorisation de %(activity)s chargée") % {"activity": activity})

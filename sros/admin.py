@@ -1,4 +1,5 @@
-"""Admin of the schema's reference data (activities, themes, initiatives), of the regions' roles
+"""Admin of the schema's reference data (themes, initiatives; the activities are the
+catalogue of ``facilities``), of the regions' roles
 (admins manage users here) and of pilot projects.
 
 Schema versions, volets and objectives are deliberately absent: they are written only through
@@ -9,7 +10,6 @@ and the workflow.
 from django.contrib import admin
 
 from .models import (
-    AuthorisedActivity,
     Initiative,
     InitiativeDepartment,
     Milestone,
@@ -17,13 +17,6 @@ from .models import (
     Schema,
     VoletTheme,
 )
-
-
-@admin.register(AuthorisedActivity)
-class AuthorisedActivityAdmin(admin.ModelAdmin):
-    list_display = ["code", "label", "kind", "facility_activity", "valid_from", "valid_to"]
-    list_filter = ["kind"]
-    search_fields = ["code", "label"]
 
 
 @admin.register(VoletTheme)

@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from access.api import RegionScopedViewSet
 from core.api import conflict_response, validation_error
 from core.locking import ConflictError
-from facilities.activities import Modality
+from facilities.activities import mention_choices, modality_choices
 from indicators.aggregates import value_or_none
 from pathways.models import Pathway
 from territories.models import Region, Zone
@@ -100,6 +100,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
             "activity",
             "activity_code",
             "modality",
+            "mention",
             "minimum",
             "maximum",
             "max_access_minutes",
@@ -205,7 +206,9 @@ class VoletCreateInput(VoletInput):
 class ObjectiveInput(LockedInput):
     zone = serializers.PrimaryKeyRelatedField(queryset=Zone.objects.all())
     activity = serializers.PrimaryKeyRelatedField(queryset=AuthorisedActivity.objects.all())
-    modality = serializers.ChoiceField(choices=Modality.choices, allow_blank=True, required=False)
+    # A code of the activity's modalities in the catalogue, checked by the service.
+    modality = serializers.CharField(max_length=40, allow_blank=True, required=False)
+    mention = serializers.CharField(max_length=40, allow_blank=True, required=False)
     minimum = serializers.IntegerField(required=False)
     maximum = serializers.IntegerField(allow_null=True, required=False)
     max_access_minutes = serializers.IntegerField(allow_null=True, required=False)
@@ -267,10 +270,11 @@ class ScenarioCreateInput(ScenarioInput):
 class ObjectiveApiFilter(ObjectiveFilter):
     """The pages' objective filter, plus the version (the pages are per version already)."""
 
-    modality = django_filters.ChoiceFilter(choices=Modality.choices, label="modalité")
+    modality = django_filters.ChoiceFilter(choices=modality_choices, label="modalité")
+    mention = django_filters.ChoiceFilter(choices=mention_choices, label="mention")
 
     class Meta(ObjectiveFilter.Meta):
-        fields = ["version", "activity", "zone", "modality"]
+        fields = ["version", "activity", "zone", "modality", "mention"]
 
 
 # --- Views ------------------------------------------------------------------------------------

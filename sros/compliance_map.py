@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from core.maps import LEAFLET
-from facilities.activities import Modality
+from facilities.models import Modality
 from territories.models import Zone, ZoneMembership, Zoning
 from territories.shapes import zone_shapes
 
@@ -45,6 +45,8 @@ FACILITY_PRECISION = 5
 class Choice:
     activity: AuthorisedActivity
     modality: str
+    #: The catalogue's label of ``modality`` (read with the choices, one query for all).
+    modality_label: str = ""
 
     @property
     def value(self) -> str:
@@ -54,7 +56,7 @@ class Choice:
     def label(self) -> str:
         if not self.modality:
             return str(self.activity)
-        return f"{self.activity} – {Modality(self.modality).label}"
+        return f"{self.activity} – {self.modality_label or self.modality}"
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,13 @@ def choices(version: SchemaVersion) -> list[Choice]:
     )
     pairs = list(dict.fromkeys(pairs))
     activities = AuthorisedActivity.objects.in_bulk({a for a, _m in pairs})
-    return [Choice(activities[a], m) for a, m in pairs]
+    labels = dict(
+        ((a, code), label)
+        for a, code, label in Modality.objects.filter(
+            activity_id__in=activities, code__in={m for _a, m in pairs if m}
+        ).values_list("activity_id", "code", "label")
+    )
+    return [Choice(activities[a], m, labels.get((a, m), "")) for a, m in pairs]
 
 
 def chosen(options: list[Choice], value: str | None) -> Choice | None:

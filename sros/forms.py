@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from facilities.activities import mention_choices, modality_choices
 from indicators.models import IndicatorValue
 from territories.models import Zone
 
@@ -28,12 +29,25 @@ class ObjectiveForm(forms.ModelForm):
     refused, once the version is no longer a draft."""
 
     lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Codes of the catalogue (data: read when a form is built), checked against the activity
+    # by ``sros.services.objective_errors``.
+    modality = forms.ChoiceField(
+        label=_("Modalité"),
+        choices=lambda: [("", _("(sans modalité)")), *modality_choices()],
+        required=False,
+    )
+    mention = forms.ChoiceField(
+        label=_("Mention"),
+        choices=lambda: [("", _("(sans mention)")), *mention_choices()],
+        required=False,
+    )
 
     class Meta:
         model = Objective
         fields = [
             "activity",
             "modality",
+            "mention",
             "zone",
             "minimum",
             "maximum",

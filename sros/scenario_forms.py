@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from facilities.activities import Activity, Modality
+from facilities.activities import activity_choices, modality_choices
 from facilities.models import Facility
 
 from . import scenarios, text_limits
@@ -48,12 +48,13 @@ class ChangeForm(forms.Form):
     )
     lon = forms.FloatField(label=_("Longitude"), required=False)
     lat = forms.FloatField(label=_("Latitude"), required=False)
+    # Callables: the catalogue is data, read when a form is built.
     activity = forms.ChoiceField(
-        label=_("Activité"), choices=_blank(Activity.choices), required=False
+        label=_("Activité"), choices=lambda: _blank(activity_choices()), required=False
     )
     modality = forms.ChoiceField(
         label=_("Modalité"),
-        choices=[("", Modality.NONE.label), *Modality.choices[1:]],
+        choices=lambda: [("", _("(sans modalité)")), *modality_choices()],
         required=False,
     )
 

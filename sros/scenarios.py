@@ -30,7 +30,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.locking import locked, save_checked
-from facilities.activities import Activity, modality_allowed
+from facilities import perinatal
+from facilities.activities import catalogue
 from facilities.models import Facility
 from facilities.selectors import current_authorisations
 from indicators import aggregates, inputs
@@ -73,12 +74,13 @@ def _authorisation_errors(values: dict[str, Any], errors: dict[str, list[str]]) 
         if modality:
             errors.setdefault("modality", []).append(_("Une modalité demande une activité."))
         return
-    if activity not in Activity.values:
+    index = catalogue()
+    if index.kinds.get(activity) != "activity":
         errors.setdefault("activity", []).append(_("Activité inconnue : %s.") % activity)
-    elif not modality_allowed(activity, modality):
+    elif not index.allows(activity, modality):
         errors.setdefault("modality", []).append(
             _("Cette modalité ne s'applique pas à l'activité « %(activity)s ».")
-            % {"activity": Activity(activity).label}
+            % {"activity": index.activity_label(activity)}
         )
 
 
@@ -321,12 +323,13 @@ def _sites(scenario: Scenario) -> list[_Site]:
     changes = list(scenario.changes.select_related("facility"))
     existing_ids = {c.facility_id for c in changes if c.facility_id}
     held: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    for facility_id, activity, modality in (
+    for facility_id, activity, equipment, modality in (
         current_authorisations()
         .filter(facility_id__in=existing_ids)
-        .values_list("facility_id", "activity", "modality")
+        .values_list("facility_id", "activity", "equipment", "modality")
     ):
-        held[facility_id].add((activity, modality))
+        # A heavy equipment is held as its code, so equipment objectives count the site.
+        held[facility_id].add((activity or equipment, modality))
     after = {fid: set(held[fid]) for fid in existing_ids}
     closed: set[int] = set()
     for change in changes:
@@ -374,14 +377,18 @@ def _qualifies(
     """Whether a site meets any requirement of a level: the rule of
     ``pathways.selectors.level_facilities``, on a site's scenario state instead of the ORM."""
     held = set(authorisations)
+    # The site's maternity type, derived from its perinatal units as the selectors do.
+    maternity = perinatal.maternity_type(m for a, m in held if a == perinatal.ACTIVITY)
     for requirement in requirements:
         if requirement.facility_kind and requirement.facility_kind != kind:
             continue
-        if requirement.activity and not any(
-            activity == requirement.activity
+        if requirement.activity_id and not any(
+            activity == requirement.activity_id
             and (not requirement.modality or modality == requirement.modality)
             for activity, modality in held
         ):
+            continue
+        if requirement.maternity_type and requirement.maternity_type != maternity:
             continue
         return True
     return False
@@ -657,7 +664,7 @@ def _count_adjustment(sites: list[_Site]) -> compliance.CountAdjustment:
                 continue
             if method == compliance.BY_AUTHORISATION:
                 counts = any(
-                    a == activity.facility_activity and (not modality or m == modality)
+                    a == activity.code and (not modality or m == modality)
                     for a, m in site.authorisations
                 )
             else:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
+from facilities.models import Mention, Modality
 from territories.models import Zone, Zoning
 
 from .models import (
@@ -72,8 +73,20 @@ class ObjectiveFilter(django_filters.FilterSet):
 
 
 def version_objectives(version: SchemaVersion, filters: dict | None = None) -> QuerySet[Objective]:
-    """The objectives of a version, filtered by activity and zone when asked."""
-    objectives = version.objectives.select_related("zone", "zone__zoning", "activity")
+    """The objectives of a version, filtered by activity and zone when asked, with the labels
+    of their modality and mention in the catalogue (``modality_label``, ``mention_label``)."""
+    objectives = version.objectives.select_related("zone", "zone__zoning", "activity").annotate(
+        modality_label=Subquery(
+            Modality.objects.filter(
+                activity=OuterRef("activity"), code=OuterRef("modality")
+            ).values("label")[:1]
+        ),
+        mention_label=Subquery(
+            Mention.objects.filter(activity=OuterRef("activity"), code=OuterRef("mention")).values(
+                "label"
+            )[:1]
+        ),
+    )
     return ObjectiveFilter(filters or {}, queryset=objectives).qs
 
 

@@ -20,7 +20,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from core.locking import locked, save_checked
-from facilities.activities import modality_allowed
+from facilities.activities import catalogue
 from territories.models import Region, Zone, Zoning
 
 from .models import (
@@ -97,11 +97,35 @@ OBJECTIVE_FIELDS = (
     "zone",
     "activity",
     "modality",
+    "mention",
     "minimum",
     "maximum",
     "max_access_minutes",
     "justification",
 )
+
+
+def _catalogue_errors(
+    activity: AuthorisedActivity, modality: str, mention: str, errors: dict[str, list[str]]
+) -> None:
+    """Whether the modality and mention an objective names are the catalogue's for its
+    activity (an activity always authorised with a modality needs one)."""
+    index = catalogue()
+    code = activity.code
+    if modality and not index.modalities.get(code):
+        errors.setdefault("modality", []).append(
+            _("L'activité « %(activity)s » n'a pas de modalité.") % {"activity": activity.label}
+        )
+    elif (modality or code in index.modality_required) and not index.allows(code, modality):
+        errors.setdefault("modality", []).append(
+            _("Cette modalité ne s'applique pas à l'activité « %(activity)s ».")
+            % {"activity": activity.label}
+        )
+    elif mention and not index.allows_objective(code, modality, mention):
+        errors.setdefault("mention", []).append(
+            _("Cette mention ne s'applique pas à l'activité « %(activity)s ».")
+            % {"activity": activity.label}
+        )
 
 
 def objective_errors(version: SchemaVersion, values: dict[str, Any]) -> dict[str, list[str]]:
@@ -118,19 +142,9 @@ def objective_errors(version: SchemaVersion, values: dict[str, Any]) -> dict[str
             % {"max": maximum, "min": minimum}
         )
     activity, zone = values.get("activity"), values.get("zone")
-    modality = values.get("modality") or ""
     if activity is not None:
-        if activity.facility_activity and not modality_allowed(
-            activity.facility_activity, modality
-        ):
-            errors.setdefault("modality", []).append(
-                _("Cette modalité ne s'applique pas à l'activité « %(activity)s ».")
-                % {"activity": activity.label}
-            )
-        elif not activity.facility_activity and modality:
-            errors.setdefault("modality", []).append(
-                _("L'activité « %(activity)s » n'a pas de modalité.") % {"activity": activity.label}
-            )
+        modality, mention = values.get("modality") or "", values.get("mention") or ""
+        _catalogue_errors(activity, modality, mention, errors)
         if zone is not None:
             zoning = zoning_for(version, activity)
             if zoning is None:
@@ -158,6 +172,7 @@ def _check_objective(
         zone=values.get("zone"),
         activity=values.get("activity"),
         modality=values.get("modality") or "",
+        mention=values.get("mention") or "",
     ).exclude(pk=exclude_pk)
     if not errors and duplicate.exists():
         errors["zone"] = [
@@ -174,8 +189,8 @@ def objective_create(
     version = SchemaVersion.objects.select_for_update().get(pk=version.pk)
     ensure_editable(version)
     values = {name: values.get(name) for name in OBJECTIVE_FIELDS if name in values}
-    values.setdefault("modality", "")
-    values["modality"] = values["modality"] or ""
+    values["modality"] = values.get("modality") or ""
+    values["mention"] = values.get("mention") or ""
     values["justification"] = values.get("justification") or ""
     if values.get("minimum") is None:
         values["minimum"] = 0
@@ -204,6 +219,7 @@ def objective_update(
         if name in values:
             setattr(current, name, values[name])
     current.modality = current.modality or ""
+    current.mention = current.mention or ""
     current.justification = current.justification or ""
     current.minimum = current.minimum or 0
     _check_objective(

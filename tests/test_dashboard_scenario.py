@@ -298,7 +298,7 @@ def test_a_site_the_scenario_opens_is_drawn_with_its_label(demo, client):
     scenario = scenarios.scenario_create(
         version=demo["scenario"].version, name="Nouvelle maternité", user=demo["planner"],
         changes=[{"kind": "open", "label": "Maternité du Nord-Est (fictive)", "facility_kind": "ch",
-                  "lon": lon, "lat": lat, "activity": "obstetrique", "modality": "type_1"}],
+                  "lon": lon, "lat": lat, "activity": "obstetrique", "modality": "obstetrique"}],
     )  # fmt: skip
     client.force_login(demo["planner"])
     layer = strict_json(client.get(layer_url(scenario, maternity().pk)).content)

@@ -137,12 +137,13 @@ def test_it_renders_in_a_fixed_number_of_queries(
 ):
     # 8 for the page (one: which facility sources are loaded), 2 for the login (the session
     # and its user), 2 for the nav's Imports link (access.roles.can_view_imports: the user's
-    # roles, then the admin group).
-    with django_assert_max_num_queries(12):
+    # roles, then the admin group), + 1: the catalogue's labels of the facilities'
+    # authorisations (facilities.activities).
+    with django_assert_max_num_queries(13):
         client.get(reverse("home"))
     Facility.objects.filter(kind=Facility.Kind.CH).update(kind=Facility.Kind.CLINIC)
     make_commune_grid(2, 2, department=make_department("42", "Loire"), first=1)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("home"))
     assert response.context["overview"].commune_count == 16
 

@@ -42,14 +42,14 @@ def test_it_imports_codes_and_french_labels_in_both_date_formats(tmp_path):
         "010000024;urgences;smur;2019-06-01;",
         "010000024;Médecine d'urgence;structure des urgences;01/06/2019;",
         "010000024;GYNECOLOGIE-OBSTETRIQUE, NEONATOLOGIE, REANIMATION NEONATALE;"
-        "Maternité de type 2A;2018-01-15;14/01/2025",
+        "Néonatologie sans soins intensifs;2018-01-15;14/01/2025",
         "10000032;medecine;;2018-01-15;",
     )
     report = import_authorisations(path)
 
     assert (report.created, report.updated, report.unchanged) == (4, 0, 0)
     assert stored() == [
-        ("010000024", "obstetrique", "type_2a", dt.date(2018, 1, 15), dt.date(2025, 1, 14)),
+        ("010000024", "obstetrique", "neonatologie", dt.date(2018, 1, 15), dt.date(2025, 1, 14)),
         ("010000024", "urgences", "smur", dt.date(2019, 6, 1), None),
         ("010000024", "urgences", "su", dt.date(2019, 6, 1), None),
         ("010000032", "medecine", "", dt.date(2018, 1, 15), None),
@@ -94,7 +94,11 @@ BAD_FILES = {
     "unknown-et": ("010999999;urgences;smur;2019-06-01;", "unknown FINESS ET 010999999"),
     "unknown-activity": ("010000024;cardiologie;;2019-06-01;", "unknown activity 'cardiologie'"),
     "unknown-modality": ("010000024;urgences;helicoptere;2019-06-01;", "unknown modality"),
-    "modality-not-allowed": ("010000024;urgences;type_3;2019-06-01;", "not allowed"),
+    "modality-not-allowed": ("010000024;urgences;adultes;2019-06-01;", "not allowed"),
+    "maternity-type-as-modality": (
+        "010000024;obstetrique;type_3;2019-06-01;",
+        "a maternity type is not a modality",
+    ),
     "end-before-start": ("010000024;urgences;su;2019-06-01;2019-05-31", "before start_date"),
     "bad-date": ("010000024;urgences;su;2019-31-12;", "is not a date"),
     "missing-start": ("010000024;urgences;su;;", "start_date is required"),
@@ -137,3 +141,34 @@ def test_a_modality_code_wins_over_another_modality_whose_label_reads_the_same(t
     # Code "adultes" (psychiatrie générale) vs the label "Adultes" of "adultes_generale".
     import_authorisations(write(tmp_path, HEADER, "010000024;psychiatrie;adultes;2020-01-01;"))
     assert stored() == [("010000024", "psychiatrie", "adultes", dt.date(2020, 1, 1), None)]
+
+
+MATERNITY_HEADER = "finess_et;activity;modality;start_date;end_date;maternity_type"
+
+
+def test_a_maternity_type_column_is_kept_only_where_it_agrees_with_the_units(tmp_path):
+    """Décrets 98-899/98-900 authorise units; a type column is checked against them."""
+    path = write(
+        tmp_path,
+        MATERNITY_HEADER,
+        "010000024;obstetrique;obstetrique;2019-06-01;;2B",
+        "010000024;obstetrique;neonatologie_si;2019-06-01;;",
+        "010000032;obstetrique;obstetrique;2019-06-01;;1",
+    )
+    import_authorisations(path)
+    assert [(et, m) for et, a, m, *_ in stored() if a == "obstetrique"] == [
+        ("010000024", "neonatologie_si"), ("010000024", "obstetrique"),
+        ("010000032", "obstetrique"),
+    ]  # fmt: skip
+    wrong = write(
+        tmp_path,
+        MATERNITY_HEADER,
+        "010000024;urgences;su;2019-06-01;;",
+        "010000024;obstetrique;obstetrique;2019-06-01;;3",
+        "010000024;obstetrique;neonatologie;2019-06-01;;",
+    )
+    with pytest.raises(ImportFailed) as failed:
+        import_authorisations(wrong)
+    assert "line 3" in str(failed.value)
+    assert "maternity_type 3 disagrees with the units of 010000024" in str(failed.value)
+    assert "type 2A" in str(failed.value)

@@ -42,11 +42,13 @@ def sites():
 
 
 def stored(**filters) -> list[tuple]:
-    return list(
+    """(site, activity, modality, equipment, end): "" where a key of the catalogue is NULL."""
+    rows = (
         Authorisation.objects.filter(**filters)
         .order_by("source_key")
         .values_list("facility__finess_et", "activity", "modality", "equipment", "end_date")
     )
+    return [(et, a or "", m, e or "", end) for et, a, m, e, end in rows]
 
 
 def test_the_documented_field_tables_are_the_ones_read():
@@ -80,7 +82,7 @@ def test_it_imports_activities_and_equipment_with_their_official_codes(sites, tm
     assert stored() == [
         ("010000024", "urgences", "su", "", None),
         ("010000024", "urgences", "smur", "", None),
-        ("380780080", "obstetrique", "", "", None),
+        ("380780080", "obstetrique", "neonatologie_si", "", None),
         ("690781810", "cancer", "", "", None),
         ("010000024", "", "", "scanner", None),
         ("010000024", "", "", "irm", None),
@@ -227,7 +229,7 @@ def test_the_verbatim_finess_plus_example_imports_its_site_authorisation_of_care
     [cancer] = Authorisation.objects.all()
     assert cancer.source == Authorisation.Source.FINESS_PLUS
     assert cancer.source_key == "J:43306"
-    assert (cancer.facility.finess_et, cancer.activity, cancer.modality) == (
+    assert (cancer.facility.finess_et, cancer.activity_id, cancer.modality) == (
         "010780195", "cancer", "",
     )  # fmt: skip
     assert (cancer.official_activity_code, cancer.official_modality_code) == ("18", "91")
@@ -260,3 +262,16 @@ def test_the_flow_ends_what_it_no_longer_lists_and_skips_inactive_entries(tmp_pa
 
     assert report.ended == 1
     assert stored() == [("010780195", "cancer", "", "", dt.date(2026, 4, 2))]
+
+
+def test_official_codes_map_to_the_catalogue_units_and_mentions():
+    """TRE_R405 units 01–04 of activity 03 become the catalogue's perinatal units (the type
+    is derived from them); SMURP is the SMUR modality with its pédiatrique mention."""
+    assert fa.activity_target("03", "04") == fa.Target(
+        activity="obstetrique", modality="reanimation_neonatale"
+    )
+    assert fa.activity_target("03", "01").modality == "obstetrique"
+    assert fa.activity_target("14", "27") == fa.Target(
+        activity="urgences", modality="smur", mention="smur_pediatrique"
+    )
+    assert fa.activity_target("14", "26").mention == ""

@@ -178,7 +178,7 @@ def test_a_sync_run_gives_hand_checkable_figures(small_region):
 def test_a_level_without_any_facility_is_unreachable_everywhere(small_region):
     # Obstetrics is loaded (a type 1 maternity), so the type 3 level is computed, with none.
     small_region["hospital"].authorisations.create(
-        activity="obstetrique", modality="type_1", start_date="2020-01-01"
+        activity="obstetrique", modality="obstetrique", start_date="2020-01-01"
     )
     level = Level.objects.get(pathway__code="perinatalite", rank=3)
 

@@ -84,8 +84,9 @@ def test_a_level_without_authorisations_nor_facility_kind_is_missing_and_names_t
     state = level_state(maternity, tiny["region"])
 
     assert state.state == MISSING
+    # Maternity levels require a maternity type derived from the units, not a modality.
     assert state.missing == [
-        {"activity": "obstetrique", "modalities": ["type_1", "type_2a", "type_2b", "type_3"]}
+        {"activity": "obstetrique", "modalities": [], "maternity_types": ["1", "2a", "2b", "3"]}
     ]
     assert not level_facilities(maternity, absent=state.absent).exists()
     sentence = state_sentence(state.as_json())
@@ -130,10 +131,13 @@ def test_an_authorisation_outside_the_region_or_ended_does_not_count(tiny):
     other = Facility.objects.create(
         finess_et="380000001", name="Ailleurs", kind="ch", source="manual", commune=elsewhere
     )
-    other.authorisations.create(activity="obstetrique", modality="type_1", start_date="2020-01-01")
-    tiny["chu"].authorisations.create(
-        activity="obstetrique", modality="type_3", start_date="2010-01-01", end_date="2015-01-01"
+    other.authorisations.create(
+        activity="obstetrique", modality="obstetrique", start_date="2020-01-01"
     )
+    tiny["chu"].authorisations.create(
+        activity="obstetrique", modality="obstetrique", start_date="2010-01-01",
+        end_date="2015-01-01",
+    )  # fmt: skip
 
     assert level_state(seeded("perinatalite", 1), tiny["region"]).state == MISSING
 

@@ -28,7 +28,7 @@ def test_the_legend_of_a_missing_level_names_what_to_load(live_server, client, d
     )
     maternity = Level.objects.create(pathway=pathway, rank=2, code="mat", name="Maternité")
     LevelRequirement.objects.create(
-        level=maternity, activity="obstetrique", modality="type_1", access_target_minutes=45
+        level=maternity, activity="obstetrique", maternity_type="1", access_target_minutes=45
     )
     run = services.run_create(region=region, levels=[emergency, maternity], enqueue=False)
     assert services.run_compute(run.pk).status == "done"

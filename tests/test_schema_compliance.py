@@ -89,6 +89,41 @@ def test_it_counts_current_authorisations_of_the_modality_in_the_zone(world, tmp
     assert objective_compliance(irm).status == UNKNOWN
 
 
+def test_heavy_equipment_and_mentions_are_counted_per_site(world):
+    """As the law counts implantations: an IRM site with three machines is one; an objective on
+    a mention counts the sites holding it, one on the modality every site of the modality."""
+    from facilities.models import Authorisation
+
+    a1, a2 = world.communes[0], world.communes[1]
+    three, one = facility("690000011", a1), facility("690000029", a2)
+    start = dt.date(2024, 1, 1)
+    for n in range(3):
+        Authorisation.objects.create(
+            facility=three, equipment="irm", start_date=start, source="finess_extract",
+            source_key=f"E:{n}",
+        )  # fmt: skip
+    Authorisation.objects.create(facility=one, equipment="irm", start_date=start)
+    Authorisation.objects.create(
+        facility=three, activity="urgences", modality="smur", mention="smur_pediatrique",
+        start_date=start,
+    )  # fmt: skip
+    Authorisation.objects.create(
+        facility=one, activity="urgences", modality="smur", start_date=start
+    )
+    planner = world.users["planner"]
+    make = lambda activity, **fields: services.objective_create(  # noqa: E731
+        version=world.draft, user=planner, zone=world.zones["A"],
+        activity=world.activities[activity], minimum=1, maximum=1, **fields,
+    )  # fmt: skip
+    irm = make("irm")
+    smur = make("urgences", modality="smur")
+    paediatric = make("urgences", modality="smur", mention="smur_pediatrique")
+    results = compliance_for([irm, smur, paediatric])
+    assert (results[irm.pk].count, results[irm.pk].method) == (2, BY_AUTHORISATION)
+    assert results[smur.pk].count == 2
+    assert (results[paediatric.pk].count, results[paediatric.pk].status) == (1, WITHIN)
+
+
 def test_the_version_page_shows_a_badge_per_objective_and_it_follows_an_edit(world, login_as):
     facility("690000011", world.communes[0], kind="psychiatrie")
     planner = world.users["planner"]

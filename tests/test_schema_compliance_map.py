@@ -39,7 +39,7 @@ def layer_of(client, version, choice: str) -> dict:
 
 @pytest.mark.parametrize(
     ("activity", "modality"),
-    [("urgences", "su"), ("obstetrique", "type_1"), ("psychiatrie", "adultes")],
+    [("urgences", "su"), ("obstetrique", "obstetrique"), ("psychiatrie", "adultes")],
 )
 def test_the_layer_statuses_are_those_of_compliance_for(demo_draft, client, activity, modality):
     client.force_login(demo_planner(demo_draft))
@@ -86,14 +86,14 @@ def test_the_page_offers_the_versions_activities_and_a_table(demo_draft, client)
     version_page = client.get(reverse("schema:version", args=[demo_draft.pk]))
     url = reverse("schema:compliance_map", args=[demo_draft.pk])
     assert url in version_page.content.decode()
-    page = client.get(url, {"activite": "obstetrique:type_1"})
+    page = client.get(url, {"activite": "obstetrique:obstetrique"})
     html = page.content.decode()
     assert page.status_code == 200
-    assert 'value="obstetrique:type_1" selected' in html
+    assert 'value="obstetrique:obstetrique" selected' in html
     assert 'value="urgences:su"' in html and 'value="psychiatrie:adultes"' in html
     assert html.count('<tr data-zone="') == 6
     assert "schema/compliance_map.js" in html and "leaflet.js" in html
-    assert "?activite=obstetrique%3Atype_1" in html
+    assert "?activite=obstetrique%3Aobstetrique" in html
     unknown = client.get(url, {"activite": "nope:"})
     assert unknown.status_code == 200  # falls back on the first activity, never a 500
 
@@ -137,7 +137,7 @@ def test_the_map_draws_the_zones_in_their_status_colour_in_chromium(live_server,
 
     call_command("load_demo", verbosity=0)
     draft = SchemaVersion.objects.get(schema__region__code="99", state="draft")
-    choice = "obstetrique:type_1"
+    choice = "obstetrique:obstetrique"
     expected = {
         f["properties"]["c"]: f["properties"]["s"]
         for f in layer_of(_logged_in(client, draft), draft, choice)["features"]

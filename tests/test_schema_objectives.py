@@ -50,7 +50,7 @@ def form_data(world, objective, **changes):
         ({"minimum": -1}, "minimum", "négative"),
         ({"maximum": -2}, "maximum", "négative"),
         ({"max_access_minutes": -5}, "max_access_minutes", "négative"),
-        ({"modality": "type_3"}, "modality", "ne s'applique pas"),
+        ({"modality": "adultes"}, "modality", "ne s'applique pas"),
     ],
 )
 def test_the_form_shows_each_broken_rule_next_to_its_field(

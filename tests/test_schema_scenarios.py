@@ -87,7 +87,7 @@ def test_it_refuses_a_point_outside_the_region(world, sites):
 
 def test_it_refuses_a_modality_the_activity_does_not_admit(world, sites):
     [wrong] = errors_of(
-        world, [change(Kind.AUTHORISE, "690000011", activity="urgences", modality="type_3")]
+        world, [change(Kind.AUTHORISE, "690000011", activity="urgences", modality="adultes")]
     )
     assert wrong["modality"] == [
         "Cette modalité ne s'applique pas à l'activité « Médecine d'urgence »."
@@ -266,7 +266,7 @@ def test_opening_and_authorising_equal_a_full_recompute(demo, world):
         version=demo, name="Ouvrir", user=world.users["planner"],
         changes=[
             change(Kind.OPEN, facility_kind="ch", lon=lon, lat=lat, activity="obstetrique",
-                   modality="type_1"),
+                   modality="obstetrique"),
             change(Kind.AUTHORISE, site.finess_et, activity="urgences", modality="su"),
         ],
     )  # fmt: skip
@@ -301,8 +301,8 @@ def test_opening_and_authorising_equal_a_full_recompute(demo, world):
 
 def test_compliance_changes_when_the_scenario_closes_a_counted_site(demo, world):
     zone, maternity = zone_with_one_maternity(demo)
-    obstetrique = AuthorisedActivity.objects.get(facility_activity="obstetrique")
-    modality = maternity.authorisations.get(activity="obstetrique").modality
+    obstetrique = AuthorisedActivity.objects.get(code="obstetrique")
+    modality = maternity.authorisations.get(activity="obstetrique", modality="obstetrique").modality
     planner = world.users["planner"]
     objective = demo.objectives.filter(zone=zone, activity=obstetrique, modality=modality).first()
     if objective is None:
@@ -402,7 +402,7 @@ def test_the_form_shows_each_rule_broken_next_to_its_row(world, sites, login_as)
     rows = [
         {"kind": "close", "finess": "690009999"},
         {"kind": "open", "facility_kind": "ch", "lon": "-40", "lat": "10"},
-        {"kind": "authorise", "finess": "690000011", "activity": "urgences", "modality": "type_3"},
+        {"kind": "authorise", "finess": "690000011", "activity": "urgences", "modality": "adultes"},
     ]
     response = client.post(
         reverse("schema:scenario_create", args=[world.draft.pk]), form_data(rows=rows)

@@ -25,7 +25,7 @@ def fill(world):
         version=draft,
         title="Urgences",
         narrative="Garantir **30 minutes** d'accès.",
-        activities=[world.activities["urgences"], world.activities["soins-critiques"]],
+        activities=[world.activities["urgences"], world.activities["soins_critiques"]],
         user=planner,
     )
     services.version_set_zoning(
@@ -115,7 +115,7 @@ def test_a_new_draft_copies_the_adopted_version(world):
     ]
     volet = draft.volets.get()
     assert volet.title == "Urgences" and "30 minutes" in volet.narrative
-    assert set(volet.activities.values_list("code", flat=True)) == {"urgences", "soins-critiques"}
+    assert set(volet.activities.values_list("code", flat=True)) == {"urgences", "soins_critiques"}
     fields = ["zone__code", "activity__code", "modality", "minimum", "maximum", "justification"]
     assert list(draft.objectives.values_list(*fields)) == list(
         adopted.objectives.values_list(*fields)

@@ -12,8 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from facilities.activities import Activity, Modality
-from facilities.models import Facility
+from facilities.models import AuthorisedActivity, Facility, Modality
 
 from .. import text_limits
 from .schema import SchemaVersion
@@ -81,8 +80,10 @@ class ScenarioChange(models.Model):
         _("type d'établissement"), max_length=20, choices=Facility.Kind.choices, blank=True
     )
     point = gis_models.PointField(_("localisation"), srid=4326, null=True, blank=True)
-    activity = models.CharField(_("activité"), max_length=30, choices=Activity.choices, blank=True)
-    modality = models.CharField(_("modalité"), max_length=30, choices=Modality.choices, blank=True)
+    # Codes of the catalogue (``facilities.catalogue``), checked by ``sros.scenarios``: a
+    # scenario's authorisations are hypothetical, not rows of the registry.
+    activity = models.CharField(_("activité"), max_length=40, blank=True)
+    modality = models.CharField(_("modalité"), max_length=40, blank=True)
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
     history = HistoricalRecords(verbose_name=_("historique de changement de scénario"))
 
@@ -95,3 +96,14 @@ class ScenarioChange(models.Model):
         target = self.facility.finess_et if self.facility_id else (self.label or _("nouveau site"))
         authorisation = f" {self.activity} {self.modality}".rstrip() if self.activity else ""
         return f"{self.get_kind_display()} : {target}{authorisation}"
+
+    @property
+    def activity_label(self) -> str:
+        """The catalogue's label of ``activity`` (its code when the catalogue lacks it)."""
+        found = AuthorisedActivity.objects.filter(code=self.activity).values_list("label")
+        return next(iter(found), (self.activity,))[0]
+
+    @property
+    def modality_label(self) -> str:
+        found = Modality.objects.filter(activity__code=self.activity, code=self.modality)
+        return next(iter(found.values_list("label")), (self.modality,))[0]

@@ -17,8 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from facilities.activities import Modality
-
 from .. import text_limits
 from .catalogue import AuthorisedActivity, VoletTheme
 
@@ -231,8 +229,10 @@ class Volet(models.Model):
 
 
 class Objective(models.Model):
-    """An OQOS: the minimum and maximum number of implantations (or equipment units) of an
-    activity in a zone of the zoning the version uses for that activity."""
+    """An OQOS: the minimum and maximum number of implantations of an activity (or heavy
+    equipment), with its modality and mention if any, in a zone of the zoning the version uses
+    for that activity. An implantation is a site, as the law counts them: an IRM site with three
+    machines is one implantation (``sros.compliance``)."""
 
     version = models.ForeignKey(
         SchemaVersion,
@@ -246,7 +246,10 @@ class Objective(models.Model):
     activity = models.ForeignKey(
         AuthorisedActivity, on_delete=models.PROTECT, related_name="+", verbose_name=_("activité")
     )
-    modality = models.CharField(_("modalité"), max_length=30, choices=Modality.choices, blank=True)
+    # Codes of the activity's modalities and mentions in the catalogue (``facilities``),
+    # checked by ``sros.services.objective_errors``; empty: every modality (mention).
+    modality = models.CharField(_("modalité"), max_length=40, blank=True)
+    mention = models.CharField(_("mention"), max_length=40, blank=True)
     minimum = models.PositiveIntegerField(_("minimum"), default=0)
     maximum = models.PositiveIntegerField(_("maximum"), null=True, blank=True)
     max_access_minutes = models.PositiveSmallIntegerField(
@@ -257,11 +260,13 @@ class Objective(models.Model):
     history = HistoricalRecords(verbose_name=_("historique d'objectif"))
 
     class Meta:
-        ordering = ["version", "activity__order", "activity__code", "modality", "zone__code"]
+        ordering = [
+            "version", "activity__order", "activity__code", "modality", "mention", "zone__code",
+        ]  # fmt: skip
         constraints = [
             models.UniqueConstraint(
-                fields=["version", "zone", "activity", "modality"],
-                name="objective_unique_zone_activity_modality",
+                fields=["version", "zone", "activity", "modality", "mention"],
+                name="objective_unique_zone_activity_modality_mention",
             ),
             models.CheckConstraint(
                 condition=Q(maximum__isnull=True) | Q(maximum__gte=F("minimum")),
@@ -272,8 +277,8 @@ class Objective(models.Model):
         verbose_name_plural = _("objectifs quantifiés (OQOS)")
 
     def __str__(self) -> str:
-        modality = f" {self.get_modality_display()}" if self.modality else ""
-        return f"{self.activity}{modality} – {self.zone}"
+        detail = " ".join(code for code in (self.modality, self.mention) if code)
+        return f"{self.activity}{' ' + detail if detail else ''} – {self.zone}"
 
 
 class Comment(models.Model):

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.importing import ImportFailed
 from demo import loader as demo
 from demo.real_regions import set_up_real_regions
+from demo.schema import ensure_catalogue
 from opendata.layout import load_directory
 
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, directory: str | None = None, **options):
+        # The authorisations the files carry are keys of the catalogue: it comes first.
+        ensure_catalogue()
         try:
             if directory:
                 load_directory(Path(directory), echo=self.stdout.write)
