@@ -16,6 +16,7 @@ objectives:
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -42,7 +43,7 @@ from indicators.models import IndicatorValue
 from pathways.models import Level
 from territories.models import Commune, Zone, ZoneMembership
 
-from . import compliance
+from . import compliance, scenario_base
 from .models import Scenario, ScenarioChange, SchemaVersion
 from .services import ensure_editable
 
@@ -597,14 +598,8 @@ def _commune_changes(units, base_minutes, minutes, limit: int = 25) -> list[Comm
     ]  # fmt: skip
 
 
-def _level_result(region, units, names, level, base_level, sites, provider, weight, timings):
+def _level_result(region, units, names, level, base_level, base, sites, timings):
     requirements = list(level.requirements.all())
-    started = time.perf_counter()
-    base = WhatIf.build(
-        provider, units.places, base_level.places, units.population, base_level.capacity,
-        weight, k=indicator_services.K_NEAREST,
-    )  # fmt: skip
-    timings["build"] = timings.get("build", 0.0) + time.perf_counter() - started
     started = time.perf_counter()
     state, scenario_level, closed, opened = _apply(base, base_level, requirements, sites)
     timings["what-if"] = timings.get("what-if", 0.0) + time.perf_counter() - started
@@ -633,6 +628,18 @@ def _level_result(region, units, names, level, base_level, sites, provider, weig
         figures=figures,
         communes=_commune_changes(units, base.nearest.first_minutes, state.nearest.first_minutes),
     )
+
+
+def _level_base(level, units, provider, weight):
+    """The level's facilities and its WhatIf on the base (None for a level with none)."""
+    base_level = inputs.load_level_facilities(level)
+    if len(base_level) == 0:
+        return base_level, None
+    base = WhatIf.build(
+        provider, units.places, base_level.places, units.population, base_level.capacity,
+        weight, k=indicator_services.K_NEAREST,
+    )  # fmt: skip
+    return base_level, base
 
 
 def _count_adjustment(sites: list[_Site]) -> compliance.CountAdjustment:
@@ -686,22 +693,29 @@ def evaluate_scenario(
         indicator_services.default_provider_parameters()
     )
     region = scenario.version.schema.region
-    units = inputs.load_units(region)
+    weight, k = _weight(), indicator_services.K_NEAREST
+    key = scenario_base.base_key(region, provider.parameters(), weight.parameters(), k)
+    units = scenario_base.cached(
+        key and (*key, "units"), lambda: inputs.load_units(region, with_zonings=False)
+    )
+    units = inputs.attach_zonings(units, region)
     sites = _sites(scenario)
     names = _unit_names(region, units)
-    weight = _weight()
     timings["inputs"] = time.perf_counter() - started
     wanted = None if levels is None else set(levels)
     results = []
     for level in _levels():
         if wanted is not None and level.pk not in wanted:
             continue
-        base_level = inputs.load_level_facilities(level)
-        if len(base_level) == 0:
-            continue
-        results.append(
-            _level_result(region, units, names, level, base_level, sites, provider, weight, timings)
+        step = time.perf_counter()
+        base_level, base = scenario_base.cached(
+            key and (*key, "level", level.pk),
+            functools.partial(_level_base, level, units, provider, weight),
         )
+        timings["build"] = timings.get("build", 0.0) + time.perf_counter() - step
+        if base is None:
+            continue
+        results.append(_level_result(region, units, names, level, base_level, base, sites, timings))
     step = time.perf_counter()
     objectives = _objective_changes(scenario, sites) if with_objectives else []
     timings["compliance"] = time.perf_counter() - step
