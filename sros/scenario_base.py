@@ -7,11 +7,13 @@ changes when the data does, and the region's latest stored run says when: every 
 admin edit sends ``data_changed``, which marks the runs ``stale`` and bumps the data version
 (``core.response_cache``). So a base is kept under a key that can never name a stale one:
 
-    (database, latest done run id, data version, provider parameters, weights, k[, level id])
+    (database, latest done run id, data version, today, provider parameters, weights, k[, level])
 
 and only while that run is not stale; without a done run, with a stale one, or without the data
 version (Redis down) nothing is kept and the base is computed as before. The run itself never
 changes once stored; its id and the data version make the key change as soon as data does.
+Today's date is in the key because a level's facilities are those holding an authorisation in
+force today (``facilities.selectors.current_authorisations``): one may end at midnight.
 
 Why per process and not in Redis: an entry is a few numpy arrays and a sparse matrix (under a
 megabyte per level on AURA), rebuilt in a few tens of milliseconds; correctness across
@@ -31,6 +33,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db import connection
+from django.utils import timezone
 
 from core import response_cache
 from indicators import selectors
@@ -60,6 +63,7 @@ def base_key(region: Region, provider_parameters: dict, weight_parameters: dict,
         connection.settings_dict["NAME"],
         run.pk,
         version,
+        timezone.localdate().isoformat(),
         json.dumps(provider_parameters, sort_keys=True),
         json.dumps(weight_parameters, sort_keys=True),
         int(k),

@@ -451,6 +451,7 @@ def test_the_scenario_page_compares_base_and_scenario_on_the_demo(demo, world, l
 
 
 def test_the_base_is_kept_while_the_latest_run_is_fresh_and_never_served_stale(demo, world):
+    from core import response_cache
     from core.importing import data_changed
     from indicators import services as indicator_services
     from sros import scenario_base
@@ -468,6 +469,11 @@ def test_the_base_is_kept_while_the_latest_run_is_fresh_and_never_served_stale(d
     assert indicator_services.run_compute(run.pk).status == "done"
     first = scenarios.evaluate_scenario(scenario)
     assert scenario_base.size() > 1  # the units and every level
+    # An admin edit bumps the data version without marking the run stale: a new key too.
+    key = scenario_base.base_key(demo.schema.region, CrowFly().parameters(), {}, 3)
+    response_cache.invalidate()
+    assert scenario_base.base_key(demo.schema.region, CrowFly().parameters(), {}, 3) != key
+    first = scenarios.evaluate_scenario(scenario)
     again = scenarios.evaluate_scenario(scenario)
     for a, b in zip(first.levels, again.levels, strict=True):
         assert b.base_access is a.base_access  # the very arrays: read from the cache
