@@ -6,11 +6,12 @@ Uses its own database, ``BENCH_DATABASE_URL`` (default
 ``postgis://postgres@127.0.0.1:5432/sros_bench``), created if missing and EMPTIED first.
 Imports the real AURA files and the SYNTHETIC authorisations of ``bench_end_to_end`` (so that
 every pathway level has facilities), stores one crow-fly run of every level (the base), then
-writes a draft schema version with a scenario of one closure (a CHU, which serves every level
-but psychiatry) and one opening (a CH in the Cantal), and requests
-``GET /api/scenarios/<id>/resultat/`` (every level, crow-fly, with the objectives) as a planner:
-one warm-up, then ``--calls`` timed calls; prints the median (p50, goal < 200 ms), the max, the
-queries of one call and the evaluation's own timings.
+writes a zoning of one zone per département, a draft schema version on it, and a scenario of
+one closure (a CHU, which serves every level but psychiatry) and one opening (a CH in the
+Cantal), and requests ``GET /api/scenarios/<id>/resultat/`` (every level, crow-fly, with the
+objectives) as a planner: one warm-up, then ``--calls`` timed calls; prints the median (p50,
+goal < 200 ms), the max, the queries of the warm-up and of one later call, and the
+evaluation's own timings.
 """
 
 import argparse
@@ -39,6 +40,7 @@ def prepare():
     from opendata.registry import importer_for
     from sros import scenarios, services, workflow
     from territories.models import Region
+    from territories.services import zoning_create
 
     import_module("pathways.migrations.0002_seed_pathways").seed(django_apps, None)
     timings: dict[str, float] = {}
@@ -51,8 +53,14 @@ def prepare():
 
     planner = get_user_model().objects.create_user("bench-planner", password="bench-pw-1")
     membership_grant(user=planner, region=region, role="planner")
+    zones = {
+        d.code: (d.name, list(d.communes.values_list("code", flat=True)))
+        for d in region.departments.order_by("code")
+    }
+    zoning = zoning_create(region=region, name="Départements", kind="schema", zones=zones)
     schema = services.schema_create(region=region)
     draft = workflow.version_new_draft(schema, user=planner)
+    services.version_set_zoning(version=draft, zoning=zoning, user=planner)
     chu = Facility.objects.filter(kind="chu", commune__department__region=region)
     closed = chu.order_by("finess_et").first()
     scenario = scenarios.scenario_create(
@@ -90,11 +98,13 @@ def main() -> None:
         seconds.append(time.perf_counter() - started)
         assert response.status_code == 200
         assert response.json()["levels"] == body["levels"]  # the same answer every time
+    with CaptureQueriesContext(connection) as later:
+        client.get(url)
     p50 = statistics.median(seconds)
     verdict = "OK" if p50 < GOAL_SECONDS else "ABOVE GOAL"
     touched = [level for level in body["levels"] if level.get("closed") or level.get("opened")]
     print(f"scenario evaluation on AURA ({len(body['levels'])} levels, {len(touched)} touched):")
-    print(f"  warm-up                      {queries.final_queries:5d} queries")
+    print(f"  queries: warm-up {len(queries)}, a later call {len(later)}")
     print(f"  p50 over {args.calls} calls            {p50 * 1000:8.1f} ms  "
           f"(goal < {GOAL_SECONDS * 1000:.0f} ms: {verdict})")  # fmt: skip
     print(f"  max                          {max(seconds) * 1000:8.1f} ms")

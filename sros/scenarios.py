@@ -319,7 +319,13 @@ class _Site:
 
 def _sites(scenario: Scenario) -> list[_Site]:
     """Every site the scenario touches, existing ones first (by id), then new ones."""
-    changes = list(scenario.changes.select_related("facility"))
+    # A new query rather than scenario.changes: a caller's prefetch may defer the facility's
+    # fields (the API's list does), and each deferred field would cost a query per site.
+    changes = list(
+        ScenarioChange.objects.filter(scenario=scenario)
+        .select_related("facility")
+        .order_by("order", "id")
+    )
     existing_ids = {c.facility_id for c in changes if c.facility_id}
     held: dict[int, set[tuple[str, str]]] = defaultdict(set)
     for facility_id, activity, modality in (
@@ -363,9 +369,16 @@ def _sites(scenario: Scenario) -> list[_Site]:
 
 
 def _communes_of_points(scenario: Scenario, points: list[tuple[float, float]]) -> list[int | None]:
-    version = scenario.version
+    """The id of the region's commune holding each point (its polygon is not read)."""
+    region_id = scenario.version.schema.region_id
     return [
-        commune.pk if (commune := _commune_at(version, lon, lat)) else None for lon, lat in points
+        Commune.objects.filter(
+            department__region_id=region_id, geometry__intersects=Point(lon, lat, srid=4326)
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+        for lon, lat in points
     ]
 
 
