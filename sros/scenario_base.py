@@ -25,6 +25,7 @@ reads them on every call, with no geometry.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -32,6 +33,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import numpy as np
 from django.db import connection
 from django.utils import timezone
 
@@ -71,19 +73,35 @@ def base_key(region: Region, provider_parameters: dict, weight_parameters: dict,
 
 
 def cached(key: tuple | None, build: Callable[[], T]) -> T:
-    """``build()``, kept under ``key`` (never kept when ``key`` is None)."""
+    """``build()``, kept under ``key`` (never kept when ``key`` is None). What is kept is
+    shared by every later evaluation: its arrays are made read-only, so that a caller writing
+    into one fails loudly instead of changing the next evaluation's base."""
     if key is None:
         return build()
     with _lock:
         if key in _entries:
             _entries.move_to_end(key)
             return _entries[key]
-    value = build()  # outside the lock: two first calls may both build, the same value
+    value = _read_only(build())  # outside the lock: two first calls may both build it
     with _lock:
         _entries[key] = value
         _entries.move_to_end(key)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
+    return value
+
+
+def _read_only(value: Any, depth: int = 0) -> Any:
+    """Mark the numpy arrays of ``value`` (a dataclass, tuple or array; nested three deep, as in
+    a WhatIf's NearestAccess and Places) read-only; returns ``value``."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif depth < 3 and isinstance(value, tuple):
+        for item in value:
+            _read_only(item, depth + 1)
+    elif depth < 3 and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _read_only(getattr(value, f.name), depth + 1)
     return value
 
 

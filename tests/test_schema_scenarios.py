@@ -477,6 +477,7 @@ def test_the_base_is_kept_while_the_latest_run_is_fresh_and_never_served_stale(d
     again = scenarios.evaluate_scenario(scenario)
     for a, b in zip(first.levels, again.levels, strict=True):
         assert b.base_access is a.base_access  # the very arrays: read from the cache
+        assert not a.base_access.flags.writeable and not a.base_minutes.flags.writeable
         np.testing.assert_array_equal(b.scenario_minutes, a.scenario_minutes)
 
     # A data change marks the run stale: the next evaluation reads the registry again.
