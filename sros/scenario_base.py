@@ -15,6 +15,9 @@ changes once stored; its id and the data version make the key change as soon as 
 Today's date is in the key because a level's facilities are those holding an authorisation in
 force today (``facilities.selectors.current_authorisations``): one may end at midnight.
 
+The base's figures per zone are kept too, under the zonings' digest besides the key (zonings
+are read on every call, see below), and the region's commune names.
+
 Why per process and not in Redis: an entry is a few numpy arrays and a sparse matrix (under a
 megabyte per level on AURA), rebuilt in a few tens of milliseconds; correctness across
 processes comes from the key, which every call reads from the database and Redis (one query,
@@ -43,8 +46,9 @@ from territories.models import Region
 
 logger = logging.getLogger(__name__)
 
-#: Entries kept per process: the units of a few regions and their levels (8 levels each).
-MAX_ENTRIES = 48
+#: Entries kept per process: about 18 per region (its units and commune names, and per level
+#: its base and base figures), so the bases of several regions.
+MAX_ENTRIES = 128
 
 T = TypeVar("T")
 _entries: OrderedDict[tuple, Any] = OrderedDict()

@@ -17,6 +17,7 @@ objectives:
 from __future__ import annotations
 
 import functools
+import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -590,7 +591,9 @@ def _unit_names(region, units: inputs.Units) -> dict[tuple, tuple[str, str]]:
     return names
 
 
-def _commune_changes(units, base_minutes, minutes, limit: int = 25) -> list[CommuneChange]:
+def _commune_changes(
+    units, base_minutes, minutes, commune_names: dict[int, str] | None = None, limit: int = 25
+) -> list[CommuneChange]:
     with np.errstate(invalid="ignore"):
         delta = np.where(
             np.isfinite(base_minutes) & np.isfinite(minutes),
@@ -599,9 +602,10 @@ def _commune_changes(units, base_minutes, minutes, limit: int = 25) -> list[Comm
         )
     changed = np.flatnonzero(np.abs(delta) > TOLERANCE)
     changed = changed[np.argsort(-np.abs(delta[changed]), kind="stable")][:limit]
-    names = dict(
-        Commune.objects.filter(id__in=units.commune_ids[changed].tolist()).values_list("id", "name")
-    )
+    names = commune_names
+    if names is None:
+        ids = units.commune_ids[changed].tolist()
+        names = dict(Commune.objects.filter(id__in=ids).values_list("id", "name"))
     return [
         CommuneChange(
             units.places.ids[i], names.get(int(units.commune_ids[i]), ""),
@@ -611,13 +615,21 @@ def _commune_changes(units, base_minutes, minutes, limit: int = 25) -> list[Comm
     ]  # fmt: skip
 
 
-def _level_result(region, units, names, level, base_level, base, sites, timings):
+def _level_result(
+    region, units, names, level, base_level, base, sites, timings, kept, commune_names
+):
+    """One level's comparison; ``kept(label, build)`` keeps what depends on the base only
+    (``scenario_base.cached`` under the evaluation's key); ``commune_names``: id → name of the
+    region's communes if kept, else None (the changed ones are then read)."""
     requirements = list(level.requirements.all())
     started = time.perf_counter()
     state, scenario_level, closed, opened = _apply(base, base_level, requirements, sites)
     timings["what-if"] = timings.get("what-if", 0.0) + time.perf_counter() - started
     started = time.perf_counter()
-    before = _group_figures(region, units, base_level, base.nearest.first_minutes, base.access)
+    before = kept(
+        ("figures", level.pk, _zonings_digest(units)),
+        lambda: _group_figures(region, units, base_level, base.nearest.first_minutes, base.access),
+    )
     after = (
         _group_figures(region, units, scenario_level, state.nearest.first_minutes, state.access)
         if closed or opened
@@ -639,7 +651,9 @@ def _level_result(region, units, names, level, base_level, base, sites, timings)
         base_access=base.access,
         scenario_access=state.access,
         figures=figures,
-        communes=_commune_changes(units, base.nearest.first_minutes, state.nearest.first_minutes),
+        communes=_commune_changes(
+            units, base.nearest.first_minutes, state.nearest.first_minutes, commune_names
+        ),
     )
 
 
@@ -653,6 +667,20 @@ def _level_base(level, units, provider, weight):
         weight, k=indicator_services.K_NEAREST,
     )  # fmt: skip
     return base_level, base
+
+
+def _zonings_digest(units: inputs.Units) -> str:
+    """What the zone figures depend on beyond the base: the zonings as read now."""
+    digest = hashlib.sha256()
+    for zoning in units.zonings:
+        digest.update(f"{zoning.zoning_id}\x1f{zoning.name}\x1f".encode())
+        digest.update("\x1f".join(zoning.zone_codes).encode())
+        digest.update(units.zone[zoning.zoning_id].tobytes())
+    return digest.hexdigest()
+
+
+def _commune_names(region) -> dict[int, str]:
+    return dict(Commune.objects.filter(department__region=region).values_list("id", "name"))
 
 
 def _count_adjustment(sites: list[_Site]) -> compliance.CountAdjustment:
@@ -712,6 +740,11 @@ def evaluate_scenario(
         key and (*key, "units"), lambda: inputs.load_units(region, with_zonings=False)
     )
     units = inputs.attach_zonings(units, region)
+
+    def kept(label: tuple, build):
+        return scenario_base.cached(key and (*key, *label), build)
+
+    commune_names = kept(("commune names",), lambda: _commune_names(region)) if key else None
     sites = _sites(scenario)
     names = _unit_names(region, units)
     timings["inputs"] = time.perf_counter() - started
@@ -728,7 +761,10 @@ def evaluate_scenario(
         timings["build"] = timings.get("build", 0.0) + time.perf_counter() - step
         if base is None:
             continue
-        results.append(_level_result(region, units, names, level, base_level, base, sites, timings))
+        result = _level_result(
+            region, units, names, level, base_level, base, sites, timings, kept, commune_names
+        )
+        results.append(result)
     step = time.perf_counter()
     objectives = _objective_changes(scenario, sites) if with_objectives else []
     timings["compliance"] = time.perf_counter() - step

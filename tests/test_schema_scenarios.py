@@ -480,6 +480,20 @@ def test_the_base_is_kept_while_the_latest_run_is_fresh_and_never_served_stale(d
         assert not a.base_access.flags.writeable and not a.base_minutes.flags.writeable
         np.testing.assert_array_equal(b.scenario_minutes, a.scenario_minutes)
 
+    # Zonings are the planners' (no data_changed): the zone figures follow a moved commune.
+    zoning = demo.default_zoning
+    membership = ZoneMembership.objects.filter(zoning=zoning).exclude(zone=zone).first()
+    moved_from = membership.zone
+    membership.zone = zone
+    membership.save()
+    moved = scenarios.evaluate_scenario(scenario)
+    level = next(r for r in moved.levels if r.level == maternity_level())
+    before = next(r for r in first.levels if r.level == maternity_level())
+    assert level.base_access is before.base_access  # the base itself is still kept
+    for code in (zone.code, moved_from.code):
+        mean = (ZONE, code, Code.MEAN_MINUTES)
+        assert level.figure(*mean).base != pytest.approx(before.figure(*mean).base, abs=1e-9)
+
     # A data change marks the run stale: the next evaluation reads the registry again.
     other = (
         Facility.objects.filter(status="open", point__isnull=False)
