@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -100,27 +100,35 @@ def load_units(
         lon=np.array([row[3].x for row in placed], dtype=np.float64),
         lat=np.array([row[3].y for row in placed], dtype=np.float64),
     )
-    zonings = _zonings(region) if with_zonings else []
-    position = {int(cid): i for i, cid in enumerate(commune_ids)}
-    zone = {}
-    for zoning in zonings:
-        groups = np.full(len(placed), -1, dtype=np.int64)
-        for commune_id, group in zoning.of_commune.items():
-            if commune_id in position:
-                groups[position[commune_id]] = group
-        zone[zoning.zoning_id] = groups
-    return Units(
+    units = Units(
         places=places,
         commune_ids=commune_ids,
         population=np.array([row[2] or 0 for row in placed], dtype=np.float64),
         department=np.array([department_index[row[4]] for row in placed], dtype=np.int64),
         department_codes=department_codes,
         department_of_commune={row[0]: department_index[row[4]] for row in rows},
-        zonings=zonings,
-        zone=zone,
+        zonings=[],
+        zone={},
         excluded_codes=[row[1] for row in excluded],
         excluded_population=sum(row[2] or 0 for row in excluded),
     )
+    return attach_zonings(units, region) if with_zonings else units
+
+
+def attach_zonings(units: Units, region: Region) -> Units:
+    """``units`` with the region's zonings as they are now (a new ``Units``; ``units`` is left
+    as it is): zonings are the planners' to edit, so a caller keeping units for long (the
+    scenario base, ``sros.scenario_base``) reloads them, which costs no geometry."""
+    zonings = _zonings(region)
+    position = {int(cid): i for i, cid in enumerate(units.commune_ids)}
+    zone = {}
+    for zoning in zonings:
+        groups = np.full(len(units), -1, dtype=np.int64)
+        for commune_id, group in zoning.of_commune.items():
+            if commune_id in position:
+                groups[position[commune_id]] = group
+        zone[zoning.zoning_id] = groups
+    return replace(units, zonings=zonings, zone=zone)
 
 
 def _zonings(region: Region) -> list[ZoningGroups]:

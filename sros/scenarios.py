@@ -16,6 +16,8 @@ objectives:
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -43,7 +45,7 @@ from indicators.models import IndicatorValue
 from pathways.models import Level
 from territories.models import Commune, Zone, ZoneMembership
 
-from . import compliance
+from . import compliance, scenario_base
 from .models import Scenario, ScenarioChange, SchemaVersion
 from .services import ensure_editable
 
@@ -320,7 +322,13 @@ class _Site:
 
 def _sites(scenario: Scenario) -> list[_Site]:
     """Every site the scenario touches, existing ones first (by id), then new ones."""
-    changes = list(scenario.changes.select_related("facility"))
+    # A new query rather than scenario.changes: a caller's prefetch may defer the facility's
+    # fields (the API's list does), and each deferred field would cost a query per site.
+    changes = list(
+        ScenarioChange.objects.filter(scenario=scenario)
+        .select_related("facility")
+        .order_by("order", "id")
+    )
     existing_ids = {c.facility_id for c in changes if c.facility_id}
     held: dict[int, set[tuple[str, str]]] = defaultdict(set)
     for facility_id, activity, equipment, modality in (
@@ -365,9 +373,16 @@ def _sites(scenario: Scenario) -> list[_Site]:
 
 
 def _communes_of_points(scenario: Scenario, points: list[tuple[float, float]]) -> list[int | None]:
-    version = scenario.version
+    """The id of the region's commune holding each point (its polygon is not read)."""
+    region_id = scenario.version.schema.region_id
     return [
-        commune.pk if (commune := _commune_at(version, lon, lat)) else None for lon, lat in points
+        Commune.objects.filter(
+            department__region_id=region_id, geometry__intersects=Point(lon, lat, srid=4326)
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+        for lon, lat in points
     ]
 
 
@@ -583,7 +598,9 @@ def _unit_names(region, units: inputs.Units) -> dict[tuple, tuple[str, str]]:
     return names
 
 
-def _commune_changes(units, base_minutes, minutes, limit: int = 25) -> list[CommuneChange]:
+def _commune_changes(
+    units, base_minutes, minutes, commune_names: dict[int, str] | None = None, limit: int = 25
+) -> list[CommuneChange]:
     with np.errstate(invalid="ignore"):
         delta = np.where(
             np.isfinite(base_minutes) & np.isfinite(minutes),
@@ -592,9 +609,10 @@ def _commune_changes(units, base_minutes, minutes, limit: int = 25) -> list[Comm
         )
     changed = np.flatnonzero(np.abs(delta) > TOLERANCE)
     changed = changed[np.argsort(-np.abs(delta[changed]), kind="stable")][:limit]
-    names = dict(
-        Commune.objects.filter(id__in=units.commune_ids[changed].tolist()).values_list("id", "name")
-    )
+    names = commune_names
+    if names is None:
+        ids = units.commune_ids[changed].tolist()
+        names = dict(Commune.objects.filter(id__in=ids).values_list("id", "name"))
     return [
         CommuneChange(
             units.places.ids[i], names.get(int(units.commune_ids[i]), ""),
@@ -604,19 +622,21 @@ def _commune_changes(units, base_minutes, minutes, limit: int = 25) -> list[Comm
     ]  # fmt: skip
 
 
-def _level_result(region, units, names, level, base_level, sites, provider, weight, timings):
+def _level_result(
+    region, units, names, level, base_level, base, sites, timings, kept, commune_names
+):
+    """One level's comparison; ``kept(label, build)`` keeps what depends on the base only
+    (``scenario_base.cached`` under the evaluation's key); ``commune_names``: id → name of the
+    region's communes if kept, else None (the changed ones are then read)."""
     requirements = list(level.requirements.all())
-    started = time.perf_counter()
-    base = WhatIf.build(
-        provider, units.places, base_level.places, units.population, base_level.capacity,
-        weight, k=indicator_services.K_NEAREST,
-    )  # fmt: skip
-    timings["build"] = timings.get("build", 0.0) + time.perf_counter() - started
     started = time.perf_counter()
     state, scenario_level, closed, opened = _apply(base, base_level, requirements, sites)
     timings["what-if"] = timings.get("what-if", 0.0) + time.perf_counter() - started
     started = time.perf_counter()
-    before = _group_figures(region, units, base_level, base.nearest.first_minutes, base.access)
+    before = kept(
+        ("figures", level.pk, _zonings_digest(units)),
+        lambda: _group_figures(region, units, base_level, base.nearest.first_minutes, base.access),
+    )
     after = (
         _group_figures(region, units, scenario_level, state.nearest.first_minutes, state.access)
         if closed or opened
@@ -638,8 +658,36 @@ def _level_result(region, units, names, level, base_level, sites, provider, weig
         base_access=base.access,
         scenario_access=state.access,
         figures=figures,
-        communes=_commune_changes(units, base.nearest.first_minutes, state.nearest.first_minutes),
+        communes=_commune_changes(
+            units, base.nearest.first_minutes, state.nearest.first_minutes, commune_names
+        ),
     )
+
+
+def _level_base(level, units, provider, weight):
+    """The level's facilities and its WhatIf on the base (None for a level with none)."""
+    base_level = inputs.load_level_facilities(level)
+    if len(base_level) == 0:
+        return base_level, None
+    base = WhatIf.build(
+        provider, units.places, base_level.places, units.population, base_level.capacity,
+        weight, k=indicator_services.K_NEAREST,
+    )  # fmt: skip
+    return base_level, base
+
+
+def _zonings_digest(units: inputs.Units) -> str:
+    """What the zone figures depend on beyond the base: the zonings as read now."""
+    digest = hashlib.sha256()
+    for zoning in units.zonings:
+        digest.update(f"{zoning.zoning_id}\x1f{zoning.name}\x1f".encode())
+        digest.update("\x1f".join(zoning.zone_codes).encode())
+        digest.update(units.zone[zoning.zoning_id].tobytes())
+    return digest.hexdigest()
+
+
+def _commune_names(region) -> dict[int, str]:
+    return dict(Commune.objects.filter(department__region=region).values_list("id", "name"))
 
 
 def _count_adjustment(sites: list[_Site]) -> compliance.CountAdjustment:
@@ -693,22 +741,37 @@ def evaluate_scenario(
         indicator_services.default_provider_parameters()
     )
     region = scenario.version.schema.region
-    units = inputs.load_units(region)
+    weight, k = _weight(), indicator_services.K_NEAREST
+    key = scenario_base.base_key(region, provider.parameters(), weight.parameters(), k)
+    units = scenario_base.cached(
+        key and (*key, "units"), lambda: inputs.load_units(region, with_zonings=False)
+    )
+    units = inputs.attach_zonings(units, region)
+
+    def kept(label: tuple, build):
+        return scenario_base.cached(key and (*key, *label), build)
+
+    commune_names = kept(("commune names",), lambda: _commune_names(region)) if key else None
     sites = _sites(scenario)
     names = _unit_names(region, units)
-    weight = _weight()
     timings["inputs"] = time.perf_counter() - started
     wanted = None if levels is None else set(levels)
     results = []
     for level in _levels():
         if wanted is not None and level.pk not in wanted:
             continue
-        base_level = inputs.load_level_facilities(level)
-        if len(base_level) == 0:
-            continue
-        results.append(
-            _level_result(region, units, names, level, base_level, sites, provider, weight, timings)
+        step = time.perf_counter()
+        base_level, base = scenario_base.cached(
+            key and (*key, "level", level.pk),
+            functools.partial(_level_base, level, units, provider, weight),
         )
+        timings["build"] = timings.get("build", 0.0) + time.perf_counter() - step
+        if base is None:
+            continue
+        result = _level_result(
+            region, units, names, level, base_level, base, sites, timings, kept, commune_names
+        )
+        results.append(result)
     step = time.perf_counter()
     objectives = _objective_changes(scenario, sites) if with_objectives else []
     timings["compliance"] = time.perf_counter() - step

@@ -29,7 +29,7 @@ MAX_QUERIES = {
     "compliance_map": 13,  # + the catalogue's labels of the objectives' modalities
     "compliance_layer": 15,  # + the catalogue's labels of the objectives' modalities
     "scenarios": 6,
-    "scenario": 33,
+    "scenario": 34,  # one asks for the latest run (the key of a kept base, sros.scenario_base)
     "projects": 6,
     "project": 7,
     "history": 7,

@@ -448,3 +448,69 @@ def test_the_scenario_page_compares_base_and_scenario_on_the_demo(demo, world, l
     assert f"({zone.code})" in page  # the zone whose figures changed
     assert maternity.finess_et in page
     assert "Fermer un établissement" in page  # the history lists the change
+
+
+def test_the_base_is_kept_while_the_latest_run_is_fresh_and_never_served_stale(demo, world):
+    from core import response_cache
+    from core.importing import data_changed
+    from indicators import services as indicator_services
+    from sros import scenario_base
+
+    scenario_base.clear()
+    zone, maternity = zone_with_one_maternity(demo)
+    scenario = scenarios.scenario_create(
+        version=demo, name="Fermer la maternité", user=world.users["planner"],
+        changes=[change(Kind.CLOSE, maternity.finess_et)],
+    )  # fmt: skip
+    scenarios.evaluate_scenario(scenario)
+    assert scenario_base.size() == 0  # no stored run: nothing to key a base on
+
+    run = indicator_services.run_create(region=demo.schema.region, enqueue=False)
+    assert indicator_services.run_compute(run.pk).status == "done"
+    first = scenarios.evaluate_scenario(scenario)
+    assert scenario_base.size() > 1  # the units and every level
+    # An admin edit bumps the data version without marking the run stale: a new key too.
+    key = scenario_base.base_key(demo.schema.region, CrowFly().parameters(), {}, 3)
+    response_cache.invalidate()
+    assert scenario_base.base_key(demo.schema.region, CrowFly().parameters(), {}, 3) != key
+    first = scenarios.evaluate_scenario(scenario)
+    again = scenarios.evaluate_scenario(scenario)
+    for a, b in zip(first.levels, again.levels, strict=True):
+        assert b.base_access is a.base_access  # the very arrays: read from the cache
+        assert not a.base_access.flags.writeable and not a.base_minutes.flags.writeable
+        np.testing.assert_array_equal(b.scenario_minutes, a.scenario_minutes)
+
+    # Zonings are the planners' (no data_changed): the zone figures follow a moved commune.
+    zoning = demo.default_zoning
+    membership = ZoneMembership.objects.filter(zoning=zoning).exclude(zone=zone).first()
+    moved_from = membership.zone
+    membership.zone = zone
+    membership.save()
+    moved = scenarios.evaluate_scenario(scenario)
+    level = next(r for r in moved.levels if r.level == maternity_level())
+    before = next(r for r in first.levels if r.level == maternity_level())
+    assert level.base_access is before.base_access  # the base itself is still kept
+    for code in (zone.code, moved_from.code):
+        mean = (ZONE, code, Code.MEAN_MINUTES)
+        assert level.figure(*mean).base != pytest.approx(before.figure(*mean).base, abs=1e-9)
+
+    # A data change marks the run stale: the next evaluation reads the registry again.
+    other = (
+        Facility.objects.filter(status="open", point__isnull=False)
+        .exclude(pk=maternity.pk)
+        .filter(pk__in=inputs.load_level_facilities(maternity_level()).facility_ids.tolist())
+        .order_by("finess_et")
+        .first()
+    )
+    Facility.objects.filter(pk=other.pk).update(status="closed")
+    data_changed.send(sender=Facility, kind="facility")
+    after = scenarios.evaluate_scenario(scenario)
+    level = next(r for r in after.levels if r.level == maternity_level())
+    before = next(r for r in first.levels if r.level == maternity_level())
+    assert level.base_access is not before.base_access
+    fresh = inputs.load_level_facilities(maternity_level())
+    assert other.finess_et not in fresh.places.ids
+    units = inputs.load_units(demo.schema.region)
+    expected = nearest_access(CrowFly(), units.places, fresh.places, k=1).first_minutes
+    np.testing.assert_allclose(level.base_minutes, expected, rtol=0, atol=1e-9)
+    assert np.any(np.abs(level.base_minutes - before.base_minutes) > 1e-6)

@@ -164,9 +164,26 @@ def test_nearest_and_within_equal_brute_force_on_random_points(extent):
     pairs = provider.within(origins, destinations, cut_off)
     expected_origin, expected_destination = np.nonzero(full <= cut_off)
     assert len(pairs) > 0
-    np.testing.assert_array_equal(pairs.origin, expected_origin)
-    np.testing.assert_array_equal(pairs.destination, expected_destination)
-    np.testing.assert_allclose(pairs.minutes, full[expected_origin, expected_destination])
+    order = np.lexsort((pairs.destination, pairs.origin))  # Pairs come in no particular order
+    np.testing.assert_array_equal(pairs.origin[order], expected_origin)
+    np.testing.assert_array_equal(pairs.destination[order], expected_destination)
+    np.testing.assert_allclose(
+        pairs.minutes[order], full[expected_origin, expected_destination], rtol=1e-11
+    )
+
+
+def test_within_and_nearest_give_a_pair_the_same_time_to_the_last_bit():
+    rng = np.random.default_rng(7)
+    origins = Places(np.arange(300), rng.uniform(2, 7, 300), rng.uniform(43, 47, 300))
+    destinations = Places(np.arange(40), rng.uniform(2, 7, 40), rng.uniform(43, 47, 40))
+    provider = CrowFly(access_minutes=2.0)
+    minutes, index = provider.nearest(origins, destinations, k=40)
+    pairs = provider.within(origins, destinations, 60.0)
+    assert 0 < len(pairs) < 300 * 40
+    rank = np.argsort(index, axis=1)  # row i: the place of each destination in its k nearest
+    same = minutes[pairs.origin, rank[pairs.origin, pairs.destination]]
+    np.testing.assert_array_equal(pairs.minutes, same)
+    assert np.all(np.diff(minutes, axis=1) >= 0)
 
 
 def test_earth_radius_is_the_mean_radius():

@@ -306,14 +306,21 @@ def two_step_fca(
     Step 2, per unit: A_i = Σ_j w(t_ij) R_j.
     This is Luo & Qi's enhanced 2SFCA as PySAL ``access.Access.two_stage_fca`` computes it
     (with APL step weights, the APL of the DREES before its per-age demand weighting).
-    ``pairs`` are the unit–facility pairs within the cut-off (``provider.within``); both steps
-    are sparse matrix–vector products.
+    ``pairs`` are the unit–facility pairs within the cut-off (``provider.within``), in any
+    order: both steps are weighted sums over the pairs (``np.bincount``), which need neither a
+    sort nor a sparse matrix (``WhatIf`` keeps one, to update columns).
     """
     population = np.asarray(population, dtype=np.float64)
     capacity = np.asarray(capacity, dtype=np.float64)
-    w = weight_matrix(pairs, weight, len(population), len(capacity))
-    ratio = ratios(w, population, capacity)
-    return TwoStepFCA(access=w @ ratio, ratio=ratio)
+    origin = np.asarray(pairs.origin, dtype=np.int64)
+    destination = np.asarray(pairs.destination, dtype=np.int64)
+    w = np.asarray(weight(pairs.minutes), dtype=np.float64)
+    n, m = len(population), len(capacity)
+    demand = np.bincount(destination, weights=w * population[origin], minlength=m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(demand > 0, capacity / demand, 0.0)
+    access = np.bincount(origin, weights=w * ratio[destination], minlength=n)
+    return TwoStepFCA(access=access, ratio=ratio)
 
 
 def ratios(w, population: np.ndarray, capacity: np.ndarray) -> np.ndarray:

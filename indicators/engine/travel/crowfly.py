@@ -53,7 +53,11 @@ def haversine_km(
 
 
 class CrowFly:
-    """minutes = haversine km × detour ÷ speed_kmh × 60 + access_minutes."""
+    """minutes = great-circle km × detour ÷ speed_kmh × 60 + access_minutes.
+
+    The great-circle km come from the KD-tree's chord between unit vectors (``chord_to_km``),
+    which equals the haversine formula (``haversine_km``) to rounding.
+    """
 
     name = "crowfly"
 
@@ -82,6 +86,11 @@ class CrowFly:
     def minutes_of_km(self, km: np.ndarray) -> np.ndarray:
         return np.asarray(km) * self.detour / self.speed_kmh * 60.0 + self.access_minutes
 
+    def minutes_of_chord(self, chord: np.ndarray) -> np.ndarray:
+        """Minutes of chord lengths between unit vectors: d = 2R·asin(c/2), exact (no
+        approximation: the chord is the straight line through the sphere)."""
+        return self.minutes_of_km(chord_to_km(chord))
+
     def km_of_minutes(self, minutes: float) -> float:
         return (minutes - self.access_minutes) * self.speed_kmh / 60.0 / self.detour
 
@@ -100,18 +109,12 @@ class CrowFly:
         chord, found = tree.query(
             unit_vectors(origins.lon, origins.lat), k=list(range(1, k_found + 1))
         )
-        del chord  # the times come from the haversine formula, as in within()
-        minutes[:, :k_found] = self.minutes_of_km(
-            haversine_km(
-                origins.lon[:, None],
-                origins.lat[:, None],
-                destinations.lon[found],
-                destinations.lat[found],
-            )
-        )
+        # The KD-tree's chords are sorted and d = 2R·asin(c/2) is increasing, so the minutes
+        # come out sorted; within() converts its chords by the same formula, so a pair's time
+        # is the same whichever question found it.
+        minutes[:, :k_found] = self.minutes_of_chord(chord)
         index[:, :k_found] = found
-        order = np.argsort(minutes, axis=1, kind="stable")  # chord and haversine agree; ties
-        return np.take_along_axis(minutes, order, 1), np.take_along_axis(index, order, 1)
+        return minutes, index
 
     def within(self, origins: Places, destinations: Places, max_minutes: float) -> Pairs:
         empty = Pairs(
@@ -120,24 +123,21 @@ class CrowFly:
         km = self.km_of_minutes(max_minutes)
         if len(origins) == 0 or len(destinations) == 0 or km < 0:
             return empty
-        # A slightly larger radius, then the exact test on recomputed minutes: the boundary is
-        # decided by the same formula as every other time, never by floating-point chords.
+        # A slightly larger radius, then the exact test on the minutes: the boundary is decided by
+        # the same formula as every other time, never by comparing chords.
         radius = km_to_chord(km) * (1 + 1e-9) + 1e-12
         origin_tree = cKDTree(unit_vectors(origins.lon, origins.lat))
         destination_tree = cKDTree(unit_vectors(destinations.lon, destinations.lat))
         found = origin_tree.sparse_distance_matrix(
             destination_tree, max_distance=radius, output_type="ndarray"
         )
-        origin = found["i"].astype(np.int64)
-        destination = found["j"].astype(np.int64)
-        minutes = self.minutes_of_km(
-            haversine_km(
-                origins.lon[origin],
-                origins.lat[origin],
-                destinations.lon[destination],
-                destinations.lat[destination],
-            )
-        )
+        # The tree already measured every pair (its chord "v"): converting that chord is exact
+        # and avoids a haversine on gathered coordinates. No sort: Pairs have no order, and the
+        # 2SFCA sums do not need one.
+        minutes = self.minutes_of_chord(found["v"])
         keep = minutes <= max_minutes
-        order = np.lexsort((destination[keep], origin[keep]))
-        return Pairs(origin[keep][order], destination[keep][order], minutes[keep][order])
+        if keep.all():
+            return Pairs(found["i"].astype(np.int64), found["j"].astype(np.int64), minutes)
+        return Pairs(
+            found["i"][keep].astype(np.int64), found["j"][keep].astype(np.int64), minutes[keep]
+        )
