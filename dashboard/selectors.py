@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
 
+from core import response_cache
 from facilities.models import Facility
 from facilities.selectors import FacilityPoint, facility_points
 from indicators.models import IndicatorRun, IndicatorValue
@@ -50,6 +51,13 @@ def indicators_of(unit_kind: str) -> tuple[str, ...]:
 
 
 # --- runs ---------------------------------------------------------------------------------
+
+
+def run_parts(run: IndicatorRun) -> list[str]:
+    """What a value kept for ``run`` (``core.response_cache.kept``) depends on in the run: its
+    id, end time and staleness (a done run's values never change; ``stale`` flips when the data
+    it read changes)."""
+    return [str(run.pk), run.finished_at.isoformat() if run.finished_at else "", str(run.stale)]
 
 
 def current_run(region: Region) -> IndicatorRun | None:
@@ -101,6 +109,13 @@ def run_levels(run: IndicatorRun) -> list[Level]:
         level.target = level_access_target(level)
         level.note = level_note(run, level.pk)
     return levels
+
+
+def kept_run_levels(run: IndicatorRun) -> list[Level]:
+    """``run_levels`` read once per run and kept (``core.response_cache.kept``): the levels,
+    their requirements and the pathways change only through an import or the admin, which
+    make every kept value stale."""
+    return response_cache.kept(["run-levels", *run_parts(run)], lambda: run_levels(run))
 
 
 @dataclass(frozen=True)
