@@ -146,11 +146,48 @@ def _digest(request: Request, parts: list[str], path: str) -> str:
     if version is None:  # read once per request: the page and its count agree
         version = request._sros_data_version = data_version()
     renderer = getattr(request, "accepted_media_type", "") or ""
-    identity = "|".join(
+    return _hash(
         [connection.settings_dict["NAME"], str(version), request.get_host(), path,
          get_language() or "", renderer, *parts]
     )  # fmt: skip
-    return hashlib.sha256(identity.encode()).hexdigest()[:40]
+
+
+def _hash(identity: list[str]) -> str:
+    return hashlib.sha256("|".join(identity).encode()).hexdigest()[:40]
+
+
+#: What stands for the reader's CSRF token in a kept fragment (``kept``): the
+#: fragment is rendered once for every reader, the token is each reader's own.
+CSRF_PLACEHOLDER = "sros-csrf-token-placeholder-7d1c94"
+
+
+def kept(parts: list[str], build: Callable[[], Any]) -> Any:
+    """What ``build()`` makes from stored data, made once and then read from the cache.
+
+    For the parts of the dashboard's pages that come from a stored run (key figures, tables,
+    charts, the map's controls, the values a territory's charts read): keyed like the API pages
+    by the database, the data version and the language, plus ``parts`` — what the value
+    depends on (the page, the region, the run's id, end time and staleness, the normalised
+    query). ``build`` must not depend on who asks: HTML is rendered for no one in particular
+    (no request, user or role; ``CSRF_PLACEHOLDER`` for the token), so that whoever may read
+    the region is served the same fragments and the view puts each reader's own token in. A
+    cache that does not answer makes it built each time."""
+    try:
+        key = "sros:kept:" + _hash(
+            [connection.settings_dict["NAME"], str(data_version()), get_language() or "", *parts]
+        )
+        stored = _cache().get(key)
+    except Exception:  # noqa: BLE001 — the cache is an optimisation, never a failure
+        logger.warning("response cache unavailable", exc_info=True)
+        return build()
+    if stored is not None:
+        return stored
+    built = build()
+    try:
+        _cache().set(key, built)
+    except Exception:  # noqa: BLE001 — served all the same, built again next time
+        logger.warning("response cache unavailable", exc_info=True)
+    return built
 
 
 def revalidates(request: Request, etag: str) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from core import response_cache
 from facilities.models import Facility
 from facilities.selectors import FacilityPoint, facility_points
 from indicators.models import IndicatorRun, IndicatorValue
@@ -50,6 +51,13 @@ def indicators_of(unit_kind: str) -> tuple[str, ...]:
 
 
 # --- runs ---------------------------------------------------------------------------------
+
+
+def run_parts(run: IndicatorRun) -> list[str]:
+    """What a value kept for ``run`` (``core.response_cache.kept``) depends on in the run: its
+    id, end time and staleness (a done run's values never change; ``stale`` flips when the data
+    it read changes)."""
+    return [str(run.pk), run.finished_at.isoformat() if run.finished_at else "", str(run.stale)]
 
 
 def current_run(region: Region) -> IndicatorRun | None:
@@ -109,6 +117,13 @@ def first_shown_level(levels: list[Level]) -> Level | None:
     real-data demo did), else the first; None without levels."""
     shown = [lv for lv in levels if not (getattr(lv, "note", None) and lv.note.missing)]
     return (shown or levels or [None])[0]
+
+
+def kept_run_levels(run: IndicatorRun) -> list[Level]:
+    """``run_levels`` read once per run and kept (``core.response_cache.kept``): the levels,
+    their requirements and the pathways change only through an import or the admin, which
+    make every kept value stale."""
+    return response_cache.kept(["run-levels", *run_parts(run)], lambda: run_levels(run))
 
 
 @dataclass(frozen=True)

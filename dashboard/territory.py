@@ -14,6 +14,7 @@ from django.contrib.gis.db.models import Extent
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from core import response_cache
 from facilities.models import Facility
 from indicators.models import IndicatorRun
 from pathways.models import Level
@@ -99,12 +100,12 @@ def diagnostic(run: IndicatorRun, unit: Unit, levels: list[Level], chosen: str |
     keys.append((UnitKind.REGION, unit.region.code, None))
     values = selectors.unit_values(run, keys)
     # A commune's chart is read against its département's communes.
-    chart_codes = unit.commune_codes
-    if unit.kind == UnitKind.COMMUNE and unit.department is not None:
-        chart_codes = list(
-            Commune.objects.filter(department=unit.department).values_list("code", flat=True)
-        )
-    minutes = selectors.commune_minutes(run, chart_codes)
+    if unit.kind == UnitKind.DEPARTMENT:
+        minutes = department_minutes(run, unit.department, unit.commune_codes)
+    elif unit.kind == UnitKind.COMMUNE and unit.department is not None:
+        minutes = department_minutes(run, unit.department)
+    else:
+        minutes = selectors.commune_minutes(run, unit.commune_codes)
     own = set(unit.commune_codes)
     chosen_level = next(
         (lv for lv in levels if str(lv.pk) == chosen), selectors.first_shown_level(levels)
@@ -166,6 +167,24 @@ def diagnostic(run: IndicatorRun, unit: Unit, levels: list[Level], chosen: str |
         if unit.kind == UnitKind.COMMUNE and unit.department
         else unit.name,
     }
+
+
+def department_minutes(
+    run: IndicatorRun, department: Department, codes: list[str] | None = None
+) -> dict[int, list]:
+    """``selectors.commune_minutes`` of every commune of ``department`` (their ``codes`` when
+    the caller has them): what the charts of the département's page and of each of its
+    communes read (thousands of values), read once per run and kept
+    (``core.response_cache.kept``)."""
+
+    def read() -> dict[int, list]:
+        if codes is not None:
+            return dict(selectors.commune_minutes(run, codes))
+        communes = Commune.objects.filter(department=department).values_list("code", flat=True)
+        return dict(selectors.commune_minutes(run, list(communes)))
+
+    parts = ["department-minutes", department.code, *selectors.run_parts(run)]
+    return response_cache.kept(parts, read)
 
 
 def _missing(level: Level) -> bool:

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.html import conditional_escape
 from django.utils.http import http_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -34,7 +35,14 @@ from territories.selectors import regions_coverage
 
 from . import layers, scenario_selectors, selectors, territory
 from .selectors import Indicator, UnitKind
-from .view_helpers import int_or_none, region_or_403, run_context
+from .view_helpers import (
+    int_or_none,
+    page_fragments,
+    query_parts,
+    region_or_403,
+    render_fragment,
+    run_context,
+)
 
 COMMUNES, DEPARTMENTS = "communes", "departements"
 
@@ -168,23 +176,57 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def region_dashboard(request: HttpRequest, region_code: str) -> HttpResponse:
-    """Key figures of the latest done run, with its date and inputs, and the indicator map."""
-    context = _map_page_context(request, region_code)
+    """Key figures of the latest done run, with its date and inputs, and the indicator map.
+
+    What comes from the run (the navigation, the key figures, the map's controls) is rendered
+    once per run, language and selection and kept (``page_fragments``); what depends on the
+    reader (their name, role and token, the run in progress, the latest scenarios, edited in
+    the schema pages) is rendered for each request."""
+    region = region_or_403(request, region_code)
+    context = run_context(region)
     run = context["run"]
     if run is not None:
-        context["figures"] = selectors.region_figures(context["region"], run, context["levels"])
-        counts = context["figures"].count_by_kind
-        unknown = selectors.unknown_kinds(
-            Facility.objects.filter(commune__department__region=context["region"])
+        parts = ["region", region.code, *selectors.run_parts(run)]
+        parts += query_parts(request.GET, SELECTION)
+        context["fragments"] = page_fragments(
+            request, parts, lambda: _region_fragments(context, request.GET)
         )
-        context["kind_rows"] = [
-            {"label": label, "colour": KIND_COLOURS[kind],
-             "count": None if kind in unknown else counts.get(kind, 0)}
-            for kind, label in Facility.Kind.choices
-        ]  # fmt: skip
-        context["kinds_unknown"] = bool(unknown)
+        context |= MAP_HEAD
     context["scenarios"] = scenario_selectors.region_scenarios(context["region"])
     return render(request, "dashboard/region.html", context)
+
+
+#: What ``dashboard/_map_head.html`` reads (the page's ``<head>`` is rendered per request).
+MAP_HEAD = {"leaflet": LEAFLET, "markercluster": MARKERCLUSTER}
+
+#: The query parameters of a map's selection (``read_selection``).
+SELECTION = ("units", "indicator", "level")
+
+
+def _region_fragments(page: dict, params) -> dict[str, str]:
+    region, run = page["region"], page["run"]
+    levels = selectors.run_levels(run)
+    zonings = selectors.region_zonings(region)
+    context = {"region": region, "run": run}
+    context |= map_context(region, run, read_selection(params, levels, zonings), levels, zonings)
+    context["figures"] = selectors.region_figures(region, run, levels)
+    counts = context["figures"].count_by_kind
+    unknown = selectors.unknown_kinds(Facility.objects.filter(commune__department__region=region))
+    context["kind_rows"] = [
+        {"label": label, "colour": KIND_COLOURS[kind],
+         "count": None if kind in unknown else counts.get(kind, 0)}
+        for kind, label in Facility.Kind.choices
+    ]  # fmt: skip
+    context["kinds_unknown"] = bool(unknown)
+    return {
+        "nav": render_fragment("dashboard/_nav.html", _nav_context(page)),
+        "figures": render_fragment("dashboard/_region_figures.html", context),
+        "map": render_fragment("dashboard/_map.html", context),
+    }
+
+
+def _nav_context(page: dict) -> dict:
+    return {"region": page["region"], "nav_pathways": page["nav_pathways"]}
 
 
 @require_safe
@@ -251,24 +293,47 @@ def pathway_view(request: HttpRequest, region_code: str, pathway_code: str) -> H
 def territory_page(
     request: HttpRequest, region_code: str, kind: str, code: str, zoning_id: int | None = None
 ) -> HttpResponse:
-    """The "diagnostic territorial" of a commune, a zone or a département."""
+    """The "diagnostic territorial" of a commune, a zone or a département.
+
+    Like the region dashboard, what comes from the run is rendered once per run, territory,
+    language and selection and kept; a territory unknown in the region is a 404 (never kept)."""
     region = region_or_403(request, region_code)
     context = run_context(region)
     run = context["run"]
+    parts = None
+    if run is not None:
+        parts = ["territory", region.code, kind, code, str(zoning_id or "")]
+        parts += [*selectors.run_parts(run), *query_parts(request.GET, SELECTION)]
+    context["fragments"] = page_fragments(
+        request, parts, lambda: _territory_fragments(context, kind, code, zoning_id, request.GET)
+    )
+    context |= MAP_HEAD
+    return render(request, "dashboard/territory.html", context)
+
+
+def _territory_fragments(page: dict, kind: str, code: str, zoning_id: int | None, params) -> dict:
+    region, run = page["region"], page["run"]
     unit = territory.find_unit(region, kind, code, zoning_id)
     if unit is None:
         raise Http404
-    context["unit"] = unit
-    if run is not None:
-        levels = selectors.run_levels(run)
-        context["levels"] = levels
-        chosen = request.GET.get("level")
-        context.update(territory.diagnostic(run, unit, levels, chosen))
-        zonings = selectors.region_zonings(region)
-        default = Selection(COMMUNES, Indicator.NEAREST_MINUTES, context["chosen_level"], None)
-        selection = read_selection(request.GET, levels, zonings, default)
-        context.update(map_context(region, run, selection, levels, zonings, bounds=unit.extent))
-    return render(request, "dashboard/territory.html", context)
+    context = {"region": region, "run": run, "unit": unit}
+    fragments = {
+        "title": conditional_escape(unit.name),
+        "heading": render_fragment("dashboard/_territory_heading.html", context),
+        "nav": render_fragment("dashboard/_nav.html", _nav_context(page)),
+    }
+    if run is None:
+        return fragments
+    levels = selectors.kept_run_levels(run)  # each territory is seen once, the run's levels often
+    context["levels"] = levels
+    context.update(territory.diagnostic(run, unit, levels, params.get("level")))
+    zonings = selectors.region_zonings(region)
+    default = Selection(COMMUNES, Indicator.NEAREST_MINUTES, context["chosen_level"], None)
+    selection = read_selection(params, levels, zonings, default)
+    context.update(map_context(region, run, selection, levels, zonings, bounds=unit.extent))
+    fragments["report_link"] = render_fragment("dashboard/_territory_report_link.html", context)
+    fragments["body"] = render_fragment("dashboard/_territory_body.html", context)
+    return fragments
 
 
 # --- JSON layers ----------------------------------------------------------------------------

@@ -258,7 +258,21 @@ class IndicatorValueViewSet(CachedListMixin, RegionScopedViewSet):
         except ValueError:
             return None  # the filter answers 400
         runs = selectors.value_list_runs(visible_region_ids(request.user), run_id)
+        if runs is not None:
+            self.visible_runs = [pk for pk, _end in runs]
         return None if runs is None else [repr(runs)]
+
+    def scope(self, queryset):
+        """The list scoped by the ids of the runs it may show (``cache_parts``: the runs of the
+        user's regions the query names) rather than by a join to the runs' regions, the same
+        rows: with several runs in the table PostgreSQL estimated the join at a fifth of a
+        run's rows and sorted all of them on disk for every page (650 ms for a far page of a
+        region's third run), where the estimate from the run ids keeps the index of the
+        list's order."""
+        visible = getattr(self, "visible_runs", None)
+        if self.action == "list" and visible is not None:
+            return queryset.filter(run_id__in=visible)
+        return super().scope(queryset)
 
 
 # --- the APL of the DREES (indicators.apl_services) ---------------------------------------

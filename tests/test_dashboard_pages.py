@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -349,3 +350,109 @@ def test_figures_are_rounded_not_truncated(indicator, value, shown):
 
     with translation.override("fr"):
         assert format_value(indicator, value) == shown
+
+
+# --- the parts of a page kept per run (dashboard.view_helpers.page_fragments) --------------
+
+
+def member_client(django_user_model, region, username: str, role: str):
+    from django.test import Client
+
+    user = django_user_model.objects.create_user(username, password=f"pw-{username}-123")
+    RegionMembership.objects.create(user=user, region=region, role=role)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def reads_values(client, url: str):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return response, any("indicators_indicatorvalue" in q["sql"] for q in queries)
+
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.mark.parametrize("page", ["region", "commune", "department", "zone"])
+def test_a_page_is_built_once_per_run_and_then_read_without_its_values(admin, demo, page):
+    url = page_urls(demo)[page]
+
+    first, read_first = reads_values(admin, url)
+    again, read_again = reads_values(admin, url)
+
+    assert read_first and not read_again, "the second request reads the kept fragments"
+    strip = lambda html: CSRF_INPUT.sub("", html.decode())  # noqa: E731 — tokens differ
+    assert strip(again.content) == strip(first.content)
+    assert "placeholder" not in again.content.decode()
+
+
+@pytest.mark.parametrize("page", ["region", "commune"])
+def test_a_kept_page_shows_each_reader_their_own_role_and_token(django_user_model, demo, page):
+    url = page_urls(demo)[page]
+    planner = member_client(django_user_model, demo["region"], "planif", "planner")
+    director = member_client(django_user_model, demo["region"], "direct", "director")
+
+    built_for_planner = planner.get(url).content.decode()
+    kept_for_director = director.get(url).content.decode()
+    kept_for_planner = planner.get(url).content.decode()
+
+    start = reverse("indicators:run_start", args=["99"])
+    assert f'action="{start}"' in built_for_planner and f'action="{start}"' in kept_for_planner
+    assert f'action="{start}"' not in kept_for_director
+    assert "direct" in kept_for_director and "planif" not in kept_for_director
+    for client, html in [(director, kept_for_director), (planner, kept_for_planner)]:
+        tokens = CSRF_INPUT.findall(html)
+        assert len(tokens) >= 3  # logout, language, and the export-job form of the kept map
+        for token in tokens:  # each form of the page posts with the reader's own token
+            answer = client.post("/i18n/setlang/", {"language": "fr", "csrfmiddlewaretoken": token})
+            assert answer.status_code == 302, token
+
+
+def test_a_kept_page_is_refused_to_a_reader_of_another_region(admin, demo, django_user_model):
+    other = make_region("11", "Île-de-France")
+    outsider = member_client(django_user_model, other, "dehors", "planner")
+    urls = [page_urls(demo)[page] for page in ("region", "commune", "zone")]
+    for url in urls:
+        assert admin.get(url).status_code == 200  # kept
+
+    assert [outsider.get(url).status_code for url in urls] == [403, 403, 403]
+
+
+def test_the_language_the_selection_and_the_run_choose_the_kept_page(admin, demo):
+    url = page_urls(demo)["region"]
+    french = admin.get(url).content.decode()
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = admin.get(url).content.decode()
+    admin.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
+    units = admin.get(url, {"units": "departements"}).content.decode()
+
+    assert "Établissements ouverts par type" in french
+    assert "Open facilities by kind" in english and "Établissements ouverts" not in english
+    assert '<option value="departements" selected>' in units
+    assert '<option value="departements" selected>' not in french
+    services.runs_mark_stale(demo["region"])
+    assert "Résultats périmés" in admin.get(url).content.decode()
+
+
+def test_an_import_or_an_admin_edit_makes_the_kept_pages_stale(admin, demo):
+    from core.importing import data_changed
+
+    url = page_urls(demo)["commune"]
+    commune = Commune.objects.get(code=url.rstrip("/").rsplit("/", 1)[1])
+    assert commune.name in admin.get(url).content.decode()
+    Commune.objects.filter(pk=commune.pk).update(name="Renommée-par-import")
+    data_changed.send(sender=Commune, kind="test")
+
+    assert "Renommée-par-import" in admin.get(url).content.decode()
+
+
+def test_an_unknown_territory_is_a_404_and_never_kept(admin, demo):
+    url = reverse("dashboard:territory", args=["99", "commune", "00000"])
+
+    assert admin.get(url).status_code == 404
+    assert admin.get(url).status_code == 404

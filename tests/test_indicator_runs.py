@@ -366,3 +366,25 @@ def test_a_run_whose_worker_vanished_is_failed_when_the_next_one_is_created(db):
     fresh.refresh_from_db()
     assert fresh.status == IndicatorRun.Status.QUEUED
     assert services.runs_fail_expired() == 0
+
+
+def test_a_finished_run_analyses_the_values_table_once_committed(
+    small_region, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+
+    def statistics_of_runs() -> str | None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "select most_common_vals::text from pg_stats"
+                " where tablename = 'indicators_indicatorvalue' and attname = 'run_id'"
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run = computed(small_region["region"])
+
+    assert services.analyze_values in callbacks
+    assert run.status == IndicatorRun.Status.DONE
+    assert str(run.pk) in (statistics_of_runs() or "").strip("{}").split(",")
