@@ -69,3 +69,27 @@ def test_restarting_a_failed_run_of_a_region_emptied_since_is_refused_too(
 
     assert REASON in response.content.decode()
     assert list(IndicatorRun.objects.all()) == [failed]
+
+
+def test_the_api_answers_400_json_with_the_reason(empty_region, admin_client):
+    response = admin_client.post(
+        reverse("api:run-list"), {"region": "53"}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert REASON in response.json()["detail"]
+    assert not IndicatorRun.objects.exists()
+
+
+def test_the_api_starts_a_run_of_a_loaded_region(empty_region, admin_client):
+    from tests.factories import make_commune
+
+    make_commune("29001", department=empty_region.departments.get())
+    response = admin_client.post(
+        reverse("api:run-list"), {"region": "53"}, content_type="application/json"
+    )
+
+    assert response.status_code == 201, response.content
+    run = IndicatorRun.objects.get()
+    assert response.json()["id"] == run.pk and response.json()["region"] == "53"
+    assert run.region == empty_region and run.status == IndicatorRun.Status.QUEUED
