@@ -116,4 +116,5 @@ class FacilityGroupAdmin(admin.ModelAdmin):
 
 
 # Health professionals (Annuaire Santé), read-only, in their own module.
-from . import admin_practitioners  # noqa: E402, F401
+# Emergency means outside the hospitals (MCS, héliSMUR), read-only, in their own module.
+from . import admin_emergency, admin_practitioners  # noqa: E402, F401

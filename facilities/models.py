@@ -312,4 +312,6 @@ class FacilityGroup(models.Model):
 
 
 # Health professionals (Annuaire Santé), declared in their own module.
+# Emergency means outside the hospitals (MCS, héliSMUR bases), declared in their own module.
+from .emergency import EmergencyResource  # noqa: E402, F401
 from .practitioners import PracticeSite, Practitioner  # noqa: E402, F401

@@ -83,13 +83,16 @@ class IndicatorRunAdmin(admin.ModelAdmin):
             except BrokerUnavailable:
                 self.message_user(request, UNAVAILABLE, messages.ERROR)
                 return HttpResponseRedirect(request.path)
-            self.message_user(
-                request,
-                _("Calcul n° %(run)s demandé pour %(region)s.")
-                % {"run": run.pk, "region": run.region},
-                messages.SUCCESS,
-            )
-            return HttpResponseRedirect(reverse("admin:indicators_indicatorrun_changelist"))
+            except services.RunRefused as exc:
+                form.add_error("region", str(exc))  # shown by the form, nothing written
+            else:
+                self.message_user(
+                    request,
+                    _("Calcul n° %(run)s demandé pour %(region)s.")
+                    % {"run": run.pk, "region": run.region},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:indicators_indicatorrun_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

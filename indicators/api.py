@@ -1,6 +1,7 @@
 """Read endpoints of stored indicator runs and values: what the dashboard shows and exports
 carry, read from the database, never recomputed in a request. Both belong to a region: a user
-reads those of the regions ``access.roles`` shows them."""
+reads those of the regions ``access.roles`` shows them. ``POST /api/calculs/`` starts a run
+(``indicators.services.run_create``), for whom ``access.roles.can_start_run`` allows."""
 
 from __future__ import annotations
 
@@ -11,16 +12,21 @@ from django.http import HttpResponse
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from access import roles
 from access.api import RegionScopedViewSet
 from access.roles import visible_region_ids
 from core.response_cache import CachedListMixin
+from core.workers import UNAVAILABLE, BrokerUnavailable
+from pathways.models import Level
 from pathways.selectors import STATES, state_sentence
+from territories.models import Region
 
-from . import apl_services, filters, selectors
+from . import apl_services, filters, selectors, services
 from .models import AplRun, AplValue, AplZoneValue, IndicatorRun, IndicatorValue
 
 
@@ -211,9 +217,43 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
         return cached[1]
 
 
+class RunStartSerializer(serializers.Serializer):
+    region = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Region.objects.defer("geometry"),
+        help_text="INSEE code of the region",
+    )
+    levels = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Level.objects.all(), required=False, help_text="default: all"
+    )
+
+
 class IndicatorRunViewSet(RegionScopedViewSet):
     serializer_class = IndicatorRunSerializer
     filterset_class = filters.IndicatorRunFilter
+
+    @extend_schema(request=RunStartSerializer, responses={201: IndicatorRunSerializer})
+    def create(self, request, *args, **kwargs):
+        """Queue a run; 400 with the reason (French) when the region has nothing to compute
+        (``services.RunRefused``), 503 when the broker is down (nothing queued)."""
+        start = RunStartSerializer(data=request.data)
+        start.is_valid(raise_exception=True)
+        region = start.validated_data["region"]
+        if not roles.can_start_run(request.user, region):
+            raise PermissionDenied
+        try:
+            run = services.run_create(
+                region=region,
+                levels=start.validated_data.get("levels") or None,
+                requested_by=request.user,
+            )
+        except services.RunRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        except BrokerUnavailable:
+            return Response({"detail": UNAVAILABLE}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        run = filters.run_list().get(pk=run.pk)  # with the annotations the fields read
+        data = IndicatorRunSerializer(run, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     def region_id_of(self, obj) -> int:
         return obj.region_id

@@ -35,6 +35,7 @@ from core.workers import BrokerUnavailable, heartbeat, publish
 from pathways.models import Level
 from pathways.selectors import MISSING, LevelState, level_states
 from territories.models import Region
+from territories.selectors import region_is_empty
 
 from . import inputs, road_networks
 from .aggregates import (
@@ -112,6 +113,24 @@ def run_parameters(
     }
 
 
+class RunRefused(ValueError):
+    """A run that would only fail in the worker, refused before any row is written; its
+    message (French) says why and what to import."""
+
+
+def check_region_loaded(region: Region) -> None:
+    """Refuse a run for a region without a single commune loaded: the worker would fail on
+    it (no unit to compute), so every entry point (page, admin, command) says so at once."""
+    if region_is_empty(region):
+        raise RunRefused(
+            _(
+                "aucune commune chargée pour la région %(region)s (%(code)s) : importez ses "
+                "communes (import_open_data communes FICHIER) avant de lancer un calcul."
+            )
+            % {"region": region.name, "code": region.code}
+        )
+
+
 @transaction.atomic
 def run_create(
     *,
@@ -128,8 +147,9 @@ def run_create(
     The provider is built now, so bad parameters (unknown network, unreadable matrix) fail
     here, before anything is queued. If the broker does not take the task, the run is deleted
     again and ``BrokerUnavailable`` raised when the transaction commits: no queued row is left
-    that nothing would ever run.
+    that nothing would ever run. A region with no commune loaded raises ``RunRefused``.
     """
+    check_region_loaded(region)
     provider = build_provider(provider_parameters or default_provider_parameters())
     runs_fail_expired()
     chosen = list(levels) if levels is not None else list(Level.objects.all())

@@ -40,6 +40,9 @@ def run_start(request: HttpRequest, region_code: str) -> HttpResponse:
         run = services.run_create(region=region, requested_by=request.user)
     except BrokerUnavailable:
         return _unavailable(request)
+    except services.RunRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("indicators:run_list")
     messages.success(
         request, _("Calcul n° %(run)s demandé pour %(region)s.") % {"run": run.pk, "region": region}
     )
@@ -57,6 +60,9 @@ def run_restart(request: HttpRequest, run_id: int) -> HttpResponse:
         run = services.run_restart(failed, requested_by=request.user)
     except BrokerUnavailable:
         return _unavailable(request)
+    except services.RunRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("indicators:run_list")
     messages.success(
         request,
         _("Calcul n° %(run)s relancé : calcul n° %(new)s demandé.")

@@ -24,6 +24,8 @@ IMPORTERS = {
     "finess-plus-activites": "facilities.importers:import_finess_plus_activities",
     "annuaire-sante": "facilities.importers_annuaire:import_annuaire",
     "drees-apl": "indicators.importers_drees:import_drees_apl",
+    "mcs": "facilities.importers_emergency:import_mcs",
+    "helismur": "facilities.importers_emergency:import_helismur",
 }
 
 #: Kinds whose importer takes ``full`` (``import_open_data --full``): files that end what they

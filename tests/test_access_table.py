@@ -402,7 +402,6 @@ API_READ_ONLY = {
     "group": ({"pk": "@group.pk"}, USERS),
     "pathway": ({"code": "urgences"}, USERS),
     "level": ({"pk": "@level.pk"}, USERS),
-    "run": ({"pk": "@run.pk"}, READERS),
     "apl": ({"pk": "@apl_run.pk"}, READERS),
     "value": ({"pk": "@value.pk"}, READERS),
     "version": ({"pk": "@draft.pk"}, READERS),
@@ -456,6 +455,12 @@ def api_rows() -> list[Row]:
         rows += [R(f"api:{basename}-list", allowed=USERS), R(f"api:{basename}-list", method="POST")]
         rows += [R(f"api:{basename}-detail", kwargs, allowed=readers)]
         rows += [R(f"api:{basename}-detail", kwargs, m) for m in ("PUT", "PATCH", "DELETE")]
+    rows += [  # runs are read, and started (POST) by whom may start them; never edited
+        R("api:run-list", allowed=USERS),
+        R("api:run-list", method="POST", allowed=STARTERS, data=lambda w: {"region": "84"}),
+        R("api:run-detail", {"pk": "@run.pk"}, allowed=READERS),
+        *(R("api:run-detail", {"pk": "@run.pk"}, m) for m in ("PUT", "PATCH", "DELETE")),
+    ]
     for basename, (kwargs, create, update) in API_WRITABLE.items():
         rows += [
             R(f"api:{basename}-list", allowed=USERS),

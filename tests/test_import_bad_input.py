@@ -26,7 +26,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from pyproj import Transformer
 
-from facilities.models import Authorisation, Facility, LegalEntity, PracticeSite, Practitioner
+from facilities.models import (
+    Authorisation,
+    EmergencyResource,
+    Facility,
+    LegalEntity,
+    PracticeSite,
+    Practitioner,
+)
 from opendata.models import ImportRecord
 from territories.models import (
     Commune,
@@ -47,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TABLES = [
     Region, Department, Commune, MunicipalDistrict, LegalEntity, Facility, Authorisation,
     PracticeSite, Practitioner, FormerCommuneCode, CommunePopulationByAge, Zoning, Zone,
-    ZoneMembership,
+    ZoneMembership, EmergencyResource,
 ]  # fmt: skip
 FIELD_LIMIT = 131_072  # csv.field_size_limit()'s default
 HUGE = "X" * (FIELD_LIMIT + 10)
@@ -127,6 +134,10 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
     ),
     ("population-age", "coordinates-outside-france"): NO_COORDINATES,
     ("population-age", "broken-geometry"): NO_GEOMETRY,
+    ("mcs", "wrong-record-tag"): ONE_RECORD_TYPE,
+    ("mcs", "broken-geometry"): POINTS_ONLY,
+    ("helismur", "wrong-record-tag"): ONE_RECORD_TYPE,
+    ("helismur", "broken-geometry"): POINTS_ONLY,
     ("zoning", "wrong-record-tag"): ONE_RECORD_TYPE,
     ("zoning", "coordinates-outside-france"): (
         "the file has no coordinates (a zone is its communes' polygons)"
@@ -257,6 +268,9 @@ ANNUAIRE_LINES = [
 AUTHORISATION_HEADER = "finess_et;activity;modality;start_date;end_date"
 AUTHORISATION_ROWS = ["010000024;urgences;smur;2019-06-01;", "010000032;medecine;;2018-01-15;"]
 #: INSEE base-cc-evol-struct-pop (docs/population-by-age.md): CODGEO, then P{yy}_ counts.
+EMERGENCY_HEADER = "id;nom;commune;lon;lat;samu;date_debut;date_fin"
+#: One placed by its commune code, one by its point (in 01002's square).
+EMERGENCY_ROWS = ["E1;Dr Un;01001;;;SAMU 01;2024-01-01;", "E2;Dr Deux;;5.015;46.005;SAMU 01;;"]
 CENSUS_VARIABLES = [
     "POP", "POP0014", "POP1529", "POP3044", "POP4559", "POP6074", "POP7589", "POP90P", "POPH",
     "POPF", "F1529", "F3044",
@@ -300,6 +314,8 @@ GOOD: dict[str, tuple[str, bytes]] = {
     "annuaire-sante": (annuaire_lines.FILE_NAME, annuaire_lines.extraction(*ANNUAIRE_LINES)),
     "population-age": ("base-cc-evol-struct-pop-2021.csv", lines(CENSUS_HEADER, *CENSUS_ROWS)),
     "zoning": ("bassins-de-vie-2022.csv", lines(BASSINS_HEADER, *BASSINS_ROWS)),
+    "mcs": ("mcs.csv", lines(EMERGENCY_HEADER, *EMERGENCY_ROWS)),
+    "helismur": ("helismur.csv", lines(EMERGENCY_HEADER, *EMERGENCY_ROWS)),
 }
 #: Polygon files of the same units, imported too: the geometry cases start from them.
 GOOD_SHAPES = {
@@ -1209,6 +1225,42 @@ def annuaire_cases() -> dict[str, Case]:
     }
 
 
+def emergency_cases(name: str) -> dict[str, Case]:
+    """MCS and héliSMUR bases share the layout and the importer (issue 11 §3)."""
+    first, second = EMERGENCY_ROWS
+    cases = csv_cases(
+        name, EMERGENCY_HEADER, EMERGENCY_ROWS, separator=";", key_column=0, name_column=1,
+        max_name=255, name_label="nom",
+    )  # fmt: skip
+    cases.update(
+        {
+            "wrong-format": Case(
+                name, lines(GISCO_HEADER, *GISCO_ROWS), "line 1",
+                "not an emergency-resource CSV: missing column(s) id",
+            ),
+            "bad-number": Case(
+                name,
+                lines(EMERGENCY_HEADER, first, second.replace("5.015", "cinq")),
+                "line 3",
+                "non-numeric lon/lat 'cinq', '46.005'",
+            ),
+            "30-digit-number": Case(
+                name,
+                lines(EMERGENCY_HEADER, first.replace("01001", "9" * 30), second),
+                "line 2",
+                f"invalid commune code '{'9' * 30}'",
+            ),
+            "coordinates-outside-france": Case(
+                name,
+                lines(EMERGENCY_HEADER, first, second.replace("5.015;46.005", "46.005;5.015")),
+                "line 3",
+                "coordinates lon 46.005, lat 5.015 outside France",
+            ),
+        }
+    )  # fmt: skip
+    return cases
+
+
 CASES: dict[str, dict[str, Case]] = {
     "regions": unit_cases("regions", REGION_ENTRY, "regions.json", "27"),
     "departments": unit_cases("departments", DEPARTMENT_ENTRY, "departements.json", "69"),
@@ -1225,6 +1277,8 @@ CASES: dict[str, dict[str, Case]] = {
     "annuaire-sante": annuaire_cases(),
     "population-age": census_cases(),
     "zoning": bassins_cases(),
+    "mcs": emergency_cases("mcs.csv"),
+    "helismur": emergency_cases("helismur.csv"),
 }
 
 

@@ -354,6 +354,7 @@ def test_the_admin_new_run_page_queues_a_run_of_the_chosen_levels(
 
 def test_a_run_whose_worker_vanished_is_failed_when_the_next_one_is_created(db):
     region = make_region()
+    make_commune("01001", department=make_department("01", "Ain", region=region))
     lost = services.run_create(region=region, enqueue=False)
     IndicatorRun.objects.filter(pk=lost.pk).update(
         status=IndicatorRun.Status.RUNNING, created_at=timezone.now() - timedelta(days=1)

@@ -98,6 +98,15 @@ def provider_from_parameters(
             speed_kmh=parameters.get("speed_kmh", 50.0),
             access_minutes=parameters.get("access_minutes", 0.0),
         )
+    if kind == "helismur":
+        from .helismur import HeliSmurFlight
+
+        missing = [name for name in ("speed_kmh", "takeoff_minutes") if name not in parameters]
+        if missing:
+            raise ValueError(f"a héliSMUR flight time needs {' and '.join(missing)} (no default)")
+        return HeliSmurFlight(
+            speed_kmh=parameters["speed_kmh"], takeoff_minutes=parameters["takeoff_minutes"]
+        )
     if kind == "road":
         from .road import RoadProvider
 
