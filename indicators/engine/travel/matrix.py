@@ -11,6 +11,7 @@ other places.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +56,18 @@ class MatrixProvider:
     def from_csv(cls, path: str | Path) -> MatrixProvider:
         path = Path(path)
         try:
-            with open(path, encoding="utf-8-sig") as head:
-                first = head.readline()
+            # Opened once: the separator is read from the text already in memory (a second
+            # open of a named pipe or a hung share would block; tests/test_faults_worker.py).
+            with open(path, encoding="utf-8-sig") as file:
+                text = file.read()
+            first = text.partition("\n")[0]
             separator = ";" if first.count(";") > first.count(",") else ","
             frame = pd.read_csv(
-                path, sep=separator, dtype=str, keep_default_na=False, skipinitialspace=True
+                io.StringIO(text),
+                sep=separator,
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
             )
         except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
             raise MatrixError(f"{path.name}: not a readable CSV matrix ({error})") from error
