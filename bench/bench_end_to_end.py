@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from importlib import import_module
 from pathlib import Path
 
 from benchdb import ROOT, open_data_dir, setup_django, timed
@@ -115,10 +114,10 @@ def main() -> None:
     if not os.environ.get("REDIS_URL"):
         sys.exit("REDIS_URL must point to Redis (e.g. redis://127.0.0.1:6379/13)")
     setup_django()
-    from django.apps import apps as django_apps
     from django.db import transaction
 
     from config.celery import app
+    from demo.schema import ensure_catalogue
     from indicators import services
     from indicators.models import IndicatorRun, IndicatorValue
     from opendata.layout import AURA_FILES
@@ -127,7 +126,7 @@ def main() -> None:
     from territories.models import Region
 
     # setup_django() flushed the seeded pathways with the rest: seed them again.
-    import_module("pathways.migrations.0002_seed_pathways").seed(django_apps, None)
+    ensure_catalogue()  # the catalogue and the pathways the flush emptied (migrations' rows)
     data = open_data_dir()
     timings: dict[str, float] = {}
     print("import of the real AURA files:")

@@ -30,11 +30,9 @@ GOAL_SECONDS = 0.2
 
 def prepare():
     """The AURA data, a stored run, a scenario (one closure, one opening) and a planner."""
-    from importlib import import_module
-
-    from django.apps import apps as django_apps
 
     from access.services import membership_grant
+    from demo.schema import ensure_catalogue
     from facilities.models import Facility
     from opendata.layout import AURA_FILES
     from opendata.registry import importer_for
@@ -42,7 +40,7 @@ def prepare():
     from territories.models import Region
     from territories.services import zoning_create
 
-    import_module("pathways.migrations.0002_seed_pathways").seed(django_apps, None)
+    ensure_catalogue()  # the catalogue and the pathways the flush emptied (migrations' rows)
     timings: dict[str, float] = {}
     with timed("import the real AURA files", timings):
         for kind, name in AURA_FILES:
