@@ -300,3 +300,35 @@ def test_the_annex_csv(world):
     assert (
         client_of(world, "other_planner").get(page_url("doctors_zoning_annex")).status_code == 403
     )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_map_colours_each_tvs_by_its_category_in_chromium(world, live_server, client):
+    from tests.browser import open_browser, session_cookie
+    from tests.test_csp_browser import RECORD_VIOLATIONS, csp_console_errors
+
+    zoning = compute(world)
+    move(world, zoning, "T2", "zac")
+    expected = {
+        "T1": "zip", "T2": "zac", "T3": "vivier", "T4": "hors_zonage", "T5": "apl_manquante",
+    }  # fmt: skip
+    cookie = session_cookie(client, world["users"]["director"])
+    with open_browser() as session:
+        page = session.page
+        page.add_init_script(RECORD_VIOLATIONS)
+        session.sign_in(live_server.url, cookie)
+        page.goto(live_server.url + page_url())
+        page.wait_for_selector("#zoning-map[data-loaded='5']")
+        page.wait_for_selector("path[data-zone='T5']", state="attached")
+        drawn = dict(
+            page.eval_on_selector_all(
+                "path[data-zone]",
+                "els => els.map(e => [e.getAttribute('data-zone'), e.getAttribute('data-status')])",
+            )
+        )
+        violations = page.evaluate("window.__cspViolations") + csp_console_errors(session)
+    session.assert_no_console_errors()
+    session.assert_all_requests_to(live_server.url)
+    assert drawn == expected
+    assert violations == []
