@@ -29,7 +29,7 @@ from .view_helpers import require
 COLOURS = {
     "zip": "#ce0500",
     "zac": "#b34000",
-    "vivier": "#6a6af4",
+    "vivier": "#3558a2",
     "hors_zonage": "#dddddd",
     "apl_manquante": "#666666",
 }

@@ -97,6 +97,22 @@ def test_the_automatic_selection_from_the_drees_apl(world):
     assert zoning.summary["communes_without_apl"] == 1
 
 
+def test_without_the_under_65_column_the_all_ages_apl_is_read_and_named(world):
+    DreesApl.objects.update(value_under_65=None)
+    zoning = compute(world)
+    t2 = zoning.entries.get(zone__code="T2")
+    assert (t2.apl, t2.apl_basis) == (2.5, "DREES 2022 (tous âges)")
+    assert zoning.basis == DoctorsZoning.Basis.DREES
+
+
+def test_a_tvs_mixing_the_drees_apl_and_ours_asks_for_confirmation(world):
+    run = estimate(world)
+    DreesApl.objects.create(commune=world["communes"][0], year=2022, value=1.9)
+    zoning = compute(world)
+    assert zoning.basis == DoctorsZoning.Basis.MIXED and zoning.needs_confirmation
+    assert zoning.basis_label == f"DREES 2022 (tous âges), calcul #{run.pk}"
+
+
 def test_a_version_without_thresholds_cannot_zone(world):
     with pytest.raises(service.ZoningRefused, match="seuils"):
         service.zoning_compute(world["region"], ZoningMethod.objects.get(code="2021-10-01"))
