@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from access import roles
@@ -174,9 +175,11 @@ def zoning_compute(request: HttpRequest, region_code: str) -> HttpResponse:
     dropped = len(zoning.summary.get("dropped", []))
     text = _("Zonage calculé.")
     if dropped:
-        text += " " + _("%(n)s choix de l'ARS ne tiennent plus et ont été retirés.") % {
-            "n": dropped
-        }
+        text += " " + ngettext(
+            "%(n)s choix de l'ARS ne tient plus et a été retiré.",
+            "%(n)s choix de l'ARS ne tiennent plus et ont été retirés.",
+            dropped,
+        ) % {"n": dropped}
     messages.success(request, text)
     return redirect("schema:doctors_zoning", region_code=region.code)
 
