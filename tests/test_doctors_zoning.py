@@ -284,6 +284,8 @@ def test_the_page_says_when_the_zoning_rests_on_our_estimate(world):
 
 def test_the_planner_computes_from_the_page(world):
     client = client_of(world, "planner")
+    empty = client.get(page_url()).content.decode()
+    assert 'id="zoning-none"' in empty and 'id="zoning-compute"' in empty
     assert (
         client.post(page_url("doctors_zoning_compute"), {"method": "2021-10-01"}).status_code == 422
     )

@@ -85,15 +85,11 @@ METHODS = [
 
 
 def seed_methods(apps, schema_editor):
+    """Going back needs no unseeding: the tables are dropped (deleting the rows first, in the
+    same transaction, would leave pending trigger events on a table being dropped)."""
     ZoningMethod = apps.get_model("sros", "ZoningMethod")
     for row in METHODS:
         ZoningMethod.objects.update_or_create(code=row["code"], defaults=row)
-
-
-def unseed_methods(apps, schema_editor):
-    apps.get_model("sros", "ZoningMethod").objects.filter(
-        code__in=[row["code"] for row in METHODS]
-    ).delete()
 
 
 class Migration(migrations.Migration):
@@ -241,5 +237,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('method', 'region_code'), name='zoning_cap_once'), models.CheckConstraint(condition=models.Q(models.Q(('zip_share__isnull', True), ('zip_share__range', (0, 1)), _connector='OR'), models.Q(('zac_share__isnull', True), ('zac_share__range', (0, 1)), _connector='OR')), name='zoning_cap_shares')],
             },
         ),
-        migrations.RunPython(seed_methods, unseed_methods),
+        migrations.RunPython(seed_methods, migrations.RunPython.noop),
     ]
