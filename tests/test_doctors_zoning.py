@@ -129,6 +129,8 @@ def test_an_automatic_zip_stays_zip_whatever_the_cap(world, zip_share):
     with pytest.raises(service.ZoningRefused, match="sélection nationale"):
         move(world, zoning, "T1", "hors_zonage")
     assert categories(zoning)["T1"] == "zip"
+    page = client_of(world, "director").get(page_url()).content.decode()
+    assert ('id="zoning-auto-over-cap"' in page) is state.automatic_over_cap
 
 
 def test_the_ars_additions_never_exceed_the_cap_and_a_refusal_says_by_how_many(world):
