@@ -363,10 +363,14 @@ class ReferenceApl:
     unit: str
 
 
-def zoning_reference(region_id: int) -> dict[int, ReferenceApl]:
+def zoning_reference(region_id: int, *, under_65: bool = False) -> dict[int, ReferenceApl]:
     """{commune id: the APL to zone with} for the communes of a region: the DREES's published
     APL of the latest year imported where it is loaded (the official figure, issue 11 §1), else
-    the value of the region's latest APL run; communes with neither are absent."""
+    the value of the region's latest APL run; communes with neither are absent.
+
+    ``under_65``: the zoning's arrêté reads the APL to general practitioners aged 65 or less
+    (arrêté du 13 novembre 2017): the DREES's column of that name is read where filled, else
+    its all-ages value, and the source says which (our own run counts every age)."""
     result: dict[int, ReferenceApl] = {}
     run = AplRun.objects.filter(region_id=region_id).order_by("-created_at", "-id").first()
     if run is not None:
@@ -375,6 +379,16 @@ def zoning_reference(region_id: int) -> dict[int, ReferenceApl]:
     drees = DreesApl.objects.filter(commune__department__region_id=region_id)
     year = drees.order_by("-year").values_list("year", flat=True).first()
     if year is not None:
-        for commune_id, value in drees.filter(year=year).values_list("commune_id", "value"):
-            result[commune_id] = ReferenceApl(value, f"DREES {year}", UNIT_CONSULTATIONS)
+        rows = drees.filter(year=year).values_list("commune_id", "value", "value_under_65")
+        for commune_id, value, value_under_65 in rows:
+            if under_65 and value_under_65 is not None:
+                result[commune_id] = ReferenceApl(
+                    value_under_65, f"DREES {year} (65 ans ou moins)", UNIT_CONSULTATIONS
+                )
+            elif under_65:
+                result[commune_id] = ReferenceApl(
+                    value, f"DREES {year} (tous âges)", UNIT_CONSULTATIONS
+                )
+            else:
+                result[commune_id] = ReferenceApl(value, f"DREES {year}", UNIT_CONSULTATIONS)
     return result

@@ -4,7 +4,8 @@ catalogue of ``facilities``), of the regions' roles
 
 Schema versions, volets and objectives are deliberately absent: they are written only through
 the schema pages and ``sros.services``, which enforce read-only versions, optimistic locking
-and the workflow.
+and the workflow. The same holds for the doctors' zoning of a region (its page); the
+arrêté versions and regional caps it reads are reference data, edited here with their source.
 """
 
 from django.contrib import admin
@@ -16,6 +17,8 @@ from .models import (
     PilotProject,
     Schema,
     VoletTheme,
+    ZoningCap,
+    ZoningMethod,
 )
 
 
@@ -55,3 +58,17 @@ class PilotProjectAdmin(admin.ModelAdmin):
     raw_id_fields = ["zone"]
     readonly_fields = ["lock_version"]
     inlines = [MilestoneInline]
+
+
+class ZoningCapInline(admin.TabularInline):
+    model = ZoningCap
+    extra = 0
+
+
+@admin.register(ZoningMethod)
+class ZoningMethodAdmin(admin.ModelAdmin):
+    """The arrêté versions of the doctors' zoning and, inline, the regions' caps: a figure is
+    entered with the text it comes from (``source``), never without."""
+
+    list_display = ["title", "signed_on", "zip_below", "pool_up_to"]
+    inlines = [ZoningCapInline]

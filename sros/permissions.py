@@ -32,3 +32,8 @@ def can_comment(user: User, version: SchemaVersion) -> bool:
 def can_edit_projects(user: User, region: RegionRef) -> bool:
     """Pilot projects are run by the planners of the region, whatever the version's state."""
     return is_planner(user, region)
+
+
+def can_edit_doctors_zoning(user: User, region: RegionRef) -> bool:
+    """The doctors' zoning is computed, confirmed and edited by the planners of the region."""
+    return is_planner(user, region)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import compliance_map, scenario_views
+from . import compliance_map, doctors_zoning_views, scenario_views
 from . import schema_views as views
 
 app_name = "schema"
@@ -39,6 +39,31 @@ urlpatterns = [
     path("scenarios/<int:pk>/edit/", scenario_views.scenario_edit, name="scenario_edit"),
     path("versions/<int:pk>/volets/new/", views.volet_create, name="volet_create"),
     path("volets/<int:pk>/", views.volet_edit, name="volet_edit"),
+    path(
+        "region/<str:region_code>/zonage-medecins/",
+        doctors_zoning_views.zoning_page,
+        name="doctors_zoning",
+    ),
+    path(
+        "region/<str:region_code>/zonage-medecins/calculer/",
+        doctors_zoning_views.zoning_compute,
+        name="doctors_zoning_compute",
+    ),
+    path(
+        "region/<str:region_code>/zonage-medecins/confirmer/",
+        doctors_zoning_views.zoning_confirm,
+        name="doctors_zoning_confirm",
+    ),
+    path(
+        "region/<str:region_code>/zonage-medecins/classer/",
+        doctors_zoning_views.zoning_move,
+        name="doctors_zoning_move",
+    ),
+    path(
+        "region/<str:region_code>/zonage-medecins/annexe.csv",
+        doctors_zoning_views.zoning_annex,
+        name="doctors_zoning_annex",
+    ),
     path("region/<str:region_code>/projects/", views.project_list, name="projects"),
     path("region/<str:region_code>/projects/new/", views.project_create, name="project_create"),
     path("projects/<int:pk>/", views.project_detail, name="project"),

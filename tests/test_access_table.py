@@ -47,7 +47,15 @@ from indicators.models import AplRun, IndicatorRun, IndicatorValue
 from opendata.models import ImportRecord
 from pathways.models import Level
 from sros import scenarios, services, workflow
-from sros.models import AuthorisedActivity, Initiative, Scenario, VoletTheme
+from sros.models import (
+    AuthorisedActivity,
+    DoctorsZoning,
+    DoctorsZoningEntry,
+    Initiative,
+    Scenario,
+    VoletTheme,
+    ZoningMethod,
+)
 from territories.services import zoning_create
 from tests.factories import make_commune_grid, make_department, make_region
 from tests.module_data import data_of_the_module
@@ -120,6 +128,7 @@ def _build() -> SimpleNamespace:
     )
     run = indicator_services.run_compute(run.pk)
     apl_run = AplRun.objects.create(region=region, provider="crow_fly", unit="ETP")
+    doctors_zoning = _doctors_zoning(region, codes)
     activity = AuthorisedActivity.objects.get(code="urgences")
     theme = VoletTheme.objects.get(code="urgences")
 
@@ -180,7 +189,24 @@ def _build() -> SimpleNamespace:
         objective=objective, scenario=Scenario.objects.get(pk=scenario.pk), project=project,
         initiative=initiative, job=job, users=users, clients=clients, sessions=sessions,
         import_84=imports[0], import_11=imports[1], apl_run=apl_run,
+        doctors_zoning=doctors_zoning,
     )  # fmt: skip
+
+
+def _doctors_zoning(region, codes) -> DoctorsZoning:
+    """A confirmed doctors' zoning of one TVS in the vivier (a planner may move it)."""
+    tvs = zoning_create(region=region, name="TVS", kind="tvs", zones={"T1": ("TVS 1", codes)})
+    now = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    zoning = DoctorsZoning.objects.create(
+        region=region, method=ZoningMethod.objects.get(code="2017-11-13"), tvs_zoning=tvs,
+        basis="estimate", basis_label="calcul #0", apl_unit="consultations",
+        region_population=600, computed_at=now, confirmed_at=now,
+    )  # fmt: skip
+    DoctorsZoningEntry.objects.create(
+        zoning=zoning, zone=tvs.zones.get(), population=600, apl=3.0, apl_basis="calcul #0",
+        automatic="vivier", category="vivier",
+    )  # fmt: skip
+    return zoning
 
 
 def _facility(finess: str, commune, kind: str) -> Facility:
@@ -346,6 +372,19 @@ PAGES = [
     R("schema:volet_edit", {"pk": "@consultation_volet.pk"}, "POST", NOBODY,
       lambda w: volet_form(w, lock_version=0)),
     R("schema:projects", IN_84, allowed=READERS),
+    # the doctors' zoning (issue 11 §2)
+    R("schema:doctors_zoning", IN_84, allowed=READERS),
+    R("schema:doctors_zoning", IN_84, "POST"),
+    R("schema:doctors_zoning_annex", IN_84, allowed=READERS),
+    R("schema:doctors_zoning_compute", IN_84, "POST", PLANNER,
+      lambda w: {"method": "2017-11-13"}),
+    R("schema:doctors_zoning_compute", IN_84, "GET"),
+    R("schema:doctors_zoning_confirm", IN_84, "POST", PLANNER,
+      lambda w: {"lock_version": w.doctors_zoning.lock_version}),
+    R("schema:doctors_zoning_move", IN_84, "POST", PLANNER,
+      lambda w: {"zone": w.doctors_zoning.entries.get().zone_id, "category": "hors_zonage",
+                 "lock_version": w.doctors_zoning.lock_version}),
+    R("schema:doctors_zoning_move", IN_84, "GET"),
     R("schema:project_create", IN_84, allowed=PLANNER),
     R("schema:project_create", IN_84, "POST", PLANNER, project_form),
     R("schema:project", {"pk": "@project.pk"}, allowed=READERS),

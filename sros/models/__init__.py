@@ -2,6 +2,7 @@
 versions, pilot projects and initiatives (per-region roles are ``access.RegionMembership``)."""
 
 from .catalogue import AuthorisedActivity, VoletTheme
+from .doctors_zoning import DoctorsZoning, DoctorsZoningEntry, ZoningCap, ZoningMethod
 from .projects import (
     Evaluation,
     Initiative,
@@ -23,6 +24,8 @@ from .schema import (
 __all__ = [
     "AuthorisedActivity",
     "Comment",
+    "DoctorsZoning",
+    "DoctorsZoningEntry",
     "Evaluation",
     "Initiative",
     "InitiativeDepartment",
@@ -37,4 +40,6 @@ __all__ = [
     "VersionZoning",
     "Volet",
     "VoletTheme",
+    "ZoningCap",
+    "ZoningMethod",
 ]
