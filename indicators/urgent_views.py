@@ -1,0 +1,128 @@
+"""The page « Accès aux soins urgents » of a region (issue 11 §3): the latest urgent-care run,
+the communes beyond 30 minutes with their population, which means is nearest for the others,
+and a candidate médecin correspondant du SAMU chosen on the page (``?candidat=<code INSEE>``)
+with the population it would bring within 30 minutes (``urgent_services.candidate_mcs``).
+
+Readers of the region (``access.roles.can_view_region``); a read only, so a GET form.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from access import roles
+from territories.models import Commune, Region
+
+from . import urgent_services
+from .urgent_models import UrgentCareRun, UrgentMeans
+
+PAGE_SIZE = 200
+
+
+@require_safe
+@login_required
+def urgent_care_page(request: HttpRequest, region_code: str) -> HttpResponse:
+    region = get_object_or_404(Region.objects.defer("geometry"), code=region_code)
+    if not roles.can_view_region(request.user, region):
+        raise Http404
+    run = urgent_services.latest_run(region)
+    context = {"region": region, "run": run}
+    if run is not None:
+        context |= _run_context(request, run)
+    return render(request, "indicators/urgent_care.html", context)
+
+
+def _run_context(request: HttpRequest, run: UrgentCareRun) -> dict:
+    values = run.values.select_related("commune", "facility", "resource").only(
+        "population", "minutes", "means", "minutes_without_amu", "beyond",
+        "commune__code", "commune__name", "facility__name", "resource__name",
+    )  # fmt: skip
+    beyond = values.filter(beyond=True).order_by("-population", "commune__code")
+    within = values.filter(beyond=False).order_by("commune__code")
+    page = Paginator(within, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "means": _means_rows(run),
+        "groups": _group_rows(run),
+        "beyond": [_commune_row(v) for v in beyond],
+        "page": page,
+        "within": [_commune_row(v) for v in page],
+        "means_labels": [(m.value, m.label) for m in UrgentMeans],
+        "candidate_code": request.GET.get("candidat", "").strip(),
+    }
+    if context["candidate_code"]:
+        context |= _candidate(run, context["candidate_code"])
+    return context
+
+
+def _means_rows(run: UrgentCareRun) -> list[dict]:
+    rows = []
+    for code, said in run.summary.get("means", {}).items():
+        rows.append({"code": code, **said})
+    return rows
+
+
+def _group_rows(run: UrgentCareRun) -> list[dict]:
+    from territories.models import Department, Zone
+
+    names = dict(Department.objects.filter(region=run.region).values_list("code", "name"))
+    zone_names = {
+        (zoning_id, code): (name, zoning_name)
+        for zoning_id, code, name, zoning_name in Zone.objects.filter(
+            zoning__region=run.region
+        ).values_list("zoning_id", "code", "name", "zoning__name")
+    }
+    rows = []
+    for group in run.group_values.order_by("unit_kind", "zoning_id", "unit_code"):
+        if group.unit_kind == "region":
+            name, kind = run.region.name, _("Région")
+        elif group.unit_kind == "department":
+            name, kind = names.get(group.unit_code, ""), _("Département")
+        else:
+            name, zoning = zone_names.get((group.zoning_id, group.unit_code), ("", ""))
+            kind = _("Zone (%(zoning)s)") % {"zoning": zoning}
+        rows.append(
+            {
+                "group": group,
+                "kind": kind,
+                "name": name,
+                "share": urgent_services.share_text(group.share_beyond),
+                "by_means": [group.by_means.get(m.value) for m in UrgentMeans],
+                "order": {"region": 0, "department": 1, "zone": 2}[group.unit_kind],
+            }
+        )
+    return sorted(rows, key=lambda r: r["order"])
+
+
+def _commune_row(value) -> dict:
+    nearest = ""
+    if value.facility_id:
+        nearest = value.facility.name
+    elif value.resource_id:
+        nearest = value.resource.name
+    note = urgent_services.OPENING_HOURS if value.means == UrgentMeans.AMU else ""
+    return {
+        "value": value,
+        "means": UrgentMeans(value.means).label if value.means else "",
+        "nearest": nearest,
+        "note": note,
+    }
+
+
+def _candidate(run: UrgentCareRun, code: str) -> dict:
+    commune = (
+        Commune.objects.filter(department__region=run.region, code=code)
+        .only("code", "name", "point")
+        .first()
+    )
+    if commune is None:
+        return {"candidate_error": _("aucune commune %(code)s dans la région.") % {"code": code}}
+    try:
+        result = urgent_services.candidate_mcs(run, commune)
+    except urgent_services.UrgentCareRefused as exc:
+        return {"candidate_error": str(exc)}
+    return {"candidate": result}
