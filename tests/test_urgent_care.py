@@ -230,3 +230,24 @@ def test_the_levels_api_lists_current_levels_and_still_reads_a_retired_one(reade
     retired = Level.objects.get(code="urgences-recours")
     body = client.get(f"/api/niveaux/{retired.pk}/").json()
     assert body["active"] is False and body["retired_on"] == "2026-12-03"
+
+
+def test_mcs_imported_from_the_ars_csv_are_counted_from_their_commune(served, tmp_path):
+    from facilities.importers_emergency import import_emergency_resources
+
+    path = tmp_path / "mcs-84.csv"
+    path.write_text(
+        "id;nom;commune;lon;lat;samu;date_debut;date_fin\n"
+        "MCS-01-15;Dr Fictif (MCS);01015;;;SAMU 01;2021-01-01;\n",
+        encoding="utf-8",
+    )
+    import_emergency_resources(path, "mcs")
+
+    run = urgent_services.urgent_compute(served["region"].pk)
+
+    assert beyond_codes(run) == []  # cells 12–15 are within 4 cells of cell 14
+    value = run.values.get(commune__code="01016")
+    assert value.means == "mcs" and value.resource.source_id == "MCS-01-15"
+    assert (
+        run.summary["means"]["mcs"] | {"places": 1, "counted": True} == run.summary["means"]["mcs"]
+    )
