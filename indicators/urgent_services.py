@@ -347,21 +347,18 @@ def candidate_mcs(run: UrgentCareRun, commune: Commune) -> CandidateResult:
     commune, with the run's provider)."""
     if commune.point is None:
         raise UrgentCareRefused(_("la commune %(code)s n'a pas de point.") % {"code": commune.code})
-    values = list(
-        run.values.select_related("commune")
-        .exclude(commune__point=None)
+    rows = list(
+        run.values.exclude(commune__point=None)
         .order_by("commune__code")
-        .only("population", "minutes", "commune__code", "commune__name", "commune__point")
+        .values_list("commune__code", "commune__name", "commune__point", "population", "minutes")
     )
     units = Places(
-        np.array([v.commune.code for v in values], dtype=object),
-        np.array([v.commune.point.x for v in values], dtype=np.float64),
-        np.array([v.commune.point.y for v in values], dtype=np.float64),
+        np.array([r[0] for r in rows], dtype=object),
+        np.array([r[2].x for r in rows], dtype=np.float64),
+        np.array([r[2].y for r in rows], dtype=np.float64),
     )
-    population = np.array([v.population for v in values], dtype=np.float64)
-    before = np.array(
-        [UNREACHABLE if v.minutes is None else v.minutes for v in values], dtype=np.float64
-    )
+    population = np.array([r[3] for r in rows], dtype=np.float64)
+    before = np.array([UNREACHABLE if r[4] is None else r[4] for r in rows], dtype=np.float64)
     provider, exact = outbound(build_provider(run.parameters["travel"]))
     target = run.target_minutes
     baseline = WhatIf.from_nearest(
@@ -369,24 +366,24 @@ def candidate_mcs(run: UrgentCareRun, commune: Commune) -> CandidateResult:
         units,
         Places(np.empty(0, dtype=object), np.empty(0), np.empty(0)),
         population,
-        NearestAccess(before[:, None], np.full((len(values), 1), NO_DESTINATION)),
+        NearestAccess(before[:, None], np.full((len(rows), 1), NO_DESTINATION)),
         StepWeights(((target, 1.0),)),
     )
     site = Places(np.array([f"candidat:{commune.code}"], dtype=object),
                   np.array([commune.point.x]), np.array([commune.point.y]))  # fmt: skip
     after = baseline.open(site).nearest.first_minutes
     brought = np.flatnonzero(~(before <= target) & (after <= target))
-    rows = [
+    communes = [
         {
-            "code": values[i].commune.code,
-            "name": values[i].commune.name,
-            "population": values[i].population,
+            "code": rows[i][0],
+            "name": rows[i][1],
+            "population": rows[i][3],
             "before": value_or_none(before[i]),
             "after": float(after[i]),
         }
         for i in brought.tolist()
     ]
-    return CandidateResult(commune, float(population[brought].sum()), rows, exact)
+    return CandidateResult(commune, float(population[brought].sum()), communes, exact)
 
 
 def latest_run(region: Region) -> UrgentCareRun | None:

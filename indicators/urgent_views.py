@@ -37,11 +37,14 @@ def urgent_care_page(request: HttpRequest, region_code: str) -> HttpResponse:
     return render(request, "indicators/urgent_care.html", context)
 
 
+COMMUNE_FIELDS = (
+    "commune__code", "commune__name", "population", "minutes", "means", "facility__name",
+    "resource__name",
+)  # fmt: skip
+
+
 def _run_context(request: HttpRequest, run: UrgentCareRun) -> dict:
-    values = run.values.select_related("commune", "facility", "resource").only(
-        "population", "minutes", "means", "minutes_without_amu", "beyond",
-        "commune__code", "commune__name", "facility__name", "resource__name",
-    )  # fmt: skip
+    values = run.values.values(*COMMUNE_FIELDS)
     beyond = values.filter(beyond=True).order_by("-population", "commune__code")
     within = values.filter(beyond=False).order_by("commune__code")
     page = Paginator(within, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -98,18 +101,18 @@ def _group_rows(run: UrgentCareRun) -> list[dict]:
     return sorted(rows, key=lambda r: r["order"])
 
 
-def _commune_row(value) -> dict:
-    nearest = ""
-    if value.facility_id:
-        nearest = value.facility.name
-    elif value.resource_id:
-        nearest = value.resource.name
-    note = urgent_services.OPENING_HOURS if value.means == UrgentMeans.AMU else ""
+def _commune_row(value: dict) -> dict:
+    """A commune of the tables: code, name, population, minutes, the nearest means' label, the
+    site or base, and the note of an antenne de médecine d'urgence."""
+    means = value["means"]
     return {
-        "value": value,
-        "means": UrgentMeans(value.means).label if value.means else "",
-        "nearest": nearest,
-        "note": note,
+        "code": value["commune__code"],
+        "name": value["commune__name"],
+        "population": value["population"],
+        "minutes": value["minutes"],
+        "means": UrgentMeans(means).label if means else "",
+        "nearest": value["facility__name"] or value["resource__name"] or "",
+        "note": urgent_services.OPENING_HOURS if means == UrgentMeans.AMU else "",
     }
 
 
