@@ -3,17 +3,24 @@ the communes beyond 30 minutes with their population, which means is nearest for
 and a candidate médecin correspondant du SAMU chosen on the page (``?candidat=<code INSEE>``)
 with the population it would bring within 30 minutes (``urgent_services.candidate_mcs``).
 
-Readers of the region (``access.roles.can_view_region``); a read only, so a GET form.
+Readers of the region (``access.roles.can_view_region``); the candidate is a read, so a GET
+form. Planners (``access.roles.can_start_run``) start a new run from the page (POST
+``calculer/``), with the héliSMUR speed and take-off delay they state, or none; the run is
+computed in the request (one provider call per means, like ``compute_urgent_care``).
 """
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
 
 from access import roles
 from territories.models import Commune, Region
@@ -30,11 +37,61 @@ def urgent_care_page(request: HttpRequest, region_code: str) -> HttpResponse:
     region = get_object_or_404(Region.objects.defer("geometry"), code=region_code)
     if not roles.can_view_region(request.user, region):
         raise Http404
+    return _page(request, region, StartForm())
+
+
+def _page(request: HttpRequest, region: Region, form: StartForm, status: int = 200):
     run = urgent_services.latest_run(region)
-    context = {"region": region, "run": run}
+    context = {"region": region, "run": run, "form": form}
+    context["can_start_run"] = roles.can_start_run(request.user, region)
     if run is not None:
         context |= _run_context(request, run)
-    return render(request, "indicators/urgent_care.html", context)
+    return render(request, "indicators/urgent_care.html", context, status=status)
+
+
+class StartForm(forms.Form):
+    """The héliSMUR inputs of a new run: both, or neither (then no héliSMUR is counted)."""
+
+    helismur_speed_kmh = forms.FloatField(
+        label=gettext_lazy("Vitesse de croisière de l'hélicoptère (km/h)"),
+        required=False,
+        min_value=1,
+    )
+    helismur_takeoff_minutes = forms.FloatField(
+        label=gettext_lazy("Délai de décollage (min)"), required=False, min_value=0
+    )
+
+    def clean(self):
+        data = super().clean()
+        given = [data.get(name) is not None for name in self.fields]
+        if any(given) and not all(given):
+            raise forms.ValidationError(
+                _("Donnez la vitesse et le délai de décollage, ou aucun des deux.")
+            )
+        return data
+
+
+@require_POST
+@login_required
+def urgent_care_start(request: HttpRequest, region_code: str) -> HttpResponse:
+    region = get_object_or_404(Region.objects.defer("geometry"), code=region_code)
+    if not roles.can_start_run(request.user, region):
+        raise PermissionDenied
+    form = StartForm(request.POST)
+    if not form.is_valid():
+        return _page(request, region, form, status=400)
+    try:
+        run = urgent_services.urgent_compute(
+            region.pk,
+            helismur_speed_kmh=form.cleaned_data["helismur_speed_kmh"],
+            helismur_takeoff_minutes=form.cleaned_data["helismur_takeoff_minutes"],
+            requested_by=request.user,
+        )
+    except urgent_services.UrgentCareRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Calcul n° %(run)s terminé.") % {"run": run.pk})
+    return redirect("indicators:urgent_care", region_code=region.code)
 
 
 COMMUNE_FIELDS = (

@@ -10,4 +10,9 @@ urlpatterns = [
     path("runs/<int:run_id>/relancer/", views.run_restart, name="run_restart"),
     path("apl/<str:region_code>/", views.apl_page, name="apl"),
     path("soins-urgents/<str:region_code>/", urgent_views.urgent_care_page, name="urgent_care"),
+    path(
+        "soins-urgents/<str:region_code>/calculer/",
+        urgent_views.urgent_care_start,
+        name="urgent_care_start",
+    ),
 ]

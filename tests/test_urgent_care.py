@@ -254,3 +254,29 @@ def test_mcs_imported_from_the_ars_csv_are_counted_from_their_commune(served, tm
     assert (
         run.summary["means"]["mcs"] | {"places": 1, "counted": True} == run.summary["means"]["mcs"]
     )
+
+
+def test_a_planner_starts_a_run_from_the_page_with_the_helismur_inputs(served, client):
+    planner = make_user("planificateur")
+    membership_grant(user=planner, region=served["region"], role=RegionMembership.Role.PLANNER)
+    client.force_login(planner)
+    url = reverse("indicators:urgent_care_start", args=["84"])
+
+    response = client.post(url, {"helismur_speed_kmh": "", "helismur_takeoff_minutes": "8"})
+    assert response.status_code == 400 and not UrgentCareRun.objects.exists()
+    assert "ou aucun des deux" in response.content.decode()
+
+    response = client.post(
+        url, {"helismur_speed_kmh": "220", "helismur_takeoff_minutes": "8"}, follow=True
+    )
+    run = UrgentCareRun.objects.get()
+    assert run.requested_by == planner and run.parameters["helismur"]["speed_kmh"] == 220.0
+    assert f"Calcul n° {run.pk} terminé" in response.content.decode()
+
+
+def test_a_reader_sees_no_start_form_and_may_not_post(served, reader, client):
+    client.force_login(reader)
+    html = client.get(reverse("indicators:urgent_care", args=["84"])).content.decode()
+    assert "urgent-start" not in html
+    response = client.post(reverse("indicators:urgent_care_start", args=["84"]))
+    assert response.status_code == 403 and not UrgentCareRun.objects.exists()
