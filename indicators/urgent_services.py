@@ -259,6 +259,12 @@ def urgent_compute(
                 "population": float(units.population.sum()),
                 "excluded_communes": units.excluded_codes,
                 "excluded_population": units.excluded_population,
+                # Counted with no inhabitant in every figure: said on the page, never hidden.
+                "communes_without_population": list(
+                    Commune.objects.filter(department__region=region, population=None)
+                    .order_by("code")
+                    .values_list("code", flat=True)
+                ),
             },
             requested_by=requested_by,
         )

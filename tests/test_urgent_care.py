@@ -197,6 +197,15 @@ def test_the_page_of_a_region_the_user_may_not_view_is_a_404(served, client):
     assert client.get(reverse("indicators:urgent_care", args=["84"])).status_code == 404
 
 
+def test_a_commune_without_population_is_said_not_hidden(served, reader, client):
+    served["communes"][3].__class__.objects.filter(code="01004").update(population=None)
+    run = urgent_services.urgent_compute(served["region"].pk)
+    assert run.summary["communes_without_population"] == ["01004"]
+    client.force_login(reader)
+    html = client.get(reverse("indicators:urgent_care", args=["84"])).content.decode()
+    assert "1 commune sans population chargée" in html and "(01004)" in html
+
+
 def test_the_page_without_a_run_says_so(served, reader, client):
     client.force_login(reader)
     html = client.get(reverse("indicators:urgent_care", args=["84"])).content.decode()
