@@ -107,6 +107,7 @@ def _run_context(request: HttpRequest, run: UrgentCareRun) -> dict:
     page = Paginator(within, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "means": _means_rows(run),
+        "travel": travel_text(run.parameters.get("travel", {})),
         "groups": _group_rows(run),
         "beyond": [_commune_row(v) for v in beyond],
         "page": page,
@@ -120,10 +121,19 @@ def _run_context(request: HttpRequest, run: UrgentCareRun) -> dict:
 
 
 def _means_rows(run: UrgentCareRun) -> list[dict]:
-    rows = []
-    for code, said in run.summary.get("means", {}).items():
-        rows.append({"code": code, **said})
-    return rows
+    """The means in the indicator's order (a JSON object's keys come back in any order)."""
+    said = run.summary.get("means", {})
+    return [{"code": m.value, **said[m.value]} for m in UrgentMeans if m.value in said]
+
+
+def travel_text(parameters: dict) -> str:
+    """The run's travel provider and its settings, as "crowfly (detour 1.3, speed_kmh 50.0…)"."""
+    settings = ", ".join(f"{key} {value}" for key, value in parameters.items() if key != "provider")
+    return (
+        f"{parameters.get('provider', '')} ({settings})"
+        if settings
+        else parameters.get("provider", "")
+    )
 
 
 def _group_rows(run: UrgentCareRun) -> list[dict]:
