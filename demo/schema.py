@@ -220,6 +220,7 @@ def ensure_catalogue() -> None:
     importlib.import_module("pathways.migrations.0002_seed_pathways").seed(apps, None)
     maternity = importlib.import_module("pathways.migrations.0004_requirement_maternity_type")
     maternity.types_to_maternity_type(apps, None)
+    importlib.import_module("pathways.migrations.0005_retire_invented_levels").retire(apps, None)
     _seed_themes()
 
 

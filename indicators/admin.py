@@ -24,7 +24,7 @@ class NewRunForm(forms.Form):
         queryset=Region.objects.defer("geometry"), label=gettext_lazy("région")
     )
     levels = forms.ModelMultipleChoiceField(
-        queryset=Level.objects.select_related("pathway"),
+        queryset=Level.current.select_related("pathway"),
         required=False,
         label=gettext_lazy("niveaux"),
         help_text=gettext_lazy("Aucun niveau choisi : tous les niveaux de toutes les filières."),

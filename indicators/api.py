@@ -224,7 +224,10 @@ class RunStartSerializer(serializers.Serializer):
         help_text="INSEE code of the region",
     )
     levels = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Level.objects.all(), required=False, help_text="default: all"
+        many=True,
+        queryset=Level.current.all(),
+        required=False,
+        help_text="default: every current level (a retired level cannot be computed)",
     )
 
 

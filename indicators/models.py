@@ -294,3 +294,19 @@ class DreesApl(models.Model):
 
     def __str__(self) -> str:
         return f"DREES APL {self.commune_id} {self.year} = {self.value}"
+
+
+# Urgent care within 30 minutes (issue 11 §3), in its own module.
+from .urgent_models import UrgentCareGroupValue, UrgentCareRun, UrgentCareValue  # noqa: E402
+
+__all__ = [
+    "AplRun",
+    "AplValue",
+    "AplZoneValue",
+    "DreesApl",
+    "IndicatorRun",
+    "IndicatorValue",
+    "UrgentCareGroupValue",
+    "UrgentCareRun",
+    "UrgentCareValue",
+]

@@ -152,9 +152,15 @@ def run_create(
     check_region_loaded(region)
     provider = build_provider(provider_parameters or default_provider_parameters())
     runs_fail_expired()
-    chosen = list(levels) if levels is not None else list(Level.objects.all())
+    chosen = list(levels) if levels is not None else list(Level.current.all())
     if not chosen:
         raise ValueError("no pathway level to compute")
+    retired = [level for level in chosen if not level.active]
+    if retired:
+        raise RunRefused(
+            _("niveau retiré, qui n'est plus calculé : %(levels)s")
+            % {"levels": ", ".join(str(level) for level in retired)}
+        )
     run = IndicatorRun.objects.create(
         region=region,
         provider=provider.name,
@@ -183,10 +189,11 @@ def _enqueue_or_withdraw(run_id: int) -> None:
 
 
 def run_restart(run: IndicatorRun, *, requested_by=None) -> IndicatorRun:
-    """A new run with the levels and provider of ``run`` (a failed one, from its page)."""
+    """A new run with the levels and provider of ``run`` (a failed one, from its page); a
+    level retired since is left out (pathways 0005)."""
     return run_create(
         region=run.region,
-        levels=list(run.levels.all()),
+        levels=list(run.levels.filter(active=True)),
         provider_parameters=run.parameters.get("provider"),
         requested_by=requested_by,
     )

@@ -22,8 +22,8 @@ class PathwayAdmin(admin.ModelAdmin):
 
 @admin.register(Level)
 class LevelAdmin(admin.ModelAdmin):
-    list_display = ["pathway", "rank", "code", "name"]
-    list_filter = ["pathway"]
+    list_display = ["pathway", "rank", "code", "name", "active", "retired_on"]
+    list_filter = ["pathway", "active"]
     list_select_related = ["pathway"]
     search_fields = ["code", "name"]
     inlines = [LevelRequirementInline]

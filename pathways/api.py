@@ -62,7 +62,7 @@ class LevelSerializer(serializers.ModelSerializer):
     class Meta:
         model = Level
         fields = ["id", "pathway", "rank", "code", "name", "access_target_minutes"]
-        fields += ["requirements", "state", "state_note"]
+        fields += ["requirements", "state", "state_note", "active", "retired_on"]
 
     def get_access_target_minutes(self, level: Level) -> int | None:
         return level_access_target(level)
@@ -131,7 +131,9 @@ class LevelViewSet(_StateRegion, viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.LevelFilter
 
     def get_queryset(self):
-        return filters.level_list()
+        # The list shows the current levels; a retired one is still read by its id (the past
+        # runs that computed it link to it), with ``active`` false and its end date.
+        return filters.level_list(retired=self.action != "list")
 
 
 class FacilityViewSet(facilities_api.FacilityViewSet):

@@ -49,12 +49,14 @@ def _requirements() -> Prefetch:
 
 
 def pathway_list() -> QuerySet[Pathway]:
-    levels = Level.objects.order_by("rank").prefetch_related(_requirements())
+    levels = Level.current.order_by("rank").prefetch_related(_requirements())
     return Pathway.objects.prefetch_related(Prefetch("levels", queryset=levels))
 
 
-def level_list(filters: dict | None = None) -> QuerySet[Level]:
-    queryset = Level.objects.select_related("pathway").prefetch_related(_requirements())
+def level_list(filters: dict | None = None, *, retired: bool = False) -> QuerySet[Level]:
+    """The current levels (with ``retired``, the retired ones too: a past run names them)."""
+    levels = Level.objects if retired else Level.current
+    queryset = levels.select_related("pathway").prefetch_related(_requirements())
     return filtered(
         LevelFilter, filters, queryset.order_by("pathway__order", "pathway__code", "rank")
     )

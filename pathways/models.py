@@ -30,6 +30,13 @@ class Pathway(models.Model):
         return self.name
 
 
+class CurrentLevels(models.Manager):
+    """The levels in force: not retired."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(active=True)
+
+
 class Level(models.Model):
     """A graded level of a pathway; rank 1 is proximity, higher ranks are recourse/reference."""
 
@@ -39,12 +46,26 @@ class Level(models.Model):
     rank = models.PositiveSmallIntegerField(_("rang"))
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("nom"), max_length=150)
+    #: A retired level (``active`` False, with the day it was retired) is kept, never deleted:
+    #: past runs name it and keep their figures; new runs do not compute it and the lists of
+    #: current levels leave it out (``Level.current``).
+    active = models.BooleanField(_("en vigueur"), default=True)
+    retired_on = models.DateField(_("retiré le"), null=True, blank=True)
+    retirement_reason = models.TextField(_("motif du retrait"), blank=True)
+
+    objects = models.Manager()
+    current = CurrentLevels()
 
     class Meta:
         ordering = ["pathway", "rank"]
         constraints = [
             models.UniqueConstraint(fields=["pathway", "rank"], name="level_unique_rank"),
             models.UniqueConstraint(fields=["pathway", "code"], name="level_unique_code"),
+            models.CheckConstraint(
+                condition=Q(active=True, retired_on__isnull=True)
+                | Q(active=False, retired_on__isnull=False),
+                name="level_retired_has_end_date",
+            ),
         ]
         verbose_name = _("niveau")
         verbose_name_plural = _("niveaux")

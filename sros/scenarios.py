@@ -526,7 +526,7 @@ def _weight() -> StepWeights:
 
 def _levels() -> list[Level]:
     return list(
-        Level.objects.select_related("pathway")
+        Level.current.select_related("pathway")
         .prefetch_related("requirements")
         .order_by("pathway__order", "pathway__code", "rank")
     )

@@ -322,6 +322,10 @@ PAGES = [
     R("indicators:run_restart", {"run_id": "@run.pk"}, "GET"),
     R("indicators:apl", IN_84, allowed=READERS),
     R("indicators:apl", IN_84, "POST"),
+    R("indicators:urgent_care", IN_84, allowed=READERS),
+    R("indicators:urgent_care", IN_84, "POST"),
+    R("indicators:urgent_care_start", IN_84, "POST", STARTERS),
+    R("indicators:urgent_care_start", IN_84, "GET"),
     # the Imports page (issue 10 §4): whoever holds a role somewhere; an import, the roles
     # of the regions it touched (and administrators)
     R("opendata:import_list", allowed=USERS - {"no_role"}),

@@ -53,7 +53,7 @@ def test_without_sync_it_queues_the_run_and_prints_its_id(
 
     run = IndicatorRun.objects.get()
     assert output.strip() == f"run {run.pk} queued for 84 Auvergne-Rhône-Alpes"
-    assert run.status == IndicatorRun.Status.QUEUED and run.levels.count() == 8
+    assert run.status == IndicatorRun.Status.QUEUED and run.levels.count() == 6
     assert len(callbacks) == 1
 
 

@@ -270,11 +270,13 @@ def test_closing_the_only_emergency_unit_near_a_commune_lengthens_its_trip(demo,
 def test_a_level_nobody_reaches_any_more_stays_strict_json(demo, client):
     """Every site of a level closes: the scenario's minutes are infinite everywhere, which the
     layer writes as null with "n'est plus atteint", never as Infinity."""
-    level = Level.objects.get(pathway__code="urgences", rank=3)
+    # The level with the fewest sites (the retired "régulation SAMU" was used before pathways
+    # 0005: a scenario evaluates current levels only).
+    level = Level.objects.get(pathway__code="perinatalite", rank=3)
     base = inputs.load_level_facilities(level)
     finess = sorted(base.places.ids.tolist())
     scenario = scenarios.scenario_create(
-        version=demo["scenario"].version, name="Plus de SAMU", user=demo["planner"],
+        version=demo["scenario"].version, name="Plus de type 3", user=demo["planner"],
         changes=[{"kind": "close", "finess": number} for number in finess],
     )  # fmt: skip
     client.force_login(demo["planner"])

@@ -77,7 +77,8 @@ def test_a_new_run_is_queued_with_its_parameters_and_enqueued_after_commit(
 
     assert len(callbacks) == 1
     assert run.status == IndicatorRun.Status.QUEUED and run.progress == 0
-    assert run.levels.count() == Level.objects.count() == 8
+    # Every current level: the two retired urgences levels (pathways 0005) are left out.
+    assert run.levels.count() == Level.current.count() == 6
     assert run.provider == "crowfly"
     assert run.parameters["provider"] == {
         "provider": "crowfly", "detour": 1.3, "speed_kmh": 50.0, "access_minutes": 0.0
@@ -209,7 +210,7 @@ def test_the_demo_region_is_computed_end_to_end_with_values_for_every_level():
 
     assert run.status == IndicatorRun.Status.DONE, run.error
     assert run.inputs_summary["units"] == 540
-    for level in Level.objects.all():
+    for level in Level.current.all():
         minutes = np.array(
             selectors.run_values(run, indicator="nearest_minutes", level=level)
             .exclude(value=None)

@@ -149,9 +149,7 @@ def test_a_run_records_each_state_and_writes_no_value_for_a_missing_level(tiny):
     assert run.status == IndicatorRun.Status.DONE, run.error
     states = {Level.objects.get(pk=int(pk)).code: s["state"] for pk, s in run.level_states.items()}
     assert states == {
-        "soins-urgents": COMPUTED,
-        "urgences-recours": COMPUTED,
-        "regulation-samu": COMPUTED,  # urgences is authorised in the region (SU only)
+        "soins-urgents": COMPUTED,  # the retired urgences levels are not computed (pathways 0005)
         "maternite": MISSING,
         "maternite-type-2": MISSING,
         "maternite-type-3": MISSING,
@@ -260,12 +258,14 @@ def test_the_map_opens_on_the_first_level_with_values(tiny, client, django_user_
     client.force_login(django_user_model.objects.create_superuser("chef", "c@e.org", "pw-c-123"))
     page = client.get(reverse("dashboard:map", args=["84"])).content.decode()
 
-    recourse = seeded("urgences", 2)  # approximated by kind: the CHU
+    # The first level not missing: psychiatrie adultes, approximated by kind (the retired
+    # "urgences de recours", approximated by the CHU, came first before pathways 0005).
+    recourse = seeded("sante-mentale", 1)
     assert f'<option value="{recourse.pk}" selected>' in page
     asked = seeded("urgences", 1)
     page = client.get(reverse("dashboard:map", args=["84"]), {"level": asked.pk}).content.decode()
     assert f'<option value="{asked.pk}" selected>' in page  # a missing level asked is shown
-    for name, args in (("pathway", ["urgences"]), ("territory", ["commune", "01001"])):
+    for name, args in (("pathway", ["sante-mentale"]), ("territory", ["commune", "01001"])):
         page = client.get(reverse(f"dashboard:{name}", args=["84", *args])).content.decode()
         assert f'<option value="{recourse.pk}" selected>' in page, name
 

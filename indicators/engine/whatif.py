@@ -98,6 +98,35 @@ class WhatIf:
             access=w @ ratio,
         )
 
+    @classmethod
+    def from_nearest(
+        cls,
+        provider: TravelTimeProvider,
+        units: Places,
+        facilities: Places,
+        population: np.ndarray,
+        nearest: NearestAccess,
+        weight: WeightFunction,
+    ) -> WhatIf:
+        """A baseline whose nearest times are already known (a stored run's), with no 2SFCA
+        terms: no provider call here, and ``open`` then costs one provider call for the new
+        facility alone. Its ``access`` stays 0: only the nearest times are meant to be read.
+        ``nearest.facility`` indexes ``facilities`` (``NO_DESTINATION`` where not known)."""
+        n, m = len(units), len(facilities)
+        return cls(
+            provider=provider,
+            units=units,
+            facilities=facilities,
+            population=np.asarray(population, dtype=np.float64),
+            capacity=np.zeros(m),
+            weight=weight,
+            is_open=np.ones(m, dtype=bool),
+            nearest=nearest,
+            w=sparse.csr_array((n, m)),
+            ratio=np.zeros(m),
+            access=np.zeros(n),
+        )
+
     def result(self, changed_units: np.ndarray) -> WhatIfResult:
         return WhatIfResult(self.nearest, self.access, np.unique(changed_units), self)
 

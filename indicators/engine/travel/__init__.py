@@ -81,6 +81,28 @@ class TravelTimeProvider(Protocol):
         """Every pair whose time is at most ``max_minutes`` (inclusive)."""
 
 
+#: Directions a provider's times may run: from the origins (communes) to the destinations, or
+#: from the destinations to the origins (``outbound``).
+TO_DESTINATION, FROM_DESTINATION = "to_destination", "from_destination"
+
+
+def outbound(provider: TravelTimeProvider) -> tuple[TravelTimeProvider, bool]:
+    """``provider`` answering the times *from* each destination *to* the origins (a SMUR or
+    a doctor leaving their base for the commune), and whether that direction is exact.
+
+    - road: the network with its arcs turned round (``RoadProvider.outbound``), exact;
+    - crow-fly and héliSMUR flight: a great circle is the same both ways, exact;
+    - an imported matrix: its times run from the origins to the destinations it lists and
+      the other way is not in it; the same times are used, and ``False`` says so.
+    """
+    name = getattr(provider, "name", "")
+    if name == "road":
+        return provider.outbound(), True  # type: ignore[attr-defined]
+    if name in ("crowfly", "helismur"):
+        return provider, True
+    return provider, False
+
+
 def provider_from_parameters(
     parameters: dict[str, Any], *, road_cache_dir: str | Path | None = None
 ) -> TravelTimeProvider:
@@ -115,6 +137,8 @@ def provider_from_parameters(
         provider = RoadProvider.load_cached(parameters["network"], road_cache_dir)
         if "snap_speed_kmh" in parameters:
             provider.snap_speed_kmh = float(parameters["snap_speed_kmh"])
+        if parameters.get("direction", TO_DESTINATION) == FROM_DESTINATION:
+            provider = provider.outbound()
         expected = parameters.get("graph_sha256")
         if expected is not None and provider.graph_hash() != expected:
             raise ValueError(

@@ -8,10 +8,13 @@ speed (walking to the car, or a car park access road missing from OSM).
 
 Times are computed from the destinations on the **reversed** graph: one Dijkstra per set of
 facilities gives every node's time *to* its nearest facility, however many origins there are.
+``outbound()`` gives the same network the other way (times *from* the destinations to the
+origins, Dijkstra on the forward graph): a SMUR leaves its base for the commune (issue 11 §3).
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import time
@@ -67,6 +70,8 @@ class RoadProvider:
     lat: np.ndarray
     metadata: dict[str, Any] = field(default_factory=dict)
     snap_speed_kmh: float = SNAP_SPEED_KMH
+    #: "to_destination" (origin → facility, the default) or "from_destination" (``outbound``).
+    direction: str = "to_destination"
     name = "road"
 
     def __post_init__(self) -> None:
@@ -114,6 +119,8 @@ class RoadProvider:
         return provider
 
     def save(self, path: str | Path) -> Path:
+        if self.direction != "to_destination":
+            raise ValueError("save the network itself, not its outbound view")
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as out:
@@ -156,9 +163,26 @@ class RoadProvider:
 
     # -- description ---------------------------------------------------------------------------
 
+    def outbound(self) -> RoadProvider:
+        """The same network answering the times *from* each destination *to* the origins
+        (a SMUR base → the communes): the arcs are turned round, so the searches from the
+        destinations that ``nearest`` and ``within`` make run on the forward graph. The
+        KD-tree and arrays are shared, not copied."""
+        if self.direction != "to_destination":
+            raise ValueError("this provider already answers from the destinations")
+        other = copy.copy(self)
+        other.graph, other.reversed = self.reversed, self.graph
+        other.direction = "from_destination"
+        return other
+
+    def _inbound_graph(self) -> sparse.csr_matrix:
+        return self.graph if self.direction == "to_destination" else self.reversed
+
     def graph_hash(self) -> str:
+        """The hash of the network as loaded (the same for its ``outbound`` view)."""
+        graph = self._inbound_graph()
         digest = hashlib.sha256()
-        for array in (self.graph.indptr, self.graph.indices, self.graph.data, self.lon, self.lat):
+        for array in (graph.indptr, graph.indices, graph.data, self.lon, self.lat):
             digest.update(np.ascontiguousarray(array).tobytes())
         return digest.hexdigest()[:16]
 
@@ -170,7 +194,7 @@ class RoadProvider:
             "graph_sha256": self.graph_hash(),
             "speeds_version": self.metadata.get("speeds_version", SPEEDS_VERSION),
             "snap_speed_kmh": self.snap_speed_kmh,
-        }
+        } | ({"direction": self.direction} if self.direction != "to_destination" else {})
 
     # -- answering -----------------------------------------------------------------------------
 

@@ -77,10 +77,10 @@ class Command(BaseCommand):
         levels = []
         for spec in specs:
             pathway, _sep, rank = spec.partition(":")
-            level = Level.objects.filter(pathway__code=pathway, rank=rank or 0).first()
+            level = Level.current.filter(pathway__code=pathway, rank=rank or 0).first()
             if not rank.isdigit() or level is None:
                 known = ", ".join(
-                    f"{code}:{r}" for code, r in Level.objects.values_list("pathway__code", "rank")
+                    f"{code}:{r}" for code, r in Level.current.values_list("pathway__code", "rank")
                 )
                 raise CommandError(f"unknown level {spec!r} (known: {known})")
             levels.append(level)
