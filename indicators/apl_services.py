@@ -18,6 +18,7 @@ adds to the engine (``indicators.engine.apl``) is where the inputs come from:
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,7 @@ from territories.models import (
     Zoning,
 )
 
-from .engine.apl import APL_WEIGHTS, AgeWeights, apl_in_scope, site_supply, standardised_demand
+from .engine.apl import APL_WEIGHTS, AgeWeights, Apl, apl_in_scope, site_supply, standardised_demand
 from .engine.travel import Places
 from .models import AplRun, AplValue, AplZoneValue, DreesApl
 from .services import build_provider, default_provider_parameters
@@ -231,6 +232,66 @@ def zone_means(run: AplRun, region: Region, values: dict[int, tuple[float, float
     AplZoneValue.objects.bulk_create(rows)
 
 
+@dataclass(frozen=True)
+class AplInputs:
+    """What every APL computation of one moment reads from the database, once."""
+
+    parameters: dict[str, Any]
+    provider: Any
+    communes: AplCommunes
+    sites: AplSites
+    demand: np.ndarray
+    ages_known: np.ndarray
+    radius_km: float
+    outside: np.ndarray
+
+
+def apl_inputs(
+    provider_parameters: dict[str, Any] | None = None,
+    age_weights: AgeWeights | None = None,
+    consultations_per_etp: float | None = None,
+    timings: dict[str, float] | None = None,
+) -> AplInputs:
+    """Every loaded commune and GP practice site, the standardised demand and the sites whose
+    reach crosses into unloaded territory (``ValueError`` without any practitioner)."""
+    clock = _Clock(timings)
+    parameters = provider_parameters or default_provider_parameters()
+    provider = build_provider(parameters)
+    communes = load_communes(age_weights)
+    clock("inputs: communes")
+    sites = load_sites(consultations_per_etp)
+    clock("inputs: practice sites")
+    if not len(sites.site_ids):
+        # Without any practitioner the APL is unknown, not 0: nothing is stored.
+        raise ValueError(
+            "no general practitioner with a placed practice site is loaded: import the "
+            "Annuaire Santé (kind annuaire-sante) first"
+        )
+    demand, ages_known = standardised_demand(communes.population, communes.band_counts, age_weights)
+    radius = border_radius_km(parameters, APL_WEIGHTS.max_minutes)
+    outside = sites_near_unloaded(sites, radius)
+    clock("inputs: border check (PostGIS)")
+    return AplInputs(parameters, provider, communes, sites, demand, ages_known, radius, outside)
+
+
+class _Clock:
+    """Adds the time since the last call under a label to ``timings`` (when given)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings, self.last = timings, time.perf_counter()
+
+    def __call__(self, label: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[label] = self.timings.get(label, 0.0) + now - self.last
+        self.last = now
+
+
+def _check_factor(consultations_per_etp: float | None, consultations_source: str) -> None:
+    if consultations_per_etp is not None and not consultations_source.strip():
+        raise ValueError("the ETP → consultations factor must name its source")
+
+
 def apl_compute(
     region_id: int,
     *,
@@ -245,27 +306,82 @@ def apl_compute(
     and visits per year; without it the APL is in ETP per 100,000 standardised inhabitants and
     the run's ``unit`` says so. No published factor is assumed (docs/indicators.md).
     """
-    if consultations_per_etp is not None and not consultations_source.strip():
-        raise ValueError("the ETP → consultations factor must name its source")
+    _check_factor(consultations_per_etp, consultations_source)
     region = Region.objects.get(pk=region_id)
-    parameters = provider_parameters or default_provider_parameters()
-    provider = build_provider(parameters)
-    communes = load_communes(age_weights)
-    sites = load_sites(consultations_per_etp)
-    if not len(sites.site_ids):
-        # Without any practitioner the APL is unknown, not 0: nothing is stored.
-        raise ValueError(
-            "no general practitioner with a placed practice site is loaded: import the "
-            "Annuaire Santé (kind annuaire-sante) first"
+    got = apl_inputs(provider_parameters, age_weights, consultations_per_etp)
+    scope = np.flatnonzero(got.communes.region_codes == region.code)
+    result = _apl_of(got, scope)
+    return apl_store(region, got, scope, result, age_weights, consultations_per_etp,
+                     consultations_source)  # fmt: skip
+
+
+def apl_compute_all(
+    region_ids: list[int] | None = None,
+    *,
+    provider_parameters: dict[str, Any] | None = None,
+    age_weights: AgeWeights | None = None,
+    consultations_per_etp: float | None = None,
+    consultations_source: str = "",
+    timings: dict[str, float] | None = None,
+) -> list[AplRun]:
+    """The APL of every region with communes (or of ``region_ids``), one ``AplRun`` each, as
+    ``apl_compute`` stores it, with the inputs read once and the engine called once on all
+    their communes: step 1 already sums across borders, so each region's values are those
+    ``apl_compute`` gives it alone (``tests/test_apl_service.py``). ``timings`` (optional)
+    receives the seconds of each part."""
+    _check_factor(consultations_per_etp, consultations_source)
+    got = apl_inputs(provider_parameters, age_weights, consultations_per_etp, timings)
+    clock = _Clock(timings)
+    present = set(got.communes.region_codes.tolist())
+    regions = Region.objects.defer("geometry").order_by("code")
+    if region_ids is not None:
+        regions = regions.filter(pk__in=region_ids)
+    chosen = [region for region in regions if region.code in present]
+    if not chosen:
+        return []
+    wanted = np.isin(got.communes.region_codes, [r.code for r in chosen])
+    scope = np.flatnonzero(wanted)
+    result = _apl_of(got, scope)
+    clock("engine (all communes at once)")
+    position = np.full(len(got.communes.region_codes), -1, dtype=np.int64)
+    position[scope] = np.arange(len(scope))
+    runs = []
+    for region in chosen:
+        mine = np.flatnonzero(got.communes.region_codes == region.code)
+        at = position[mine]
+        part = Apl(
+            value=result.value[at],
+            ratio=result.ratio,
+            incomplete=result.incomplete[at],
+            estimated_supply=result.estimated_supply[at],
+            ages_known=result.ages_known[at],
         )
-    demand, ages_known = standardised_demand(communes.population, communes.band_counts, age_weights)
-    radius = border_radius_km(parameters, APL_WEIGHTS.max_minutes)
-    outside = sites_near_unloaded(sites, radius)
-    scope = np.flatnonzero(communes.region_codes == region.code)
-    result = apl_in_scope(
-        provider, communes.places, scope, sites.places, demand, sites.supply_etp,
-        ages_known=ages_known, estimated_supply=sites.estimated, facility_outside_loaded=outside,
+        runs.append(apl_store(region, got, mine, part, age_weights, consultations_per_etp,
+                              consultations_source))  # fmt: skip
+    clock("store (one run per region)")
+    return runs
+
+
+def _apl_of(got: AplInputs, scope: np.ndarray) -> Apl:
+    return apl_in_scope(
+        got.provider, got.communes.places, scope, got.sites.places, got.demand,
+        got.sites.supply_etp, ages_known=got.ages_known, estimated_supply=got.sites.estimated,
+        facility_outside_loaded=got.outside,
     )  # fmt: skip
+
+
+def apl_store(
+    region: Region,
+    got: AplInputs,
+    scope: np.ndarray,
+    result: Apl,
+    age_weights: AgeWeights | None,
+    consultations_per_etp: float | None,
+    consultations_source: str,
+) -> AplRun:
+    """Store one region's run: ``scope`` (indices of ``got.communes``, the region's) and the
+    engine's ``result`` aligned with it."""
+    communes, sites, parameters, demand = got.communes, got.sites, got.parameters, got.demand
     scale = consultations_per_etp if consultations_per_etp is not None else 100_000.0
     unit = UNIT_CONSULTATIONS if consultations_per_etp is not None else UNIT_ETP
     value = result.value * scale
@@ -281,7 +397,7 @@ def apl_compute(
                 else {"bands": [list(b) for b in age_weights.bands], "source": age_weights.source},
                 "consultations_per_etp": consultations_per_etp,
                 "consultations_source": consultations_source,
-                "border_radius_km": radius,
+                "border_radius_km": got.radius_km,
             },
             unit=unit,
             summary={

@@ -15,6 +15,7 @@ from indicators.apl_services import (
     UNIT_CONSULTATIONS,
     UNIT_ETP,
     apl_compute,
+    apl_compute_all,
 )
 from indicators.engine.apl import AgeWeights
 from indicators.models import AplValue
@@ -93,6 +94,29 @@ def test_it_computes_a_region_with_the_demand_of_the_communes_across_its_border(
     assert run.unit == UNIT_ETP
     assert [values[c].estimated_supply for c in ("01001", "01002")] == [False, True]
     assert run.summary["practitioners"] == 3 and run.summary["practitioners_with_activity"] == 2
+
+
+def test_every_region_at_once_gives_each_region_what_it_gets_alone(case):
+    alone = {
+        region.code: apl_compute(region.pk, provider_parameters=case["parameters"],
+                                 age_weights=WEIGHTS)
+        for region in (case["region"], case["communes"][2].department.region)
+    }  # fmt: skip
+    timings: dict[str, float] = {}
+    runs = apl_compute_all(provider_parameters=case["parameters"], age_weights=WEIGHTS,
+                           timings=timings)  # fmt: skip
+    assert [run.region.code for run in runs] == ["27", "84"]
+    for run in runs:
+        mine = dict(run.values.values_list("commune__code", "value"))
+        theirs = dict(alone[run.region.code].values.values_list("commune__code", "value"))
+        assert mine.keys() == theirs.keys() and mine
+        assert all(mine[c] == pytest.approx(theirs[c], rel=1e-12) for c in mine)
+        assert run.summary == alone[run.region.code].summary
+    assert "engine (all communes at once)" in timings
+    assert (
+        apl_compute_all([case["region"].pk], provider_parameters=case["parameters"])[0].region
+        == case["region"]
+    )
 
 
 def test_it_converts_etp_into_consultations_with_a_named_factor(case):
