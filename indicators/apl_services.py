@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 
 from facilities.practitioners import GENERAL_PRACTITIONER, PracticeSite, Practitioner
 from territories.models import (
@@ -177,19 +178,30 @@ def border_radius_km(parameters: dict[str, Any], max_minutes: float) -> float:
     return max_minutes / 60.0 * 90.0
 
 
+def departments_unloaded() -> list[int]:
+    """Ids of the départements with a polygon and no loaded commune (one query)."""
+    communes = Commune.objects.filter(department=OuterRef("pk"))
+    return list(
+        Department.objects.exclude(geometry=None)
+        .filter(~Exists(communes))
+        .values_list("pk", flat=True)
+    )
+
+
 def sites_near_unloaded(sites: AplSites, radius_km: float) -> np.ndarray:
     """Per site: is a département with no loaded commune within ``radius_km``? One PostGIS
-    query (distances on the geography, in metres)."""
-    if not len(sites.site_ids):
-        return np.zeros(0, dtype=bool)
+    query (distances on the geography, in metres) over those départements only, none when
+    every département with a polygon has its communes (all of France loaded)."""
+    unloaded = departments_unloaded()
+    if not len(sites.site_ids) or not unloaded:
+        return np.zeros(len(sites.site_ids), dtype=bool)
     site, commune = PracticeSite._meta.db_table, Commune._meta.db_table
     department = Department._meta.db_table
     sql = f"""
         SELECT s.id FROM {site} s LEFT JOIN {commune} c ON c.id = s.commune_id
         WHERE s.id = ANY(%s) AND EXISTS (
             SELECT 1 FROM {department} d
-            WHERE d.geometry IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM {commune} dc WHERE dc.department_id = d.id)
+            WHERE d.id = ANY(%s)
               AND d.geometry && ST_Expand(COALESCE(s.point, c.point), %s)
               AND ST_DWithin(d.geometry::geography, COALESCE(s.point, c.point)::geography, %s)
         )
@@ -197,7 +209,9 @@ def sites_near_unloaded(sites: AplSites, radius_km: float) -> np.ndarray:
     # The bounding-box test (degrees, on the indexed geometry) keeps the geography distance to
     # the few départements near each site; 1° of longitude is >= 55.6 km up to 60° N.
     with connection.cursor() as cursor:
-        cursor.execute(sql, [sites.site_ids.tolist(), radius_km / 55.6, radius_km * 1000.0])
+        cursor.execute(
+            sql, [sites.site_ids.tolist(), unloaded, radius_km / 55.6, radius_km * 1000.0]
+        )
         near = {row[0] for row in cursor.fetchall()}
     return np.array([int(s) in near for s in sites.site_ids], dtype=bool)
 

@@ -32,6 +32,7 @@ from core.importing import (
     ImportFailed,
     ImportReport,
     announce_change,
+    bulk_upsert,
     read_utf8,
     refuse_empty_or_web_page,
     upsert,
@@ -429,6 +430,7 @@ def import_communes(path: str | Path) -> ImportReport:
     report.rows_by_department.update(department_code_of(code) for code in codes)
     map_geometries = geo.map_geometries(geometries)
     points = shapely.point_on_surface(np.asarray(geometries, dtype=object))
+    shapes, map_shapes, at = (geo.to_hexewkb(g) for g in (geometries, map_geometries, points))
 
     existing = set(Commune.objects.filter(code__in=codes).values_list("code", flat=True))
     rows = []
@@ -436,9 +438,9 @@ def import_communes(path: str | Path) -> ImportReport:
         row: dict[str, Any] = {
             "code": code,
             "department_id": department_ids[i],
-            "geometry": geo.to_geos(geometries[i]),
-            "map_geometry": geo.to_geos(map_geometries[i]),
-            "point": geo.to_geos(points[i]),
+            "geometry": shapes[i],
+            "map_geometry": map_shapes[i],
+            "point": at[i],
         }
         if code not in existing:
             if not names[i]:
@@ -448,8 +450,13 @@ def import_communes(path: str | Path) -> ImportReport:
             row["population"] = populations[i]
         check_fits(path, Commune, row, _feature(i + 1, code), UNIT_LABELS)
         rows.append(row)
+    # bulk_upsert takes rows of one shape: new communes have a name, known ones keep theirs.
+    shapes_of: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes_of.setdefault(tuple(row), []).append(row)
     with transaction.atomic():
-        report.add(upsert(Commune, "code", rows))
+        for same in shapes_of.values():
+            report.add(bulk_upsert(Commune, "code", same))
     announce_change(report)
     return report
 
@@ -672,7 +679,7 @@ def import_population(path: str | Path, *, reference_year: int | None = None) ->
         )  # fmt: skip
 
     with transaction.atomic():
-        report.add(upsert(Commune, "code", commune_rows))
+        report.add(bulk_upsert(Commune, "code", commune_rows))
         parent_ids = dict(Commune.objects.filter(code__in=parents_needed).values_list("code", "id"))
         district_rows = [
             {
