@@ -197,20 +197,27 @@ def _clean_geometries(path: Path, frame: gpd.GeoDataFrame, codes: list[str]) -> 
     A missing or non-polygonal geometry, one that cannot be repaired, or one outside France
     fails the whole file.
     """
-    cleaned, repaired = [], []
-    for number, (code, geometry) in enumerate(zip(codes, frame.geometry.values, strict=True), 1):
-        where = _feature(number, code)
+    geometries = list(frame.geometry.values)
+    for number, (code, geometry) in enumerate(zip(codes, geometries, strict=True), 1):
         if not geo.is_polygonal(geometry) or geometry.is_empty:
             kind = "no geometry" if geometry is None else f"a {geometry.geom_type}"
-            raise ImportFailed(path, f"expected a polygon, found {kind}", where=where)
-        fixed, reason = geo.repair(geometry)
-        if fixed.is_empty:
             raise ImportFailed(
-                path, f"broken geometry that cannot be repaired ({reason})", where=where
+                path, f"expected a polygon, found {kind}", where=_feature(number, code)
             )
-        if reason:
-            repaired.append(f"{path}, {where}: invalid geometry repaired ({reason})")
-        cleaned.append(fixed)
+    fixed, reasons = geo.repair_all(geometries)  # vectorised: the national file in one call
+    for number, (code, shape, reason) in enumerate(zip(codes, fixed, reasons, strict=True), 1):
+        if shape.is_empty:
+            raise ImportFailed(
+                path,
+                f"broken geometry that cannot be repaired ({reason})",
+                where=_feature(number, code),
+            )
+    cleaned = list(fixed)
+    repaired = [
+        f"{path}, {_feature(number, code)}: invalid geometry repaired ({reason})"
+        for number, (code, reason) in enumerate(zip(codes, reasons, strict=True), 1)
+        if reason
+    ]
     outside = np.flatnonzero(~geo.inside_france(cleaned))
     if len(outside):
         number = int(outside[0]) + 1
