@@ -9,6 +9,7 @@ transaction, so a failure half-way leaves the previous data intact.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -21,6 +22,8 @@ from django.db import models, transaction
 from django.dispatch import Signal
 
 from . import response_cache
+
+logger = logging.getLogger(__name__)
 
 #: Sent after data the indicators read (territories, populations, facilities, authorisations)
 #: has been written: by each importer once its transaction committed, and by admin edits.
@@ -326,6 +329,8 @@ def bulk_upsert(
         )
         written = cursor.fetchall()
         cursor.execute(f"DROP TABLE {temporary}")
+    if len(written) >= ANALYZE_AFTER_ROWS:
+        _analyze_on_commit(connection, meta)
     counts = UpsertCounts(unchanged=len(rows) - len(written))
     for created, *parts in written:
         text = key_text(parts[0] if isinstance(key, str) else tuple(parts))
@@ -335,6 +340,29 @@ def bulk_upsert(
     counts.updated_keys.sort()
     counts.created, counts.updated = len(counts.created_keys), len(counts.updated_keys)
     return counts
+
+
+#: Rows written by one ``bulk_upsert`` after which the table is analysed once committed.
+ANALYZE_AFTER_ROWS = 1000
+
+
+def _analyze_on_commit(connection: Any, meta: Any) -> None:
+    """``ANALYZE`` the table's non-geometry columns once the import commits: until autovacuum
+    gets to it the planner has no statistics for a national file's rows, and the level
+    facilities' query took 2 s instead of 0.8 on the national authorisations (geometry
+    columns left out: sampling 35,000 polygons costs seconds and plans no query)."""
+    quote = connection.ops.quote_name
+    columns = [quote(f.column) for f in meta.concrete_fields if not hasattr(f, "geom_type")]
+    sql = f"ANALYZE {quote(meta.db_table)} ({', '.join(columns)})"
+
+    def analyze() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+        except Exception:  # noqa: BLE001 — statistics are an optimisation, never the import's
+            logger.warning("ANALYZE %s failed", meta.db_table, exc_info=True)
+
+    transaction.on_commit(analyze)
 
 
 def _geometries_from_text(
