@@ -30,7 +30,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import provenance, response_cache
+from core import provenance
 from core.workers import BrokerUnavailable, heartbeat, publish
 from pathways.models import Level
 from pathways.selectors import MISSING, LevelState, level_states
@@ -364,41 +364,17 @@ def record_level_states(run: IndicatorRun) -> None:
     run.level_states = {str(pk): state.as_json() for pk, state in states.items()}
 
 
-#: The level facilities of the run this process computes last, under ``_run_key``: a run's
-#: start, its chunks and its finish read the same facilities (1 to 3 s on the national
-#: registry, once per département before), so a process reads them once per run.
-_run_facilities: dict[tuple, list[inputs.LevelFacilities]] = {}
-
-
-def _run_key(run: IndicatorRun) -> tuple | None:
-    """(database, run, attempt, level states, today, data version), or None without the data
-    version (Redis down): then nothing is kept. Any import or admin edit bumps the version, so
-    the finish still reads the facilities again, and sees a change, when data changed."""
-    try:
-        version = response_cache.data_version()
-    except Exception:  # noqa: BLE001 — no data version, no reuse: read every time
-        return None
-    return (
-        connection.settings_dict["NAME"], run.pk, run.attempt, repr(run.level_states),
-        timezone.localdate().isoformat(), version,
-    )  # fmt: skip
-
-
 def _level_facilities(run: IndicatorRun) -> list[inputs.LevelFacilities]:
     """The facilities of each level of ``run`` that is not missing an input, served as its
-    recorded state says (a run without recorded states computes every level as written)."""
-    key = _run_key(run)
-    if key is not None and key in _run_facilities:
-        return _run_facilities[key]
+    recorded state says (a run without recorded states computes every level as written).
+    Read once per process while the registry stays as it is (``inputs.registry_stamp``)."""
+    stamp = inputs.registry_stamp()
     result = []
     for level in _levels_of(run):
         state = LevelState.from_json(run.level_state_of(level.pk))
         if state.state == MISSING:
             continue
-        result.append(inputs.load_level_facilities(level, absent=state.absent))
-    if key is not None:
-        _run_facilities.clear()
-        _run_facilities[key] = result
+        result.append(inputs.load_level_facilities(level, absent=state.absent, stamp=stamp))
     return result
 
 
