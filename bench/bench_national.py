@@ -106,12 +106,23 @@ def load() -> str:
     return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU seconds of a process (``/proc/PID/stat`` fields 14 and 15)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Step:
     label: str
     seconds: float = 0.0
     peak_mb: float = 0.0
     backend_peak_mb: float = 0.0
+    cpu: float = 0.0
+    backend_cpu: float = 0.0
     parts: dict[str, float] = field(default_factory=dict)
 
 
@@ -120,14 +131,18 @@ def measured(label: str, steps: list[Step], backend: int | None = None):
     step = Step(label)
     reset_peak()
     print(f"{label} ({load()}):", flush=True)
+    cpu, backend_cpu = cpu_seconds(), cpu_seconds(backend) if backend else float("nan")
     started = time.perf_counter()
     yield step
     step.seconds = time.perf_counter() - started
+    step.cpu = cpu_seconds() - cpu
+    step.backend_cpu = (cpu_seconds(backend) if backend else float("nan")) - backend_cpu
     step.peak_mb = vm_hwm_mb()
     step.backend_peak_mb = vm_hwm_mb(backend) if backend else float("nan")
     steps.append(step)
     print(
-        f"  {'total':<48} {step.seconds:7.2f} s, peak RSS {step.peak_mb:,.0f} MB ({load()})",
+        f"  {'total':<48} {step.seconds:7.2f} s ({step.cpu:.1f} s CPU here, "
+        f"{step.backend_cpu:.1f} s in PostgreSQL), peak RSS {step.peak_mb:,.0f} MB ({load()})",
         flush=True,
     )
 
@@ -569,8 +584,9 @@ def verdicts(result: dict) -> bool:
         good = step.seconds < GOALS[goal]
         ok &= good
         print(f"  {label:<28} {step.seconds:7.2f} s  goal < {GOALS[goal]:.0f} s: "
-              f"{'OK' if good else 'OVER'}; peak RSS {step.peak_mb:,.0f} MB, "
-              f"PostgreSQL backend {step.backend_peak_mb:,.0f} MB")  # fmt: skip
+              f"{'OK' if good else 'OVER'}; CPU {step.cpu:.1f} s here + {step.backend_cpu:.1f} s "
+              f"PostgreSQL; peak RSS {step.peak_mb:,.0f} MB, PostgreSQL backend "
+              f"{step.backend_peak_mb:,.0f} MB")  # fmt: skip
     print(f"  APL values: {len(values):,} communes, finite {bool(np.isfinite(values).all())}, "
           f"median {np.median(values) if len(values) else float('nan'):.1f}")  # fmt: skip
     if missing:

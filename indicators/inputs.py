@@ -82,6 +82,10 @@ class LevelFacilities:
         return len(self.places)
 
 
+def _ordinate(function: str) -> Func:
+    return Func(F("point"), function=function, output_field=FloatField())
+
+
 def load_units(
     region: Region, *, departments: list[str] | None = None, with_zonings: bool = True
 ) -> Units:
@@ -89,10 +93,11 @@ def load_units(
     communes = Commune.objects.filter(department__region=region)
     if departments is not None:
         communes = communes.filter(department__code__in=departments)
+    # Coordinates as floats from the database (ST_X, ST_Y), not a GEOS point per commune.
     rows = list(
-        communes.order_by("code").values_list(
-            "id", "code", "population", "point", "department__code"
-        )
+        communes.annotate(lon=_ordinate("ST_X"), lat=_ordinate("ST_Y"))
+        .order_by("code")
+        .values_list("id", "code", "population", "lon", "department__code", "lat")
     )
     department_codes = sorted({row[4] for row in rows})
     department_index = {code: i for i, code in enumerate(department_codes)}
@@ -101,8 +106,8 @@ def load_units(
     commune_ids = np.array([row[0] for row in placed], dtype=np.int64)
     places = Places(
         ids=np.array([row[1] for row in placed], dtype=object),
-        lon=np.array([row[3].x for row in placed], dtype=np.float64),
-        lat=np.array([row[3].y for row in placed], dtype=np.float64),
+        lon=np.array([row[3] for row in placed], dtype=np.float64),
+        lat=np.array([row[5] for row in placed], dtype=np.float64),
     )
     units = Units(
         places=places,
@@ -219,10 +224,7 @@ def _read_level_facilities(level: Level, absent: Collection[str]) -> LevelFacili
     facilities: QuerySet[Facility] = level_facilities(level, absent=absent).exclude(point=None)
     # Coordinates as floats from PostGIS, not a GEOS point per facility.
     rows = list(
-        facilities.annotate(
-            lon=Func(F("point"), function="ST_X", output_field=FloatField()),
-            lat=Func(F("point"), function="ST_Y", output_field=FloatField()),
-        )
+        facilities.annotate(lon=_ordinate("ST_X"), lat=_ordinate("ST_Y"))
         .order_by("finess_et")
         .values_list("id", "finess_et", "lon", "lat", "commune_id")
     )

@@ -433,7 +433,11 @@ def _start(run_id: int, attempt: int | None) -> list[str]:
 
 
 def _finite_or_none(values: np.ndarray) -> list[float | None]:
-    return [value_or_none(v) for v in values.tolist()]
+    """``value_or_none`` of each value, vectorised (a chunk holds k × units × levels)."""
+    array = np.asarray(values, dtype=np.float64)
+    out = array.astype(object)
+    out[~np.isfinite(array)] = None
+    return out.tolist()
 
 
 def _facilities_digest(facilities: list[inputs.LevelFacilities]) -> str:

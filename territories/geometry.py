@@ -58,6 +58,9 @@ def polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry:
     return shapely.MultiPolygon(polygons)
 
 
+_EMPTY = shapely.MultiPolygon()
+
+
 def polygonal_parts(geometries: Sequence[shapely.Geometry] | np.ndarray) -> np.ndarray:
     """``polygonal_part`` of every geometry, vectorised for Polygons and MultiPolygons (the
     national commune file: 4 s a pass in a Python loop); other types go one by one."""
@@ -69,7 +72,7 @@ def polygonal_parts(geometries: Sequence[shapely.Geometry] | np.ndarray) -> np.n
         parts, owner = shapely.get_parts(array[simple], return_index=True)
         keep = ~shapely.is_empty(parts) & (shapely.area(parts) > 0)
         out = np.empty(len(simple), dtype=object)
-        out[:] = [shapely.MultiPolygon() for _ in range(len(simple))]
+        out[:] = [_EMPTY] * len(simple)  # kept where no part survives (immutable)
         if keep.any():
             shapely.multipolygons(parts[keep], indices=owner[keep], out=out)
         result[simple] = out
