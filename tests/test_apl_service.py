@@ -208,6 +208,19 @@ def test_the_command_computes_a_run_with_weights_read_from_a_file(case, tmp_path
     assert value.run.parameters["age_weights"]["source"] == "test weights"
 
 
+def test_the_command_computes_every_region_with_all(case):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("compute_apl", "all", "--matrix", case["parameters"]["path"], stdout=out)
+    assert "for 27:" in out.getvalue() and "for 84:" in out.getvalue()
+    value = AplValue.objects.get(commune__code="01002")
+    # No weights: R_X = 1.5 / (1000 + 2/3 × 1000), R_Y = 1 / (1000 + 300 / 3).
+    assert value.value == pytest.approx((1 / (1000 + 2000 / 3) + 1 / 1100) * 100_000, rel=1e-12)
+
+
 def test_the_page_shows_the_unit_the_notes_and_refuses_other_regions(case, client):
     run = apl_compute(case["region"].pk, provider_parameters=case["parameters"])
     user = make_user("director")
