@@ -168,8 +168,10 @@ _TABLES_STAMPED = (Facility, Authorisation, LevelRequirement)
 
 def registry_stamp() -> tuple[int, ...] | None:
     """What changes whenever a facility, an authorisation or a level requirement is written
-    or removed by another transaction: each table's row count and newest transaction id
-    (PostgreSQL ``xmin``; an update writes a new row version, a delete lowers the count). One
+    or removed by another transaction: each table's row count and the sum of its rows'
+    transaction ids (PostgreSQL ``xmin``: an update writes a new row version under the writer's
+    id, a delete lowers the count; a sum rather than the newest id, so that a write committed
+    by a transaction older than the newest one still shows). One
     query of a few milliseconds, where reading the level facilities of the national registry
     takes 1 to 3 s and an all-regions computation read them once per run, chunk and finish.
 
@@ -180,7 +182,7 @@ def registry_stamp() -> tuple[int, ...] | None:
         return None
     mine = "pg_current_xact_id_if_assigned()::text::bigint % 4294967296"
     sql = " UNION ALL ".join(
-        f"SELECT count(*), coalesce(max(xmin::text::bigint), 0), "  # noqa: S608
+        f"SELECT count(*), coalesce(sum(xmin::text::bigint), 0), "  # noqa: S608
         f"coalesce(bool_or(xmin::text::bigint = {mine}), false) FROM {m._meta.db_table}"
         for m in _TABLES_STAMPED
     )
