@@ -266,6 +266,9 @@ def bulk_upsert(
     are returned too (``created_keys``…, as ``key_text``), RETURNING them with the flag.
     ``update=False`` only creates the missing rows and leaves every stored one as it is
     (``ON CONFLICT … DO NOTHING``; counted unchanged): the EJ stubs an ET import needs.
+    A geometry may be a GEOS object or already hex EWKB text (SRID in: what
+    ``territories.geometry.to_hexewkb`` makes for a whole file at once). 1,000 rows written
+    or more: the table is analysed once the transaction commits (``_analyze_on_commit``).
     Must be called inside a transaction.
     """
     rows = list(rows)
