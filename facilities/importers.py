@@ -301,7 +301,7 @@ def import_gisco_hospitals(path: Path | str) -> ImportReport:
                 f"postcode is {row['postcode']}; imported at the published point"
             )
     with transaction.atomic():
-        report.add(upsert(Facility, "finess_et", [row for _, row in parsed]))
+        report.add(bulk_upsert(Facility, "finess_et", [row for _, row in parsed]))
     announce_change(report)
     return report
 

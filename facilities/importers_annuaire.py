@@ -28,7 +28,13 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 
 from core.import_checks import check_fits
-from core.importing import ImportFailed, ImportReport, announce_change, data_changed, upsert
+from core.importing import (
+    ImportFailed,
+    ImportReport,
+    announce_change,
+    bulk_upsert,
+    data_changed,
+)
 from territories.cog import CommuneCodes, How, department_code_of, refuse_unresolved
 from territories.models import Commune
 
@@ -105,7 +111,7 @@ def import_annuaire(path: Path | str) -> ImportReport:
     report.rows_by_department.update(read.departments)
     covered = set(read.departments)
     with transaction.atomic():
-        sites = upsert(PracticeSite, "structure_key", read.sites.values(), batch_size=2000)
+        sites = bulk_upsert(PracticeSite, "structure_key", read.sites.values())
         site_ids = dict(
             PracticeSite.objects.filter(structure_key__in=list(read.sites)).values_list(
                 "structure_key", "id"
@@ -115,7 +121,7 @@ def import_annuaire(path: Path | str) -> ImportReport:
         for row in read.practitioners.values():
             row["site_id"] = site_ids[row.pop("structure_key")]
             rows.append(row)
-        practitioners = upsert(Practitioner, "source_key", rows, batch_size=2000)
+        practitioners = bulk_upsert(Practitioner, "source_key", rows)
         removed, removed_sites = _remove_missing(covered, set(read.practitioners), set(site_ids))
     for counts in (sites, practitioners):
         report.add(counts)

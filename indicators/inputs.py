@@ -10,15 +10,19 @@ a capacity of 1, since neither beds nor FTE are in the open data loaded.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import F, FloatField, Func, QuerySet
+from django.utils import timezone
 
-from facilities.models import Facility
-from pathways.models import Level
+from facilities.models import Authorisation, Facility
+from pathways.models import Level, LevelRequirement
 from pathways.selectors import level_access_target, level_facilities
 from territories.models import Commune, Region, ZoneMembership, Zoning
 
@@ -78,6 +82,10 @@ class LevelFacilities:
         return len(self.places)
 
 
+def _ordinate(function: str) -> Func:
+    return Func(F("point"), function=function, output_field=FloatField())
+
+
 def load_units(
     region: Region, *, departments: list[str] | None = None, with_zonings: bool = True
 ) -> Units:
@@ -85,10 +93,11 @@ def load_units(
     communes = Commune.objects.filter(department__region=region)
     if departments is not None:
         communes = communes.filter(department__code__in=departments)
+    # Coordinates as floats from the database (ST_X, ST_Y), not a GEOS point per commune.
     rows = list(
-        communes.order_by("code").values_list(
-            "id", "code", "population", "point", "department__code"
-        )
+        communes.annotate(lon=_ordinate("ST_X"), lat=_ordinate("ST_Y"))
+        .order_by("code")
+        .values_list("id", "code", "population", "lon", "department__code", "lat")
     )
     department_codes = sorted({row[4] for row in rows})
     department_index = {code: i for i, code in enumerate(department_codes)}
@@ -97,8 +106,8 @@ def load_units(
     commune_ids = np.array([row[0] for row in placed], dtype=np.int64)
     places = Places(
         ids=np.array([row[1] for row in placed], dtype=object),
-        lon=np.array([row[3].x for row in placed], dtype=np.float64),
-        lat=np.array([row[3].y for row in placed], dtype=np.float64),
+        lon=np.array([row[3] for row in placed], dtype=np.float64),
+        lat=np.array([row[5] for row in placed], dtype=np.float64),
     )
     units = Units(
         places=places,
@@ -150,13 +159,76 @@ def _zonings(region: Region) -> list[ZoningGroups]:
     return result
 
 
-def load_level_facilities(level: Level, absent: Collection[str] = ()) -> LevelFacilities:
+#: Level facilities read in this process, under ``_level_key`` (see ``registry_stamp``).
+_LEVELS_KEPT: OrderedDict[tuple, LevelFacilities] = OrderedDict()
+_LEVELS_MAX = 64
+_LOCK = threading.Lock()
+_TABLES_STAMPED = (Facility, Authorisation, LevelRequirement)
+
+
+def registry_stamp() -> tuple[int, ...] | None:
+    """What changes whenever a facility, an authorisation or a level requirement is written
+    or removed by another transaction: each table's row count and the sum of its rows'
+    transaction ids (PostgreSQL ``xmin``: an update writes a new row version under the writer's
+    id, a delete lowers the count; a sum rather than the newest id, so that a write committed
+    by a transaction older than the newest one still shows). One
+    query of a few milliseconds, where reading the level facilities of the national registry
+    takes 1 to 3 s and an all-regions computation read them once per run, chunk and finish.
+
+    None (nothing kept) on other databases, and when the current transaction itself wrote to
+    one of the tables: its own successive writes share one transaction id, which the stamp
+    would not tell apart (a test changing a facility between two computations)."""
+    if connection.vendor != "postgresql":
+        return None
+    mine = "pg_current_xact_id_if_assigned()::text::bigint % 4294967296"
+    sql = " UNION ALL ".join(
+        f"SELECT count(*), coalesce(sum(xmin::text::bigint), 0), "  # noqa: S608
+        f"coalesce(bool_or(xmin::text::bigint = {mine}), false) FROM {m._meta.db_table}"
+        for m in _TABLES_STAMPED
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    if any(written for _count, _xmin, written in rows):
+        return None
+    return tuple(value for count, xmin, _w in rows for value in (count, xmin))
+
+
+def load_level_facilities(
+    level: Level, absent: Collection[str] = (), *, stamp: tuple[int, ...] | None = None
+) -> LevelFacilities:
     """The open facilities of ``level`` that have a point, anywhere in France; ``absent``: the
     activities with no authorisation loaded, served by facility kind where the level names one
-    (``pathways.selectors.level_facilities``)."""
+    (``pathways.selectors.level_facilities``). With a ``stamp`` (``registry_stamp``, read by
+    the caller just before) the result is kept in this process under the stamp, the level,
+    ``absent`` and today's date (authorisations in force today), and read again as soon as
+    one of them changes."""
+    if stamp is None:
+        return _read_level_facilities(level, absent)
+    key = (
+        connection.settings_dict["NAME"], stamp, level.pk, level.pathway.code, level.rank,
+        tuple(sorted(absent)), timezone.localdate().isoformat(),
+    )  # fmt: skip
+    with _LOCK:
+        found = _LEVELS_KEPT.get(key)
+        if found is not None:
+            _LEVELS_KEPT.move_to_end(key)
+            return found
+    found = _read_level_facilities(level, absent)
+    with _LOCK:
+        _LEVELS_KEPT[key] = found
+        while len(_LEVELS_KEPT) > _LEVELS_MAX:
+            _LEVELS_KEPT.popitem(last=False)
+    return found
+
+
+def _read_level_facilities(level: Level, absent: Collection[str]) -> LevelFacilities:
     facilities: QuerySet[Facility] = level_facilities(level, absent=absent).exclude(point=None)
+    # Coordinates as floats from PostGIS, not a GEOS point per facility.
     rows = list(
-        facilities.order_by("finess_et").values_list("id", "finess_et", "point", "commune_id")
+        facilities.annotate(lon=_ordinate("ST_X"), lat=_ordinate("ST_Y"))
+        .order_by("finess_et")
+        .values_list("id", "finess_et", "lon", "lat", "commune_id")
     )
     return LevelFacilities(
         level_id=level.id,
@@ -164,12 +236,12 @@ def load_level_facilities(level: Level, absent: Collection[str] = ()) -> LevelFa
         target_minutes=_float_or_none(level_access_target(level)),
         places=Places(
             ids=np.array([row[1] for row in rows], dtype=object),
-            lon=np.array([row[2].x for row in rows], dtype=np.float64),
-            lat=np.array([row[2].y for row in rows], dtype=np.float64),
+            lon=np.array([row[2] for row in rows], dtype=np.float64),
+            lat=np.array([row[3] for row in rows], dtype=np.float64),
         ),
         facility_ids=np.array([row[0] for row in rows], dtype=np.int64),
         commune_ids=np.array(
-            [row[3] if row[3] is not None else -1 for row in rows], dtype=np.int64
+            [row[4] if row[4] is not None else -1 for row in rows], dtype=np.int64
         ),
         capacity=np.full(len(rows), FACILITY_CAPACITY, dtype=np.float64),
     )

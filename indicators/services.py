@@ -373,13 +373,15 @@ def record_level_states(run: IndicatorRun) -> None:
 
 def _level_facilities(run: IndicatorRun) -> list[inputs.LevelFacilities]:
     """The facilities of each level of ``run`` that is not missing an input, served as its
-    recorded state says (a run without recorded states computes every level as written)."""
+    recorded state says (a run without recorded states computes every level as written).
+    Read once per process while the registry stays as it is (``inputs.registry_stamp``)."""
+    stamp = inputs.registry_stamp()
     result = []
     for level in _levels_of(run):
         state = LevelState.from_json(run.level_state_of(level.pk))
         if state.state == MISSING:
             continue
-        result.append(inputs.load_level_facilities(level, absent=state.absent))
+        result.append(inputs.load_level_facilities(level, absent=state.absent, stamp=stamp))
     return result
 
 
@@ -438,7 +440,11 @@ def _start(run_id: int, attempt: int | None) -> list[str]:
 
 
 def _finite_or_none(values: np.ndarray) -> list[float | None]:
-    return [value_or_none(v) for v in values.tolist()]
+    """``value_or_none`` of each value, vectorised (a chunk holds k × units × levels)."""
+    array = np.asarray(values, dtype=np.float64)
+    out = array.astype(object)
+    out[~np.isfinite(array)] = None
+    return out.tolist()
 
 
 def _facilities_digest(facilities: list[inputs.LevelFacilities]) -> str:

@@ -15,6 +15,7 @@ from indicators.apl_services import (
     UNIT_CONSULTATIONS,
     UNIT_ETP,
     apl_compute,
+    apl_compute_all,
 )
 from indicators.engine.apl import AgeWeights
 from indicators.models import AplValue
@@ -93,6 +94,29 @@ def test_it_computes_a_region_with_the_demand_of_the_communes_across_its_border(
     assert run.unit == UNIT_ETP
     assert [values[c].estimated_supply for c in ("01001", "01002")] == [False, True]
     assert run.summary["practitioners"] == 3 and run.summary["practitioners_with_activity"] == 2
+
+
+def test_every_region_at_once_gives_each_region_what_it_gets_alone(case):
+    alone = {
+        region.code: apl_compute(region.pk, provider_parameters=case["parameters"],
+                                 age_weights=WEIGHTS)
+        for region in (case["region"], case["communes"][2].department.region)
+    }  # fmt: skip
+    timings: dict[str, float] = {}
+    runs = apl_compute_all(provider_parameters=case["parameters"], age_weights=WEIGHTS,
+                           timings=timings)  # fmt: skip
+    assert [run.region.code for run in runs] == ["27", "84"]
+    for run in runs:
+        mine = dict(run.values.values_list("commune__code", "value"))
+        theirs = dict(alone[run.region.code].values.values_list("commune__code", "value"))
+        assert mine.keys() == theirs.keys() and mine
+        assert all(mine[c] == pytest.approx(theirs[c], rel=1e-12) for c in mine)
+        assert run.summary == alone[run.region.code].summary
+    assert "engine (all communes at once)" in timings
+    assert (
+        apl_compute_all([case["region"].pk], provider_parameters=case["parameters"])[0].region
+        == case["region"]
+    )
 
 
 def test_it_converts_etp_into_consultations_with_a_named_factor(case):
@@ -182,6 +206,19 @@ def test_the_command_computes_a_run_with_weights_read_from_a_file(case, tmp_path
     value = AplValue.objects.get(commune__code="01001")
     assert value.value == pytest.approx(1.5 / 1760 * 100_000, rel=1e-12)
     assert value.run.parameters["age_weights"]["source"] == "test weights"
+
+
+def test_the_command_computes_every_region_with_all(case):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("compute_apl", "all", "--matrix", case["parameters"]["path"], stdout=out)
+    assert "for 27:" in out.getvalue() and "for 84:" in out.getvalue()
+    value = AplValue.objects.get(commune__code="01002")
+    # No weights: R_X = 1.5 / (1000 + 2/3 × 1000), R_Y = 1 / (1000 + 300 / 3).
+    assert value.value == pytest.approx((1 / (1000 + 2000 / 3) + 1 / 1100) * 100_000, rel=1e-12)
 
 
 def test_the_page_shows_the_unit_the_notes_and_refuses_other_regions(case, client):

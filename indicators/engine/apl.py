@@ -214,9 +214,19 @@ def apl_in_scope(
     demand = np.asarray(demand, dtype=np.float64)
     supply = np.asarray(supply, dtype=np.float64)
     reach = weight.max_minutes
-    first = provider.within(units.subset(scope), facilities, reach)
-    used = np.unique(np.asarray(first.destination, dtype=np.int64))
-    second = provider.within(units, facilities.subset(used), reach)
+    if len(scope) == len(units) and np.array_equal(scope, np.arange(len(units))):
+        # Every unit in scope (all of France): the first call's pairs are the catchments.
+        second = provider.within(units, facilities, reach)
+        used = np.unique(np.asarray(second.destination, dtype=np.int64))
+        second = Pairs(
+            second.origin,
+            np.searchsorted(used, np.asarray(second.destination, dtype=np.int64)),
+            second.minutes,
+        )
+    else:
+        first = provider.within(units.subset(scope), facilities, reach)
+        used = np.unique(np.asarray(first.destination, dtype=np.int64))
+        second = provider.within(units, facilities.subset(used), reach)
     origin = np.asarray(second.origin, dtype=np.int64)
     rows = np.union1d(np.unique(origin), scope)  # sorted: searchsorted maps back
     pairs = Pairs(np.searchsorted(rows, origin), np.asarray(second.destination), second.minutes)

@@ -1,6 +1,8 @@
-"""``manage.py compute_apl``: compute and store the DREES's APL of a region.
+"""``manage.py compute_apl``: compute and store the DREES's APL of a region, or of every
+region at once (``all``: the inputs read once, the engine called once on all communes, one
+run per region; ``apl_services.apl_compute_all``).
 
-    compute_apl REGION [--matrix CSV | --detour 1.3 --speed-kmh 50]
+    compute_apl REGION|all [--matrix CSV | --detour 1.3 --speed-kmh 50]
                 [--age-weights CSV --weights-source TEXT]
                 [--consultations-per-etp N --consultations-source TEXT]
 
@@ -40,7 +42,7 @@ class Command(BaseCommand):
     help = "Compute the APL (DREES) of a region's communes and its TVS means."
 
     def add_arguments(self, parser):
-        parser.add_argument("region", help="INSEE code of the region")
+        parser.add_argument("region", help="INSEE code of the region, or all")
         parser.add_argument("--matrix", help="CSV origin_commune;destination_commune;minutes")
         parser.add_argument("--detour", type=float, default=1.3, help="crow-fly detour factor")
         parser.add_argument("--speed-kmh", type=float, default=50.0, help="crow-fly speed")
@@ -50,8 +52,9 @@ class Command(BaseCommand):
         parser.add_argument("--consultations-source", default="")
 
     def handle(self, *args, **options):
-        region = Region.objects.filter(code=options["region"]).first()
-        if region is None:
+        every = options["region"] == "all"
+        region = None if every else Region.objects.filter(code=options["region"]).first()
+        if region is None and not every:
             raise CommandError(f"no region {options['region']!r} loaded")
         if options["matrix"]:
             parameters = {"provider": "matrix", "path": str(Path(options["matrix"]).resolve())}
@@ -63,16 +66,20 @@ class Command(BaseCommand):
             if not options["weights_source"].strip():
                 raise CommandError("--age-weights needs --weights-source (their provenance)")
             weights = read_weights(options["age_weights"], options["weights_source"])
+        arguments = {
+            "provider_parameters": parameters,
+            "age_weights": weights,
+            "consultations_per_etp": options["consultations_per_etp"],
+            "consultations_source": options["consultations_source"],
+        }
         try:
-            run = apl_services.apl_compute(
-                region.pk,
-                provider_parameters=parameters,
-                age_weights=weights,
-                consultations_per_etp=options["consultations_per_etp"],
-                consultations_source=options["consultations_source"],
-            )
+            if every:
+                runs = apl_services.apl_compute_all(**arguments)
+            else:
+                runs = [apl_services.apl_compute(region.pk, **arguments)]
         except ValueError as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(f"APL run {run.pk} for {region.code}: {run.unit}")
-        for key, value in run.summary.items():
-            self.stdout.write(f"  {key}: {value}")
+        for run in runs:
+            self.stdout.write(f"APL run {run.pk} for {run.region.code}: {run.unit}")
+            for key, value in run.summary.items():
+                self.stdout.write(f"  {key}: {value}")
