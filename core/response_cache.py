@@ -15,8 +15,10 @@ The key of a page (and its ETag, a digest of the key) is made of:
 - the path and query string, the host (DRF's ``next``/``previous`` links are absolute), the
   language of the answer, the media type chosen by content negotiation, and the database's
   name (processes on different databases may share one Redis: the parallel test workers);
-- the data version, a counter in the cache that every ``data_changed`` and every admin edit
-  (its ``LogEntry``) increments (``invalidate``): names of communes and facilities appear in
+- the data version, a counter in the cache that every ``data_changed``, every admin edit
+  (its ``LogEntry``) and every row written of the models an app names in
+  ``invalidate_on_writes`` (zonings and zones) increments (``invalidate``): names of communes,
+  facilities and zones appear in
   run-bound pages too, so one import makes every page stale, run-bound or not. Old entries are
   never deleted one by one: their keys are no longer asked for and the cache's own expiry
   (``TIMEOUT``) drops them.
