@@ -287,7 +287,7 @@ class PositionedValues:
             if first < end:
                 wanted |= Q(run_id=run.pk, position__gte=first, position__lt=end)
             offset += run.size
-        named = filters.named_values().filter(wanted)
+        named = selectors.with_names(filters.value_list()).filter(wanted)
         return list(named.order_by("run_id", "position"))
 
 
@@ -326,7 +326,7 @@ class IndicatorValueViewSet(CachedListMixin, RegionScopedViewSet):
         ids = super().paginate_queryset(ids_in_order)
         if ids is None:
             return None
-        named = filters.named_values().filter(pk__in=list(ids))
+        named = selectors.with_names(filters.value_list()).filter(pk__in=list(ids))
         rows = {row.pk: row for row in named.order_by()}
         return [rows[pk] for pk in ids if pk in rows]  # a run deleted in between: fewer rows
 

@@ -7,8 +7,6 @@ pages show; ``run`` picks any run explicitly.
 
 from __future__ import annotations
 
-from functools import cache
-
 import django_filters
 from django.db.models import F, Prefetch, QuerySet
 
@@ -80,11 +78,3 @@ def value_list(filters: dict | None = None, *, codes: bool = True) -> QuerySet[I
     if filters is None:
         return queryset
     return filtered(IndicatorValueFilter, filters, queryset)
-
-
-@cache
-def named_values() -> QuerySet[IndicatorValue]:
-    """``value_list()`` with the names of ``selectors.with_names``, built once per process: its
-    annotations (four name subqueries) are resolved once rather than for every page (1.3 ms of
-    a page's CPU). Callers filter it, which clones it, and never evaluate it as it is."""
-    return selectors.with_names(value_list())
