@@ -412,28 +412,35 @@ def measure_alone(master: int, cookie: str, targets: Targets) -> None:
     for kind, urls in kinds.items():
         user.get(urls[0])
         figures = [_timed_gets(master, user, urls[1:]) for _round in ("built", "again")]
-        (built_ms, built_cpu, size), (again_ms, again_cpu, _size) = figures
+        (built_ms, built_cpu, built_pg, size), (again_ms, again_cpu, again_pg, _size) = figures
         goal = ""
         if kind in LIST_KINDS:
             verdict = "OK" if built_ms < GOAL_LIST_MS else "MISSED"
             goal = f"  goal < {GOAL_LIST_MS:.0f} ms built: {verdict}"
         print(f"  {kind:<18} {len(urls) - 1:2d} URLs built {built_ms:7.1f} ms CPU "
-              f"{built_cpu:6.1f} ms | again {again_ms:6.1f} ms CPU {again_cpu:5.1f} ms | "
-              f"{size:>9,.0f} B{goal}")  # fmt: skip
+              f"{built_cpu:5.1f} PG {built_pg:4.1f} ms | again {again_ms:6.1f} ms CPU "
+              f"{again_cpu:5.1f} PG {again_pg:4.1f} ms | {size:>9,.0f} B{goal}")  # fmt: skip
+    print(
+        f"  (load average {os.getloadavg()[0]:.1f}: wall times include waiting for the cores"
+        " other work on the machine holds; CPU = gunicorn's, PG = PostgreSQL's, per request)"
+    )
 
 
-def _timed_gets(master: int, user: User, urls: list[str]) -> tuple[float, float, float]:
-    """(median wall ms, server CPU ms per request, median bytes) of getting ``urls``."""
+def _timed_gets(master: int, user: User, urls: list[str]) -> tuple[float, float, float, float]:
+    """(median wall ms, server CPU ms per request, PostgreSQL CPU ms per request, median
+    bytes) of getting ``urls``."""
     walls, sizes = [], []
     cpu_before = server_cpu_seconds(master)
-    for url in urls:
-        start = time.perf_counter()
-        status, size = user.get(url)
-        walls.append(time.perf_counter() - start)
-        sizes.append(size)
-        assert status == 200, (status, url)
+    with PostgresCpu(os.environ["BENCH_DATABASE_URL"].rsplit("/", 1)[1]) as postgres:
+        for url in urls:
+            start = time.perf_counter()
+            status, size = user.get(url)
+            walls.append(time.perf_counter() - start)
+            sizes.append(size)
+            assert status == 200, (status, url)
     cpu = (server_cpu_seconds(master) - cpu_before) / len(walls)
-    return statistics.median(walls) * 1000, cpu * 1000, statistics.median(sizes)
+    pg = postgres.seconds() / len(walls)
+    return statistics.median(walls) * 1000, cpu * 1000, pg * 1000, statistics.median(sizes)
 
 
 def measure_mix(master: int, cookies: list[str], targets: Targets) -> None:

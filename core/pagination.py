@@ -76,6 +76,28 @@ class ValidatedPageSizeMixin:
         return parameters
 
 
+class IdsFirstMixin:
+    """For a DRF viewset whose rows cost the database more than reading them (GeoJSON written
+    by PostGIS, ``core.geojson.with_geojson``): the page's ids are read first, from the list's
+    filtered and ordered queryset, then only those rows are fetched in full. With ``OFFSET``,
+    PostgreSQL computes the select list of every row it skips: a far page of communes wrote
+    the GeoJSON of the 1,700 communes before it (30 ms) to send 100.
+
+    ``page_rows(ids)`` fetches the rows (default: ``get_queryset()`` restricted to ``ids``);
+    the page keeps the list's order, and a row deleted in between is left out."""
+
+    def paginate_queryset(self, queryset):
+        ids = super().paginate_queryset(queryset.values_list("pk", flat=True))
+        if ids is None:
+            return None
+        ids = list(ids)
+        rows = {row.pk: row for row in self.page_rows(ids)}
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def page_rows(self, ids: list[Any]):
+        return self.get_queryset().filter(pk__in=ids).order_by()
+
+
 class PagePagination(ValidatedPageSizeMixin, PageNumberPagination):
     pass
 

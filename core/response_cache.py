@@ -15,8 +15,10 @@ The key of a page (and its ETag, a digest of the key) is made of:
 - the path and query string, the host (DRF's ``next``/``previous`` links are absolute), the
   language of the answer, the media type chosen by content negotiation, and the database's
   name (processes on different databases may share one Redis: the parallel test workers);
-- the data version, a counter in the cache that every ``data_changed`` and every admin edit
-  (its ``LogEntry``) increments (``invalidate``): names of communes and facilities appear in
+- the data version, a counter in the cache that every ``data_changed``, every admin edit
+  (its ``LogEntry``) and every row written of the models an app names in
+  ``invalidate_on_writes`` (zonings and zones) increments (``invalidate``): names of communes,
+  facilities and zones appear in
   run-bound pages too, so one import makes every page stale, run-bound or not. Old entries are
   never deleted one by one: their keys are no longer asked for and the cache's own expiry
   (``TIMEOUT``) drops them.
@@ -36,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
@@ -107,6 +109,36 @@ def _admin_edit(sender: Any, **kwargs: Any) -> None:
 # Connected here, at import: this module is loaded with the API (URLconf) in every web process
 # and with core.importing in every importer's process.
 post_save.connect(_admin_edit, sender="admin.LogEntry", dispatch_uid="core.response_cache.admin")
+
+
+def invalidate_on_writes(*models: Any) -> None:
+    """Make every cached page stale whenever a row of ``models`` is saved or deleted, whoever
+    writes it (a service, the shell, a data migration): for data that pages show and that is
+    written outside the importers, which send ``data_changed`` themselves (an app calls it
+    from its ``ready()``; the model must be one a few rows at a time are written of, never
+    ``bulk_create``d alone: that sends no signal)."""
+    for model in models:
+        label = f"core.response_cache.{model._meta.label}"
+        post_save.connect(_row_written, sender=model, dispatch_uid=f"{label}.save")
+        post_delete.connect(_row_written, sender=model, dispatch_uid=f"{label}.delete")
+
+
+def _row_written(sender: Any, **kwargs: Any) -> None:
+    """``invalidate``, with one bump at commit per transaction however many rows it writes (a
+    zoning import saving 200 zones registers one callback, not 200). Each row still bumps the
+    version at once, as ``invalidate`` does: the writing process reads its own rows before
+    they commit (a test, a view's transaction), and a page it built from the first row must
+    not outlive the second."""
+    _bump()
+    db = transaction.get_connection()
+    pending = any(callback is _bump_at_commit for _ids, callback, _robust in db.run_on_commit)
+    if db.in_atomic_block and not pending:
+        transaction.on_commit(_bump_at_commit)
+
+
+def _bump_at_commit() -> None:
+    """``_bump``, as its own function: ``_row_written`` finds it among the callbacks."""
+    _bump()
 
 
 def page_key(request: Request, parts: list[str]) -> tuple[str, str]:

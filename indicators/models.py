@@ -155,9 +155,18 @@ class IndicatorValue(models.Model):
         verbose_name=_("établissement le plus proche"),
     )
     value = models.FloatField(_("valeur"), null=True, blank=True)
+    #: The row's place in its run's list (``indicators.filters.VALUE_ORDER``), from 0: set
+    #: once when the run's values are written (``services.write_values``), since a stored run
+    #: never changes, so that a page of the run is read by position instead of skipping the
+    #: rows before it (``OFFSET``). NULL where the writer did not number the rows (the
+    #: ``bulk_create`` path): those runs are paged with ``OFFSET`` as before.
+    position = models.PositiveIntegerField(_("rang dans le calcul"), null=True, editable=False)
 
     class Meta:
         indexes = [
+            # A page of a run by position (``indicators.api.PositionedValues``); its last entry
+            # is the run's number of values.
+            models.Index(fields=["run", "position"], name="indicator_value_position"),
             # The order of the API list (indicators.filters.value_list), with the id, so that a
             # far page's ids are read from the index alone instead of sorting the whole run; its
             # prefix (run, indicator, level) serves the map layers.

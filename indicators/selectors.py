@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, F, OuterRef, Prefetch, QuerySet, Subquery, When
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    When,
+)
 
 from pathways.models import Level
 from territories.models import Commune, Department, Region, Zone
@@ -44,6 +54,38 @@ def value_list_runs(region_ids: QuerySet, run_id: int | None) -> list[tuple] | N
     if any(status != IndicatorRun.Status.DONE for _pk, status, _end in states):
         return None
     return [(pk, end.isoformat() if end else "") for pk, _status, end in states]
+
+
+@dataclass(frozen=True)
+class NumberedRun:
+    """A run's values as its list's pages read them: how many there are by their positions
+    (``IndicatorValue.position``), and the run's level states (what every value shows)."""
+
+    pk: int
+    size: int
+    level_states: dict
+
+
+def numbered_runs(run_ids: list[int]) -> list[NumberedRun] | None:
+    """The runs ``run_ids`` in id order (the list's first key), each with the number of values
+    its positions count (the last position + 1, read from the end of the index on (run,
+    position)); None when a run has values without a position (written by ``bulk_create``):
+    its list is paged with ``OFFSET``. A run deleted since is left out."""
+    values = IndicatorValue.objects.filter(run=OuterRef("pk"))
+    last = values.filter(position__isnull=False).order_by("-position").values("position")[:1]
+    runs = (
+        IndicatorRun.objects.filter(pk__in=run_ids)
+        .annotate(last=Subquery(last), unnumbered=Exists(values.filter(position__isnull=True)))
+        .order_by("pk")
+        .values_list("pk", "last", "unnumbered", "level_states")
+    )
+    numbered = []
+    for pk, last_position, unnumbered, level_states in runs:
+        if unnumbered:
+            return None
+        size = 0 if last_position is None else last_position + 1
+        numbered.append(NumberedRun(pk, size, level_states or {}))
+    return numbered
 
 
 def run_values(

@@ -54,6 +54,7 @@ from .engine import (
     two_step_fca,
 )
 from .engine.travel import Pairs, TravelTimeProvider
+from .filters import VALUE_ORDER
 from .models import IndicatorRun, IndicatorValue
 
 logger = logging.getLogger(__name__)
@@ -709,16 +710,14 @@ _COLUMNS = ("run_id", "unit_kind", "unit_code", "zoning_id", "indicator", "level
 def write_values(run_id: int, rows: Sequence[tuple], *, method: str | None = None) -> None:
     """Insert the rows (unit kind, code, zoning, indicator, level, facility, value) of a run.
 
-    PostgreSQL COPY (psycopg 3) where available, else ``bulk_create`` in batches (SpatiaLite);
-    ``method`` forces one ("copy" or "bulk") for the benchmark.
+    PostgreSQL COPY (psycopg 3) where available, the rows numbered in the list's order
+    (``IndicatorValue.position``, ``_copy_numbered``); else ``bulk_create`` in batches
+    (SpatiaLite), unnumbered: such a run's list pages with ``OFFSET``. ``method`` forces one
+    ("copy" or "bulk") for the benchmark.
     """
     method = method or ("copy" if connection.vendor == "postgresql" else "bulk")
     if method == "copy":
-        table = IndicatorValue._meta.db_table
-        sql = f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN"
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row((run_id, *row))
+        _copy_numbered(run_id, rows)
         return
     IndicatorValue.objects.bulk_create(
         (
@@ -730,6 +729,33 @@ def write_values(run_id: int, rows: Sequence[tuple], *, method: str | None = Non
         ),
         batch_size=getattr(settings, "SROS_INDICATOR_BATCH_SIZE", 2000),
     )  # fmt: skip
+
+
+_STAGE = "sros_indicator_values_in"
+
+
+def _copy_numbered(run_id: int, rows: Sequence[tuple]) -> None:
+    """COPY the rows into a temporary table made from the values table's own columns (their
+    types and collations: the numbering sorts as the list's ``ORDER BY`` does), then one
+    ``INSERT … SELECT`` numbers them in the list's order (``filters.VALUE_ORDER``; the run is
+    one value of its first key). The rows are written once; the temporary table is not
+    logged. Rows equal on every key of the order (none in a run the engine writes) are
+    numbered in any order between them, as ``OFFSET`` would page them."""
+    table, columns = IndicatorValue._meta.db_table, ", ".join(_COLUMNS)
+    order = ", ".join(VALUE_ORDER[1:])
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_STAGE} AS SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((run_id, *row))
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}, position) "
+            f"SELECT {columns}, row_number() OVER (ORDER BY {order}) - 1 FROM {_STAGE}"
+        )
+        cursor.execute(f"DROP TABLE {_STAGE}")
 
 
 def analyze_values() -> None:

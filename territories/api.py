@@ -25,7 +25,7 @@ from core.geojson import (
     wants_simplified,
     with_geojson,
 )
-from core.pagination import FeaturePagination
+from core.pagination import FeaturePagination, IdsFirstMixin
 from core.response_cache import CachedListMixin
 
 from . import filters
@@ -143,9 +143,11 @@ class DepartmentViewSet(GeoViewSet):
     list=extend_schema(parameters=[SIMPLIFIED_PARAMETER]),
     retrieve=extend_schema(parameters=[SIMPLIFIED_PARAMETER]),
 )
-class CommuneViewSet(CachedListMixin, GeoViewSet):
+class CommuneViewSet(CachedListMixin, IdsFirstMixin, GeoViewSet):
     """Reference data, the same for every signed-in user: pages are served from the response
-    cache until the next ``data_changed`` (``core.response_cache``)."""
+    cache until the next ``data_changed`` (``core.response_cache``). A page's ids are read
+    before its rows (``core.pagination.IdsFirstMixin``): PostGIS writes the GeoJSON of the
+    page's communes only, not of every commune before it."""
 
     serializer_class = CommuneSerializer
     map_serializer_class = CommuneMapSerializer

@@ -73,6 +73,11 @@ class Commune(models.Model):
 
     class Meta:
         ordering = ["code"]
+        indexes = [
+            # The order of the API list with the id: a far page's ids are read from the index
+            # alone (core.pagination.IdsFirstMixin), not by sorting the whole table.
+            models.Index(fields=["code"], include=["id"], name="commune_list_order"),
+        ]
         verbose_name = _("commune")
         verbose_name_plural = _("communes")
 

@@ -102,8 +102,9 @@ def test_lists_cost_the_same_queries_whatever_the_page_size(
     with django_assert_num_queries(expected):
         client.get(url.format(n=500))
     # session, user, the user's regions, count, page (+ the runs' levels); the values list
-    # asks for the runs its page shows (the response cache's key), reads the page's ids
-    # before their rows, and the level states of the runs shown (one query per run)
+    # asks for the runs its page shows (the response cache's key), then, for whole runs,
+    # their sizes and level states before the page's rows by position (otherwise the page's
+    # ids before their rows, and the level states of the runs shown, one query per run)
     assert expected <= (8 if "indicateurs" in url else 6)
 
 
@@ -136,3 +137,99 @@ def test_the_fast_rows_are_what_drf_would_write(demo, computed):
                     drf = serializers.ModelSerializer.to_representation(serializer, row)
                     fast = serializer.to_representation(row)
                     assert fast == dict(drf) and list(fast) == list(drf)
+
+
+# --- pages by position (IndicatorValue.position, indicators.api.PositionedValues) ------------
+
+
+def pages_of(client, url: str) -> tuple[list[int], list[str]]:
+    """The ids of every page of ``url`` in order, and the SQL that read the values' rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ids, sql, page = [], [], 1
+    while True:
+        with CaptureQueriesContext(connection) as queries:
+            answer = client.get(f"{url}&page={page}").json()
+        ids += [row["id"] for row in answer["results"]]
+        sql += [q["sql"] for q in queries if 'FROM "indicators_indicatorvalue"' in q["sql"]]
+        if not answer["next"]:
+            return ids, sql
+        page += 1
+
+
+def in_list_order(*runs) -> list[int]:
+    from indicators.filters import VALUE_ORDER
+
+    values = IndicatorValue.objects.filter(run__in=runs).order_by(*VALUE_ORDER, "id")
+    return list(values.values_list("pk", flat=True))
+
+
+def test_a_whole_run_is_paged_by_position_the_same_as_with_offset(demo, computed):
+    client = api_client(demo.users["director"])
+    by_position, sql = pages_of(client, f"/api/indicateurs/?run={computed.pk}&page_size=1000")
+    assert any('"position" >=' in q for q in sql) and not any("OFFSET" in q for q in sql)
+    # a filter that keeps every row (the run's own region) pages with OFFSET
+    url = f"/api/indicateurs/?run={computed.pk}&region=99&page_size=1000"
+    by_offset, sql = pages_of(client, url)
+    assert any("OFFSET" in q for q in sql)
+    assert by_position == by_offset == in_list_order(computed)
+    assert len(by_position) == IndicatorValue.objects.filter(run=computed).count() > 1000
+
+
+def test_pages_by_position_run_on_from_one_run_into_the_next(demo, computed):
+    from django.utils import timezone
+
+    from indicators import services
+
+    other = IndicatorRun.objects.create(
+        region=demo.other_region, provider="crow_fly", status="done", finished_at=timezone.now()
+    )
+    rows = [("commune", code, None, "population", None, None, 1.0) for code in "54321"]
+    services.write_values(other.pk, rows)
+    client = api_client(demo.users["admin"])  # the latest run of each region: both
+    ids, sql = pages_of(client, "/api/indicateurs/?page_size=1000")
+    assert not any("OFFSET" in q for q in sql)
+    assert ids == in_list_order(computed, other)
+    assert len(ids) % 1000 > 5  # the last page holds rows of both runs
+
+
+def test_a_run_that_lost_values_is_paged_with_offset(demo, computed):
+    """Deleting a level or a zoning cascades to its values in stored runs: holes in the
+    positions. The list's count then differs from the positions' and pages use OFFSET."""
+    from core import response_cache
+
+    level = Level.objects.get(pathway__code="urgences", rank=1)
+    IndicatorValue.objects.filter(run=computed, level=level).delete()
+    response_cache.invalidate()  # as the admin's deletion does
+    client = api_client(demo.users["director"])
+    ids, sql = pages_of(client, f"/api/indicateurs/?run={computed.pk}&page_size=1000")
+    assert any("OFFSET" in q for q in sql)
+    assert ids == in_list_order(computed)
+
+
+def test_values_are_numbered_in_the_order_of_the_list(db):
+    """write_values numbers rows in PostgreSQL's own order (the database's collation), given
+    in any order; migration 0007 numbers stored runs the same way."""
+    import importlib
+
+    from django.db import connection
+
+    from indicators import services
+    from tests.factories import make_region
+
+    run = IndicatorRun.objects.create(region=make_region("84", "A"), provider="crow_fly")
+    codes = ["2B033", "01001", "2A004", "69123", "zone b", "Zone-A", "_x", "a_y", "ab"]
+    rows = [("commune", code, None, indicator, None, None, 1.0)
+            for indicator in ("share_beyond", "population", "nearest_minutes")
+            for code in codes]  # fmt: skip
+    services.write_values(run.pk, rows)
+    numbered = IndicatorValue.objects.filter(run=run).order_by("position")
+    assert list(numbered.values_list("pk", flat=True)) == in_list_order(run)
+    assert list(numbered.values_list("position", flat=True)) == list(range(len(rows)))
+    before = dict(numbered.values_list("pk", "position"))
+    numbered.update(position=None)
+    migration = importlib.import_module("indicators.migrations.0008_indicator_value_position")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.NUMBER_STORED_RUNS)
+    assert dict(numbered.values_list("pk", "position")) == before

@@ -235,3 +235,56 @@ def test_the_pages_of_a_list_share_its_count_until_the_data_changes(regions):
     assert client.get(url.format(3)).json()["count"] == 6
     data_changed.send(sender=None, kind="communes")
     assert client.get(url.format(3)).json()["count"] == 7
+
+
+def zoning_of(region, name: str = "Bassins"):
+    from territories.services import zoning_create
+
+    return zoning_create(
+        region=region,
+        name=name,
+        kind="schema",
+        zones={"A": ("Zone A", ["69001", "69002"]), "B": ("Zone B", ["69003"])},
+    )
+
+
+def write_zoning(how: str, region) -> None:
+    """A zoning written outside an import, each way but the admin (its LogEntry is tested
+    above): no ``data_changed`` is sent."""
+    from territories.models import Zone, Zoning
+    from territories.services import zone_set_communes
+
+    if how == "zoning_create":
+        zoning_of(region, "Nouveau zonage")
+    elif how == "zone_set_communes":
+        zone = Zone.objects.get(zoning__name="Bassins", code="B")
+        zone_set_communes(zone, Commune.objects.filter(code__in=["69003", "69004"]))
+    elif how == "zone renamed in the shell":
+        zone = Zone.objects.get(code="A")
+        zone.name = "Zone A renommée"
+        zone.save()
+    elif how == "zoning deleted":
+        Zoning.objects.get(name="Bassins").delete()
+
+
+@pytest.mark.parametrize(
+    "how", ["zoning_create", "zone_set_communes", "zone renamed in the shell", "zoning deleted"]
+)
+def test_a_zoning_written_outside_an_import_makes_every_page_stale(
+    regions, how, django_capture_on_commit_callbacks
+):
+    runs, users = regions
+    aura = runs["84"].region
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        zoning_of(aura)
+    # the zoning, its zones and their refreshes: one bump at commit, not one per row
+    assert len(callbacks) == 1
+    client = api_client(users["aura"])
+    url = f"/api/indicateurs/?run={runs['84'].pk}"
+    client.get(url)
+    assert not reads_values(client, url)[1], "cached"
+    kept = response_cache.kept(["zonings"], lambda: "before")
+
+    write_zoning(how, aura)
+    assert reads_values(client, url)[1], "built again: zone names and zonings are in pages"
+    assert kept == "before" and response_cache.kept(["zonings"], lambda: "after") == "after"
