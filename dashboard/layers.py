@@ -37,7 +37,12 @@ WORSE_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
 BETTER_COLOURS = ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"]
 
 TIME_INDICATORS = (Indicator.NEAREST_MINUTES, Indicator.MEAN_MINUTES)
-PEOPLE_INDICATORS = (Indicator.POPULATION_BEYOND, Indicator.POPULATION_UNDERSERVED)
+PEOPLE_INDICATORS = (
+    Indicator.POPULATION_BEYOND,
+    Indicator.POPULATION_BEYOND_SECOND,
+    Indicator.POPULATION_UNDERSERVED,
+)
+SHARE_INDICATORS = (Indicator.SHARE_BEYOND, Indicator.SHARE_BEYOND_SECOND)
 GOOD_INDICATORS = (Indicator.ACCESS_2SFCA, Indicator.DENSITY_PER_10K)
 
 
@@ -72,7 +77,7 @@ def format_value(indicator: str, value: float | None) -> str:
         return "—"
     if indicator in TIME_INDICATORS:
         return _("%(minutes)s min") % {"minutes": fixed(value, 0)}
-    if indicator == Indicator.SHARE_BEYOND:
+    if indicator in SHARE_INDICATORS:
         return f"{fixed(value * 100, 1)} %"
     if indicator in (Indicator.POPULATION, *PEOPLE_INDICATORS):
         return fixed(value, 0)
@@ -104,7 +109,7 @@ def classes_for(indicator: str, values: Sequence[float | None]) -> Classes:
     counts and access."""
     if indicator in TIME_INDICATORS:
         breaks, colours = MINUTE_BREAKS, WORSE_COLOURS
-    elif indicator == Indicator.SHARE_BEYOND:
+    elif indicator in SHARE_INDICATORS:
         breaks, colours = SHARE_BREAKS, WORSE_COLOURS
     else:
         breaks = quantile_breaks(values, 6 if indicator == Indicator.POPULATION else 5)

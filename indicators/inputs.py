@@ -5,6 +5,11 @@ Units are the communes of the region that have a representative point; a commune
 its population reported in the run's summary. Facilities of each level come from all of France,
 not only the region: people cross borders to the nearest maternity. Every facility counts with
 a capacity of 1, since neither beds nor FTE are in the open data loaded.
+
+A level weighted by the women aged 15 to 44 (``Level.Weight.WOMEN_15_44``, the perinatal
+levels) counts, per commune, the INSEE census count ``F1529`` + ``F3044`` of its latest
+``CommunePopulationByAge``; a commune whose ages are not loaded counts its total population
+instead, and the run records how many did (``weight_summary``), for every page to say so.
 """
 
 from __future__ import annotations
@@ -20,7 +25,13 @@ from django.db.models import QuerySet
 from facilities.models import Facility
 from pathways.models import Level
 from pathways.selectors import level_access_target, level_facilities
-from territories.models import Commune, Region, ZoneMembership, Zoning
+from territories.models import (
+    Commune,
+    CommunePopulationByAge,
+    Region,
+    ZoneMembership,
+    Zoning,
+)
 
 from .engine.travel import Places
 
@@ -53,6 +64,10 @@ class Units:
     zone: dict[int, np.ndarray]  # zoning id -> int64 group per unit, -1 outside every zone
     excluded_codes: list[str]
     excluded_population: int
+    #: women aged 15 to 44 (INSEE F1529 + F3044) per unit, NaN where the ages are not loaded
+    women_15_44: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    #: the census years the ages were read from (one per commune: its latest)
+    ages_years: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.places)
@@ -73,9 +88,65 @@ class LevelFacilities:
     facility_ids: np.ndarray  # int64 database ids
     commune_ids: np.ndarray  # int64, -1 where the facility has no commune
     capacity: np.ndarray = field(repr=False)
+    #: who the level's figures count (``pathways.models.Level.Weight``)
+    population_weight: str = Level.Weight.TOTAL
+    #: a second threshold whose share beyond is reported too (minutes), or None
+    second_target_minutes: float | None = None
 
     def __len__(self) -> int:
         return len(self.places)
+
+
+def level_population(units: Units, level: LevelFacilities) -> np.ndarray:
+    """Who ``level``'s figures count per unit: the total population, or for a level weighted
+    by the women aged 15 to 44 their census count, the total population where the commune's
+    ages are not loaded (the run says how many communes: ``weight_summary``)."""
+    if level.population_weight != Level.Weight.WOMEN_15_44:
+        return units.population
+    women = units.women_15_44
+    if len(women) != len(units):
+        return units.population
+    return np.where(np.isnan(women), units.population, women)
+
+
+def weight_summary(units: Units, level: LevelFacilities) -> dict[str, Any]:
+    """Which weight ``level``'s figures used, as the run records it: asked and used
+    ("women_15_44", "total", or "mixed" when some communes fell back to their total
+    population), the number of units, and of those that fell back with their population."""
+    asked = str(level.population_weight)
+    summary: dict[str, Any] = {"asked": asked, "used": asked, "units": len(units)}
+    if asked != Level.Weight.WOMEN_15_44:
+        return summary
+    women = units.women_15_44
+    unknown = np.isnan(women) if len(women) == len(units) else np.ones(len(units), dtype=bool)
+    fallback = int(unknown.sum())
+    summary["fallback_units"] = fallback
+    summary["fallback_population"] = int(units.population[unknown].sum())
+    summary["ages_years"] = list(units.ages_years)
+    if fallback == len(units):
+        summary["used"] = Level.Weight.TOTAL
+    elif fallback:
+        summary["used"] = "mixed"
+    return summary
+
+
+def _women_15_44(commune_ids: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Women aged 15 to 44 of each commune (its latest census year), NaN where unknown; and
+    the census years read."""
+    women = np.full(len(commune_ids), np.nan)
+    position = {int(cid): i for i, cid in enumerate(commune_ids.tolist())}
+    latest: dict[int, tuple[int, float | None]] = {}
+    rows = CommunePopulationByAge.objects.filter(commune_id__in=list(position)).order_by(
+        "commune_id", "year"
+    )
+    for commune_id, year, count in rows.values_list("commune_id", "year", "women_15_44"):
+        latest[commune_id] = (year, count)  # ordered by year: the last one wins
+    years = set()
+    for commune_id, (year, count) in latest.items():
+        if count is not None:
+            women[position[commune_id]] = float(count)
+            years.add(year)
+    return women, sorted(years)
 
 
 def load_units(
@@ -95,6 +166,7 @@ def load_units(
     placed = [row for row in rows if row[3] is not None]
     excluded = [row for row in rows if row[3] is None]
     commune_ids = np.array([row[0] for row in placed], dtype=np.int64)
+    women, years = _women_15_44(commune_ids)
     places = Places(
         ids=np.array([row[1] for row in placed], dtype=object),
         lon=np.array([row[3].x for row in placed], dtype=np.float64),
@@ -111,6 +183,8 @@ def load_units(
         zone={},
         excluded_codes=[row[1] for row in excluded],
         excluded_population=sum(row[2] or 0 for row in excluded),
+        women_15_44=women,
+        ages_years=years,
     )
     return attach_zonings(units, region) if with_zonings else units
 
@@ -172,6 +246,8 @@ def load_level_facilities(level: Level, absent: Collection[str] = ()) -> LevelFa
             [row[3] if row[3] is not None else -1 for row in rows], dtype=np.int64
         ),
         capacity=np.full(len(rows), FACILITY_CAPACITY, dtype=np.float64),
+        population_weight=level.population_weight,
+        second_target_minutes=_float_or_none(level.second_target_minutes),
     )
 
 
@@ -199,12 +275,15 @@ def fingerprint(units: Units, facilities: list[LevelFacilities]) -> str:
     add("unit.lon", units.places.lon)
     add("unit.lat", units.places.lat)
     add("unit.population", units.population)
+    add("unit.women_15_44", units.women_15_44)
     add("unit.department", [units.department_codes[i] for i in units.department])
     for zoning in units.zonings:
         zone = units.zone[zoning.zoning_id]
         add(f"zoning.{zoning.name}", [zoning.zone_codes[g] if g >= 0 else "" for g in zone])
     for level in sorted(facilities, key=lambda f: f.key):
         add(f"level.{level.key}.target", [level.target_minutes])
+        add(f"level.{level.key}.second", [level.second_target_minutes])
+        add(f"level.{level.key}.weight", [level.population_weight])
         add("facility.ids", level.places.ids)
         add("facility.lon", level.places.lon)
         add("facility.lat", level.places.lat)
@@ -230,4 +309,5 @@ def summary(units: Units, facilities: list[LevelFacilities]) -> dict[str, Any]:
         },
         "excluded_units": units.excluded_codes,
         "excluded_population": units.excluded_population,
+        "population_weights": {str(f.level_id): weight_summary(units, f) for f in facilities},
     }
