@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from facilities.models import Facility
 from pathways.models import Level
@@ -130,23 +130,15 @@ def weight_summary(units: Units, level: LevelFacilities) -> dict[str, Any]:
     return summary
 
 
-def _women_15_44(commune_ids: np.ndarray) -> tuple[np.ndarray, list[int]]:
-    """Women aged 15 to 44 of each commune (its latest census year), NaN where unknown; and
-    the census years read."""
-    women = np.full(len(commune_ids), np.nan)
-    position = {int(cid): i for i, cid in enumerate(commune_ids.tolist())}
-    latest: dict[int, tuple[int, float | None]] = {}
-    rows = CommunePopulationByAge.objects.filter(commune_id__in=list(position)).order_by(
-        "commune_id", "year"
+def _with_women_15_44(communes: QuerySet[Commune]) -> QuerySet[Commune]:
+    """``communes`` annotated with the women aged 15 to 44 of their latest census year loaded
+    (``women``, None where unknown) and that year (``ages_year``): in the one query of the
+    communes, so a run or a scenario reads no more queries than before."""
+    latest = CommunePopulationByAge.objects.filter(commune=OuterRef("pk")).order_by("-year")
+    return communes.annotate(
+        women=Subquery(latest.values("women_15_44")[:1]),
+        ages_year=Subquery(latest.values("year")[:1]),
     )
-    for commune_id, year, count in rows.values_list("commune_id", "year", "women_15_44"):
-        latest[commune_id] = (year, count)  # ordered by year: the last one wins
-    years = set()
-    for commune_id, (year, count) in latest.items():
-        if count is not None:
-            women[position[commune_id]] = float(count)
-            years.add(year)
-    return women, sorted(years)
 
 
 def load_units(
@@ -157,16 +149,19 @@ def load_units(
     if departments is not None:
         communes = communes.filter(department__code__in=departments)
     rows = list(
-        communes.order_by("code").values_list(
-            "id", "code", "population", "point", "department__code"
-        )
+        _with_women_15_44(communes)
+        .order_by("code")
+        .values_list("id", "code", "population", "point", "department__code", "women", "ages_year")
     )
     department_codes = sorted({row[4] for row in rows})
     department_index = {code: i for i, code in enumerate(department_codes)}
     placed = [row for row in rows if row[3] is not None]
     excluded = [row for row in rows if row[3] is None]
     commune_ids = np.array([row[0] for row in placed], dtype=np.int64)
-    women, years = _women_15_44(commune_ids)
+    women = np.array(
+        [np.nan if row[5] is None else float(row[5]) for row in placed], dtype=np.float64
+    )
+    years = sorted({row[6] for row in placed if row[5] is not None})
     places = Places(
         ids=np.array([row[1] for row in placed], dtype=object),
         lon=np.array([row[3].x for row in placed], dtype=np.float64),
