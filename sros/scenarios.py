@@ -465,6 +465,8 @@ class LevelResult:
     scenario_access: np.ndarray = field(repr=False)
     figures: list[Figure] = field(default_factory=list)
     communes: list[CommuneChange] = field(default_factory=list)
+    #: whom the figures count (``indicators.inputs.weight_summary``)
+    weight: dict = field(default_factory=dict)
 
     @property
     def touched(self) -> bool:
@@ -664,6 +666,7 @@ def _level_result(
         communes=_commune_changes(
             units, base.nearest.first_minutes, state.nearest.first_minutes, commune_names
         ),
+        weight=inputs.weight_summary(units, base_level),
     )
 
 

@@ -191,3 +191,30 @@ def test_with_every_age_loaded_the_pages_name_the_women_without_a_warning(perina
     assert "femmes de 15 à 44 ans (INSEE, recensement 2021, F1529 + F3044)" in row
     assert "weight-warning" not in row and "attention" not in row
     assert "40,0 %" in row or "40.0 %" in row  # beyond 30 min
+
+
+def test_a_scenario_counts_the_women_as_the_run_does_and_says_whom_it_counted(perinatal):
+    """The scenario's base figures are the run's (0.2 of the women beyond 45 min, not 0.25 of
+    everyone); closing the only maternity puts every woman beyond."""
+    from access.services import membership_grant
+    from sros import scenarios, workflow
+    from sros import services as schema_services
+    from sros.models import ScenarioChange
+    from tests.personas import make_user
+
+    planner = make_user("planificatrice")
+    membership_grant(user=planner, region=perinatal["region"], role="planner")
+    schema = schema_services.schema_create(region=perinatal["region"])
+    draft = workflow.version_new_draft(schema, user=planner)
+    scenario = scenarios.scenario_create(
+        version=draft, name="Fermer la maternité", user=planner,
+        changes=[{"kind": ScenarioChange.Kind.CLOSE, "finess": "010000001"}],
+    )  # fmt: skip
+    result = scenarios.evaluate_scenario(scenario, levels=[seeded(1).pk])
+
+    [level] = result.levels
+    share = level.figure(IndicatorValue.UnitKind.REGION, "84", "share_beyond")
+    assert (share.base, share.scenario) == (pytest.approx(0.2), pytest.approx(1.0))
+    second = level.figure(IndicatorValue.UnitKind.REGION, "84", "share_beyond_second")
+    assert second.base == pytest.approx(0.4)
+    assert level.weight["used"] == "women_15_44"
