@@ -22,7 +22,7 @@ from territories.models import Commune, Department, Region, Zone, Zoning
 from territories.selectors import loaded_departments, region_label
 
 from . import charts, selectors
-from .layers import format_value
+from .layers import WEIGHTED_INDICATORS, format_value
 from .selectors import Indicator, UnitKind
 
 BEYOND_INDICATORS = [Indicator.POPULATION, Indicator.POPULATION_BEYOND, Indicator.SHARE_BEYOND]
@@ -266,17 +266,6 @@ def _compared_indicators(unit: Unit) -> list[str]:
     ]
 
 
-#: The figures that count the level's weight (the women aged 15 to 44 for perinatal levels).
-WEIGHTED = (
-    Indicator.MEAN_MINUTES,
-    Indicator.SHARE_BEYOND,
-    Indicator.POPULATION_BEYOND,
-    Indicator.SHARE_BEYOND_SECOND,
-    Indicator.POPULATION_BEYOND_SECOND,
-    Indicator.POPULATION_UNDERSERVED,
-)
-
-
 def _row_label(unit: Unit, indicator: str, level: Level | None = None) -> str:
     """The row's indicator, with the threshold of a second-threshold row and, for a level
     counted by the women aged 15 to 44, whom its figures counted."""
@@ -287,7 +276,7 @@ def _row_label(unit: Unit, indicator: str, level: Level | None = None) -> str:
     if second and indicator in (Indicator.SHARE_BEYOND_SECOND, Indicator.POPULATION_BEYOND_SECOND):
         label += f" ({second} min)"
     weight = getattr(level, "weight", None)
-    if weight is not None and indicator in WEIGHTED:
+    if weight is not None and indicator in WEIGHTED_INDICATORS:
         label += f" — {weight.short}"
     return label
 

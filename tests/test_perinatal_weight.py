@@ -162,6 +162,12 @@ def test_without_ages_every_page_export_and_api_answer_warns_of_the_total_popula
         page(reader, "territory", "departement", "01"),
     ):
         assert ALL_TOTAL in text and 'class="level-weights"' in text
+    layer = reader.get(
+        reverse("dashboard:choropleth", args=["84"]),
+        {"units": "departements", "indicator": "share_beyond_second", "level": maternity.pk},
+    ).json()
+    assert layer["legend"]["note"].startswith(ALL_TOTAL) and layer["legend"]["weight_warning"]
+    assert "(30 min)" in layer["legend"]["title"]
     department = page(reader, "territory", "departement", "01")
     assert "au-delà du second seuil (30 min) — population totale : âges non chargés" in department
 
