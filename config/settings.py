@@ -336,6 +336,8 @@ SPECTACULAR_SETTINGS = {
         "FacilityKindEnum": "facilities.models.Facility.Kind",
         "ScenarioChangeKindEnum": "sros.models.ScenarioChange.Kind",
         "LevelStateEnum": "pathways.selectors.STATES",
+        "LevelPopulationWeightEnum": "pathways.models.Level.Weight",
+        "PopulationWeightUsedEnum": "indicators.api.WEIGHTS_USED",
     },
 }
 

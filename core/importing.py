@@ -75,7 +75,11 @@ def refuse_empty_or_web_page(path: Path | str, head: bytes) -> None:
 
 def read_utf8(path: Path | str) -> str:
     """The file as strict UTF-8 text (a BOM is accepted); another encoding names its line."""
-    raw = read_bytes(path)
+    return decode_utf8(path, read_bytes(path))
+
+
+def decode_utf8(path: Path | str, raw: bytes) -> str:
+    """``raw`` (the bytes of ``path``) as strict UTF-8 text, as ``read_utf8`` reads it."""
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise ImportFailed(
             path, "UTF-16 text, not UTF-8; re-save the file as UTF-8", where="line 1"

@@ -219,11 +219,15 @@ def format_figure_delta(indicator: str, delta: float | None) -> str:
         return "—"
     if abs(delta) <= TOLERANCE:
         return "0"
-    if indicator == Indicator.SHARE_BEYOND:
+    if indicator in (Indicator.SHARE_BEYOND, Indicator.SHARE_BEYOND_SECOND):
         return _("%(points)s pt") % {"points": _signed(delta * 100, 1)}
     if indicator in (Indicator.MEAN_MINUTES, Indicator.NEAREST_MINUTES):
         return _("%(minutes)s min") % {"minutes": _signed(delta, 1)}
-    if indicator in (Indicator.POPULATION_BEYOND, Indicator.POPULATION_UNDERSERVED):
+    if indicator in (
+        Indicator.POPULATION_BEYOND,
+        Indicator.POPULATION_BEYOND_SECOND,
+        Indicator.POPULATION_UNDERSERVED,
+    ):
         return _signed(round(delta), 0)
     return _signed(delta, 2)
 

@@ -23,6 +23,7 @@ from core.maps import NO_DATA_COLOUR, POPULATION_COLOURS
 from facilities.activities import labels
 from facilities.maps import KIND_COLOURS, facility_popup
 from facilities.models import Facility
+from indicators.weights import WeightNote
 from territories.shapes import Shape
 
 from .selectors import Indicator, MapFacility, StateNote, UnitValue
@@ -37,7 +38,23 @@ WORSE_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
 BETTER_COLOURS = ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"]
 
 TIME_INDICATORS = (Indicator.NEAREST_MINUTES, Indicator.MEAN_MINUTES)
-PEOPLE_INDICATORS = (Indicator.POPULATION_BEYOND, Indicator.POPULATION_UNDERSERVED)
+PEOPLE_INDICATORS = (
+    Indicator.POPULATION_BEYOND,
+    Indicator.POPULATION_BEYOND_SECOND,
+    Indicator.POPULATION_UNDERSERVED,
+)
+SHARE_INDICATORS = (Indicator.SHARE_BEYOND, Indicator.SHARE_BEYOND_SECOND)
+SECOND_INDICATORS = (Indicator.SHARE_BEYOND_SECOND, Indicator.POPULATION_BEYOND_SECOND)
+#: The figures that count a level's weight (the women aged 15 to 44 for perinatal levels,
+#: ``indicators.inputs.level_population``); the nearest time of a commune counts no one.
+WEIGHTED_INDICATORS = (
+    Indicator.MEAN_MINUTES,
+    Indicator.SHARE_BEYOND,
+    Indicator.POPULATION_BEYOND,
+    *SECOND_INDICATORS,
+    Indicator.POPULATION_UNDERSERVED,
+    Indicator.ACCESS_2SFCA,
+)
 GOOD_INDICATORS = (Indicator.ACCESS_2SFCA, Indicator.DENSITY_PER_10K)
 
 
@@ -72,7 +89,7 @@ def format_value(indicator: str, value: float | None) -> str:
         return "—"
     if indicator in TIME_INDICATORS:
         return _("%(minutes)s min") % {"minutes": fixed(value, 0)}
-    if indicator == Indicator.SHARE_BEYOND:
+    if indicator in SHARE_INDICATORS:
         return f"{fixed(value * 100, 1)} %"
     if indicator in (Indicator.POPULATION, *PEOPLE_INDICATORS):
         return fixed(value, 0)
@@ -104,7 +121,7 @@ def classes_for(indicator: str, values: Sequence[float | None]) -> Classes:
     counts and access."""
     if indicator in TIME_INDICATORS:
         breaks, colours = MINUTE_BREAKS, WORSE_COLOURS
-    elif indicator == Indicator.SHARE_BEYOND:
+    elif indicator in SHARE_INDICATORS:
         breaks, colours = SHARE_BREAKS, WORSE_COLOURS
     else:
         breaks = quantile_breaks(values, 6 if indicator == Indicator.POPULATION else 5)
@@ -135,13 +152,16 @@ def choropleth(
     indicator: str,
     title: str,
     note: StateNote | None = None,
+    weight: WeightNote | None = None,
 ) -> str:
     """The choropleth FeatureCollection as JSON text; geometries are pasted as the database
     wrote them (no parse and dump of 2 MB of coordinates).
 
     ``note``: the state of the level shown; the legend carries it (``state``, and ``note``,
     the sentence saying what is approximated or missing), and a missing level's only legend
-    entry says which data is missing instead of "non atteint"."""
+    entry says which data is missing instead of "non atteint". ``weight``: whom the level's
+    figures count (``indicators.weights``), said in ``note`` for a figure that counts it, with
+    ``weight`` (total, women_15_44 or mixed) and ``weight_warning``."""
     classes = classes_for(indicator, [v.value for v in values.values()])
     unknown = UnitValue(None, None)
     features = []
@@ -162,6 +182,9 @@ def choropleth(
     legend = {"title": title, "indicator": indicator, "entries": entries}
     if note is not None:
         legend |= {"state": note.state, "note": note.sentence}
+    if weight is not None and indicator in WEIGHTED_INDICATORS and not (note and note.missing):
+        sentence = " ; ".join(s for s in (legend.get("note", ""), weight.sentence) if s)
+        legend |= {"note": sentence, "weight": weight.used, "weight_warning": weight.warning}
     return collection_json(features, legend=legend)
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 
 from core import provenance
 from core.maps import LEAFLET, MARKERCLUSTER
+from indicators.weights import weight_note
 from sros import scenarios
 from sros.models import Scenario
 from sros.permissions import can_view_version
@@ -91,6 +92,7 @@ def scenario_comparison(request: HttpRequest, region_code: str, scenario_id: int
         layer_url = reverse("dashboard:scenario_layer", args=[region.code, scenario.pk])
         context |= {
             "title": _level_title(chosen),
+            "weight": weight_note(chosen.weight),
             "region_rows": [comparison.figure_row(f) for f in chosen.region_figures],
             "unit_groups": comparison.unit_figures(chosen.changed_figures),
             "communes": comparison.commune_rows(chosen.communes),

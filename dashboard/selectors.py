@@ -17,6 +17,7 @@ from core import response_cache
 from facilities.models import Facility
 from facilities.selectors import FacilityPoint, facility_points
 from indicators.models import IndicatorRun, IndicatorValue
+from indicators.weights import WeightNote, run_weight_note
 from pathways.models import Level, LevelRequirement, Pathway
 from pathways.selectors import (
     COMPUTED,
@@ -39,6 +40,8 @@ GROUP_INDICATORS = (
     Indicator.MEAN_MINUTES,
     Indicator.SHARE_BEYOND,
     Indicator.POPULATION_BEYOND,
+    Indicator.SHARE_BEYOND_SECOND,
+    Indicator.POPULATION_BEYOND_SECOND,
     Indicator.POPULATION_UNDERSERVED,
     Indicator.DENSITY_PER_10K,
 )
@@ -108,6 +111,7 @@ def run_levels(run: IndicatorRun) -> list[Level]:
     for level in levels:
         level.target = level_access_target(level)
         level.note = level_note(run, level.pk)
+        level.weight = run_weight_note(run, level.pk)
     return levels
 
 
@@ -145,6 +149,27 @@ def run_level_notes(run: IndicatorRun | None) -> list[LevelNote]:
     return notes
 
 
+@dataclass(frozen=True)
+class LevelWeight:
+    label: str  # the level as the run recorded it
+    weight: WeightNote
+
+
+def run_weight_notes(run: IndicatorRun | None) -> list[LevelWeight]:
+    """The levels of ``run`` counted by the women aged 15 to 44 (the perinatal levels), each
+    with what its figures counted (``indicators.weights``), from the run alone (no query):
+    every page of the run says it above its figures, as a warning where some communes
+    counted their total population."""
+    if run is None:
+        return []
+    notes = []
+    for level_id, data in run.level_states.items():
+        weight = run_weight_note(run, int(level_id))
+        if weight is not None and run.level_state_of(int(level_id)).get("state") != MISSING:
+            notes.append(LevelWeight(data.get("label", ""), weight))
+    return notes
+
+
 def region_zonings(region: Region) -> list[Zoning]:
     return list(Zoning.objects.filter(region=region).order_by("name", "id"))
 
@@ -169,10 +194,18 @@ class LevelFigures:
     share_beyond: float | None = None
     population_underserved: float | None = None
     mean_minutes: float | None = None
+    weight: WeightNote | None = None
+    second_target: int | None = None
+    population_beyond_second: float | None = None
+    share_beyond_second: float | None = None
 
     @property
     def share_percent(self) -> float | None:
         return None if self.share_beyond is None else 100 * self.share_beyond
+
+    @property
+    def share_second_percent(self) -> float | None:
+        return None if self.share_beyond_second is None else 100 * self.share_beyond_second
 
 
 @dataclass
@@ -205,6 +238,10 @@ def region_figures(region: Region, run: IndicatorRun, levels: list[Level]) -> Re
             share_beyond=values.get((Indicator.SHARE_BEYOND, level.id)),
             population_underserved=values.get((Indicator.POPULATION_UNDERSERVED, level.id)),
             mean_minutes=values.get((Indicator.MEAN_MINUTES, level.id)),
+            weight=run_weight_note(run, level.id),
+            second_target=level.second_target_minutes,
+            population_beyond_second=values.get((Indicator.POPULATION_BEYOND_SECOND, level.id)),
+            share_beyond_second=values.get((Indicator.SHARE_BEYOND_SECOND, level.id)),
         )
         for level in levels
     ]

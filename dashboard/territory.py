@@ -22,7 +22,7 @@ from territories.models import Commune, Department, Region, Zone, Zoning
 from territories.selectors import loaded_departments, region_label
 
 from . import charts, selectors
-from .layers import format_value
+from .layers import WEIGHTED_INDICATORS, format_value
 from .selectors import Indicator, UnitKind
 
 BEYOND_INDICATORS = [Indicator.POPULATION, Indicator.POPULATION_BEYOND, Indicator.SHARE_BEYOND]
@@ -246,7 +246,9 @@ def _comparison(unit: Unit, levels: list[Level], values: dict) -> dict:
                 cells.append(format_value(name, value))
             if all(c == "—" for c in cells):
                 continue
-            rows.append({"level": level, "indicator": _row_label(unit, indicator), "cells": cells})
+            rows.append(
+                {"level": level, "indicator": _row_label(unit, indicator, level), "cells": cells}
+            )
     return {"headers": headers, "rows": rows}
 
 
@@ -257,15 +259,26 @@ def _compared_indicators(unit: Unit) -> list[str]:
         Indicator.MEAN_MINUTES,
         Indicator.SHARE_BEYOND,
         Indicator.POPULATION_BEYOND,
+        Indicator.SHARE_BEYOND_SECOND,
+        Indicator.POPULATION_BEYOND_SECOND,
         Indicator.POPULATION_UNDERSERVED,
         Indicator.DENSITY_PER_10K,
     ]
 
 
-def _row_label(unit: Unit, indicator: str) -> str:
+def _row_label(unit: Unit, indicator: str, level: Level | None = None) -> str:
+    """The row's indicator, with the threshold of a second-threshold row and, for a level
+    counted by the women aged 15 to 44, whom its figures counted."""
     if unit.kind == UnitKind.COMMUNE:
         return _("Temps d'accès (commune : au plus proche ; autres : moyen pondéré)")
-    return str(Indicator(indicator).label)
+    label = str(Indicator(indicator).label)
+    second = getattr(level, "second_target_minutes", None)
+    if second and indicator in (Indicator.SHARE_BEYOND_SECOND, Indicator.POPULATION_BEYOND_SECOND):
+        label += f" ({second} min)"
+    weight = getattr(level, "weight", None)
+    if weight is not None and indicator in WEIGHTED_INDICATORS:
+        label += f" — {weight.short}"
+    return label
 
 
 def beyond_by_unit(run: IndicatorRun, levels: list[Level], zoning: Zoning | None) -> dict:

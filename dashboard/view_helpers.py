@@ -50,6 +50,7 @@ def run_context(region: Region) -> dict:
         "active_run": active,
         "nav_pathways": pathways,
         "level_notes": selectors.run_level_notes(run),
+        "weight_notes": selectors.run_weight_notes(run),
         # Without a run, whether there is anything to compute: a region with no commune
         # loaded is offered its import, not a run that would fail.
         "region_empty": run is None and region_is_empty(region),

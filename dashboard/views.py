@@ -389,13 +389,17 @@ def choropleth_layer(request: HttpRequest, region_code: str) -> HttpResponse:
             level=selection.level,
             zoning=selection.zoning,
         )
-        title = Indicator(selection.indicator).label
-        note = None
+        title = str(Indicator(selection.indicator).label)
+        note = weight = None
         if selection.level is not None:
+            second = selection.level.second_target_minutes
+            if second and selection.indicator in layers.SECOND_INDICATORS:
+                title = f"{title} ({second} min)"
             title = f"{title} — {selection.level}"
             note = selection.level.note
+            weight = getattr(selection.level, "weight", None)
         return layers.choropleth(
-            shapes, values, indicator=selection.indicator, title=str(title), note=note
+            shapes, values, indicator=selection.indicator, title=title, note=note, weight=weight
         )
 
     return _layer_response(request, run, "choropleth", build)

@@ -221,6 +221,10 @@ def ensure_catalogue() -> None:
     maternity = importlib.import_module("pathways.migrations.0004_requirement_maternity_type")
     maternity.types_to_maternity_type(apps, None)
     importlib.import_module("pathways.migrations.0005_retire_invented_levels").retire(apps, None)
+    weights = importlib.import_module(
+        "pathways.migrations.0006_level_weight_second_target_and_source"
+    )
+    weights.weight_perinatal_levels(apps, None)
     _seed_themes()
 
 

@@ -58,6 +58,12 @@ def group_sets(region: Region, units: inputs.Units):
 def group_rows(
     kind, zoning_id, codes, groups, of_commune, units, facilities, nearest, access, thresholds
 ) -> list[tuple]:
+    """The stored rows of one set of groups (region, départements or a zoning's zones).
+
+    ``POPULATION`` and the density per 10,000 inhabitants count everyone; a level's mean
+    time, population and share beyond its target (and its second threshold), and its
+    under-served population count the level's weight (``inputs.level_population``: the women
+    aged 15 to 44 for the perinatal levels)."""
     n = len(codes)
     inside = groups >= 0
     g, population = groups[inside], units.population[inside]
@@ -66,25 +72,41 @@ def group_rows(
         for code, v in zip(codes, group_sum(population, g, n).tolist(), strict=True)
     ]
     for level in facilities:
-        minutes = nearest[level.level_id][0][inside]
-        target = level.target_minutes if level.target_minutes is not None else math.inf
-        beyond = beyond_target(minutes, population, g, n, target)
-        facility_groups = np.array(
-            [of_commune.get(int(c), -1) for c in level.commune_ids.tolist()], dtype=np.int64
-        )
-        placed = facility_groups >= 0
-        density = density_per_10k(level.capacity[placed], facility_groups[placed], population, g, n)
-        a = access[level.level_id][inside]
-        threshold = thresholds[str(level.level_id)]
-        underserved = group_sum(np.where((a <= 0) | (a < threshold), population, 0.0), g, n)
-        indicators = [(Code.MEAN_MINUTES, beyond.mean_minutes), (Code.DENSITY_PER_10K, density)]
-        indicators.append((Code.POPULATION_UNDERSERVED, underserved))
-        if level.target_minutes is not None:
-            indicators.append((Code.POPULATION_BEYOND, beyond.population_beyond))
-            indicators.append((Code.SHARE_BEYOND, beyond.share_beyond))
-        for indicator, values in indicators:
-            rows += [
-                (kind, code, zoning_id, indicator, level.level_id, None, value_or_none(v))
-                for code, v in zip(codes, values.tolist(), strict=True)
-            ]
+        weighted = inputs.level_population(units, level)[inside]
+        rows += _level_rows(
+            kind, zoning_id, codes, g, of_commune, level, nearest[level.level_id][0][inside],
+            access[level.level_id][inside], thresholds[str(level.level_id)], population,
+            weighted,
+        )  # fmt: skip
     return rows
+
+
+def _level_rows(
+    kind, zoning_id, codes, g, of_commune, level, minutes, a, threshold, population, weighted
+) -> list[tuple]:
+    """One level's rows: ``population`` (everyone) for the density, ``weighted`` (the
+    level's weight) for the rest."""
+    n = len(codes)
+    target = level.target_minutes if level.target_minutes is not None else math.inf
+    beyond = beyond_target(minutes, weighted, g, n, target)
+    facility_groups = np.array(
+        [of_commune.get(int(c), -1) for c in level.commune_ids.tolist()], dtype=np.int64
+    )
+    placed = facility_groups >= 0
+    density = density_per_10k(level.capacity[placed], facility_groups[placed], population, g, n)
+    underserved = group_sum(np.where((a <= 0) | (a < threshold), weighted, 0.0), g, n)
+    indicators = [(Code.MEAN_MINUTES, beyond.mean_minutes), (Code.DENSITY_PER_10K, density)]
+    indicators.append((Code.POPULATION_UNDERSERVED, underserved))
+    if level.target_minutes is not None:
+        indicators.append((Code.POPULATION_BEYOND, beyond.population_beyond))
+        indicators.append((Code.SHARE_BEYOND, beyond.share_beyond))
+    second = level.second_target_minutes
+    if second is not None:
+        beyond_second = beyond_target(minutes, weighted, g, n, second)
+        indicators.append((Code.POPULATION_BEYOND_SECOND, beyond_second.population_beyond))
+        indicators.append((Code.SHARE_BEYOND_SECOND, beyond_second.share_beyond))
+    return [
+        (kind, code, zoning_id, indicator, level.level_id, None, value_or_none(v))
+        for indicator, values in indicators
+        for code, v in zip(codes, values.tolist(), strict=True)
+    ]

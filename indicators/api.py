@@ -27,8 +27,11 @@ from pathways.models import Level
 from pathways.selectors import STATES, state_sentence
 from territories.models import Region
 
-from . import apl_services, filters, selectors, services
+from . import apl_services, filters, selectors, services, weights
 from .models import AplRun, AplValue, AplZoneValue, IndicatorRun, IndicatorValue
+
+#: What a level's figures counted (``indicators.weights``).
+WEIGHTS_USED = ["total", "women_15_44", "mixed"]
 
 
 class MissingActivitySerializer(serializers.Serializer):
@@ -54,6 +57,15 @@ class LevelStateSerializer(serializers.Serializer):
         child=serializers.CharField(), help_text="import kinds that load the missing data"
     )
     note = serializers.CharField(help_text="the state in words (French), empty when computed")
+    population_weight = serializers.ChoiceField(
+        choices=WEIGHTS_USED,
+        help_text="whom the level's figures count: total; women_15_44 (INSEE F1529 + F3044, "
+        "perinatal levels); mixed: women where the ages are loaded, total population elsewhere",
+    )
+    population_weight_note = serializers.CharField(
+        help_text="the weight in words (French), with the warning when some or every commune "
+        "counted its total population; empty for a level counting everyone"
+    )
 
 
 class ProvenanceEntrySerializer(serializers.Serializer):
@@ -116,9 +128,19 @@ class IndicatorRunSerializer(serializers.ModelSerializer):
                 "kinds": data.get("kinds", []),
                 "files": data.get("files", []),
                 "note": state_sentence(data),
+                **_weight_fields(run, int(level_id)),
             }
             for level_id, data in run.level_states.items()
         }
+
+
+def _weight_fields(run: IndicatorRun, level_id: int) -> dict[str, str]:
+    data = weights.weight_data(run, level_id)
+    note = weights.weight_note(data)
+    return {
+        "population_weight": data.get("used", "total") if data else "total",
+        "population_weight_note": note.sentence if note else "",
+    }
 
 
 class IndicatorValueSerializer(serializers.ModelSerializer):
@@ -134,6 +156,10 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
     facility = serializers.CharField(source="facility_finess", read_only=True, allow_null=True)
     level_state = serializers.SerializerMethodField(
         help_text="the state the run recorded for the value's level (null without a level)"
+    )
+    population_weight = serializers.SerializerMethodField(
+        help_text="whom the level's figures count (total, women_15_44, or mixed: women where "
+        "the ages are loaded, total population elsewhere); null without a level"
     )
 
     class Meta:
@@ -153,6 +179,7 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
             "pathway_code",
             "pathway_name",
             "level_state",
+            "population_weight",
             "facility",
             "value",
         ]
@@ -161,16 +188,28 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
     def get_level_state(self, value: IndicatorValue) -> str | None:
         if value.level_id is None:
             return None
-        # One query per run shown (a page holds one run's values, or each region's latest).
-        states = self.context.setdefault("run_level_states", {})
-        if value.run_id not in states:
-            states[value.run_id] = (
-                IndicatorRun.objects.filter(pk=value.run_id)
-                .values_list("level_states", flat=True)
+        states, _weights = self._run_meta(value.run_id)
+        return states.get(str(value.level_id), {}).get("state", "computed")
+
+    @extend_schema_field(serializers.ChoiceField(choices=WEIGHTS_USED, allow_null=True))
+    def get_population_weight(self, value: IndicatorValue) -> str | None:
+        if value.level_id is None:
+            return None
+        _states, weights_ = self._run_meta(value.run_id)
+        return weights_.get(str(value.level_id), {}).get("used", "total")
+
+    def _run_meta(self, run_id: int) -> tuple[dict, dict]:
+        """(level states, population weights) of a run, one query per run shown (a page holds
+        one run's values, or each region's latest)."""
+        runs = self.context.setdefault("run_level_states", {})
+        if run_id not in runs:
+            states, summary = (
+                IndicatorRun.objects.filter(pk=run_id)
+                .values_list("level_states", "inputs_summary")
                 .first()
-                or {}
-            )
-        return states[value.run_id].get(str(value.level_id), {}).get("state", "computed")
+            ) or ({}, {})
+            runs[run_id] = (states or {}, (summary or {}).get("population_weights", {}))
+        return runs[run_id]
 
     #: How each field is read straight from the row (``to_representation``); a field declared
     #: above and missing here is written by DRF as usual.
@@ -350,7 +389,7 @@ class IndicatorValueViewSet(CachedListMixin, RegionScopedViewSet):
         count = cached_count(key, ids_in_order.count) if key else ids_in_order.count()
         if count != sum(run.size for run in runs):
             return None
-        self.run_level_states = {run.pk: run.level_states for run in runs}
+        self.run_level_states = {run.pk: (run.level_states, run.population_weights) for run in runs}
         return PositionedValues(runs, count)
 
     def get_serializer_context(self) -> dict:

@@ -21,7 +21,6 @@ is skipped with a note, an APL being a ratio that cannot be summed; an unknown c
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import math
@@ -31,7 +30,15 @@ from pathlib import Path
 
 from django.db import transaction
 
-from core.importing import ImportFailed, ImportReport, announce_change, read_bytes, upsert
+from core.import_checks import csv_records
+from core.importing import (
+    ImportFailed,
+    ImportReport,
+    announce_change,
+    decode_utf8,
+    read_bytes,
+    upsert,
+)
 from territories.cog import CommuneCodes, How, department_code_of, refuse_unresolved
 
 from .models import DreesApl
@@ -60,8 +67,14 @@ def _year_of_name(path: Path) -> int:
     return int(years[0])
 
 
-def _tables(path: Path, raw: bytes) -> list[tuple[int, str, list[list]]]:
-    """(year, sheet or file name, rows) of each year the file holds."""
+#: A table's rows with the line each starts on (a CSV record may span lines).
+Rows = list[tuple[int, list]]
+
+
+def _tables(path: Path, raw: bytes) -> list[tuple[int, str, Rows]]:
+    """(year, sheet name or "" for a CSV, rows) of each year the file holds. A CSV is read
+    strictly (``core.import_checks.csv_records``): an unterminated quote or an over-long field
+    is refused with its line, not read as a short row."""
     if raw[:2] == b"PK":
         from openpyxl import load_workbook
 
@@ -73,18 +86,18 @@ def _tables(path: Path, raw: bytes) -> list[tuple[int, str, list[list]]]:
         if not yearly:
             yearly = [(_year_of_name(path), book.sheetnames[0])]
         return [
-            (year, name, [list(r) for r in book[name].iter_rows(values_only=True)])
+            (
+                year,
+                name,
+                [(i, list(r)) for i, r in enumerate(book[name].iter_rows(values_only=True), 1)],
+            )
             for year, name in yearly
         ]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFailed(path, "neither an Excel workbook nor a UTF-8 CSV file") from exc
+    year = _year_of_name(path)
+    text = decode_utf8(path, raw)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    return [
-        (_year_of_name(path), path.name, list(csv.reader(io.StringIO(text), delimiter=delimiter)))
-    ]
+    return [(year, "", list(csv_records(path, text, delimiter=delimiter)))]
 
 
 def _number(path: Path, value, where: str, column: str) -> float | None:
@@ -99,10 +112,20 @@ def _number(path: Path, value, where: str, column: str) -> float | None:
     return number
 
 
-def _read(path: Path, year: int, sheet: str, rows: list[list]) -> list[tuple[str, str, dict]]:
+def _where(sheet: str, line: int | None = None) -> str:
+    """ "sheet APL_2022, line 11" in a workbook, "line 11" in a CSV."""
+    parts = [f"sheet {sheet}" if sheet else "", f"line {line}" if line is not None else ""]
+    return ", ".join(part for part in parts if part)
+
+
+def _read(path: Path, year: int, sheet: str, rows: Rows) -> list[tuple[str, str, dict]]:
     """(where, code, values) of each commune row of one year's table."""
     header_at = next(
-        (i for i, row in enumerate(rows[:30]) if row and str(row[0] or "").strip() in CODE_COLUMNS),
+        (
+            i
+            for i, (_line, row) in enumerate(rows[:30])
+            if row and str(row[0] or "").strip() in CODE_COLUMNS
+        ),
         None,
     )
     if header_at is None:
@@ -110,24 +133,23 @@ def _read(path: Path, year: int, sheet: str, rows: list[list]) -> list[tuple[str
             path,
             f"no header line starting with {' or '.join(CODE_COLUMNS)} in the first 30 lines: "
             "not a DREES APL file",
-            where=f"sheet {sheet}",
+            where=_where(sheet, None if sheet else 1),
         )
-    header = [str(cell or "").strip() for cell in rows[header_at]]
+    header_line, header_row = rows[header_at]
+    header = [str(cell or "").strip() for cell in header_row]
     value_column = next((c for c in VALUE_COLUMNS if c in header), None)
     if value_column is None:
         raise ImportFailed(
-            path,
-            f"missing column {VALUE_COLUMNS[0]!r}",
-            where=f"sheet {sheet}, line {header_at + 1}",
+            path, f"missing column {VALUE_COLUMNS[0]!r}", where=_where(sheet, header_line)
         )
     at = {
         name: header.index(name) for name in (value_column, UNDER_65, POPULATION) if name in header
     }
     result, seen = [], {}
-    for index, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+    for index, row in rows[header_at + 1 :]:
         if not row or all(cell in (None, "") for cell in row):
             continue
-        where = f"sheet {sheet}, line {index}"
+        where = _where(sheet, index)
         if len(row) < len(header):
             # A CSV row cut short (an xlsx row always has the sheet's width): never read the
             # missing cells as "no value".
@@ -151,7 +173,11 @@ def _read(path: Path, year: int, sheet: str, rows: list[list]) -> list[tuple[str
         }
         result.append((where, code, values))
     if not result:
-        raise ImportFailed(path, "the table has no commune row", where=f"sheet {sheet}")
+        raise ImportFailed(
+            path,
+            "the table has no commune row",
+            where=_where(sheet, None if sheet else header_line),
+        )
     return result
 
 

@@ -5,6 +5,11 @@ Units are the communes of the region that have a representative point; a commune
 its population reported in the run's summary. Facilities of each level come from all of France,
 not only the region: people cross borders to the nearest maternity. Every facility counts with
 a capacity of 1, since neither beds nor FTE are in the open data loaded.
+
+A level weighted by the women aged 15 to 44 (``Level.Weight.WOMEN_15_44``, the perinatal
+levels) counts, per commune, the INSEE census count ``F1529`` + ``F3044`` of its latest
+``CommunePopulationByAge``; a commune whose ages are not loaded counts its total population
+instead, and the run records how many did (``weight_summary``), for every page to say so.
 """
 
 from __future__ import annotations
@@ -18,13 +23,19 @@ from typing import Any
 
 import numpy as np
 from django.db import connection
-from django.db.models import F, FloatField, Func, QuerySet
+from django.db.models import F, FloatField, Func, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from facilities.models import Authorisation, Facility
 from pathways.models import Level, LevelRequirement
 from pathways.selectors import level_access_target, level_facilities
-from territories.models import Commune, Region, ZoneMembership, Zoning
+from territories.models import (
+    Commune,
+    CommunePopulationByAge,
+    Region,
+    ZoneMembership,
+    Zoning,
+)
 
 from .engine.travel import Places
 
@@ -57,6 +68,10 @@ class Units:
     zone: dict[int, np.ndarray]  # zoning id -> int64 group per unit, -1 outside every zone
     excluded_codes: list[str]
     excluded_population: int
+    #: women aged 15 to 44 (INSEE F1529 + F3044) per unit, NaN where the ages are not loaded
+    women_15_44: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    #: the census years the ages were read from (one per commune: its latest)
+    ages_years: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.places)
@@ -77,6 +92,10 @@ class LevelFacilities:
     facility_ids: np.ndarray  # int64 database ids
     commune_ids: np.ndarray  # int64, -1 where the facility has no commune
     capacity: np.ndarray = field(repr=False)
+    #: who the level's figures count (``pathways.models.Level.Weight``)
+    population_weight: str = Level.Weight.TOTAL
+    #: a second threshold whose share beyond is reported too (minutes), or None
+    second_target_minutes: float | None = None
 
     def __len__(self) -> int:
         return len(self.places)
@@ -84,6 +103,50 @@ class LevelFacilities:
 
 def _ordinate(function: str) -> Func:
     return Func(F("point"), function=function, output_field=FloatField())
+
+
+def level_population(units: Units, level: LevelFacilities) -> np.ndarray:
+    """Who ``level``'s figures count per unit: the total population, or for a level weighted
+    by the women aged 15 to 44 their census count, the total population where the commune's
+    ages are not loaded (the run says how many communes: ``weight_summary``)."""
+    if level.population_weight != Level.Weight.WOMEN_15_44:
+        return units.population
+    women = units.women_15_44
+    if len(women) != len(units):
+        return units.population
+    return np.where(np.isnan(women), units.population, women)
+
+
+def weight_summary(units: Units, level: LevelFacilities) -> dict[str, Any]:
+    """Which weight ``level``'s figures used, as the run records it: asked and used
+    ("women_15_44", "total", or "mixed" when some communes fell back to their total
+    population), the number of units, and of those that fell back with their population."""
+    asked = str(level.population_weight)
+    summary: dict[str, Any] = {"asked": asked, "used": asked, "units": len(units)}
+    if asked != Level.Weight.WOMEN_15_44:
+        return summary
+    women = units.women_15_44
+    unknown = np.isnan(women) if len(women) == len(units) else np.ones(len(units), dtype=bool)
+    fallback = int(unknown.sum())
+    summary["fallback_units"] = fallback
+    summary["fallback_population"] = int(units.population[unknown].sum())
+    summary["ages_years"] = list(units.ages_years)
+    if fallback == len(units):
+        summary["used"] = Level.Weight.TOTAL
+    elif fallback:
+        summary["used"] = "mixed"
+    return summary
+
+
+def _with_women_15_44(communes: QuerySet[Commune]) -> QuerySet[Commune]:
+    """``communes`` annotated with the women aged 15 to 44 of their latest census year loaded
+    (``women``, None where unknown) and that year (``ages_year``): in the one query of the
+    communes, so a run or a scenario reads no more queries than before."""
+    latest = CommunePopulationByAge.objects.filter(commune=OuterRef("pk")).order_by("-year")
+    return communes.annotate(
+        women=Subquery(latest.values("women_15_44")[:1]),
+        ages_year=Subquery(latest.values("year")[:1]),
+    )
 
 
 def load_units(
@@ -95,15 +158,22 @@ def load_units(
         communes = communes.filter(department__code__in=departments)
     # Coordinates as floats from the database (ST_X, ST_Y), not a GEOS point per commune.
     rows = list(
-        communes.annotate(lon=_ordinate("ST_X"), lat=_ordinate("ST_Y"))
+        _with_women_15_44(communes)
+        .annotate(lon=_ordinate("ST_X"), lat=_ordinate("ST_Y"))
         .order_by("code")
-        .values_list("id", "code", "population", "lon", "department__code", "lat")
+        .values_list(
+            "id", "code", "population", "lon", "department__code", "lat", "women", "ages_year"
+        )
     )
     department_codes = sorted({row[4] for row in rows})
     department_index = {code: i for i, code in enumerate(department_codes)}
     placed = [row for row in rows if row[3] is not None]
     excluded = [row for row in rows if row[3] is None]
     commune_ids = np.array([row[0] for row in placed], dtype=np.int64)
+    women = np.array(
+        [np.nan if row[6] is None else float(row[6]) for row in placed], dtype=np.float64
+    )
+    years = sorted({row[7] for row in placed if row[6] is not None})
     places = Places(
         ids=np.array([row[1] for row in placed], dtype=object),
         lon=np.array([row[3] for row in placed], dtype=np.float64),
@@ -120,6 +190,8 @@ def load_units(
         zone={},
         excluded_codes=[row[1] for row in excluded],
         excluded_population=sum(row[2] or 0 for row in excluded),
+        women_15_44=women,
+        ages_years=years,
     )
     return attach_zonings(units, region) if with_zonings else units
 
@@ -244,6 +316,8 @@ def _read_level_facilities(level: Level, absent: Collection[str]) -> LevelFacili
             [row[4] if row[4] is not None else -1 for row in rows], dtype=np.int64
         ),
         capacity=np.full(len(rows), FACILITY_CAPACITY, dtype=np.float64),
+        population_weight=level.population_weight,
+        second_target_minutes=_float_or_none(level.second_target_minutes),
     )
 
 
@@ -271,12 +345,15 @@ def fingerprint(units: Units, facilities: list[LevelFacilities]) -> str:
     add("unit.lon", units.places.lon)
     add("unit.lat", units.places.lat)
     add("unit.population", units.population)
+    add("unit.women_15_44", units.women_15_44)
     add("unit.department", [units.department_codes[i] for i in units.department])
     for zoning in units.zonings:
         zone = units.zone[zoning.zoning_id]
         add(f"zoning.{zoning.name}", [zoning.zone_codes[g] if g >= 0 else "" for g in zone])
     for level in sorted(facilities, key=lambda f: f.key):
         add(f"level.{level.key}.target", [level.target_minutes])
+        add(f"level.{level.key}.second", [level.second_target_minutes])
+        add(f"level.{level.key}.weight", [level.population_weight])
         add("facility.ids", level.places.ids)
         add("facility.lon", level.places.lon)
         add("facility.lat", level.places.lat)
@@ -302,4 +379,5 @@ def summary(units: Units, facilities: list[LevelFacilities]) -> dict[str, Any]:
         },
         "excluded_units": units.excluded_codes,
         "excluded_population": units.excluded_population,
+        "population_weights": {str(f.level_id): weight_summary(units, f) for f in facilities},
     }

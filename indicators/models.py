@@ -120,6 +120,14 @@ class IndicatorValue(models.Model):
         MEAN_MINUTES = "mean_minutes", _("Temps d'accès moyen pondéré (min)")
         POPULATION_BEYOND = "population_beyond", _("Population au-delà de la cible")
         SHARE_BEYOND = "share_beyond", _("Part de la population au-delà de la cible")
+        POPULATION_BEYOND_SECOND = (
+            "population_beyond_second",
+            _("Population au-delà du second seuil"),
+        )
+        SHARE_BEYOND_SECOND = (
+            "share_beyond_second",
+            _("Part de la population au-delà du second seuil"),
+        )
         DENSITY_PER_10K = "density_per_10k", _("Établissements pour 10 000 habitants")
         ACCESS_2SFCA = "access_2sfca", _("Accessibilité potentielle (2SFCA)")
         POPULATION_UNDERSERVED = "population_underserved", _("Population sous-dotée (2SFCA)")

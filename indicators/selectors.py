@@ -59,11 +59,13 @@ def value_list_runs(region_ids: QuerySet, run_id: int | None) -> list[tuple] | N
 @dataclass(frozen=True)
 class NumberedRun:
     """A run's values as its list's pages read them: how many there are by their positions
-    (``IndicatorValue.position``), and the run's level states (what every value shows)."""
+    (``IndicatorValue.position``), and the run's level states and population weights (what
+    every value shows)."""
 
     pk: int
     size: int
     level_states: dict
+    population_weights: dict
 
 
 def numbered_runs(run_ids: list[int]) -> list[NumberedRun] | None:
@@ -77,14 +79,16 @@ def numbered_runs(run_ids: list[int]) -> list[NumberedRun] | None:
         IndicatorRun.objects.filter(pk__in=run_ids)
         .annotate(last=Subquery(last), unnumbered=Exists(values.filter(position__isnull=True)))
         .order_by("pk")
-        .values_list("pk", "last", "unnumbered", "level_states")
+        .values_list(
+            "pk", "last", "unnumbered", "level_states", "inputs_summary__population_weights"
+        )
     )
     numbered = []
-    for pk, last_position, unnumbered, level_states in runs:
+    for pk, last_position, unnumbered, level_states, weights in runs:
         if unnumbered:
             return None
         size = 0 if last_position is None else last_position + 1
-        numbered.append(NumberedRun(pk, size, level_states or {}))
+        numbered.append(NumberedRun(pk, size, level_states or {}, weights or {}))
     return numbered
 
 

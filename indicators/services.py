@@ -583,7 +583,9 @@ def _finish(run: IndicatorRun, results: Sequence[dict[str, Any] | None]) -> None
     weight = StepWeights(tuple(tuple(b) for b in run.parameters["two_sfca"]["weight"]["bands"]))
     with _timed(timings, "two_sfca"):
         access = {
-            f.level_id: two_step_fca(pairs[f.level_id], units.population, f.capacity, weight).access
+            f.level_id: two_step_fca(
+                pairs[f.level_id], inputs.level_population(units, f), f.capacity, weight
+            ).access
             for f in facilities
         }
     with _timed(timings, "aggregates"):
@@ -591,7 +593,7 @@ def _finish(run: IndicatorRun, results: Sequence[dict[str, Any] | None]) -> None
         thresholds = {}
         for f in facilities:
             thresholds[str(f.level_id)] = underserved_threshold(
-                access[f.level_id], units.population
+                access[f.level_id], inputs.level_population(units, f)
             )
         for kind, zoning_id, codes, groups, of_commune in group_sets(run.region, units):
             rows += group_rows(

@@ -62,6 +62,7 @@ class LevelSerializer(serializers.ModelSerializer):
     class Meta:
         model = Level
         fields = ["id", "pathway", "rank", "code", "name", "access_target_minutes"]
+        fields += ["second_target_minutes", "target_source", "population_weight"]
         fields += ["requirements", "state", "state_note", "active", "retired_on"]
 
     def get_access_target_minutes(self, level: Level) -> int | None:

@@ -38,7 +38,19 @@ class CurrentLevels(models.Manager):
 
 
 class Level(models.Model):
-    """A graded level of a pathway; rank 1 is proximity, higher ranks are recourse/reference."""
+    """A graded level of a pathway; rank 1 is proximity, higher ranks are recourse/reference.
+
+    ``population_weight`` names who the level's access figures count: everyone, or the women
+    aged 15 to 44 (INSEE RP ``F1529`` + ``F3044``), the denominator of the DREES's perinatal
+    indicators; a commune whose ages are not loaded counts its total population, and the run
+    says how many did (``indicators.inputs.level_population``). ``second_target_minutes``: a
+    second threshold whose share beyond is reported too (30 min next to a 45 min target).
+    ``target_source`` says where the targets come from (a text, a study, or the ARS's own
+    choice), shown with the level's figures."""
+
+    class Weight(models.TextChoices):
+        TOTAL = "total", _("Population totale")
+        WOMEN_15_44 = "women_15_44", _("Femmes de 15 à 44 ans")
 
     pathway = models.ForeignKey(
         Pathway, on_delete=models.CASCADE, related_name="levels", verbose_name=_("filière")
@@ -46,6 +58,20 @@ class Level(models.Model):
     rank = models.PositiveSmallIntegerField(_("rang"))
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("nom"), max_length=150)
+    population_weight = models.CharField(
+        _("population de référence"), max_length=20, choices=Weight.choices, default=Weight.TOTAL
+    )
+    second_target_minutes = models.PositiveSmallIntegerField(
+        _("second seuil (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("La part au-delà de ce seuil est aussi calculée (ex. 30 min)."),
+    )
+    target_source = models.TextField(
+        _("source des cibles"),
+        blank=True,
+        help_text=_("Texte, étude ou choix de l'ARS d'où viennent la cible et le second seuil."),
+    )
     #: A retired level (``active`` False, with the day it was retired) is kept, never deleted:
     #: past runs name it and keep their figures; new runs do not compute it and the lists of
     #: current levels leave it out (``Level.current``).

@@ -525,6 +525,8 @@ def scenario_result_data(result: scenarios.ScenarioResult) -> dict:
                 "level": level.level.pk,
                 "name": str(level.level),
                 "target_minutes": level.target_minutes,
+                # whom the figures count: total, women_15_44 or mixed (indicators.weights)
+                "population_weight": level.weight.get("used", "total"),
                 "closed": level.closed,
                 "opened": level.opened,
                 "region": [_figure(f) for f in level.region_figures],

@@ -465,6 +465,8 @@ class LevelResult:
     scenario_access: np.ndarray = field(repr=False)
     figures: list[Figure] = field(default_factory=list)
     communes: list[CommuneChange] = field(default_factory=list)
+    #: whom the figures count (``indicators.inputs.weight_summary``)
+    weight: dict = field(default_factory=dict)
 
     @property
     def touched(self) -> bool:
@@ -563,6 +565,8 @@ def _apply(base: WhatIf, level: inputs.LevelFacilities, requirements, sites: lis
         facility_ids=np.array(facility_ids, dtype=np.int64),
         commune_ids=np.array(commune_ids, dtype=np.int64),
         capacity=state.capacity * state.is_open,
+        population_weight=level.population_weight,
+        second_target_minutes=level.second_target_minutes,
     )
     return state, scenario_level, closed, opened
 
@@ -572,7 +576,8 @@ def _group_figures(region, units, level, minutes, access) -> dict[tuple, float |
     → value, through the run's own aggregation (``indicators.services``)."""
     nearest = {level.level_id: (minutes, None)}
     access_by_level = {level.level_id: access}
-    thresholds = {str(level.level_id): aggregates.underserved_threshold(access, units.population)}
+    weighted = inputs.level_population(units, level)
+    thresholds = {str(level.level_id): aggregates.underserved_threshold(access, weighted)}
     figures = {}
     for kind, zoning_id, codes, groups, of_commune in aggregates.group_sets(region, units):
         rows = aggregates.group_rows(
@@ -661,6 +666,7 @@ def _level_result(
         communes=_commune_changes(
             units, base.nearest.first_minutes, state.nearest.first_minutes, commune_names
         ),
+        weight=inputs.weight_summary(units, base_level),
     )
 
 
@@ -670,8 +676,8 @@ def _level_base(level, units, provider, weight):
     if len(base_level) == 0:
         return base_level, None
     base = WhatIf.build(
-        provider, units.places, base_level.places, units.population, base_level.capacity,
-        weight, k=indicator_services.K_NEAREST,
+        provider, units.places, base_level.places, inputs.level_population(units, base_level),
+        base_level.capacity, weight, k=indicator_services.K_NEAREST,
     )  # fmt: skip
     return base_level, base
 

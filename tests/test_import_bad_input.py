@@ -34,6 +34,7 @@ from facilities.models import (
     PracticeSite,
     Practitioner,
 )
+from indicators.models import DreesApl
 from opendata.models import ImportRecord
 from territories.models import (
     Commune,
@@ -54,7 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TABLES = [
     Region, Department, Commune, MunicipalDistrict, LegalEntity, Facility, Authorisation,
     PracticeSite, Practitioner, FormerCommuneCode, CommunePopulationByAge, Zoning, Zone,
-    ZoneMembership, EmergencyResource,
+    ZoneMembership, EmergencyResource, DreesApl,
 ]  # fmt: skip
 FIELD_LIMIT = 131_072  # csv.field_size_limit()'s default
 HUGE = "X" * (FIELD_LIMIT + 10)
@@ -138,6 +139,13 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
     ("mcs", "broken-geometry"): POINTS_ONLY,
     ("helismur", "wrong-record-tag"): ONE_RECORD_TYPE,
     ("helismur", "broken-geometry"): POINTS_ONLY,
+    ("drees-apl", "wrong-record-tag"): ONE_RECORD_TYPE,
+    ("drees-apl", "over-long-name"): (
+        "the importer stores no name: only the commune code and the APL columns are read (a "
+        "commune's name comes from the COG files)"
+    ),
+    ("drees-apl", "coordinates-outside-france"): "the file has no coordinates",
+    ("drees-apl", "broken-geometry"): NO_GEOMETRY,
     ("zoning", "wrong-record-tag"): ONE_RECORD_TYPE,
     ("zoning", "coordinates-outside-france"): (
         "the file has no coordinates (a zone is its communes' polygons)"
@@ -280,6 +288,15 @@ CENSUS_ROWS = [
     "01001;860;150;140;160;170;140;80;20;420;440;70;80",
     "01002;270;40;40;50;60;50;25;5;130;140;20;25",
 ]
+#: The DREES's published APL as a one-year CSV (indicators/importers_drees.py): the year in
+#: the file name, the workbook's columns, a decimal comma.
+DREES_HEADER = ";".join([
+    "Code commune INSEE", "Commune", "APL aux médecins généralistes",
+    "APL aux médecins généralistes de moins de 65 ans",
+    "APL aux médecins généralistes de moins de 62 ans",
+    "Population standardisée par la consommation de soins par tranche d'âge",
+])  # fmt: skip
+DREES_ROWS = ["01001;L'Abergement-Clémenciat;3,1;2,9;2,5;812,4", "01002;L'Abergement;1,2;1;0,9;300"]
 #: INSEE bassins de vie 2022, composition communale (docs/zonings.md), as CSV.
 BASSINS_HEADER = "CODGEO;LIBGEO;BV2022;LIBBV2022;DEP;REG"
 BASSINS_ROWS = [
@@ -316,6 +333,7 @@ GOOD: dict[str, tuple[str, bytes]] = {
     "zoning": ("bassins-de-vie-2022.csv", lines(BASSINS_HEADER, *BASSINS_ROWS)),
     "mcs": ("mcs.csv", lines(EMERGENCY_HEADER, *EMERGENCY_ROWS)),
     "helismur": ("helismur.csv", lines(EMERGENCY_HEADER, *EMERGENCY_ROWS)),
+    "drees-apl": ("APL_mg_2022.csv", lines(DREES_HEADER, *DREES_ROWS)),
 }
 #: Polygon files of the same units, imported too: the geometry cases start from them.
 GOOD_SHAPES = {
@@ -1261,6 +1279,65 @@ def emergency_cases(name: str) -> dict[str, Case]:
     return cases
 
 
+def drees_cases() -> dict[str, Case]:
+    """The DREES's APL as a CSV (the workbook's own refusals, by sheet and line, are in
+    tests/test_import_drees_apl.py): its own reader, so its own reasons."""
+    name = GOOD["drees-apl"][0]
+    first, second = DREES_ROWS
+    value_column = DREES_HEADER.split(";")[2]
+
+    def changed(row: str, index: int, value: str) -> str:
+        fields = row.split(";")
+        fields[index] = value
+        return ";".join(fields)
+
+    return {
+        "empty-file": Case(name, b"", "line 1", "the file is empty"),
+        "wrong-format": Case(
+            name, lines(BASSINS_HEADER, *BASSINS_ROWS), "line 1", "not a DREES APL file"
+        ),
+        "short-row": Case(
+            name, lines(DREES_HEADER, first, ";".join(second.split(";")[:3])), "line 3",
+            "3 field(s) where the header has 6",
+        ),
+        "truncated-last-row": Case(
+            name, lines(DREES_HEADER, first) + second[:12].encode(), "line 3",
+            "field(s) where the header has 6",
+        ),
+        "unterminated-quote": Case(
+            name, lines(DREES_HEADER, changed(first, 1, '"Abergement'), second), "line 2",
+            "unterminated quote",
+        ),
+        "missing-column": Case(
+            name, lines(DREES_HEADER.replace(value_column, "APL"), first, second), "line 1",
+            f"missing column {value_column!r}",
+        ),
+        "duplicate-key": Case(
+            name, lines(DREES_HEADER, first, first), "line 3", "duplicate code 01001 (also line 2)"
+        ),
+        "bad-number": Case(
+            name, lines(DREES_HEADER, changed(first, 2, "3,1 env."), second), "line 2",
+            f"{value_column} is not a number ('3,1 env.')",
+        ),
+        # The APL is a ratio with no stated bound: the 30-digit number tested is a code.
+        "30-digit-number": Case(
+            name, lines(DREES_HEADER, changed(first, 0, "9" * 30), second), "line 2",
+            f"commune code '{'9' * 30}' is not an INSEE code",
+        ),
+        "field-over-131072-characters": Case(
+            name, lines(DREES_HEADER, changed(first, 1, HUGE), second), "line 2",
+            f"a field longer than {FIELD_LIMIT:,} characters",
+        ),
+        "latin-1-where-utf-8-expected": Case(
+            name, lines(DREES_HEADER, *DREES_ROWS, encoding="latin-1"), "line 1", "not UTF-8"
+        ),
+        "utf-8-where-latin-1-expected": Case(
+            name, lines(DREES_HEADER, *DREES_ROWS, encoding="utf-16"), "line 1", "UTF-16 text"
+        ),
+        "html-page-saved-as-csv": Case(name, HTML, "line 1", "web page (HTML)"),
+    }  # fmt: skip
+
+
 CASES: dict[str, dict[str, Case]] = {
     "regions": unit_cases("regions", REGION_ENTRY, "regions.json", "27"),
     "departments": unit_cases("departments", DEPARTMENT_ENTRY, "departements.json", "69"),
@@ -1279,6 +1356,7 @@ CASES: dict[str, dict[str, Case]] = {
     "zoning": bassins_cases(),
     "mcs": emergency_cases("mcs.csv"),
     "helismur": emergency_cases("helismur.csv"),
+    "drees-apl": drees_cases(),
 }
 
 

@@ -32,6 +32,8 @@ from .tables import (
     ValueQuery,
     level_state_code,
     level_state_text,
+    level_weight_code,
+    level_weight_text,
     local,
     populations,
     unit_names,
@@ -41,7 +43,8 @@ from .tables import (
 WGS84, LAMBERT93 = 4326, 2154
 GEOJSON_DECIMALS = 6
 LAYER_COLUMNS = ["code", "name", "run", "indicator", "pathway", "level", "level_state",
-                 "level_note", "value", "population", "facility"]  # fmt: skip
+                 "level_note", "value", "population", "facility",
+                 "population_weight"]  # fmt: skip
 
 
 def _shapes(region: Region, units: Units, simplified: bool) -> list[tuple[str, object]]:
@@ -99,6 +102,9 @@ def value_layer(
     level_id = int(query.level) if query.level.isdigit() else None
     state = level_state_code(run, level_id) if level_id is not None else ""
     note = level_state_text(run, level_id) if state not in ("", "computed") else ""
+    weight = level_weight_code(run, level_id)
+    if level_id is not None and level_weight_text(run, level_id):
+        note = " ; ".join(part for part in (note, level_weight_text(run, level_id)) if part)
     records = []
     for code, _geometry in shapes:
         value = stored.get(code)
@@ -115,6 +121,7 @@ def value_layer(
                 "value": value.value if value else None,
                 "population": population.get(code),
                 "facility": (value.facility_finess if value else None) or "",
+                "population_weight": weight,
             }
         )
     frame = pd.DataFrame.from_records(records, columns=LAYER_COLUMNS)

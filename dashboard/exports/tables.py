@@ -22,6 +22,7 @@ from facilities.models import Facility
 from indicators.filters import value_list
 from indicators.models import IndicatorRun, IndicatorValue
 from indicators.selectors import latest_run
+from indicators.weights import run_weight_note, weight_data
 from pathways.filters import facility_list
 from pathways.models import Level
 from pathways.selectors import state_label, state_sentence
@@ -129,6 +130,9 @@ VALUE_COLUMNS = [
     Column("value", _l("Valeur"), NUMBER),
     Column("population", _l("Population de l'unité"), NUMBER),
     Column("facility", _l("Établissement le plus proche (n° FINESS ET)"), CODE),
+    # Whom the level's figures count: "total", "women_15_44" (F1529 + F3044), or "mixed"
+    # (women where the ages are loaded, total population elsewhere); docs/indicators.md.
+    Column("population_weight", _l("Population de référence du niveau")),
 ]
 
 
@@ -206,7 +210,7 @@ def value_table(region: Region, run: IndicatorRun, query: ValueQuery, user) -> T
             run.pk, v.unit_kind, v.unit_code, names.get(v.unit_code, ""), zoning, v.indicator,
             str(labels.get(v.indicator, v.indicator)), v.pathway_code or "", v.level_code or "",
             v.level_id, level_state_code(run, v.level_id), v.value, population.get(v.unit_code),
-            v.facility_finess or "",
+            v.facility_finess or "", level_weight_code(run, v.level_id),
         )
         for v in value_rows(run, query)
     ]  # fmt: skip
@@ -311,6 +315,21 @@ def level_state_code(run: IndicatorRun, level_id: int | None) -> str:
     return run.level_state_of(level_id).get("state", "computed")
 
 
+def level_weight_code(run: IndicatorRun, level_id: int | None) -> str:
+    """Whom the run's figures of a level count ("total", "women_15_44" or "mixed"); "" for a
+    value of no level."""
+    if level_id is None:
+        return ""
+    data = weight_data(run, level_id)
+    return data.get("used", "total") if data else "total"
+
+
+def level_weight_text(run: IndicatorRun, level_id: int) -> str:
+    """The weight of a level's figures in words ("" for a level counting everyone)."""
+    note = run_weight_note(run, level_id)
+    return note.sentence if note else ""
+
+
 def level_state_text(run: IndicatorRun, level_id: int) -> str:
     """The state of a level in words: its name, and for an approximated or missing level what
     is missing and which file to load."""
@@ -345,7 +364,17 @@ def run_metadata(region: Region, run: IndicatorRun, filters: dict, user) -> list
         *[
             (
                 _("Niveau %(id)s") % {"id": level.pk},
-                f"{level.pathway_name} — {level.name} — {level_state_text(run, level.pk)}",
+                " — ".join(
+                    part
+                    for part in (
+                        level.pathway_name,
+                        level.name,
+                        level_state_text(run, level.pk),
+                        level_weight_text(run, level.pk),
+                        level.target_source,
+                    )
+                    if part
+                ),
             )
             for level in levels.order_by("pathway__order", "pathway__code", "rank")
         ],
