@@ -111,8 +111,8 @@ class Migration(migrations.Migration):
                 ('zip_below', models.FloatField(blank=True, null=True, verbose_name='ZIP automatique si APL inférieure à')),
                 ('pool_up_to', models.FloatField(blank=True, null=True, verbose_name="vivier jusqu'à une APL de")),
                 ('apl_under_65', models.BooleanField(default=False, help_text="L'arrêté lit l'APL calculée sur les médecins de 65 ans ou moins.", verbose_name='APL aux médecins de 65 ans ou moins')),
-                ('source', models.TextField(verbose_name='source')),
-                ('notes', models.TextField(blank=True, verbose_name='remarques')),
+                ('source', models.TextField(max_length=20000, verbose_name='source')),
+                ('notes', models.TextField(blank=True, max_length=20000, verbose_name='remarques')),
             ],
             options={
                 'verbose_name': 'méthode du zonage médecins (arrêté)',
@@ -227,7 +227,7 @@ class Migration(migrations.Migration):
                 ('region_code', models.CharField(max_length=3, verbose_name='code de la région')),
                 ('zip_share', models.FloatField(blank=True, null=True, verbose_name='part maximale en ZIP')),
                 ('zac_share', models.FloatField(blank=True, null=True, verbose_name='part maximale en ZAC')),
-                ('source', models.TextField(verbose_name='source')),
+                ('source', models.TextField(max_length=20000, verbose_name='source')),
                 ('method', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='caps', to='sros.zoningmethod', verbose_name='arrêté')),
             ],
             options={

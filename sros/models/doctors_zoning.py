@@ -17,6 +17,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .. import text_limits
+
 
 class ZoningMethod(models.Model):
     """One version of the arrêté fixing the method of the doctors' zoning. ``zip_below`` and
@@ -33,8 +35,8 @@ class ZoningMethod(models.Model):
         default=False,
         help_text=_("L'arrêté lit l'APL calculée sur les médecins de 65 ans ou moins."),
     )
-    source = models.TextField(_("source"))
-    notes = models.TextField(_("remarques"), blank=True)
+    source = models.TextField(_("source"), max_length=text_limits.DESCRIPTION)
+    notes = models.TextField(_("remarques"), blank=True, max_length=text_limits.DESCRIPTION)
 
     class Meta:
         ordering = ["-signed_on"]
@@ -59,7 +61,7 @@ class ZoningCap(models.Model):
     region_code = models.CharField(_("code de la région"), max_length=3)
     zip_share = models.FloatField(_("part maximale en ZIP"), null=True, blank=True)
     zac_share = models.FloatField(_("part maximale en ZAC"), null=True, blank=True)
-    source = models.TextField(_("source"))
+    source = models.TextField(_("source"), max_length=text_limits.DESCRIPTION)
 
     class Meta:
         ordering = ["method", "region_code"]
