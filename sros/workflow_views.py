@@ -60,7 +60,7 @@ def version_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse
     require(permissions.can_move_version(request.user, version))
     if name not in workflow.TRANSITIONS:
         raise Http404
-    form = TransitionForm(request.POST or None)
+    form = TransitionForm(request.POST if request.method == "POST" else None)
     back = request.POST.get("back") or request.GET.get("back") or ""
     back = back if back in dict(TransitionForm.BACK) else ""
     if request.method == "POST" and not form.is_valid():  # e.g. a comment over the limit
