@@ -53,6 +53,7 @@ from sros.models import (
     DoctorsZoningEntry,
     Initiative,
     Scenario,
+    SchemaVersion,
     VoletTheme,
     ZoningMethod,
 )
@@ -272,7 +273,9 @@ def objective_form(w, zone="B", **extra):
 
 
 def confirmed(version, name):
-    """The confirmation page's POST of an irreversible transition."""
+    """The confirmation page's POST of an irreversible transition (the version read again:
+    the fixture's instance predates its own transitions)."""
+    version = SchemaVersion.objects.get(pk=version.pk)
     return {"confirm": "1", "expected": workflow.transition_plan(version, name).token}
 
 
