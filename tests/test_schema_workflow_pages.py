@@ -6,6 +6,7 @@ server lets do them."""
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from sros import workflow
@@ -158,3 +159,14 @@ def test_the_version_page_shows_the_actions_to_whom_the_server_lets_do_them(
     refused = client.post(url(world.draft, "archive"), {"confirm": "1", "expected": "draft:"})
     assert (refused.status_code == 302) is sees
     assert state(world.draft) == (State.ARCHIVED if sees else State.DRAFT)
+
+
+def test_the_confirmation_reads_in_english(world, client, v1_adopted_v2_in_consultation):
+    _v1, v2 = v1_adopted_v2_in_consultation
+    client.force_login(world.users["planner"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    text = client.get(url(v2, "adopt")).content.decode()
+
+    assert "Adopting version 2 will archive version 1" in text
+    assert "Confirm: " in text
