@@ -2,7 +2,10 @@
 confirmation page that says which version the adoption archives; confirming with the keyboard
 adopts it and archives the other one. No JavaScript is involved (plain forms)."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 
 from sros import workflow
 from sros.models import SchemaVersion
@@ -12,6 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 pytest_plugins = ["tests.personas"]
 
 PASSWORD = "workflow-browser-1"
+SCREENSHOT = Path(settings.VAR_DIR) / "screenshots" / "schema-adopt-confirm-test.png"
 
 
 @pytest.fixture
@@ -42,6 +46,7 @@ def test_a_planner_adopts_from_the_version_page_after_reading_what_it_archives(
         page.goto(f"{live_server.url}/schema/versions/{v2.pk}/")
         page.click("#workflow-actions button:has-text('Adopter')")
         effects = page.inner_text("#transition-effects")
+        session.screenshot(SCREENSHOT)
         page.fill("#id_comment", "Arrêté du DG")
         page.focus("button[name=confirm]")
         page.keyboard.press("Enter")
