@@ -101,9 +101,16 @@ class CommentForm(forms.ModelForm):
 
 
 class TransitionForm(forms.Form):
+    """A workflow transition: its comment; ``expected``, the ``workflow.TransitionPlan.token``
+    the user confirmed (irreversible transitions); ``back``, the page to return to."""
+
+    BACK = (("region", "region"), ("version", "version"))
+
     comment = forms.CharField(label=_("Commentaire"), required=False, widget=forms.Textarea(
         attrs={"rows": 2}
     ), max_length=text_limits.COMMENT)  # fmt: skip
+    expected = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
+    back = forms.ChoiceField(choices=BACK, required=False, widget=forms.HiddenInput)
 
 
 class _LockedForm(forms.ModelForm):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import compliance_map, doctors_zoning_views, scenario_views
+from . import compliance_map, doctors_zoning_views, scenario_views, workflow_views
 from . import schema_views as views
 
 app_name = "schema"
@@ -15,7 +15,7 @@ urlpatterns = [
     path("versions/<int:pk>/", views.version_detail, name="version"),
     path(
         "versions/<int:pk>/transition/<slug:name>/",
-        views.version_transition,
+        workflow_views.version_transition,
         name="transition",
     ),
     path("versions/<int:pk>/objectives/new/", views.objective_create, name="objective_create"),

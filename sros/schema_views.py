@@ -33,13 +33,13 @@ from .forms import (
     ObjectiveFilterForm,
     ObjectiveForm,
     PilotProjectForm,
-    TransitionForm,
     VoletForm,
 )
 from .history import history_entries
 from .models import Initiative, Objective, PilotProject, Schema, SchemaVersion, Volet, VoletTheme
 from .schema_selectors import adopted_version, schema_versions, version_objectives
 from .view_helpers import require, version_or_404
+from .workflow_views import transition_buttons
 
 
 @require_safe
@@ -56,14 +56,12 @@ def region_versions(request: HttpRequest, region_code: str) -> HttpResponse:
     require(roles.can_view_region(request.user, region))
     schema = Schema.objects.filter(region=region).first()
     versions = list(schema_versions(schema)) if schema else []
-    rows = [(v, workflow.available_transitions(v, request.user)) for v in versions]
+    rows = [(v, transition_buttons(v, request.user)) for v in versions]
     context = {
         "region": region,
         "schema": schema,
         "rows": rows,
-        "transition_labels": {k: label for k, (label, _s) in workflow.TRANSITIONS.items()},
         "can_start_draft": roles.can_start_draft(request.user, region),
-        "transition_form": TransitionForm(),
     }
     return render(request, "schema/versions.html", context)
 
@@ -77,28 +75,6 @@ def new_draft(request: HttpRequest, region_code: str) -> HttpResponse:
     draft = workflow.version_new_draft(schema, user=request.user)
     messages.success(request, _("Brouillon v%s créé.") % draft.number)
     return redirect("schema:version", pk=draft.pk)
-
-
-@require_POST
-@login_required
-def version_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    version = version_or_404(pk)
-    require(permissions.can_move_version(request.user, version))
-    form = TransitionForm(request.POST)
-    if not form.is_valid():  # a comment over text_limits.COMMENT: no transition
-        messages.error(request, " ".join(form.errors["comment"]))
-        return redirect("schema:region", region_code=version.schema.region.code)
-    comment = form.cleaned_data["comment"]
-    try:
-        workflow.version_transition(version, name, user=request.user, comment=comment)
-    except workflow.WorkflowError:
-        messages.error(
-            request,
-            _("Transition impossible depuis l'état « %s ».") % version.get_state_display(),
-        )
-    else:
-        messages.success(request, _("Version v%s : transition effectuée.") % version.number)
-    return redirect("schema:region", region_code=version.schema.region.code)
 
 
 @require_safe
@@ -126,6 +102,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "comment_form": CommentForm(),
         "comments": version.comments.select_related("author"),
         "transitions": version.transitions.select_related("by"),
+        "transition_buttons": transition_buttons(version, request.user),
         "other_versions": version.schema.versions.exclude(pk=version.pk),
     }
     return render(request, "schema/version.html", context)

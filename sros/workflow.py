@@ -12,6 +12,8 @@ zonings used); without an adopted version it starts empty.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -36,8 +38,67 @@ TRANSITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+#: Transitions with no way back (an adopted or archived version never returns to draft): the
+#: pages ask for a confirmation that says what they will do before applying them.
+IRREVERSIBLE = frozenset({"adopt", "archive"})
+
+
 class WorkflowError(Exception):
     """A transition that the version's state does not allow."""
+
+
+class StaleConfirmation(WorkflowError):
+    """The user confirmed a transition whose effects have changed since (another planner
+    adopted or archived a version in between): nothing is done, the effects are shown again."""
+
+
+@dataclass(frozen=True)
+class TransitionPlan:
+    """What applying ``name`` to ``version`` will do, computed before doing it.
+
+    ``archives``: the other versions the transition archives (adopting archives the adopted
+    version); ``leaves_no_adopted``: the schema has no adopted version afterwards (archiving
+    the adopted version). ``token`` sums both up with the version's state; the confirmation
+    form carries it, and ``version_transition`` refuses a confirmed request whose token no
+    longer matches."""
+
+    version: SchemaVersion
+    name: str
+    archives: tuple[SchemaVersion, ...]
+    leaves_no_adopted: bool
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.name in IRREVERSIBLE
+
+    @property
+    def label(self) -> str:
+        return str(TRANSITIONS[self.name][0])
+
+    @property
+    def token(self) -> str:
+        archived = ",".join(str(v.pk) for v in self.archives)
+        return f"{self.version.state}:{archived}"
+
+
+def transition_plan(version: SchemaVersion, name: str) -> TransitionPlan:
+    """The effects of transition ``name`` on ``version`` (read only; raises WorkflowError when
+    the transition is unknown or the version's state does not allow it)."""
+    if name not in TRANSITIONS:
+        raise WorkflowError(f"unknown transition {name!r}")
+    if not can_proceed(getattr(version, name)):
+        raise WorkflowError(f"{name} is not allowed from {version.state}")
+    archives: tuple[SchemaVersion, ...] = ()
+    if name == "adopt":
+        archives = tuple(_adopted_others(version).order_by("number"))
+    leaves_no_adopted = name == "archive" and version.state == State.ADOPTED
+    return TransitionPlan(version, name, archives, leaves_no_adopted)
+
+
+def _adopted_others(version: SchemaVersion):
+    return SchemaVersion.objects.filter(schema=version.schema_id, state=State.ADOPTED).exclude(
+        pk=version.pk
+    )
 
 
 def available_transitions(version: SchemaVersion, user: AbstractBaseUser) -> list[str]:
@@ -49,23 +110,30 @@ def available_transitions(version: SchemaVersion, user: AbstractBaseUser) -> lis
 
 @transaction.atomic
 def version_transition(
-    version: SchemaVersion | int, name: str, *, user: AbstractBaseUser, comment: str = ""
+    version: SchemaVersion | int,
+    name: str,
+    *,
+    user: AbstractBaseUser,
+    comment: str = "",
+    expected: str | None = None,
 ) -> SchemaVersion:
-    """Apply transition ``name`` for ``user`` and log it; adopting archives the adopted one."""
+    """Apply transition ``name`` for ``user`` and log it; adopting archives the adopted one.
+
+    ``expected``: the ``TransitionPlan.token`` the user confirmed; when given, the plan is
+    computed again under the row locks and a different one raises ``StaleConfirmation``."""
     if name not in TRANSITIONS:
         raise WorkflowError(f"unknown transition {name!r}")
     pk = version.pk if isinstance(version, SchemaVersion) else version
     version = SchemaVersion.objects.select_for_update().select_related("schema").get(pk=pk)
     if not permissions.can_move_version(user, version):
         raise PermissionDenied
-    if name == "adopt":
-        previous = (
-            SchemaVersion.objects.select_for_update()
-            .filter(schema=version.schema, state=State.ADOPTED)
-            .exclude(pk=version.pk)
-        )
-        for old in previous:
-            _apply(old, "archive", user, _("Remplacée par la version %s") % version.number)
+    # Locked before the plan is read again: no other adoption can slip in between.
+    previous = _adopted_others(version).select_for_update().order_by("number")
+    previous = list(previous) if name == "adopt" else []
+    if expected is not None and transition_plan(version, name).token != expected:
+        raise StaleConfirmation(f"{name} of version {version.pk} changed since confirmation")
+    for old in previous:
+        _apply(old, "archive", user, _("Remplacée par la version %s") % version.number)
     _apply(version, name, user, comment)
     return version
 

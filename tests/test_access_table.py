@@ -53,6 +53,7 @@ from sros.models import (
     DoctorsZoningEntry,
     Initiative,
     Scenario,
+    SchemaVersion,
     VoletTheme,
     ZoningMethod,
 )
@@ -271,6 +272,13 @@ def objective_form(w, zone="B", **extra):
     }  # fmt: skip
 
 
+def confirmed(version, name):
+    """The confirmation page's POST of an irreversible transition (the version read again:
+    the fixture's instance predates its own transitions)."""
+    version = SchemaVersion.objects.get(pk=version.pk)
+    return {"confirm": "1", "expected": workflow.transition_plan(version, name).token}
+
+
 def volet_form(w, **extra):
     return {"title": "Volet", "theme": "", "narrative": "Texte", "pathway": "", "order": 0,
             "activities": [w.activity.pk], **extra}  # fmt: skip
@@ -344,8 +352,14 @@ PAGES = [
     R("schema:version", DRAFT, allowed=READERS),
     R("schema:version", CONSULTATION, allowed=READERS),
     R("schema:transition", {"pk": "@draft.pk", "name": "submit"}, "POST", PLANNER),
-    R("schema:transition", {"pk": "@consultation.pk", "name": "adopt"}, "POST", PLANNER),
-    R("schema:transition", {"pk": "@draft.pk", "name": "submit"}, "GET"),
+    # adopt and archive: the confirmation page (GET, or a POST without ``confirm``), then
+    # the confirmed POST carrying what the page said the transition would do
+    R("schema:transition", {"pk": "@consultation.pk", "name": "adopt"}, "POST", PLANNER,
+      lambda w: confirmed(w.consultation, "adopt")),
+    R("schema:transition", {"pk": "@consultation.pk", "name": "adopt"}, allowed=PLANNER),
+    R("schema:transition", {"pk": "@draft.pk", "name": "archive"}, "POST", PLANNER),
+    R("schema:transition", {"pk": "@draft.pk", "name": "submit"}, allowed=PLANNER),
+    R("schema:transition", {"pk": "@draft.pk", "name": "submit"}, "PUT"),
     R("schema:objective_create", DRAFT, allowed=PLANNER),
     R("schema:objective_create", DRAFT, "POST", PLANNER, objective_form),
     R("schema:objective_create", CONSULTATION, "POST", NOBODY, objective_form),
