@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from core.formatting import format_minutes, format_number, format_share
 from core.maps import NO_DATA_COLOUR, POPULATION_COLOURS
 from facilities.activities import labels
 from facilities.maps import KIND_COLOURS, facility_popup
@@ -59,9 +59,10 @@ class Classes:
 
 
 def fixed(value: float, decimals: int) -> str:
-    """``value`` rounded to ``decimals`` places, grouped by thousands, in the page's locale.
-    Rounded here: Django's ``number_format`` alone truncates (125.93 would show as 125)."""
-    return number_format(f"{value:.{decimals}f}", decimals, force_grouping=True)
+    """``value`` rounded to ``decimals`` places, grouped by thousands, in the page's language
+    (``core.formatting``: fr ``401 478`` with U+202F). Rounded there: Django's
+    ``number_format`` alone truncates (125.93 would show as 125)."""
+    return format_number(value, decimals) or "—"
 
 
 def format_value(indicator: str, value: float | None) -> str:
@@ -71,9 +72,9 @@ def format_value(indicator: str, value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "—"
     if indicator in TIME_INDICATORS:
-        return _("%(minutes)s min") % {"minutes": fixed(value, 0)}
+        return format_minutes(value, 0)
     if indicator == Indicator.SHARE_BEYOND:
-        return f"{fixed(value * 100, 1)} %"
+        return format_share(value, 1)
     if indicator in (Indicator.POPULATION, *PEOPLE_INDICATORS):
         return fixed(value, 0)
     if indicator == Indicator.DENSITY_PER_10K:

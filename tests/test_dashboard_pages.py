@@ -334,10 +334,10 @@ def test_population_by_band_counts_each_band_with_its_upper_bound():
 @pytest.mark.parametrize(
     "indicator, value, shown",
     [
-        ("nearest_minutes", 125.93, "126 min"),  # number_format alone truncates to 125
-        ("nearest_minutes", 29.5, "30 min"),
-        ("share_beyond", 0.0996, "10,0 %"),
-        ("population", 1234.6, "1\xa0235"),
+        ("nearest_minutes", 125.93, "126\xa0min"),  # number_format alone truncates to 125
+        ("nearest_minutes", 29.5, "30\xa0min"),
+        ("share_beyond", 0.0996, "10,0\xa0%"),
+        ("population", 1234.6, "1\u202f235"),
         ("density_per_10k", 2.999, "3,00"),
         ("access_2sfca", 0.0012345, "0,00123"),
         ("nearest_minutes", float("inf"), "—"),
