@@ -229,8 +229,8 @@ def test_the_commune_choropleth_carries_the_stored_values(admin, demo):
     assert shown == stored
     assert collection["legend"]["indicator"] == "nearest_minutes"
     assert [e["label"] for e in collection["legend"]["entries"]][:2] == [
-        "moins de 15 min",
-        "15 min à 30 min",
+        "moins de 15\xa0min",
+        "15\xa0min à 30\xa0min",
     ]
     decimals = {len(str(c).split(".")[1]) for f in collection["features"][:50] for c in
                 coordinates(f["geometry"])}  # fmt: skip
