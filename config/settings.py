@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Our 403/404/500 pages; in DEBUG, our 404 instead of Django's technical one (core/errors.py).
+    "core.errors.ErrorPagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Lets django-simple-history record who made a change made outside the services.
     "simple_history.middleware.HistoryRequestMiddleware",
