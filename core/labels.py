@@ -11,9 +11,10 @@ page for codes catch it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 _LABELS: dict[str, dict[str, str]] = {}
+_LABELLERS: dict[str, Callable[[str], str | None]] = {}
 
 
 def register_labels(kind: str, labels: Mapping[str, str]) -> None:
@@ -21,13 +22,21 @@ def register_labels(kind: str, labels: Mapping[str, str]) -> None:
     _LABELS.setdefault(kind, {}).update(labels)
 
 
+def register_labeller(kind: str, labeller: Callable[[str], str | None]) -> None:
+    """For codes made by a rule (a scenario's new sites "new-1", "new-2"…): ``labeller(code)``
+    gives the label, or ``None`` for a code it does not know."""
+    _LABELLERS[kind] = labeller
+
+
 def label_of(kind: str, code: object) -> str:
     """The label of ``code`` in ``kind``, in the active language; ``code`` itself when unknown."""
     if code is None:
         return ""
-    labels = _LABELS.get(kind, {})
-    found = labels.get(str(code))
-    return str(found) if found is not None else str(code)
+    text = str(code)
+    found = _LABELS.get(kind, {}).get(text)
+    if found is None and kind in _LABELLERS:
+        found = _LABELLERS[kind](text)
+    return str(found) if found is not None else text
 
 
 def codes(kind: str) -> list[str]:

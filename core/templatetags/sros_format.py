@@ -2,7 +2,8 @@
 
 ``{% load sros_format %}`` then ``{{ population|number }}`` (``401 478``), ``{{ x|number:1 }}``,
 ``{{ share|share }}`` (0.371 → ``37,1 %``), ``{{ percent|percent }}`` (37.1 → ``37,1 %``),
-``{{ minutes|minutes }}`` (``12,5 min``), ``{{ code|label:"provider" }}``. A missing value gives
+``{{ minutes|minutes }}`` (``12,5 min``), ``{{ code|label:"provider" }}``,
+``{{ codes|labels:"kind"|join:", " }}``. A missing value gives
 an empty string, so ``|default:"–"`` (or the page's own words) says it is missing.
 See ``core/formatting.py`` and ``core/labels.py``.
 """
@@ -44,3 +45,9 @@ def minutes(value: object, digits: int = 1) -> str:
 @register.filter
 def label(value: object, kind: str) -> str:
     return label_of(kind, value)
+
+
+@register.filter
+def labels(values: object, kind: str) -> list[str]:
+    """Each code of a list labelled (``{{ codes|labels:"scenario_site"|join:", " }}``)."""
+    return [label_of(kind, v) for v in values or ()]
