@@ -42,9 +42,10 @@ FORMATS = ["csv", "xlsx", "geojson", "gpkg"]
 
 
 def read_csv(response) -> list[dict[str, str]]:
+    """The rows under the codes (second header row; the first names the columns)."""
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff")
-    return list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
+    return list(csv.DictReader(io.StringIO(text[1:].split("\r\n", 1)[1]), delimiter=";"))
 
 
 def read_sheets(response) -> tuple[dict, list[dict]]:
@@ -52,7 +53,7 @@ def read_sheets(response) -> tuple[dict, list[dict]]:
     assert book.sheetnames == ["Métadonnées", "Données"]
     meta = {row[0]: row[1] for row in book["Métadonnées"].iter_rows(values_only=True) if row[0]}
     rows = list(book["Données"].iter_rows(values_only=True))
-    return meta, [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    return meta, [dict(zip(rows[1], row, strict=True)) for row in rows[2:]]
 
 
 def read_gpkg(response, layer: str | None = None, *, table: bool = False):
@@ -124,10 +125,10 @@ def test_codes_keep_their_leading_zeros_and_dates_stay_dates():
     csv_rows = writers.to_csv(table).decode("utf-8-sig").splitlines()
     sheet = openpyxl.load_workbook(io.BytesIO(writers.to_xlsx(table)))["Données"]
 
-    assert csv_rows == ["code;day;x", "01001;2024-01-02;0,30000000000000004"]
-    assert sheet["A2"].value == "01001" and sheet["A2"].number_format == "@"
-    assert sheet["B2"].value == dt.datetime(2024, 1, 2)
-    assert sheet["C2"].value == 0.1 + 0.2
+    assert csv_rows == ["Code;Jour;X", "code;day;x", "01001;2024-01-02;0,30000000000000004"]
+    assert sheet["A3"].value == "01001" and sheet["A3"].number_format == "@"
+    assert sheet["B3"].value == dt.datetime(2024, 1, 2)
+    assert sheet["C3"].value == 0.1 + 0.2
 
 
 def test_geojson_and_geopackage_carry_the_layer_and_its_metadata(analyst, run, level):
@@ -382,3 +383,24 @@ def test_the_pdf_fetcher_serves_our_static_files_and_refuses_the_network():
     assert b"@page" in css.read()
     assert fetcher.refused == ["https://tiles.example.org/1/2/3.png"]
     assert pdf.startswith(b"%PDF")
+
+
+# --- headers in the page's language, codes on the second row ---------------------------------
+
+
+@pytest.mark.parametrize(("language", "name"), [("fr", "Valeur"), ("en", "Value")])
+def test_the_headers_speak_the_pages_language_and_keep_the_codes(analyst, level, language, name):
+    from django.conf import settings
+
+    analyst.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    text = follow(analyst, values_url("csv", level=level.pk)).content.decode("utf-8-sig")
+    names, codes = (line.split(";") for line in text.split("\r\n")[:2])
+    book = openpyxl.load_workbook(io.BytesIO(follow(analyst, values_url("xlsx")).content))
+    # the « Données » sheet ("Data" in English)
+    sheet_names, sheet_codes = (
+        list(r) for r in book.worksheets[1].iter_rows(max_row=2, values_only=True)
+    )
+
+    assert codes[:3] == ["run", "unit_kind", "code"] and "value" in codes
+    assert names[codes.index("value")] == name
+    assert sheet_codes == codes and sheet_names == names
