@@ -14,6 +14,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -65,6 +66,30 @@ def fixed(value: float, decimals: int) -> str:
     return format_number(value, decimals) or "—"
 
 
+def shown_digits(indicator: str, value: float) -> int:
+    """The decimals a page shows of ``indicator``: minutes 0, a share 3 (``37,1 %`` is
+    0.371), people 0, density 2, 2SFCA access three significant figures."""
+    if indicator in TIME_INDICATORS or indicator in (Indicator.POPULATION, *PEOPLE_INDICATORS):
+        return 0
+    if indicator == Indicator.SHARE_BEYOND:
+        return 3
+    if indicator == Indicator.DENSITY_PER_10K:
+        return 2
+    if value == 0:
+        return 0
+    return max(3 - 1 - int(math.floor(math.log10(abs(value)))), 0)
+
+
+def shown_value(indicator: str, value: float | None) -> float | None:
+    """``value`` rounded as the pages show it (``shown_digits``, half away from zero as
+    ``core.formatting``): what the CSV and XLSX exports carry. ``None`` for none (or an
+    infinite or NaN value)."""
+    if value is None or not math.isfinite(value):
+        return None
+    step = Decimal(1).scaleb(-shown_digits(indicator, value))
+    return float(Decimal(str(value)).quantize(step, rounding=ROUND_HALF_UP))
+
+
 def format_value(indicator: str, value: float | None) -> str:
     """A value as the pages show it: minutes without decimals, shares in per cent, people
     grouped by thousands, 2SFCA access with three significant figures; "—" for none (or an
@@ -75,17 +100,7 @@ def format_value(indicator: str, value: float | None) -> str:
         return format_minutes(value, 0)
     if indicator == Indicator.SHARE_BEYOND:
         return format_share(value, 1)
-    if indicator in (Indicator.POPULATION, *PEOPLE_INDICATORS):
-        return fixed(value, 0)
-    if indicator == Indicator.DENSITY_PER_10K:
-        return fixed(value, 2)
-    return _significant(value)
-
-
-def _significant(value: float, figures: int = 3) -> str:
-    if value == 0:
-        return "0"
-    return fixed(value, max(figures - 1 - int(math.floor(math.log10(abs(value)))), 0))
+    return fixed(value, shown_digits(indicator, value))
 
 
 def quantile_breaks(values: Sequence[float], classes: int = 5) -> list[float]:
