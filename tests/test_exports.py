@@ -429,3 +429,19 @@ def test_csv_and_xlsx_figures_are_the_pages_rounding(indicator, value, shown):
     assert shown_value(indicator, value) == shown
     with translation.override("fr"):  # the page's text of the export's figure is the page's
         assert format_value(indicator, value) == format_value(indicator, shown)
+
+
+def test_the_map_export_links_follow_the_selection_and_name_the_run(analyst, run, level):
+    from urllib.parse import parse_qs, urlsplit
+
+    page = analyst.get(
+        reverse("dashboard:map", args=["99"])
+        + f"?units=communes&indicator=nearest_minutes&level={level.pk}"
+    ).content.decode()
+    links = re.findall(r'<a data-export-values[^>]* href="([^"]+)"', page)
+
+    assert len(links) == 4
+    for link in links:
+        query = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
+        assert query["units"] == ["communes"] and query["indicator"] == ["nearest_minutes"]
+        assert query["level"] == [str(level.pk)] and query["run"] == [str(run.pk)]
