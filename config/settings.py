@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Our 403/404/500 pages; in DEBUG, our 404 instead of Django's technical one (core/errors.py).
+    "core.errors.ErrorPagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Lets django-simple-history record who made a change made outside the services.
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -99,6 +101,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # core is no app (no models): its template library is named here.
+            "libraries": {"sros_format": "core.templatetags.sros_format"},
         },
     },
 ]
@@ -134,6 +138,8 @@ LOGIN_REDIRECT_URL = "schema:index"
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# fr groups thousands with U+202F (narrow no-break space), not Django's U+00A0: core/formats/fr.
+FORMAT_MODULE_PATH = ["core.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

@@ -14,3 +14,8 @@ urlpatterns = [
     path("tableau-de-bord/", include("dashboard.urls")),
     path("donnees/", include("opendata.urls")),
 ]
+
+# Our error pages, French by default, with the navigation and what to do next (core/errors.py).
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

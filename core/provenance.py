@@ -16,6 +16,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core.labels import label_of
+
 Provider = Callable[..., list[dict[str, Any]]]
 
 _providers: list[Provider] = []
@@ -39,7 +41,7 @@ def collect(*, region_id: int | None = None) -> list[dict[str, Any]]:
 def label(entry: Mapping[str, Any]) -> str:
     """One source in words: "FINESS cs1100507 du 2026-03-01", "INSEE RP 2021 du 2021-01-01";
     without a date of its own, the day it was imported."""
-    name = entry.get("source_version") or entry.get("kind") or "?"
+    name = entry.get("source_version") or label_of("import_kind", entry.get("kind")) or "?"
     if entry.get("source_date"):
         return _("%(source)s du %(date)s") % {"source": name, "date": entry["source_date"]}
     imported = (entry.get("imported_at") or "")[:10]

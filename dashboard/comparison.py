@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.utils.translation import gettext as _
 
+from core.formatting import NO_BREAK_SPACE
 from core.maps import NO_DATA_COLOUR
 from indicators.aggregates import value_or_none
 from sros.scenarios import TOLERANCE, CommuneChange, Figure
@@ -68,7 +69,7 @@ def format_minute_delta(base: float | None, scenario: float | None) -> str:
     delta = scenario - base
     if abs(delta) <= TOLERANCE:
         return _("inchangé")
-    return _("%(minutes)s min") % {"minutes": _signed(delta, 1)}
+    return f"{_signed(delta, 1)}{NO_BREAK_SPACE}min"
 
 
 # --- the difference classes -----------------------------------------------------------------
@@ -222,7 +223,7 @@ def format_figure_delta(indicator: str, delta: float | None) -> str:
     if indicator in (Indicator.SHARE_BEYOND, Indicator.SHARE_BEYOND_SECOND):
         return _("%(points)s pt") % {"points": _signed(delta * 100, 1)}
     if indicator in (Indicator.MEAN_MINUTES, Indicator.NEAREST_MINUTES):
-        return _("%(minutes)s min") % {"minutes": _signed(delta, 1)}
+        return f"{_signed(delta, 1)}{NO_BREAK_SPACE}min"
     if indicator in (
         Indicator.POPULATION_BEYOND,
         Indicator.POPULATION_BEYOND_SECOND,

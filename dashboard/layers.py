@@ -14,11 +14,12 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from core.formatting import format_minutes, format_number, format_share
 from core.maps import NO_DATA_COLOUR, POPULATION_COLOURS
 from facilities.activities import labels
 from facilities.maps import KIND_COLOURS, facility_popup
@@ -76,9 +77,34 @@ class Classes:
 
 
 def fixed(value: float, decimals: int) -> str:
-    """``value`` rounded to ``decimals`` places, grouped by thousands, in the page's locale.
-    Rounded here: Django's ``number_format`` alone truncates (125.93 would show as 125)."""
-    return number_format(f"{value:.{decimals}f}", decimals, force_grouping=True)
+    """``value`` rounded to ``decimals`` places, grouped by thousands, in the page's language
+    (``core.formatting``: fr ``401 478`` with U+202F). Rounded there: Django's
+    ``number_format`` alone truncates (125.93 would show as 125)."""
+    return format_number(value, decimals) or "—"
+
+
+def shown_digits(indicator: str, value: float) -> int:
+    """The decimals a page shows of ``indicator``: minutes 0, a share 3 (``37,1 %`` is
+    0.371), people 0, density 2, 2SFCA access three significant figures."""
+    if indicator in TIME_INDICATORS or indicator in (Indicator.POPULATION, *PEOPLE_INDICATORS):
+        return 0
+    if indicator in SHARE_INDICATORS:
+        return 3
+    if indicator == Indicator.DENSITY_PER_10K:
+        return 2
+    if value == 0:
+        return 0
+    return max(3 - 1 - int(math.floor(math.log10(abs(value)))), 0)
+
+
+def shown_value(indicator: str, value: float | None) -> float | None:
+    """``value`` rounded as the pages show it (``shown_digits``, half away from zero as
+    ``core.formatting``): what the CSV and XLSX exports carry. ``None`` for none (or an
+    infinite or NaN value)."""
+    if value is None or not math.isfinite(value):
+        return None
+    step = Decimal(1).scaleb(-shown_digits(indicator, value))
+    return float(Decimal(str(value)).quantize(step, rounding=ROUND_HALF_UP))
 
 
 def format_value(indicator: str, value: float | None) -> str:
@@ -88,20 +114,10 @@ def format_value(indicator: str, value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "—"
     if indicator in TIME_INDICATORS:
-        return _("%(minutes)s min") % {"minutes": fixed(value, 0)}
+        return format_minutes(value, 0)
     if indicator in SHARE_INDICATORS:
-        return f"{fixed(value * 100, 1)} %"
-    if indicator in (Indicator.POPULATION, *PEOPLE_INDICATORS):
-        return fixed(value, 0)
-    if indicator == Indicator.DENSITY_PER_10K:
-        return fixed(value, 2)
-    return _significant(value)
-
-
-def _significant(value: float, figures: int = 3) -> str:
-    if value == 0:
-        return "0"
-    return fixed(value, max(figures - 1 - int(math.floor(math.log10(abs(value)))), 0))
+        return format_share(value, 1)
+    return fixed(value, shown_digits(indicator, value))
 
 
 def quantile_breaks(values: Sequence[float], classes: int = 5) -> list[float]:

@@ -9,6 +9,10 @@ class IndicatorsConfig(AppConfig):
     def ready(self) -> None:
         from core.importing import data_changed
 
+        from . import labels
+
+        labels.register()
+
         data_changed.connect(_mark_runs_stale, dispatch_uid="indicators.mark_runs_stale")
 
 

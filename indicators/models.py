@@ -97,6 +97,13 @@ class IndicatorRun(models.Model):
         """``sources``, or a sentence saying none were recorded (never empty)."""
         return provenance.statement(self.inputs_provenance)
 
+    @property
+    def parameter_rows(self) -> list[tuple[str, str]]:
+        """The stored parameters as labelled sentences for the pages (``labels``)."""
+        from .labels import parameter_rows
+
+        return parameter_rows(self.parameters)
+
     def level_state_of(self, level_id: int) -> dict:
         """The recorded state of a level (``level_states``); computed if none was recorded."""
         return self.level_states.get(str(level_id)) or {"state": "computed", "missing": []}
@@ -229,6 +236,13 @@ class AplRun(models.Model):
 
     def __str__(self) -> str:
         return f"APL #{self.pk} {self.region}"
+
+    @property
+    def travel_text(self) -> str:
+        """The travel times used, as the APL page says it (« à vol d'oiseau, 50 km/h »)."""
+        from .labels import travel_text
+
+        return travel_text(self.parameters.get("travel"))
 
 
 class AplValue(models.Model):

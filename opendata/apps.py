@@ -12,3 +12,7 @@ class OpendataConfig(AppConfig):
         from .selectors import inputs_provenance
 
         provenance.register(inputs_provenance)
+
+        from . import labels
+
+        labels.register()

@@ -26,6 +26,14 @@ def record_label(record) -> str:
     return record.instance_type.__str__(record)
 
 
+def shown(field, value):
+    """A recorded value as the pages show it: a choice by its label (« Adopté », not
+    ``adopted``), anything else as it is."""
+    if value is not None and field.choices:
+        return dict(field.flatchoices).get(value, value)
+    return value
+
+
 def history_entries(records) -> list[dict]:
     entries = []
     previous_of = previous_records(records)
@@ -36,7 +44,9 @@ def history_entries(records) -> list[dict]:
             delta = record.diff_against(previous, excluded_fields=["lock_version"])
             for change in delta.changes:
                 field = record.instance_type._meta.get_field(change.field)
-                changes.append((field.verbose_name, change.old, change.new))
+                changes.append(
+                    (field.verbose_name, shown(field, change.old), shown(field, change.new))
+                )
         entries.append(
             {
                 "date": record.history_date,

@@ -72,7 +72,7 @@ def test_the_map_draws_reloads_on_a_new_indicator_and_opens_a_facility_popup(
 
     assert len(before_fills) == 540
     assert outlines >= 1
-    assert "15 min" in before_legend
+    assert "15 min" in before_legend.replace("\xa0", " ")
     assert after_legend != before_legend
     assert after_fills != before_fills
     assert "access_2sfca" in page.url and first_url != page.url  # the URL follows the selector

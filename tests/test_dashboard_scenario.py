@@ -343,9 +343,9 @@ def test_the_difference_palette_separates_gains_losses_and_reach():
     assert comparison.difference_colour(30.0, math.inf) == comparison.NO_LONGER_REACHED_COLOUR
     assert comparison.difference_colour(math.inf, 12.0) == comparison.NOW_REACHED_COLOUR
     assert comparison.difference_colour(math.inf, math.inf) == NO_DATA_COLOUR
-    assert comparison.format_minute_delta(30.0, 32.46) == "+2,5 min"
-    assert comparison.format_minute_delta(30.0, 27.0) == "\u22123,0 min"
-    assert comparison.format_minutes(125.93) == "126 min"  # rounded, not truncated
+    assert comparison.format_minute_delta(30.0, 32.46) == "+2,5\xa0min"
+    assert comparison.format_minute_delta(30.0, 27.0) == "\u22123,0\xa0min"
+    assert comparison.format_minutes(125.93) == "126\xa0min"  # rounded, not truncated
     assert comparison.format_minutes(math.inf) == "non atteint"
 
 

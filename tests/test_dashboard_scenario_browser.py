@@ -123,7 +123,7 @@ def test_side_by_side_maps_move_together_and_the_difference_repaints(live_server
 
     assert len(base_fills) == len(scenario_fills) == demo["communes"]
     assert base_fills != scenario_fills  # the closure lengthens some trips
-    assert "15 min" in side_legend and "ne dessert plus" in side_legend.lower()
+    assert "15 min" in side_legend.replace("\xa0", " ") and "ne dessert plus" in side_legend.lower()
     assert panned[0] == panned[1] and panned[0][0] != first[0]
     assert zoomed[0] == zoomed[1] and float(zoomed[0][1]) > float(first[1])
     assert moved[0] == moved[1] and moved[2] == moved[3]

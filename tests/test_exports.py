@@ -1,9 +1,10 @@
 """Exports of the dashboard on the demo region: each format opens with its own library (csv,
 openpyxl, geopandas/pyogrio, pypdf), carries where its figures come from, respects the filters,
 is refused to anonymous visitors and to another region's planner, and costs a fixed number of
-queries; the same stored figure reads the same in the API, the map layer, the page and every
-export format. Downloads follow the redirects as a script does (``follow``: XLSX, GeoPackage
-and PDF are built as jobs, see ``test_export_redirects``)."""
+queries; the same stored figure reads the same in the API, the map layer, GeoJSON and
+GeoPackage (every digit), and in the page, the PDF, CSV and XLSX (rounded as the page shows
+it). Downloads follow the redirects as a script does (``follow``: XLSX, GeoPackage and PDF are
+built as jobs, see ``test_export_redirects``)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from access.models import RegionMembership
 from access.services import membership_grant
 from dashboard.exports import jobs, report, writers
 from dashboard.exports.tables import CODE, Column, Table
-from dashboard.layers import format_value
+from dashboard.layers import format_value, shown_value
 from facilities.models import Facility
 from indicators.models import IndicatorValue
 from indicators.selectors import latest_run
@@ -42,9 +43,10 @@ FORMATS = ["csv", "xlsx", "geojson", "gpkg"]
 
 
 def read_csv(response) -> list[dict[str, str]]:
+    """The rows under the codes (second header row; the first names the columns)."""
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff")
-    return list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
+    return list(csv.DictReader(io.StringIO(text[1:].split("\r\n", 1)[1]), delimiter=";"))
 
 
 def read_sheets(response) -> tuple[dict, list[dict]]:
@@ -52,7 +54,7 @@ def read_sheets(response) -> tuple[dict, list[dict]]:
     assert book.sheetnames == ["Métadonnées", "Données"]
     meta = {row[0]: row[1] for row in book["Métadonnées"].iter_rows(values_only=True) if row[0]}
     rows = list(book["Données"].iter_rows(values_only=True))
-    return meta, [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    return meta, [dict(zip(rows[1], row, strict=True)) for row in rows[2:]]
 
 
 def read_gpkg(response, layer: str | None = None, *, table: bool = False):
@@ -77,7 +79,7 @@ def number(cell: str) -> float:
 # --- every format opens and carries its provenance ------------------------------------------
 
 
-def test_the_csv_is_excel_friendly_and_carries_the_stored_floats(analyst, run, level):
+def test_the_csv_is_excel_friendly_and_carries_the_pages_figures(analyst, run, level):
     response = follow(analyst, values_url("csv", indicator="nearest_minutes", level=level.pk))
     rows = read_csv(response)
     stored = dict(
@@ -91,8 +93,10 @@ def test_the_csv_is_excel_friendly_and_carries_the_stored_floats(analyst, run, l
     assert len(rows) == len(stored) == 540
     assert {r["run"] for r in rows} == {str(run.pk)}
     for row in rows:
-        assert (number(row["value"]) if row["value"] else None) == stored[row["code"]]
-    assert any("," in r["value"] for r in rows)  # decimal comma, not a rounded integer
+        shown = shown_value(Indicator.NEAREST_MINUTES, stored[row["code"]])
+        assert (number(row["value"]) if row["value"] else None) == shown
+    assert any("," in r["value"] for r in rows)  # a float with a decimal comma: "23,0"
+    assert any(v is not None and v != round(v) for v in stored.values())  # rounding was needed
 
 
 def test_the_xlsx_has_a_header_sheet_and_typed_cells(analyst, run, level):
@@ -109,7 +113,8 @@ def test_the_xlsx_has_a_header_sheet_and_typed_cells(analyst, run, level):
     assert "Version du schéma en vigueur" in meta
     values = [r for r in rows if r["indicator"] == "nearest_minutes"]
     assert {r["level_id"] for r in values} == {level.pk}
-    assert all(isinstance(r["value"], float) for r in values if r["value"] is not None)
+    # numbers (a whole number of minutes reads back from Excel as an int)
+    assert all(isinstance(r["value"], (int, float)) for r in values if r["value"] is not None)
     assert all(isinstance(r["code"], str) for r in rows)
     assert isinstance(rows[0]["run"], int)
 
@@ -124,10 +129,10 @@ def test_codes_keep_their_leading_zeros_and_dates_stay_dates():
     csv_rows = writers.to_csv(table).decode("utf-8-sig").splitlines()
     sheet = openpyxl.load_workbook(io.BytesIO(writers.to_xlsx(table)))["Données"]
 
-    assert csv_rows == ["code;day;x", "01001;2024-01-02;0,30000000000000004"]
-    assert sheet["A2"].value == "01001" and sheet["A2"].number_format == "@"
-    assert sheet["B2"].value == dt.datetime(2024, 1, 2)
-    assert sheet["C2"].value == 0.1 + 0.2
+    assert csv_rows == ["Code;Jour;X", "code;day;x", "01001;2024-01-02;0,30000000000000004"]
+    assert sheet["A3"].value == "01001" and sheet["A3"].number_format == "@"
+    assert sheet["B3"].value == dt.datetime(2024, 1, 2)
+    assert sheet["C3"].value == 0.1 + 0.2
 
 
 def test_geojson_and_geopackage_carry_the_layer_and_its_metadata(analyst, run, level):
@@ -340,14 +345,15 @@ def test_the_same_stored_figure_reads_the_same_in_page_api_layer_and_every_expor
 
     assert [v["value"] for v in api] == [value]
     assert [f["properties"]["v"] for f in layer["features"] if f["id"] == code] == [value]
-    assert [number(r["value"]) for r in csv_rows if r["code"] == code] == [value]
-    assert [r["value"] for r in sheet if r["code"] == code] == [value]
+    # CSV and XLSX carry the page's figure (a whole number of minutes), the others every digit
+    assert [number(r["value"]) for r in csv_rows if r["code"] == code] == [round(value)]
+    assert [r["value"] for r in sheet if r["code"] == code] == [round(value)]
     assert [
         f["properties"]["value"] for f in geojson["features"] if f["properties"]["code"] == code
     ] == [value]
     assert gpkg.loc[gpkg["code"] == code, "value"].tolist() == [value]
     shown = format_value(Indicator.NEAREST_MINUTES, value)  # what people read: "23 min"
-    assert shown in page.replace("\xa0", " ")
+    assert shown.replace("\xa0", " ") in page.replace("\xa0", " ")
     assert shown.replace("\xa0", " ") in pdf
     assert value != round(value)  # a float that would show any rounding on the way
 
@@ -382,3 +388,60 @@ def test_the_pdf_fetcher_serves_our_static_files_and_refuses_the_network():
     assert b"@page" in css.read()
     assert fetcher.refused == ["https://tiles.example.org/1/2/3.png"]
     assert pdf.startswith(b"%PDF")
+
+
+# --- headers in the page's language, codes on the second row ---------------------------------
+
+
+@pytest.mark.parametrize(("language", "name"), [("fr", "Valeur"), ("en", "Value")])
+def test_the_headers_speak_the_pages_language_and_keep_the_codes(analyst, level, language, name):
+    from django.conf import settings
+
+    analyst.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    text = follow(analyst, values_url("csv", level=level.pk)).content.decode("utf-8-sig")
+    names, codes = (line.split(";") for line in text.split("\r\n")[:2])
+    book = openpyxl.load_workbook(io.BytesIO(follow(analyst, values_url("xlsx")).content))
+    # the « Données » sheet ("Data" in English)
+    sheet_names, sheet_codes = (
+        list(r) for r in book.worksheets[1].iter_rows(max_row=2, values_only=True)
+    )
+
+    assert codes[:3] == ["run", "unit_kind", "code"] and "value" in codes
+    assert names[codes.index("value")] == name
+    assert sheet_codes == codes and sheet_names == names
+
+
+@pytest.mark.parametrize(
+    ("indicator", "value", "shown"),
+    [
+        ("nearest_minutes", 125.5, 126.0),
+        ("share_beyond", 0.37149, 0.371),
+        ("share_beyond", 0.09951, 0.1),
+        ("population", 1234.6, 1235.0),
+        ("density_per_10k", 2.999, 3.0),
+        ("access_2sfca", 0.0012345, 0.00123),
+        ("nearest_minutes", float("inf"), None),
+    ],
+)
+def test_csv_and_xlsx_figures_are_the_pages_rounding(indicator, value, shown):
+    from django.utils import translation
+
+    assert shown_value(indicator, value) == shown
+    with translation.override("fr"):  # the page's text of the export's figure is the page's
+        assert format_value(indicator, value) == format_value(indicator, shown)
+
+
+def test_the_map_export_links_follow_the_selection_and_name_the_run(analyst, run, level):
+    from urllib.parse import parse_qs, urlsplit
+
+    page = analyst.get(
+        reverse("dashboard:map", args=["99"])
+        + f"?units=communes&indicator=nearest_minutes&level={level.pk}"
+    ).content.decode()
+    links = re.findall(r'<a data-export-values[^>]* href="([^"]+)"', page)
+
+    assert len(links) == 4
+    for link in links:
+        query = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
+        assert query["units"] == ["communes"] and query["indicator"] == ["nearest_minutes"]
+        assert query["level"] == [str(level.pk)] and query["run"] == [str(run.pk)]

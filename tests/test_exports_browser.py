@@ -52,13 +52,14 @@ def test_the_export_buttons_build_on_a_worker_and_download_what_the_page_shows(
         pdf_text = pdf_line.inner_text()
 
     text = values.decode("utf-8")
-    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    under_codes = text.removeprefix("\ufeff").split("\r\n", 1)[1]  # names, then codes
+    rows = list(csv.DictReader(io.StringIO(under_codes), delimiter=";"))
     assert csv_state == ("done", 100)
     assert text.startswith("\ufeff")
     assert len(rows) == 540
     assert {r["indicator"] for r in rows} == {"access_2sfca"}  # the selection now shown
     book = openpyxl.load_workbook(io.BytesIO(workbook))
-    assert workbook_name.endswith(".xlsx") and book["Données"].max_row == 541
+    assert workbook_name.endswith(".xlsx") and book["Données"].max_row == 542  # two header rows
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     assert name.startswith("diagnostic-99-departement-96-") and name.endswith(".pdf")
     assert "100 %" in pdf_text and name in pdf_text

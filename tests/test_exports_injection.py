@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from urllib.parse import quote
 
 import openpyxl
@@ -49,15 +50,18 @@ def test_the_writers_neutralise_text_cells_and_keep_numbers():
     data, meta = book["Données"], book["Métadonnées"]
 
     assert lines == [
+        "Nom;Code;X",
         "name;code;x",
         "'=cmd|' /C calc'!A0;'=01;-12,5",
         "#N/A;-7;-3",
         "-12,5;01001;",
     ]
-    assert [c.value for c in data[2]] == ["'" + ATTACK, "'=01", -12.5]
-    assert [c.data_type for c in data[2]] == ["s", "s", "n"]
-    assert [(c.value, c.data_type) for c in data[3]] == [("#N/A", "s"), ("-7", "s"), (-3, "n")]
-    assert (data["A4"].value, data["A4"].data_type) == ("-12,5", "s")
+    assert [c.value for c in data[1]] == ["Nom", "Code", "X"]
+    assert [c.value for c in data[2]] == ["name", "code", "x"]
+    assert [c.value for c in data[3]] == ["'" + ATTACK, "'=01", -12.5]
+    assert [c.data_type for c in data[3]] == ["s", "s", "n"]
+    assert [(c.value, c.data_type) for c in data[4]] == [("#N/A", "s"), ("-7", "s"), (-3, "n")]
+    assert (data["A5"].value, data["A5"].data_type) == ("-12,5", "s")
     assert (meta["B1"].value, meta["B1"].data_type) == ("'" + ATTACK, "s")
     assert (meta["B2"].value, meta["B2"].data_type) == (7, "n")
 
@@ -85,7 +89,7 @@ def test_the_csv_exports_neutralise_names_and_keep_french_decimals(analyst, run,
     assert {r["name"] for r in values if r["code"] == code} == {"'" + ATTACK}
     assert not any(v.startswith(("=", "+", "@")) for r in facilities + values for v in r.values())
     decimals = [r["value"] for r in values if r["value"]]
-    assert all(float(v.replace(",", ".")) for v in decimals)  # numbers, no quote in front
+    assert all(re.fullmatch(r"-?\d+(,\d+)?", v) for v in decimals)  # numbers, no quote in front
     assert any("," in v for v in decimals)
 
 
@@ -109,15 +113,17 @@ def test_every_sheet_of_the_xlsx_exports_neutralises_names_and_filters(analyst, 
     )
     assert facilities["Filtre : search"][1].value == "'" + ATTACK
     assert empty["Filtre : department"][1].value == "'" + ATTACK
-    names = [r[2].value for r in books[0]["Données"].iter_rows(min_row=2)]
+    names = [r[2].value for r in books[0]["Données"].iter_rows(min_row=3)]
     assert names == ["'" + ATTACK]
-    value_rows = [r for r in books[1]["Données"].iter_rows(min_row=2) if r[2].value == code]
+    value_rows = [r for r in books[1]["Données"].iter_rows(min_row=3) if r[2].value == code]
     assert {r[3].value for r in value_rows} == {"'" + ATTACK}
-    value_column = [c.value for c in books[1]["Données"][1]].index("value")
+    value_column = [c.value for c in books[1]["Données"][2]].index("value")
     assert {r[value_column].data_type for r in value_rows if r[value_column].value is not None} == {
         "n"
     }
-    assert values["Calcul n°"][1].data_type == "n" and books[2]["Données"].max_row == 1
+    assert (
+        values["Calcul n°"][1].data_type == "n" and books[2]["Données"].max_row == 2
+    )  # the two header rows only
 
 
 def test_geojson_geopackage_and_pdf_carry_the_name_intact(analyst, run, attack, level):

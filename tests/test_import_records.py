@@ -199,7 +199,7 @@ def test_a_run_copies_the_provenance_of_its_region_and_names_it_on_its_pages(cli
     entry = run.inputs_provenance[1]
     assert (entry["file"], entry["source_date"]) == ("finess.csv", "2026-05-12")
     assert entry["sha256"] == finess.sha256
-    assert run.sources.startswith("Sources : regions (regions-cog2026.json, importé le ")
+    assert run.sources.startswith("Sources : Régions (COG) (regions-cog2026.json, importé le ")
     assert run.sources.endswith(", FINESS cs1100507 du 2026-05-12")
     # Data, not a key: the record may go, the run keeps its sources.
     ImportRecord.objects.all().delete()

@@ -10,8 +10,12 @@ Formats and the choices behind them:
   Excel opens it as columns of numbers with a double click. Metadata would break that (comment
   lines are not CSV), so each row carries its run id, the file name says region, run and
   filters, and the XLSX carries the full header. Programs read it with
-  ``pandas.read_csv(path, sep=";", decimal=",", dtype=str)`` (codes stay text); floats are
-  written with all their digits (``repr``), so they read back to the stored value exactly.
+  ``pandas.read_csv(path, sep=";", decimal=",", header=1, dtype=str)`` (codes stay text).
+- **Headers** (CSV and the « Données » sheet): a row of the columns' names in the export's
+  language, then a row of their codes (``writers.header_rows``, docs/i18n.md).
+- **Values** (CSV and XLSX of indicators): the page's rounded figures
+  (``dashboard.layers.shown_value``), written with all the digits of that float (``repr``);
+  the API, GeoJSON and GeoPackage keep every digit of the stored value.
 - **GeoJSON** (RFC 7946, WGS84, 6 decimals) with the metadata as a foreign member
   ``sros_metadata``; **GeoPackage** (EPSG:4326, or Lambert 93 with ``crs=2154``) with the
   metadata in a non-spatial table ``metadonnees``. ``simplified=1`` gives the map geometry.

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from core import provenance
+from dashboard.layers import shown_value
 from facilities.models import Facility
 from indicators.filters import value_list
 from indicators.models import IndicatorRun, IndicatorValue
@@ -200,7 +201,9 @@ def populations(run: IndicatorRun, units: Units) -> dict[str, float | None]:
 
 def value_table(region: Region, run: IndicatorRun, query: ValueQuery, user) -> Table:
     """Every stored value the query selects, with its unit's name and population (four
-    queries whatever the number of rows)."""
+    queries whatever the number of rows), each rounded as the pages show it
+    (``dashboard.layers.shown_value``: the CSV and XLSX carry the page's figures; the API,
+    GeoJSON and GeoPackage keep every digit)."""
     names = unit_names(region, query.units)
     population = populations(run, query.units)
     labels = dict(Indicator.choices)
@@ -209,7 +212,8 @@ def value_table(region: Region, run: IndicatorRun, query: ValueQuery, user) -> T
         (
             run.pk, v.unit_kind, v.unit_code, names.get(v.unit_code, ""), zoning, v.indicator,
             str(labels.get(v.indicator, v.indicator)), v.pathway_code or "", v.level_code or "",
-            v.level_id, level_state_code(run, v.level_id), v.value, population.get(v.unit_code),
+            v.level_id, level_state_code(run, v.level_id), shown_value(v.indicator, v.value),
+            shown_value(Indicator.POPULATION, population.get(v.unit_code)),
             v.facility_finess or "", level_weight_code(run, v.level_id),
         )
         for v in value_rows(run, query)

@@ -51,11 +51,19 @@ def csv_cell(value: object) -> str:
     return neutralised(str(value))
 
 
+def header_rows(table: Table) -> list[list[str]]:
+    """The two header rows of the CSV and of the « Données » sheet: the columns' names in the
+    export's language (the page's: French by default), then their codes, which do not change
+    with the language (``pandas.read_csv(path, sep=";", decimal=",", header=1, dtype=str)``
+    reads the CSV under its codes)."""
+    return [[str(c.label) for c in table.columns], [c.key for c in table.columns]]
+
+
 def to_csv(table: Table, progress: Callable[[float], None] | None = None) -> bytes:
-    """UTF-8 with BOM, ``;`` separated, header of column keys, data only."""
+    """UTF-8 with BOM, ``;`` separated, two header rows (names, then codes), data only."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=CSV_SEPARATOR, lineterminator="\r\n")
-    writer.writerow([c.key for c in table.columns])
+    writer.writerows([[neutralised(text) for text in row] for row in header_rows(table)])
     writer.writerows([csv_cell(v) for v in row] for row in _reporting(table.rows, progress))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -84,10 +92,12 @@ def to_xlsx(table: Table, progress: Callable[[float], None] | None = None) -> by
         meta.append([_string(meta, column.key), _string(meta, str(column.label))])
 
     data = book.create_sheet(_("Données"))
-    data.freeze_panes = "A2"
-    for i, column in enumerate(table.columns, start=1):
-        data.column_dimensions[get_column_letter(i)].width = max(len(column.key) + 2, 12)
-    data.append([_label_cell(data, c.key, bold) for c in table.columns])
+    data.freeze_panes = "A3"
+    names, codes = header_rows(table)
+    for i, (name, code) in enumerate(zip(names, codes, strict=True), start=1):
+        data.column_dimensions[get_column_letter(i)].width = min(max(len(name), len(code)) + 2, 40)
+    data.append([_label_cell(data, name, bold) for name in names])
+    data.append([_string(data, code) for code in codes])
     text_columns = [i for i, c in enumerate(table.columns) if c.kind == CODE]
     date_columns = [i for i, c in enumerate(table.columns) if c.kind == DATE]
     number_columns = [i for i, c in enumerate(table.columns) if c.kind == NUMBER]
