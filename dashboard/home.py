@@ -33,7 +33,6 @@ from core.maps import (
 from facilities import maps as facility_maps
 from facilities.models import Facility
 from facilities.selectors import FacilityPoint, map_facilities
-from territories.models import Region
 
 from . import home_selectors as selectors
 from .layers import collection_json, feature_json
@@ -59,7 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
     load the demo data instead of a map; an unknown or empty region code is a 404.
     """
     overview = selectors.overview()
-    region = chosen_region(request, overview)
+    region = chosen_region(request, overview)  # (code, label) or None
     unknown = unknown_kinds(Facility.objects.all())
     counts = {**overview.count_by_kind, **dict.fromkeys(unknown)}  # None: "non chargé"
     context = {
@@ -73,40 +72,44 @@ def home(request: HttpRequest) -> HttpResponse:
         "population_legend": [],
     }
     if region is not None:
-        context |= region_context(region)
+        single = len(overview.regions) == 1  # the overview's extent is the region's
+        context |= region_context(region[0], overview.extent if single else None)
     elif overview.commune_count or overview.facility_count:
         context |= national_context(overview)
     return render(request, "home.html", context)
 
 
-def chosen_region(request: HttpRequest, overview: selectors.Overview) -> Region | None:
-    """The region of ``?region=`` (404 when no region of that code has communes), else the
-    only region loaded, else None (the national view)."""
+def chosen_region(request: HttpRequest, overview: selectors.Overview) -> tuple[str, str] | None:
+    """(code, label) of the region of ``?region=`` (404 when no region of that code has
+    communes), else of the only region loaded, else None (the national view)."""
     code = request.GET.get("region", "").strip()
     if code:
-        region = selectors.loaded_region(code)
+        region = dict(overview.regions).get(code)
         if region is None:
             raise Http404(_("Aucune région chargée n'a ce code."))
-        return region
+        return code, region
     if len(overview.regions) == 1:
-        return selectors.loaded_region(overview.regions[0][0])
+        return overview.regions[0]
     return None
 
 
-def region_context(region: Region) -> dict:
+def region_context(
+    region_code: str, extent: tuple[float, float, float, float] | None = None
+) -> dict:
     """The map of one region: its départements and facilities inline, its communes by a
-    request (the legend's classes computed here from the same communes as the layer's)."""
-    breaks = population_breaks(selectors.region_populations(region))
+    request (the legend's classes computed here from the same communes as the layer's);
+    ``extent`` when the caller knows it already."""
+    breaks = population_breaks(selectors.region_populations(region_code))
     m = page_map()
-    add_department_outlines(m, selectors.map_department_outlines(region))
-    facilities = selectors.region_facilities(region)
+    add_department_outlines(m, selectors.map_department_outlines(region_code))
+    facilities = selectors.region_facilities(region_code)
     facility_maps.add_facilities(m, facilities)
     folium.LayerControl(collapsed=True).add_to(m)
-    _fit(m, selectors.region_extent(region), facilities)
+    _fit(m, extent or selectors.region_extent(region_code), facilities)
     return {
         "map": render_parts(m),
         "map_name": m.get_name(),
-        "communes_url": reverse("home_communes", kwargs={"region_code": region.code}),
+        "communes_url": reverse("home_communes", kwargs={"region_code": region_code}),
         "population_legend": population_legend(breaks),
         "home_map_labels": {
             "commune": _("Commune"),
@@ -135,14 +138,13 @@ def national_context(overview: selectors.Overview) -> dict:
 @require_safe
 @login_required
 def home_communes_layer(request: HttpRequest, region_code: str) -> HttpResponse:
-    """The communes of one loaded region as a GeoJSON FeatureCollection for the home map:
-    ``n`` name, ``c`` INSEE code, ``p`` population as shown, ``f`` fill colour of its
-    population class (the classes of the page's legend). Geometries are pasted as the
-    database wrote them."""
-    region = selectors.loaded_region(region_code)
-    if region is None:
-        raise Http404(_("Aucune région chargée n'a ce code."))
-    body = communes_layer(selectors.region_commune_rows(region))
+    """The communes of one region (404 for an unknown code) as a GeoJSON FeatureCollection
+    for the home map: ``n`` name, ``c`` INSEE code, ``p`` population as shown, ``f`` fill
+    colour of its population class (the classes of the page's legend). Geometries are pasted
+    as the database wrote them."""
+    if not selectors.region_exists(region_code):
+        raise Http404(_("Aucune région n'a ce code."))
+    body = communes_layer(selectors.region_commune_rows(region_code))
     return HttpResponse(body, content_type="application/geo+json")
 
 

@@ -67,57 +67,55 @@ def overview() -> Overview:
     )
 
 
-def loaded_region(code: str) -> Region | None:
-    """The region of ``code`` if it has communes loaded, else None (one query)."""
-    communes = Commune.objects.filter(department__region=OuterRef("pk"))
-    return Region.objects.defer("geometry").filter(code=code).filter(Exists(communes)).first()
+def region_exists(region_code: str) -> bool:
+    return Region.objects.filter(code=region_code).exists()
 
 
-def region_commune_rows(region: Region) -> list[tuple[str, str, int | None, str]]:
+def region_commune_rows(region_code: str) -> list[tuple[str, str, int | None, str]]:
     """(code, name, population, GeoJSON text) of the region's communes with a polygon, in
     their map geometry (the importer's simplified copy, or the full polygon simplified on the
     fly where that copy is missing); geometries stay text, never parsed (one query)."""
     return list(
-        Commune.objects.filter(department__region=region, geometry__isnull=False)
+        Commune.objects.filter(department__region__code=region_code, geometry__isnull=False)
         .annotate(shape=map_shape("map_geometry"))
         .order_by("code")
         .values_list("code", "name", "population", "shape")
     )
 
 
-def region_populations(region: Region) -> list[int | None]:
+def region_populations(region_code: str) -> list[int | None]:
     """Populations of the region's communes with a polygon: what the legend's classes are
     drawn from, the same communes the layer shows (one query)."""
-    communes = Commune.objects.filter(department__region=region, geometry__isnull=False)
+    communes = Commune.objects.filter(department__region__code=region_code, geometry__isnull=False)
     return list(communes.values_list("population", flat=True))
 
 
-def region_extent(region: Region | None) -> tuple[float, float, float, float] | None:
-    """(west, south, east, north) of the region's commune polygons (all communes without a
-    region), None without polygons."""
-    communes = Commune.objects.all()
-    if region is not None:
-        communes = communes.filter(department__region=region)
+def region_extent(region_code: str) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the region's commune polygons, None without polygons."""
+    communes = Commune.objects.filter(department__region__code=region_code)
     return communes.aggregate(e=Extent("geometry"))["e"]
 
 
-def region_facilities(region: Region) -> list[FacilityPoint]:
+def region_facilities(region_code: str) -> list[FacilityPoint]:
     """Open, located facilities in the region's communes, as map points (two queries)."""
     located = Facility.objects.filter(
-        status=Facility.Status.OPEN, point__isnull=False, commune__department__region=region
+        status=Facility.Status.OPEN,
+        point__isnull=False,
+        commune__department__region__code=region_code,
     )
     return [point for _, point in facility_points(located)]
 
 
-def map_department_outlines(region: Region | None = None) -> list[dict]:
-    """Simplified polygons of the départements (of ``region`` at map precision, else of all
-    regions at national precision) that have communes loaded and a geometry."""
+def map_department_outlines(region_code: str | None = None) -> list[dict]:
+    """Simplified polygons of the départements (of the region of ``region_code`` at map
+    precision, else of all regions at national precision) that have communes loaded and a
+    geometry."""
     departments = Department.objects.filter(geometry__isnull=False)
-    if region is not None:
-        departments = departments.filter(region=region)
+    if region_code is not None:
+        departments = departments.filter(region__code=region_code)
     rows = (
         departments.filter(Exists(Commune.objects.filter(department=OuterRef("pk"))))
-        .annotate(shape=map_shape() if region is not None else national_outline())
+        .annotate(shape=map_shape() if region_code is not None else national_outline())
         .values_list("code", "name", "shape")
     )
     return [

@@ -48,6 +48,7 @@ def test_the_map_draws_communes_and_markers_with_no_foreign_request(
         page = session.page
         page.goto(live_server.url + "/")
         page.wait_for_selector(".folium-map.leaflet-container")
+        page.wait_for_selector("#home-map[data-communes]")  # the layer came by its request
         page.wait_for_selector(".leaflet-overlay-pane svg path")
         page.wait_for_selector(".sros-marker, .sros-cluster")
         page.wait_for_load_state("networkidle")
@@ -59,11 +60,15 @@ def test_the_map_draws_communes_and_markers_with_no_foreign_request(
         popup = page.wait_for_selector(".leaflet-popup-content")
         popup_text = popup.inner_text()
         legend_text = page.locator("#population-legend").inner_text()
+        loaded = page.locator("#home-map").get_attribute("data-communes")
+        status_text = page.locator("#home-map-status").inner_text()
         page.mouse.move(900, 100)  # away from the marker: its tooltip closes
         wait_for_popup_shown(page)
         session.screenshot(SCREENSHOT)
 
     assert commune_paths >= len(communes)
+    assert loaded == str(len(communes))
+    assert "24 communes" in status_text
     assert markers + clusters >= 1
     assert markers == len(facilities)  # far apart: none of them clustered
     assert chu.finess_et in popup_text
@@ -74,5 +79,6 @@ def test_the_map_draws_communes_and_markers_with_no_foreign_request(
     session.assert_all_requests_to(live_server.url)
     requested = " ".join(session.requests)
     assert "/static/vendor/leaflet-1.9.4/leaflet.js" in requested
+    assert "/communes/84.geojson" in requested
     assert "/static/vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js" in requested
     assert SCREENSHOT.stat().st_size > 10_000
