@@ -21,6 +21,7 @@ after: the 2 cores are shared. Exits 1 when a page misses a goal.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import statistics
 import sys
@@ -53,7 +54,7 @@ def load_france(reload: bool) -> None:
         return
     empty_loaded_data()
     started = time.perf_counter()
-    call_command("load_demo", "--from", str(open_data_dir() / "france"), verbosity=0)
+    call_command("load_demo", "--from", str(open_data_dir() / "france"), stdout=io.StringIO())
     print(f"load_demo --from france: {time.perf_counter() - started:.1f} s ({load()})")
 
 
@@ -106,6 +107,9 @@ def pages(region_code: str) -> list[tuple[str, str]]:
         (f"region dashboard {region_code}", f"{board}/"),
         (f"map page {region_code}", f"{board}/carte/"),
         (f"map commune layer {region_code}", f"{board}/couches/choroplethe.geojson"),
+        (f"map facility layer {region_code}", f"{board}/couches/etablissements.geojson"),
+        (f"map boundary layer {region_code}", f"{board}/couches/limites.geojson"),
+        (f"pathway page {region_code} (urgences)", f"{board}/filieres/urgences/"),
         (f"territory page, département {department.code}",
          f"{board}/territoires/departement/{department.code}/"),
         ("schema index", reverse("schema:index")),
