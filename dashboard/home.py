@@ -131,7 +131,7 @@ def national_context(overview: selectors.Overview) -> dict:
     facilities = map_facilities() if not overview.commune_count else []
     facility_maps.add_facilities(m, facilities)
     folium.LayerControl(collapsed=True).add_to(m)
-    _fit(m, overview.extent, facilities)
+    _fit(m, selectors.outline_extent() or overview.extent, facilities)
     return {"map": render_parts(m), "map_name": m.get_name()}
 
 

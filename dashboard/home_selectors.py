@@ -124,6 +124,16 @@ def map_department_outlines(region_code: str | None = None) -> list[dict]:
     ]
 
 
+def outline_extent() -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the départements with communes loaded and a polygon:
+    what the national map draws (the communes' extent would span the oceans from the Antilles
+    to La Réunion when overseas communes are loaded without département polygons)."""
+    departments = Department.objects.filter(geometry__isnull=False).filter(
+        Exists(Commune.objects.filter(department=OuterRef("pk")))
+    )
+    return departments.aggregate(e=Extent("geometry"))["e"]
+
+
 def map_region_outlines() -> list[dict]:
     """Polygons of the regions that have communes loaded and a geometry, at national
     precision; ``c`` is the region code the page links to."""

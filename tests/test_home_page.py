@@ -8,7 +8,7 @@ from django.contrib.gis.geos import Point
 from django.urls import reverse
 
 from facilities.models import Authorisation, Facility
-from tests.factories import make_commune_grid, make_department, make_region
+from tests.factories import make_commune_grid, make_department, make_region, square
 
 FOREIGN_HOST_MARKERS = ["cdn", "unpkg", "jsdelivr", "cloudflare", "openstreetmap", "tile"]
 
@@ -134,6 +134,7 @@ def test_with_several_regions_the_home_page_inlines_no_commune_nor_facility(clie
     # the regions to choose from, as links
     assert 'href="?region=84"' in html and 'href="?region=93"' in html
     assert response.context["overview"].commune_count == 16  # totals stay national
+    assert "2 régions chargées" in html
 
 
 def test_the_chosen_region_inlines_only_its_facilities_and_requests_only_its_communes(
@@ -148,10 +149,26 @@ def test_the_chosen_region_inlines_only_its_facilities_and_requests_only_its_com
     assert "690000011" not in html and "690000045" not in html  # region 84's
     assert '"c":"06001"' not in html
     assert 'aria-current="page"' in html
+    assert "<title>Autre région — " in html
     layer = client.get(reverse("home_communes", args=["93"])).json()
     assert sorted(f["properties"]["c"] for f in layer["features"]) == [
         "06001", "06002", "06003", "06004"
     ]  # fmt: skip
+
+
+def test_the_national_map_fits_the_departements_it_draws(client, two_regions):
+    """Not the communes' extent, which spans the oceans when overseas communes are loaded
+    without a département polygon."""
+    from territories.models import Department
+
+    Department.objects.filter(code="69").update(geometry=square(1, 1))  # one cell of the grid
+
+    script = client.get(reverse("home")).context["map"].script
+
+    bounds = re.search(r"fitBounds\(\s*\[\[([\d.]+), ([\d.]+)\], \[([\d.]+), ([\d.]+)\]\]", script)
+    south, west, north, east = (float(v) for v in bounds.groups())
+    assert [west, south, east, north] == pytest.approx([4.55, 45.55, 4.6, 45.6])
+    assert '"id":"69"' in script  # its outline
 
 
 def test_an_unknown_region_is_a_404_on_the_page_and_the_layer(client, two_regions):
