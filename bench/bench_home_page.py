@@ -8,7 +8,9 @@ EMPTIED first: never point it at a database you use. Loads the real files of
 ``../shared/data`` (regions, départements with polygons, the 4,021 commune polygons, the 566
 GISCO hospitals) through the project's importers, then renders ``/`` a few times with Django's
 test client and prints the page size against the budget of issue 2 (under 3 MB) and the
-median render time. ``SROS_MAP_SIMPLIFY_TOLERANCE`` drives the page weight: the importer
+median render time; then the same for the commune layer the page requests
+(``/communes/84.geojson``: since issue 12 §4 the communes no longer come inline).
+``SROS_MAP_SIMPLIFY_TOLERANCE`` drives the layer's weight: the importer
 stores the simplified commune polygons the page ships. To try another tolerance without
 changing the settings:
 
@@ -68,6 +70,13 @@ def main() -> None:
         durations.append(time.perf_counter() - start)
         assert response.status_code == 200, response.status_code
         size, queries = len(response.content), len(captured)
+    layer_sizes, layer_durations = 0, []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        layer = client.get("/communes/84.geojson")
+        layer_durations.append(time.perf_counter() - start)
+        assert layer.status_code == 200, layer.status_code
+        layer_sizes = len(layer.content)
     overview = selectors.overview()
     verdict = "OK" if size < BUDGET_BYTES else "OVER BUDGET"
     print(f"  communes {overview.commune_count}, open facilities {overview.facility_count}")
@@ -82,6 +91,11 @@ def main() -> None:
     print(
         f"  server render time: median {statistics.median(durations):.3f} s over {RUNS} runs "
         f"(first {durations[0]:.3f} s), {queries} SQL queries"
+    )
+    verdict = "OK" if layer_sizes < BUDGET_BYTES else "OVER BUDGET"
+    print(
+        f"  commune layer {layer_sizes:,} bytes = {layer_sizes / 1e6:.2f} MB ({verdict}), "
+        f"median {statistics.median(layer_durations):.3f} s over {RUNS} runs"
     )
 
 

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from dashboard.home import home
+from dashboard.home import home, home_communes_layer
 
 urlpatterns = [
     path("", home, name="home"),
+    path("communes/<str:region_code>.geojson", home_communes_layer, name="home_communes"),
     path("", include("access.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

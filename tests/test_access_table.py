@@ -311,6 +311,7 @@ JOB = {"job_id": "@job.pk"}
 
 PAGES = [
     R("home", allowed=USERS),
+    R("home_communes", IN_84, allowed=USERS),
     R("login", allowed=EVERYONE),
     R("login", method="POST", allowed=EVERYONE, data=lambda w: {"username": "x", "password": ""}),
     R("logout", method="POST", allowed=EVERYONE, to_login=True),

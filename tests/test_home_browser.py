@@ -48,6 +48,7 @@ def test_the_map_draws_communes_and_markers_with_no_foreign_request(
         page = session.page
         page.goto(live_server.url + "/")
         page.wait_for_selector(".folium-map.leaflet-container")
+        page.wait_for_selector("#home-map[data-communes]")  # the layer came by its request
         page.wait_for_selector(".leaflet-overlay-pane svg path")
         page.wait_for_selector(".sros-marker, .sros-cluster")
         page.wait_for_load_state("networkidle")
@@ -59,11 +60,15 @@ def test_the_map_draws_communes_and_markers_with_no_foreign_request(
         popup = page.wait_for_selector(".leaflet-popup-content")
         popup_text = popup.inner_text()
         legend_text = page.locator("#population-legend").inner_text()
+        loaded = page.locator("#home-map").get_attribute("data-communes")
+        status_text = page.locator("#home-map-status").inner_text()
         page.mouse.move(900, 100)  # away from the marker: its tooltip closes
         wait_for_popup_shown(page)
         session.screenshot(SCREENSHOT)
 
     assert commune_paths >= len(communes)
+    assert loaded == str(len(communes))
+    assert "24 communes" in status_text
     assert markers + clusters >= 1
     assert markers == len(facilities)  # far apart: none of them clustered
     assert chu.finess_et in popup_text
@@ -74,5 +79,40 @@ def test_the_map_draws_communes_and_markers_with_no_foreign_request(
     session.assert_all_requests_to(live_server.url)
     requested = " ".join(session.requests)
     assert "/static/vendor/leaflet-1.9.4/leaflet.js" in requested
+    assert "/communes/84.geojson" in requested
     assert "/static/vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js" in requested
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_a_click_on_a_region_of_the_national_map_opens_it_with_its_communes(
+    live_server, client, django_user_model
+):
+    from tests.factories import square
+
+    region = make_region(code="84", name="Région de test", geometry=square(0, 0, side=0.3))
+    communes = make_commune_grid(4, 3, department=make_department("69", "Rhône", region))
+    other = make_region(code="93", name="Autre région")
+    make_commune_grid(2, 2, department=make_department("06", "Alpes", other))
+    reader = django_user_model.objects.create_user("lecteur", password="pw-lecteur-123")
+    cookie = session_cookie(client, reader)
+
+    with open_browser() as session:
+        session.sign_in(live_server.url, cookie)
+        page = session.page
+        page.goto(live_server.url + "/")
+        page.wait_for_selector(".leaflet-overlay-pane svg path.leaflet-interactive")
+        national_paths = page.locator(".leaflet-overlay-pane svg path").count()
+        communes_attribute = page.locator("#home-map").get_attribute("data-communes-url")
+        page.locator(".leaflet-overlay-pane svg path.leaflet-interactive").first.click()
+        page.wait_for_url("**/?region=84")
+        page.wait_for_selector("#home-map[data-communes]")
+        loaded = page.locator("#home-map").get_attribute("data-communes")
+        heading = page.locator("h1.region-name").inner_text()
+
+    assert national_paths == 1  # the one region with a polygon; no commune inline
+    assert communes_attribute is None
+    assert loaded == str(len(communes))
+    assert "Région de test" in heading
+    session.assert_no_console_errors()
+    assert any("/communes/84.geojson" in url for url in session.requests)
+    assert not any("/communes/93.geojson" in url for url in session.requests)
