@@ -348,7 +348,7 @@ def level_report(echo: Callable[[str], None] = print) -> dict[str, dict[str, lis
     from pathways.selectors import STATES, level_states
     from territories.models import Commune, Region
 
-    levels = list(Level.objects.select_related("pathway").prefetch_related("requirements"))
+    levels = list(Level.current.select_related("pathway").prefetch_related("requirements"))
     communes = Commune.objects.filter(department__region=OuterRef("pk"))
     regions = Region.objects.defer("geometry").filter(Exists(communes)).order_by("code")
     report: dict[str, dict[str, list[str]]] = {}
