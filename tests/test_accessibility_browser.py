@@ -9,6 +9,7 @@ the Content-Security-Policy allows. One browser, the pages in sequence."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from facilities.models import Facility
@@ -99,10 +100,12 @@ PERSONA_PAGES = {
 
 
 @pytest.fixture
-def visits(demo_chief, client, django_user_model) -> list[tuple[str, str, str, list[str]]]:
+def visits(demo_chief, django_user_model) -> list[tuple[str, str, str, list[str]]]:
     pages = _demo_pages()
+    # One client per persona: logging a second user in on the same client flushes the first
+    # one's session, whose cookie would then open the login page instead.
     cookies = {
-        username: session_cookie(client, django_user_model.objects.get(username=username))
+        username: session_cookie(Client(), django_user_model.objects.get(username=username))
         for username in PERSONA_PAGES
     }
     visits = [("anonyme", "", reverse("login"), ["main h1"])]
@@ -122,7 +125,7 @@ def test_no_serious_or_critical_axe_violation_as_each_persona(live_server, visit
                 session.sign_in(live_server.url, cookie)
             response = page.goto(live_server.url + url)
             assert response.status == 200, (persona, url, response.status)
-            print(persona, url, flush=True)
+            assert page.url == live_server.url + url, (persona, url, page.url)  # no redirect
             for selector in drawn:
                 page.wait_for_selector(selector, state="attached")
             page.wait_for_load_state("networkidle")
