@@ -40,28 +40,31 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
     facility = Facility.objects.filter(commune__department__region__code="99").first()
     first_import = ImportRecord.objects.order_by("pk").first()
     return {
-        "home": ("/", ["main h1"]),
+        "home": ("/", [AREAS, MARKERS]),
         "dashboard": ("/tableau-de-bord/99/", ["main h1"]),
-        "map": ("/tableau-de-bord/99/carte/?indicator=nearest_minutes", ["main h1"]),
-        "pathway": ("/tableau-de-bord/99/filieres/urgences/", ["main h1"]),
+        "map": ("/tableau-de-bord/99/carte/?indicator=nearest_minutes", [AREAS, MARKERS]),
+        "pathway": ("/tableau-de-bord/99/filieres/urgences/", [AREAS]),
         "territory (commune)": (
             reverse("dashboard:territory", args=["99", "commune", commune.code]),
-            ["main h1"],
+            [AREAS],
         ),
         "territory (zone)": (
             reverse("dashboard:zone", args=["99", zone.zoning_id, zone.code]),
             ["main h1"],
         ),
-        "scenario comparison": (reverse("dashboard:scenario", args=["99", scenario.pk]), ["main h1"]),
+        "scenario comparison": (reverse("dashboard:scenario", args=["99", scenario.pk]), [AREAS]),
         "schema index": (reverse("schema:index"), ["main h1"]),
         "schema versions": (reverse("schema:region", args=["99"]), ["main h1"]),
-        "version (objectives grid)": (reverse("schema:version", args=[version.pk]), ["main h1"]),
+        "version (objectives grid)": (
+            reverse("schema:version", args=[version.pk]),
+            ["#objectives"],
+        ),
         "objective form": (reverse("schema:objective_edit", args=[objective.pk]), ["main h1"]),
         "scenarios": (reverse("schema:scenarios", args=[version.pk]), ["main h1"]),
         "scenario": (reverse("schema:scenario", args=[scenario.pk]), ["main h1"]),
-        "compliance map": (reverse("schema:compliance_map", args=[version.pk]), ["main h1"]),
+        "compliance map": (reverse("schema:compliance_map", args=[version.pk]), [AREAS]),
         "indicator runs": ("/indicateurs/", ["main h1"]),
-        "imports": ("/donnees/imports/", ["main h1"]),
+        "imports": ("/donnees/imports/", [".imports tbody tr"]),
         "import": (reverse("opendata:import_detail", args=[first_import.pk]), ["main h1"]),
         "admin index": ("/admin/", ["#content-main"]),
         "admin list": ("/admin/facilities/facility/", ["#result_list"]),
@@ -133,7 +136,9 @@ def test_no_serious_or_critical_axe_violation_as_each_persona(live_server, visit
             if violations:
                 found[f"{persona} {url}"] = violations
         # The check itself can fail: an image with no text alternative is a critical violation.
-        page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=x>')")
+        page.evaluate(
+            "document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=x>')"
+        )
         control = axe_violations(page, live_server.url)
 
     assert found == {}, "\n".join(f"{where}:\n  " + "\n  ".join(v) for where, v in found.items())
