@@ -63,6 +63,10 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
         "scenarios": (reverse("schema:scenarios", args=[version.pk]), ["main h1"]),
         "scenario": (reverse("schema:scenario", args=[scenario.pk]), ["main h1"]),
         "compliance map": (reverse("schema:compliance_map", args=[version.pk]), [AREAS]),
+        "history": (reverse("schema:history", args=[version.pk]), ["main h1"]),
+        "doctors zoning": (reverse("schema:doctors_zoning", args=["99"]), ["main h1"]),
+        "apl": (reverse("indicators:apl", args=["99"]), ["main h1"]),
+        "urgent care": (reverse("indicators:urgent_care", args=["99"]), ["main h1"]),
         "indicator runs": ("/indicateurs/", ["main h1"]),
         "imports": ("/donnees/imports/", [".imports tbody tr"]),
         "import": (reverse("opendata:import_detail", args=[first_import.pk]), ["main h1"]),
@@ -92,6 +96,10 @@ READER_PAGES = [
     "indicator runs",
     "imports",
     "import",
+    "history",
+    "doctors zoning",
+    "apl",
+    "urgent care",
 ]
 #: persona → the pages it opens (the demo accounts of load_demo, plus a superuser).
 PERSONA_PAGES = {
