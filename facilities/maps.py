@@ -46,6 +46,13 @@ _MARKER_CALLBACK = """function (row) {
     var marker = L.marker([row[0], row[1]], {icon: icon});
     marker.bindPopup(row[3]);
     marker.bindTooltip(row[4]);
+    // Leaflet gives a keyboard marker role="button" but names only <img> icons: name the
+    // div icon after the facility (axe-core rule aria-command-name). row[4] is escaped HTML.
+    marker.on("add", function () {
+        var text = document.createElement("div");
+        text.innerHTML = row[4];
+        marker.getElement().setAttribute("aria-label", text.textContent);
+    });
     return marker;
 }"""
 

@@ -126,3 +126,29 @@ def open_browser(viewport: dict | None = None, locale: str = "fr-FR") -> Iterato
             yield session
         finally:
             browser.close()
+
+
+#: axe-core, vendored under static/vendor/ (see its README) and served by the test server like
+#: any static file; no template refers to it, so users' pages never load it.
+AXE_URL = "/static/vendor/axe-core-4.14.1/axe.min.js"
+#: The impacts that fail a page test (axe's four: minor, moderate, serious, critical).
+AXE_IMPACTS = ("serious", "critical")
+#: Rules of axe's default set turned off, each with its reason in docs/accessibility.md.
+AXE_DISABLED_RULES: dict[str, str] = {}
+
+
+def axe_violations(page, base_url: str) -> list[str]:
+    """Run axe-core's default rules on ``page`` and return one line per serious or critical
+    violation: ``rule (impact): help — target, …``. axe is added as a same-origin script, which
+    the Content-Security-Policy allows (an inline script would be refused)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(url=base_url + AXE_URL)
+    options = {"rules": {rule: {"enabled": False} for rule in AXE_DISABLED_RULES}}
+    violations = page.evaluate("options => axe.run(document, options)", options)["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        + (f" (+{len(v['nodes']) - 5})" if len(v["nodes"]) > 5 else "")
+        for v in violations
+        if v["impact"] in AXE_IMPACTS
+    ]

@@ -1,0 +1,164 @@
+"""axe-core in headless Chromium: the main pages, with the demo region loaded and its
+indicators computed, opened as each persona, have no serious or critical violation of axe's
+default rules (docs/accessibility.md lists the rules turned off, with their reason).
+
+axe is served from our static files (static/vendor/axe-core-*/) but no template refers to it:
+the test adds it to each page once the page has drawn, as a same-origin <script src>, which
+the Content-Security-Policy allows. One browser, the pages in sequence."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from facilities.models import Facility
+from opendata.models import ImportRecord
+from sros.models import Objective, Scenario
+from territories.models import Commune, Zone
+from tests.browser import (
+    AXE_DISABLED_RULES,
+    AXE_IMPACTS,
+    axe_violations,
+    open_browser,
+    session_cookie,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AREAS = ".leaflet-overlay-pane path.leaflet-interactive"
+MARKERS = ".leaflet-marker-pane .sros-marker, .leaflet-marker-pane .sros-cluster"
+
+
+def _demo_pages() -> dict[str, tuple[str, list[str]]]:
+    """Name → (URL, selectors that show the page has drawn), read before the browser opens."""
+    objective = Objective.objects.filter(version__schema__region__code="99").first()
+    version = objective.version  # the adopted version, with its objectives grid
+    scenario = Scenario.objects.filter(version__schema__region__code="99").first()
+    commune = Commune.objects.filter(department__region__code="99").order_by("code").first()
+    zone = Zone.objects.filter(zoning=version.default_zoning).order_by("code").first()
+    facility = Facility.objects.filter(commune__department__region__code="99").first()
+    first_import = ImportRecord.objects.order_by("pk").first()
+    return {
+        "home": ("/", [AREAS, MARKERS]),
+        "dashboard": ("/tableau-de-bord/99/", ["main h1"]),
+        "map": ("/tableau-de-bord/99/carte/?indicator=nearest_minutes", [AREAS, MARKERS]),
+        "pathway": ("/tableau-de-bord/99/filieres/urgences/", [AREAS]),
+        "territory (commune)": (
+            reverse("dashboard:territory", args=["99", "commune", commune.code]),
+            [AREAS],
+        ),
+        "territory (zone)": (
+            reverse("dashboard:zone", args=["99", zone.zoning_id, zone.code]),
+            ["main h1"],
+        ),
+        "scenario comparison": (reverse("dashboard:scenario", args=["99", scenario.pk]), [AREAS]),
+        "schema index": (reverse("schema:index"), ["main h1"]),
+        "schema versions": (reverse("schema:region", args=["99"]), ["main h1"]),
+        "version (objectives grid)": (
+            reverse("schema:version", args=[version.pk]),
+            ["#objectives"],
+        ),
+        "objective form": (reverse("schema:objective_edit", args=[objective.pk]), ["main h1"]),
+        "scenarios": (reverse("schema:scenarios", args=[version.pk]), ["main h1"]),
+        "scenario": (reverse("schema:scenario", args=[scenario.pk]), ["main h1"]),
+        "compliance map": (reverse("schema:compliance_map", args=[version.pk]), [AREAS]),
+        "history": (reverse("schema:history", args=[version.pk]), ["main h1"]),
+        "doctors zoning": (reverse("schema:doctors_zoning", args=["99"]), ["main h1"]),
+        "apl": (reverse("indicators:apl", args=["99"]), ["main h1"]),
+        "urgent care": (reverse("indicators:urgent_care", args=["99"]), ["main h1"]),
+        "indicator runs": ("/indicateurs/", ["main h1"]),
+        "imports": ("/donnees/imports/", [".imports tbody tr"]),
+        "import": (reverse("opendata:import_detail", args=[first_import.pk]), ["main h1"]),
+        "admin index": ("/admin/", ["#content-main"]),
+        "admin list": ("/admin/facilities/facility/", ["#result_list"]),
+        "admin form": (
+            reverse("admin:facilities_facility_change", args=[facility.pk]),
+            ["#facility_form"],
+        ),
+    }
+
+
+READER_PAGES = [
+    "home",
+    "dashboard",
+    "map",
+    "pathway",
+    "territory (commune)",
+    "territory (zone)",
+    "scenario comparison",
+    "schema index",
+    "schema versions",
+    "version (objectives grid)",
+    "objective form",
+    "scenarios",
+    "scenario",
+    "indicator runs",
+    "imports",
+    "import",
+    "history",
+    "doctors zoning",
+    "apl",
+    "urgent care",
+]
+#: persona → the pages it opens (the demo accounts of load_demo, plus a superuser).
+PERSONA_PAGES = {
+    "planificateur": READER_PAGES + ["compliance map"],
+    "directeur": ["dashboard", "map", "territory (commune)", "version (objectives grid)"],
+    "analyste": ["dashboard", "map", "territory (zone)", "indicator runs"],
+    "chef": ["imports", "import", "admin index", "admin list", "admin form"],
+}
+
+
+@pytest.fixture
+def visits(demo_chief, django_user_model) -> list[tuple[str, str, str, list[str]]]:
+    pages = _demo_pages()
+    # One client per persona: logging a second user in on the same client flushes the first
+    # one's session, whose cookie would then open the login page instead.
+    cookies = {
+        username: session_cookie(Client(), django_user_model.objects.get(username=username))
+        for username in PERSONA_PAGES
+    }
+    visits = [("anonyme", "", reverse("login"), ["main h1"])]
+    for username, names in PERSONA_PAGES.items():
+        visits += [(username, cookies[username], *pages[name]) for name in names]
+    return visits
+
+
+def test_no_serious_or_critical_axe_violation_as_each_persona(live_server, visits):
+    found: dict[str, list[str]] = {}
+    with open_browser() as session:
+        page = session.page
+        page.set_default_timeout(20_000)
+        for persona, cookie, url, drawn in visits:
+            page.context.clear_cookies()
+            if cookie:
+                session.sign_in(live_server.url, cookie)
+            response = page.goto(live_server.url + url)
+            assert response.status == 200, (persona, url, response.status)
+            assert page.url == live_server.url + url, (persona, url, page.url)  # no redirect
+            for selector in drawn:
+                page.wait_for_selector(selector, state="attached")
+            page.wait_for_load_state("networkidle")
+            violations = axe_violations(page, live_server.url)
+            if violations:
+                found[f"{persona} {url}"] = violations
+        # The check itself can fail: an image with no text alternative is a critical violation.
+        page.evaluate(
+            "document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=x>')"
+        )
+        control = axe_violations(page, live_server.url)
+
+    assert found == {}, "\n".join(f"{where}:\n  " + "\n  ".join(v) for where, v in found.items())
+    assert any(line.startswith("image-alt") for line in control), control
+    assert AXE_IMPACTS == ("serious", "critical")
+    assert all(rule in AXE_DISABLED_RULES_DOC for rule in AXE_DISABLED_RULES)
+
+
+def _disabled_rules_in_docs() -> str:
+    from django.conf import settings
+
+    return (settings.BASE_DIR / "docs" / "accessibility.md").read_text(encoding="utf-8")
+
+
+AXE_DISABLED_RULES_DOC = _disabled_rules_in_docs()
