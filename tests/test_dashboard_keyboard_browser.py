@@ -64,6 +64,6 @@ def test_the_map_is_usable_by_keyboard(live_server, demo_chief, client):
         body = started.value.path().read_bytes().decode("utf-8")
 
     assert shown == chosen != "nearest_minutes"
-    assert f";{chosen};" in body.splitlines()[1]  # the file has the indicator now shown
+    assert f";{chosen};" in body.splitlines()[2]  # the indicator shown, after two header rows
     session.assert_no_console_errors()
     session.assert_all_requests_to(live_server.url)
