@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Exists, F, FloatField, Func, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Coalesce
 
 from facilities.practitioners import GENERAL_PRACTITIONER, PracticeSite, Practitioner
@@ -40,6 +40,7 @@ from territories.models import (
 
 from .engine.apl import APL_WEIGHTS, AgeWeights, Apl, apl_in_scope, site_supply, standardised_demand
 from .engine.travel import Places
+from .inputs import lon_lat
 from .models import AplRun, AplValue, AplZoneValue, DreesApl
 from .services import build_provider, default_provider_parameters
 
@@ -92,7 +93,7 @@ def load_communes(weights: AgeWeights | None) -> AplCommunes:
     """Every loaded commune with a point (all regions), sorted by code."""
     rows = list(
         Commune.objects.exclude(point=None)
-        .annotate(lon=_lon(F("point")), lat=_lat(F("point")))
+        .annotate(**lon_lat())
         .order_by("code")
         .values_list("id", "code", "lon", "lat", "population", "department__region__code")
     )
@@ -125,14 +126,6 @@ def load_communes(weights: AgeWeights | None) -> AplCommunes:
     return AplCommunes(places, ids, np.array([r[5] for r in rows]), population, counts)
 
 
-def _lon(expression) -> Func:
-    return Func(expression, function="ST_X", output_field=FloatField())
-
-
-def _lat(expression) -> Func:
-    return Func(expression, function="ST_Y", output_field=FloatField())
-
-
 def load_sites(consultations_per_etp: float | None) -> AplSites:
     """General practitioners per practice site, with their ETP (NaN when unknown).
 
@@ -141,7 +134,7 @@ def load_sites(consultations_per_etp: float | None) -> AplSites:
     at = Coalesce(F("site__point"), F("site__commune__point"))
     rows = list(
         Practitioner.objects.filter(GENERAL_PRACTITIONER)
-        .annotate(lon=_lon(at), lat=_lat(at))
+        .annotate(**lon_lat(at))
         .filter(lon__isnull=False)
         .order_by("site_id", "national_id", "id")
         .values_list(

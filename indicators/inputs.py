@@ -101,8 +101,14 @@ class LevelFacilities:
         return len(self.places)
 
 
-def _ordinate(function: str) -> Func:
-    return Func(F("point"), function=function, output_field=FloatField())
+def lon_lat(point: Any = None) -> dict[str, Func]:
+    """``lon`` and ``lat`` of ``point`` (default the row's ``point``) as floats read by PostGIS
+    (``ST_X``, ``ST_Y``), for ``annotate(**lon_lat())``: no GEOS object per row."""
+    point = F("point") if point is None else point
+    return {
+        "lon": Func(point, function="ST_X", output_field=FloatField()),
+        "lat": Func(point, function="ST_Y", output_field=FloatField()),
+    }
 
 
 def level_population(units: Units, level: LevelFacilities) -> np.ndarray:
@@ -159,7 +165,7 @@ def load_units(
     # Coordinates as floats from the database (ST_X, ST_Y), not a GEOS point per commune.
     rows = list(
         _with_women_15_44(communes)
-        .annotate(lon=_ordinate("ST_X"), lat=_ordinate("ST_Y"))
+        .annotate(**lon_lat())
         .order_by("code")
         .values_list(
             "id", "code", "population", "lon", "department__code", "lat", "women", "ages_year"
@@ -298,7 +304,7 @@ def _read_level_facilities(level: Level, absent: Collection[str]) -> LevelFacili
     facilities: QuerySet[Facility] = level_facilities(level, absent=absent).exclude(point=None)
     # Coordinates as floats from PostGIS, not a GEOS point per facility.
     rows = list(
-        facilities.annotate(lon=_ordinate("ST_X"), lat=_ordinate("ST_Y"))
+        facilities.annotate(**lon_lat())
         .order_by("finess_et")
         .values_list("id", "finess_et", "lon", "lat", "commune_id")
     )

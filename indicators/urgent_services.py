@@ -24,7 +24,6 @@ with no place loaded is not counted and the run says so, never as a zero.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -394,10 +393,3 @@ def candidate_mcs(run: UrgentCareRun, commune: Commune) -> CandidateResult:
 
 def latest_run(region: Region) -> UrgentCareRun | None:
     return UrgentCareRun.objects.filter(region=region).order_by("-created_at", "-id").first()
-
-
-def share_text(value: float | None) -> str:
-    """A share as the pages print it ("12,3 %"), "—" when undefined."""
-    if value is None or not math.isfinite(value):
-        return "—"
-    return f"{value * 100:.1f} %".replace(".", ",")

@@ -23,9 +23,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from access import roles
+from core.formatting import format_share
 from territories.models import Commune, Region
 
 from . import urgent_services
+from .labels import travel_text
 from .urgent_models import UrgentCareRun, UrgentMeans
 
 PAGE_SIZE = 200
@@ -107,7 +109,7 @@ def _run_context(request: HttpRequest, run: UrgentCareRun) -> dict:
     page = Paginator(within, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "means": _means_rows(run),
-        "travel": travel_text(run.parameters.get("travel", {})),
+        "travel": travel_text(run.parameters.get("travel")),
         "groups": _group_rows(run),
         "beyond": [_commune_row(v) for v in beyond],
         "page": page,
@@ -124,16 +126,6 @@ def _means_rows(run: UrgentCareRun) -> list[dict]:
     """The means in the indicator's order (a JSON object's keys come back in any order)."""
     said = run.summary.get("means", {})
     return [{"code": m.value, **said[m.value]} for m in UrgentMeans if m.value in said]
-
-
-def travel_text(parameters: dict) -> str:
-    """The run's travel provider and its settings, as "crowfly (detour 1.3, speed_kmh 50.0…)"."""
-    settings = ", ".join(f"{key} {value}" for key, value in parameters.items() if key != "provider")
-    return (
-        f"{parameters.get('provider', '')} ({settings})"
-        if settings
-        else parameters.get("provider", "")
-    )
 
 
 def _group_rows(run: UrgentCareRun) -> list[dict]:
@@ -160,7 +152,7 @@ def _group_rows(run: UrgentCareRun) -> list[dict]:
                 "group": group,
                 "kind": kind,
                 "name": name,
-                "share": urgent_services.share_text(group.share_beyond),
+                "share": format_share(group.share_beyond) or "—",
                 "by_means": [group.by_means.get(m.value) for m in UrgentMeans],
                 "order": {"region": 0, "department": 1, "zone": 2}[group.unit_kind],
             }
