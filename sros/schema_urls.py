@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from . import compliance_map, doctors_zoning_views, scenario_views, workflow_views
+from . import (
+    compliance_map,
+    doctors_zoning_views,
+    objective_grid_views,
+    scenario_views,
+    workflow_views,
+)
 from . import schema_views as views
 
 app_name = "schema"
@@ -19,6 +25,11 @@ urlpatterns = [
         name="transition",
     ),
     path("versions/<int:pk>/objectives/new/", views.objective_create, name="objective_create"),
+    path(
+        "versions/<int:pk>/objectives/grid/",
+        objective_grid_views.objective_grid_page,
+        name="objective_grid",
+    ),
     path("versions/<int:pk>/comment/", views.comment_add, name="comment"),
     path("versions/<int:pk>/history/", views.version_history, name="history"),
     path("versions/<int:pk>/conformite/", compliance_map.compliance_page, name="compliance_map"),
