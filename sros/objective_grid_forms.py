@@ -267,15 +267,21 @@ def _rekeyed(form: ObjectiveRowForm, prefix: str) -> dict[str, str]:
 
 
 def _conflict_data(form: ObjectiveRowForm, prefix: str, current: Objective) -> dict[str, str]:
-    """The user's input, now based on the saved row: its lock_version and, as the values the
-    row was shown with, the other person's, so that "re-apply mine" sends what differs."""
+    """The user's changes laid on the row as the other person saved it: the user's value for
+    each field they changed, the saved value for the others; the saved row's lock_version;
+    and, as the values the row was shown with, the saved ones. So "re-apply mine" sends the
+    user's changes only, and keeps what the other person changed elsewhere in the row."""
     data = _rekeyed(form, prefix)
     data[f"{prefix}-lock_version"] = str(current.lock_version)
     data[f"{prefix}-in_conflict"] = "on"
     data.pop(f"{prefix}-resolution", None)
+    changed = set(form.changed_data)
     for name in VALUE_FIELDS:
         value = getattr(current, name)
-        data[f"initial-{prefix}-{name}"] = "" if value is None else str(value)
+        saved = "" if value is None else str(value)
+        data[f"initial-{prefix}-{name}"] = saved
+        if name not in changed:
+            data[f"{prefix}-{name}"] = saved
     return data
 
 

@@ -272,6 +272,24 @@ def objective_form(w, zone="B", **extra):
     }  # fmt: skip
 
 
+def objective_grid_form(objective):
+    """The objectives grid sent with one row edited (its minimum 0 → 1)."""
+
+    def data(w):
+        row = attrgetter(objective)(w)
+        values = {"minimum": "1", "maximum": "2", "max_access_minutes": "", "justification": ""}
+        shown = {**values, "minimum": "0"}
+        return {
+            "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "5000", "form-0-id": row.pk,
+            "form-0-lock_version": row.lock_version,
+            **{f"form-0-{name}": value for name, value in values.items()},
+            **{f"initial-form-0-{name}": value for name, value in shown.items()},
+        }  # fmt: skip
+
+    return data
+
+
 def confirmed(version, name):
     """The confirmation page's POST of an irreversible transition (the version read again:
     the fixture's instance predates its own transitions)."""
@@ -364,6 +382,13 @@ PAGES = [
     R("schema:objective_create", DRAFT, allowed=PLANNER),
     R("schema:objective_create", DRAFT, "POST", PLANNER, objective_form),
     R("schema:objective_create", CONSULTATION, "POST", NOBODY, objective_form),
+    # the objectives grid (issue 12 §2): the region's planners, on a draft
+    R("schema:objective_grid", DRAFT, allowed=PLANNER),
+    R("schema:objective_grid", DRAFT, "POST", PLANNER, objective_grid_form("objective")),
+    R("schema:objective_grid", CONSULTATION),
+    R("schema:objective_grid", CONSULTATION, "POST", NOBODY,
+      objective_grid_form("consultation_objective")),
+    R("schema:objective_grid", DRAFT, "PUT"),
     R("schema:comment", CONSULTATION, "POST", COMMENTERS, lambda w: {"text": "Avis"}),
     R("schema:comment", DRAFT, "POST", NOBODY, lambda w: {"text": "Avis"}),
     R("schema:comment", CONSULTATION, "GET"),

@@ -256,13 +256,18 @@ def test_re_applying_mine_overwrites_knowingly(login_as, world, objectives):
     client = login_as("planner")
     grid = client.get(grid_url(world)).context["grid"]
     stale = objectives[1]
-    services.objective_update(stale.pk, lock_version=0, user=world.users["director"], maximum=6)
+    services.objective_update(
+        stale.pk, lock_version=0, user=world.users["director"], maximum=6, justification="Avis B"
+    )
     conflicted = client.post(grid_url(world), posted(grid, {stale.pk: {"maximum": 4}}))
     assert conflicted.status_code == 409
+    row = next(f for f in conflicted.context["grid"].forms if f.instance.pk == stale.pk)
+    # my change laid on their row: my maximum, their justification
+    assert (row["maximum"].value(), row["justification"].value()) == ("4", "Avis B")
     mine = posted(conflicted.context["grid"], {stale.pk: {"resolution": "mine"}})
     assert client.post(grid_url(world), mine).status_code == 302
     saved = Objective.objects.get(pk=stale.pk)
-    assert (saved.maximum, saved.lock_version) == (4, 2)
+    assert (saved.maximum, saved.justification, saved.lock_version) == (4, "Avis B", 2)
     assert saved.history.first().history_user == world.users["planner"]
 
 
