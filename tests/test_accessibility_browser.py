@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from facilities.models import Facility
 from opendata.models import ImportRecord
-from sros.models import Objective, Scenario
+from sros.models import Objective, Scenario, SchemaVersion
 from territories.models import Commune, Zone
 from tests.browser import (
     AXE_DISABLED_RULES,
@@ -34,6 +34,7 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
     """Name → (URL, selectors that show the page has drawn), read before the browser opens."""
     objective = Objective.objects.filter(version__schema__region__code="99").first()
     version = objective.version  # the adopted version, with its objectives grid
+    draft = SchemaVersion.objects.get(schema__region__code="99", state="draft")
     scenario = Scenario.objects.filter(version__schema__region__code="99").first()
     commune = Commune.objects.filter(department__region__code="99").order_by("code").first()
     zone = Zone.objects.filter(zoning=version.default_zoning).order_by("code").first()
@@ -60,6 +61,10 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
             ["#objectives"],
         ),
         "objective form": (reverse("schema:objective_edit", args=[objective.pk]), ["main h1"]),
+        "objectives grid": (
+            reverse("schema:objective_grid", args=[draft.pk]),
+            ["#objective-grid"],
+        ),
         "scenarios": (reverse("schema:scenarios", args=[version.pk]), ["main h1"]),
         "scenario": (reverse("schema:scenario", args=[scenario.pk]), ["main h1"]),
         "compliance map": (reverse("schema:compliance_map", args=[version.pk]), [AREAS]),
@@ -103,7 +108,7 @@ READER_PAGES = [
 ]
 #: persona → the pages it opens (the demo accounts of load_demo, plus a superuser).
 PERSONA_PAGES = {
-    "planificateur": READER_PAGES + ["compliance map"],
+    "planificateur": READER_PAGES + ["compliance map", "objectives grid"],
     "directeur": ["dashboard", "map", "territory (commune)", "version (objectives grid)"],
     "analyste": ["dashboard", "map", "territory (zone)", "indicator runs"],
     "chef": ["imports", "import", "admin index", "admin list", "admin form"],
