@@ -6,7 +6,6 @@ those who may not see the region. The AURA version is in ``test_schema_aura_page
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 import shapely
@@ -18,17 +17,9 @@ from dashboard.models import ExportJob
 from sros import compliance
 from sros.models import SchemaVersion
 from sros.schema_selectors import version_objectives
-from tests.export_fixtures import follow
+from tests.export_fixtures import follow, pdf_pages
 
 pytest_plugins = ["tests.api_fixtures", "tests.export_fixtures"]
-
-
-def pdf_pages(body: bytes) -> list[str]:
-    """The PDF's pages as text, laid out (``pdftotext -layout``), one string per page."""
-    text = subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=body, capture_output=True, check=True
-    ).stdout.decode("utf-8")
-    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
 
 
 def document_url(version: SchemaVersion) -> str:
@@ -162,4 +153,3 @@ def test_zone_numbers_stay_inside_the_map(adopted):
         )
         x, y = projected.labels[code]
         assert polygon.buffer(inset).contains(shapely.Point(x, y)), code
-
