@@ -24,6 +24,7 @@ class ExportJob(models.Model):
         INDICATORS = "indicators", _("Valeurs des indicateurs")
         FACILITIES = "facilities", _("Établissements")
         REPORT = "report", _("Diagnostic territorial (PDF)")
+        SCHEMA = "schema", _("Schéma régional (PDF)")
 
     #: A random id: the job's URLs are not guessable from another job's.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -36,7 +37,8 @@ class ExportJob(models.Model):
     target = models.CharField(_("export"), max_length=12, choices=Target.choices)
     extension = models.CharField(_("format"), max_length=8)
     #: The export URL's query string as lists (``QueryDict.lists()``) and, for a report, its
-    #: unit (``kind``, ``code``, ``zoning_id``): what the synchronous URL would have read.
+    #: unit (``kind``, ``code``, ``zoning_id``), for a schema document its ``version`` id:
+    #: what the synchronous URL would have read.
     parameters = models.JSONField(_("paramètres"), default=dict)
     status = models.CharField(
         _("état"), max_length=10, choices=Status.choices, default=Status.QUEUED

@@ -78,6 +78,11 @@ urlpatterns = [
         name="export_zone_report",
     ),
     path(
+        "<str:region_code>/exports/schema/version-<int:version_id>.pdf",
+        exports.schema_document,
+        name="export_schema_document",
+    ),
+    path(
         "<str:region_code>/exports/diagnostic/<str:kind>/<str:code>.pdf",
         exports.territory_report,
         name="export_territory_report",

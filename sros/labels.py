@@ -5,6 +5,8 @@
 - ``version_state``: the states of a version (``SchemaVersion.State``).
 - ``objective_field``: the fields an objective's diff compares (``diff.COMPARED_FIELDS``),
   by the model's own ``verbose_name``.
+- ``compliance_method``: how ``compliance`` counted an objective's implantations
+  (``BY_AUTHORISATION``, ``BY_KIND``, ``NO_DATA``), said in the schema's PDF document.
 - ``scenario_site``: the sites a scenario opens are numbered ``new-1``, ``new-2``… by
   ``scenarios.py``; shown « nouveau site 1 »; a FINESS number is shown as it is.
 """
@@ -27,7 +29,7 @@ def new_site_label(code: str) -> str | None:
 
 
 def register() -> None:
-    from . import diff, workflow
+    from . import compliance, diff, workflow
     from .models import Objective, SchemaVersion
 
     transitions = {name: label for name, (label, _states) in workflow.TRANSITIONS.items()}
@@ -36,5 +38,19 @@ def register() -> None:
     register_labels(
         "objective_field",
         {name: Objective._meta.get_field(name).verbose_name for name in diff.COMPARED_FIELDS},
+    )
+    register_labels(
+        "compliance_method",
+        {
+            compliance.BY_AUTHORISATION: gettext_lazy(
+                "sites titulaires d'une autorisation en vigueur"
+            ),
+            compliance.BY_KIND: gettext_lazy(
+                "établissements du type correspondant (approximation : aucune autorisation chargée)"
+            ),
+            compliance.NO_DATA: gettext_lazy(
+                "non mesurable : les données chargées ne portent pas cette activité"
+            ),
+        },
     )
     register_labeller("scenario_site", new_site_label)

@@ -3,6 +3,7 @@ analyst signed in, the first emergency level, and the export URLs of region 99."
 
 from __future__ import annotations
 
+import subprocess
 from urllib.parse import urlsplit
 
 import pytest
@@ -57,3 +58,11 @@ def follow(client, url: str, **headers):
             jobs.export_job_run(match.kwargs["job_id"])
         response = client.get(location, HTTP_ACCEPT="*/*", **headers)
     raise AssertionError(f"{url}: more than 10 redirects")
+
+
+def pdf_pages(body: bytes) -> list[str]:
+    """A PDF's pages as poppler's ``pdftotext -layout`` reads them, one string per page."""
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=body, capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")

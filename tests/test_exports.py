@@ -445,3 +445,8 @@ def test_the_map_export_links_follow_the_selection_and_name_the_run(analyst, run
         query = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
         assert query["units"] == ["communes"] and query["indicator"] == ["nearest_minutes"]
         assert query["level"] == [str(level.pk)] and query["run"] == [str(run.pk)]
+    facility_links = re.findall(r'<a data-export-facilities[^>]* href="([^"]+)"', page)
+    assert len(facility_links) == 3
+    for link in facility_links:  # the open facilities serving the level shown
+        query = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
+        assert query == {"status": ["open"], "level": [str(level.pk)]}

@@ -110,3 +110,45 @@ def test_a_plain_link_to_a_heavy_export_lands_on_its_jobs_page(live_server, demo
     assert openpyxl.load_workbook(io.BytesIO(workbook))["Données"].max_row > 1
     session.assert_no_console_errors()
     session.assert_all_requests_to(live_server.url)
+
+
+def test_the_map_export_links_follow_a_changed_selector_before_any_click(
+    live_server, demo_chief, client
+):
+    """Issue 12 §1: after the level or the indicator changed without a reload, every export
+    link's href already says the new selection (a copied link never keeps a former one); the
+    facility links follow the level, and drop it for an indicator that has none."""
+    from urllib.parse import parse_qs, urlsplit
+
+    cookie = session_cookie(client, demo_chief)
+
+    def queries(page, selector):
+        hrefs = page.eval_on_selector_all(selector, "links => links.map(a => a.href)")
+        assert hrefs
+        return [parse_qs(urlsplit(href).query) for href in hrefs]
+
+    with open_browser() as session:
+        page = session.page
+        session.sign_in(live_server.url, cookie)
+        page.goto(live_server.url + "/tableau-de-bord/99/carte/?indicator=nearest_minutes")
+        page.wait_for_selector("#map-legend[data-indicator='nearest_minutes'] li")
+        options = page.eval_on_selector_all("#map-level option", "os => os.map(o => o.value)")
+        first = page.eval_on_selector("#map-level", "s => s.value")
+        second = next(value for value in options if value != first)
+        before = queries(page, "#map-exports a[data-export-facilities]")
+        page.select_option("#map-level", second)
+        values = queries(page, "#map-exports a[data-export-values]")
+        facilities = queries(page, "#map-exports a[data-export-facilities]")
+        page.select_option("#map-indicator", "access_2sfca")
+        indicators = queries(page, "#map-exports a[data-export-values]")
+        page.select_option("#map-indicator", "population")  # an indicator of no level
+        level_free = page.eval_on_selector("#map-level", "s => s.disabled")
+        after = queries(page, "#map-exports a[data-export-facilities]")
+
+    assert all(q["level"] == [first] and q["status"] == ["open"] for q in before)
+    assert len(values) == 4 and all(q["level"] == [second] for q in values)
+    assert len(facilities) == 3 and all(q["level"] == [second] for q in facilities)
+    assert all(q["indicator"] == ["access_2sfca"] for q in indicators)
+    assert level_free
+    assert len(after) == 3 and all("level" not in q and q["status"] == ["open"] for q in after)
+    session.assert_no_console_errors()

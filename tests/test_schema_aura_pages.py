@@ -4,6 +4,8 @@ the importers, a zoning of one zone per département, psychiatry objectives coun
 psychiatric hospital. Each page answers 200 to the region's planner within pinned queries."""
 
 import json
+import re
+import time
 
 import pytest
 from django.urls import reverse
@@ -16,6 +18,7 @@ from sros import compliance, scenarios, services, workflow
 from sros.models import AuthorisedActivity, VoletTheme
 from territories.models import Commune, Department, MunicipalDistrict, Region, Zoning
 from territories.services import zoning_create
+from tests.export_fixtures import follow, pdf_pages
 from tests.personas import make_user
 
 pytestmark = pytest.mark.open_data
@@ -160,3 +163,42 @@ def test_the_aura_compliance_map_counts_psychiatric_hospitals_by_kind(aura_schem
     (changed,) = evaluated.changed_objectives
     assert changed.objective.zone.code == "69"
     assert changed.scenario.count == changed.base.count - 1
+
+
+def test_the_aura_version_exports_as_its_document(aura_schema, client):
+    """The adopted AURA version as a PDF (issue 12 §2): its 12 zones in the OQOS table, on
+    the zoning map's legend and in the compliance table with the sites counted by kind."""
+    s = aura_schema
+    adopted = s["adopted"]
+    client.force_login(s["planner"])
+    url = reverse("dashboard:export_schema_document", args=["84", adopted.pk])
+
+    started = time.perf_counter()
+    response = follow(client, url)
+    seconds = time.perf_counter() - started
+
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    pages = pdf_pages(response.content)
+    text = re.sub(r"\s+", " ", " ".join(pages))
+    lines = [re.sub(r"\s+", " ", line).strip() for page in pages for line in page.splitlines()]
+    assert "Auvergne-Rhône-Alpes" in text and "adopté le" in re.sub(r"\s+", " ", pages[0])
+    assert "Santé mentale" in text and "Texte de test." in text
+    assert "Légende — zones du zonage Départements" in text
+    assert "établissements du type correspondant" in text  # GISCO hospitals: counted by kind
+    objectives = list(adopted.objectives.select_related("zone", "activity"))
+    results = compliance.compliance_for(objectives)
+    assert len(objectives) == 12
+    for objective in objectives:
+        zone = f"{objective.zone.code} — {objective.zone.name}"
+        result = results[objective.pk]
+        assert f"{zone} 1 3 –" in lines, zone  # the OQOS table's row
+        assert f"{zone} 1 3 {result.count} {result.label}" in lines, zone
+        # grouped by a narrow no-break space, which the squeeze made a space
+        population = f"{objective.zone.population:,}".replace(",", " ")
+        assert any(
+            line.startswith(f"{objective.zone.code} {objective.zone.code} {objective.zone.name}")
+            and line.endswith(population)
+            for line in lines
+        ), zone  # its legend row: mark, code, name, population
+    assert 7 <= len(pages) <= 12
+    assert seconds < 60, seconds

@@ -15,9 +15,11 @@ from django.urls import reverse
 
 from dashboard import selectors, territory
 from dashboard.views import read_selection
+from sros.models import SchemaVersion
 from territories.models import Region
 
 from . import geo, report, tables, writers
+from .schema_document import document_html, document_stem
 from .tables import (
     ExportError,
     ValueQuery,
@@ -136,6 +138,21 @@ def check_report(region: Region, unit: Mapping[str, object], params: QueryDict) 
         raise NotFound(f"no {kind} {code}")
 
 
+def schema_version(region: Region, version_id: object) -> SchemaVersion | None:
+    """The version of ``region``'s schema with that id, or None."""
+    return (
+        SchemaVersion.objects.select_related("schema__region", "default_zoning")
+        .filter(pk=version_id, schema__region=region)
+        .first()
+    )
+
+
+def check_schema_document(region: Region, version_id: object) -> None:
+    """NotFound when ``region``'s schema has no version with that id."""
+    if schema_version(region, version_id) is None:
+        raise NotFound(f"no schema version {version_id} in region {region.code}")
+
+
 # --- builds ---------------------------------------------------------------------------------
 
 
@@ -195,3 +212,17 @@ def territory_report(
     progress(0.4)  # WeasyPrint's layout and drawing take the rest, in one call
     stem = f"diagnostic-{region.code}-{kind}-{code}-calcul{run.pk}"
     return Download(report.render_pdf(html), stem, "pdf", sources_url(region, run))
+
+
+def schema_document(
+    region: Region, user, version_id: object, progress: Progress = _quiet
+) -> Download:
+    """A version of the region's schema as its PDF document (``schema_document``)."""
+    version = schema_version(region, version_id)
+    if version is None:
+        raise NotFound(f"no schema version {version_id} in region {region.code}")
+    version.schema.region = region  # the job's region, with its département counts
+    html = document_html(version, user)
+    progress(0.3)  # WeasyPrint's layout and drawing take the rest, in one call
+    body = report.render_pdf(html)
+    return Download(body, document_stem(version), "pdf", sources_url(region))

@@ -42,7 +42,10 @@ EXPORT_URLS = {
     "export_facilities": Target.FACILITIES,
     "export_territory_report": Target.REPORT,
     "export_zone_report": Target.REPORT,
+    "export_schema_document": Target.SCHEMA,
 }
+#: The targets whose file is always a PDF (their URL names no format).
+PDF_TARGETS = (Target.REPORT, Target.SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -69,11 +72,13 @@ def read_export_url(url: str) -> ExportRequest:
     kwargs = match.kwargs
     target = EXPORT_URLS[match.url_name]
     extension = kwargs.get("extension", "pdf")
-    if target != Target.REPORT and extension not in build.FORMATS:
+    if target not in PDF_TARGETS and extension not in build.FORMATS:
         raise ExportError(_("Format inconnu : %(format)s") % {"format": extension})
     parameters: dict = {"query": dict(QueryDict(parts.query).lists())}
     if target == Target.REPORT:
         parameters["unit"] = {k: kwargs.get(k) for k in ("kind", "code", "zoning_id")}
+    if target == Target.SCHEMA:
+        parameters["version"] = kwargs["version_id"]
     return ExportRequest(kwargs["region_code"], target, extension, parameters)
 
 
@@ -89,6 +94,10 @@ def _check(region: Region, request: ExportRequest) -> None:
     units or territory. The build checks everything again."""
     query = _query(request.parameters)
     if request.target == Target.FACILITIES:
+        return
+    if request.target == Target.SCHEMA:
+        if build.schema_version(region, request.parameters["version"]) is None:
+            raise ExportError(_("Version du schéma inconnue dans cette région."))
         return
     if export_run(region, query.get("run")) is None:
         raise ExportError(_("Aucun calcul d'indicateurs terminé pour cette région."))
@@ -173,6 +182,8 @@ def _build(job: ExportJob, progress: build.Progress) -> build.Download:
         return build.indicator_export(job.region, job.user, job.extension, query, progress)
     if job.target == Target.FACILITIES:
         return build.facility_export(job.region, job.user, job.extension, query, progress)
+    if job.target == Target.SCHEMA:
+        return build.schema_document(job.region, job.user, job.parameters["version"], progress)
     return build.territory_report(job.region, job.user, job.parameters["unit"], query, progress)
 
 

@@ -74,27 +74,30 @@ class LocalOnlyFetcher(URLFetcher):
 # --- the map --------------------------------------------------------------------------------
 
 
-def _projector(
+def projector(
     bounds: tuple[float, float, float, float],
+    width: float = MAP_WIDTH,
+    height: float = MAP_HEIGHT,
+    margin: float = MAP_MARGIN,
 ) -> Callable[[np.ndarray], np.ndarray]:
     """Lon/lat to SVG pixels: Lambert 93, scaled to fit the box keeping proportions, y down."""
     x0, y0 = _TO_LAMBERT93.transform(bounds[0], bounds[1])
     x1, y1 = _TO_LAMBERT93.transform(bounds[2], bounds[3])
     scale = min(
-        (MAP_WIDTH - 2 * MAP_MARGIN) / max(x1 - x0, 1.0),
-        (MAP_HEIGHT - 2 * MAP_MARGIN) / max(y1 - y0, 1.0),
+        (width - 2 * margin) / max(x1 - x0, 1.0),
+        (height - 2 * margin) / max(y1 - y0, 1.0),
     )
-    dx = (MAP_WIDTH - scale * (x1 - x0)) / 2
-    dy = (MAP_HEIGHT - scale * (y1 - y0)) / 2
+    dx = (width - scale * (x1 - x0)) / 2
+    dy = (height - scale * (y1 - y0)) / 2
 
     def project(lonlat: np.ndarray) -> np.ndarray:
         x, y = _TO_LAMBERT93.transform(lonlat[:, 0], lonlat[:, 1])
-        return np.column_stack([dx + scale * (x - x0), MAP_HEIGHT - dy - scale * (y - y0)])
+        return np.column_stack([dx + scale * (x - x0), height - dy - scale * (y - y0)])
 
     return project
 
 
-def _path(geometry) -> str:
+def svg_path(geometry) -> str:
     """SVG path data of a projected (multi)polygon, one sub-path per ring."""
     parts = []
     for polygon in getattr(geometry, "geoms", [geometry]):
@@ -128,7 +131,7 @@ def report_map(run: IndicatorRun, unit: territory.Unit, level: Level | None) -> 
         if level else {}
     )  # fmt: skip
     classes = layers.classes_for(selectors.Indicator.NEAREST_MINUTES, [])
-    project = _projector(bounds)
+    project = projector(bounds)
     geometries = shapely.transform(
         shapely.from_geojson([s.geometry for s in shapes]), project
     ) if shapes else []  # fmt: skip
@@ -136,9 +139,9 @@ def report_map(run: IndicatorRun, unit: territory.Unit, level: Level | None) -> 
     fills = []
     for shape, geometry in zip(shapes, geometries, strict=True):
         value = values.get(shape.code)
-        fills.append((_path(geometry), classes.colour(value.value if value else None)))
+        fills.append((svg_path(geometry), classes.colour(value.value if value else None)))
     inside = [g for s, g in zip(shapes, geometries, strict=True) if s.code in own]
-    outline = _path(shapely.union_all(inside, grid_size=0.5)) if inside else ""
+    outline = svg_path(shapely.union_all(inside, grid_size=0.5)) if inside else ""
     dots = _facility_dots(level, box, project)
     return _map_svg(fills, outline, dots, classes, level)
 

@@ -194,3 +194,18 @@ def territory_report(
         lambda: build.check_report(region, unit, request.GET),
         lambda: build.territory_report(region, request.user, unit, request.GET),
     )
+
+
+@require_safe
+@login_required
+def schema_document(request: HttpRequest, region_code: str, version_id: int) -> HttpResponse:
+    """A version of the region's schema as its PDF document: always a job. Whoever may view
+    the region may view its schema's versions (``sros.permissions.can_view_version``)."""
+    region = region_or_403(request, region_code)
+    return _inline_or_job(
+        request,
+        region,
+        "pdf",
+        lambda: build.check_schema_document(region, version_id),
+        lambda: build.schema_document(region, request.user, version_id),
+    )

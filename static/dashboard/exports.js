@@ -11,17 +11,36 @@
   var jobForm = document.getElementById("export-job-form");
   var panel = document.getElementById("export-jobs");
 
+  // data-export-values links take the units, indicator and level shown; data-export-facilities
+  // links the level shown (none when the indicator has no level: every open facility).
   function refreshValues(link) {
     var box = link.closest("[data-form]");
     var form = box && document.getElementById(box.dataset.form);
-    if (!form || !link.hasAttribute("data-export-values")) return;
+    var values = link.hasAttribute("data-export-values");
+    if (!form || !(values || link.hasAttribute("data-export-facilities"))) return;
     var url = new URL(link.href, window.location.href);
     var data = new FormData(form);
-    ["units", "indicator", "level"].forEach(function (name) {
-      url.searchParams.set(name, data.get(name) || "");
-    });
+    if (values) {
+      ["units", "indicator", "level"].forEach(function (name) {
+        url.searchParams.set(name, data.get(name) || "");
+      });
+    } else if (data.get("level")) {
+      url.searchParams.set("level", data.get("level"));
+    } else {
+      url.searchParams.delete("level");
+    }
     link.href = url.pathname + url.search;
   }
+
+  // Every link as soon as a selector changes (a copied link never keeps a former selection),
+  // and once now: a browser going back restores the selectors, not the links.
+  function refreshAll() {
+    document.querySelectorAll("a[data-export-values], a[data-export-facilities]").forEach(refreshValues);
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.closest && event.target.closest("form")) refreshAll();
+  });
+  refreshAll();
 
   function row(label) {
     var item = document.createElement("p");
@@ -121,7 +140,7 @@
   });
 
   document.addEventListener("click", function (event) {
-    var link = event.target.closest("a[data-export-values], a[data-export-job]");
+    var link = event.target.closest("a[data-export-values], a[data-export-facilities], a[data-export-job]");
     if (!link) return;
     refreshValues(link);
     if (!link.hasAttribute("data-export-job") || !jobForm) return;
@@ -130,7 +149,7 @@
     start(link);
   });
   document.addEventListener("focusin", function (event) {
-    var link = event.target.closest && event.target.closest("a[data-export-values]");
+    var link = event.target.closest && event.target.closest("a[data-export-values], a[data-export-facilities]");
     if (link) refreshValues(link);
   });
 })();
