@@ -1,10 +1,19 @@
-"""Command line for analysts and checks: nearest access and 2SFCA from CSV files, no database.
+"""Command line for analysts and checks: nearest access, 2SFCA and location models from CSV
+files, no database.
 
     python -m indicators.cli nearest --origins O.csv --facilities F.csv --out OUT.csv \\
         [--provider crowfly|road|matrix] [--osm FILE] [--matrix FILE] \\
         [--detour 1.3] [--speed-kmh 50] [--access-minutes 0]
     python -m indicators.cli 2sfca --demand D.csv --supply S.csv --out OUT.csv \\
         [--max-minutes 20] [--bands 10:1,15:0.6667,20:0.3333] [--provider ...]
+
+    python -m indicators.cli mclp --demand D.csv --candidates C.csv [--existing E.csv] \
+        --max-minutes 30 --p 3 --out OUT.csv [--method auto|highs|greedy] [--time-limit 60]
+    python -m indicators.cli lscp    (same inputs, no --p)
+    python -m indicators.cli pmedian (same inputs, --p; --max-minutes optional: pairs beyond it
+                                      count as unreachable)
+    python -m indicators.cli drop-one --demand D.csv --facilities F.csv --target-minutes 30 \
+        --out OUT.csv
 
 Inputs: ``id,lon,lat,population`` (origins: population optional for ``nearest``; demand:
 required) and ``id,lon,lat,capacity`` (facilities/supply; capacity optional, default 1); WGS84
@@ -20,6 +29,15 @@ the column. A run ends by printing on stderr exactly one line
 - ``pairs``: origin–facility pairs considered. For ``nearest``, the candidates the provider
   returns, n origins × min(1, m facilities) (a KD-tree or a Dijkstra never forms the n × m
   matrix); for ``2sfca``, the pairs within the cut-off.
+
+The location models (``mclp``, ``lscp``, ``pmedian``; ``indicators/engine/location.py``) write
+``id,added`` (the candidates opened, each with the demand it adds — population, or for the
+p-median population × minutes saved) and end instead with
+``objective=<float> covered=<float> solver=<highs|greedy> gap=<float> engine_seconds=<float>``;
+``--p`` counts new sites only, the existing sites stay open. ``drop-one`` writes, for every
+facility, most harmful first, the population its closure alone would put beyond the target, the
+population left with no facility in reach, and the mean time after; it ends with
+``sites=<int> engine_seconds=<float>``.
 
 No Django import: runs without DJANGO_SETTINGS_MODULE.
 """
@@ -37,7 +55,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indicators.engine import StepWeights, nearest_access, two_step_fca
+from indicators.engine import StepWeights, location, nearest_access, two_step_fca
 from indicators.engine.travel import Places, TravelTimeProvider
 
 EXIT_BAD_INPUT = 2
@@ -198,6 +216,106 @@ def run_2sfca(args: argparse.Namespace) -> tuple[float, int]:
     return seconds, len(pairs)
 
 
+def read_sites(args: argparse.Namespace) -> tuple[Places, np.ndarray]:
+    """Existing sites (optional file) then candidates, as one list of sites and its fixed mask."""
+    candidates = read_points(args.candidates, "capacity", required=False, default=1.0).places
+    if args.existing is None:
+        return candidates, np.zeros(len(candidates), dtype=bool)
+    existing = read_points(args.existing, "capacity", required=False, default=1.0).places
+    shared = sorted(set(existing.ids) & set(candidates.ids))
+    if shared:
+        raise InputError(
+            f"{args.candidates}: id {shared[0]!r} is also an existing site in {args.existing} "
+            "(a site is existing or candidate, not both)"
+        )
+    sites = Places(
+        np.concatenate([existing.ids, candidates.ids]),
+        np.concatenate([existing.lon, candidates.lon]),
+        np.concatenate([existing.lat, candidates.lat]),
+    )
+    fixed = np.zeros(len(sites), dtype=bool)
+    fixed[: len(existing)] = True
+    return sites, fixed
+
+
+def _minutes_option(value: float | None, name: str, *, required: bool) -> float:
+    if value is None:
+        if required:
+            raise InputError(f"--{name} is required")
+        return math.inf
+    if not (math.isfinite(value) and value >= 0):
+        raise InputError(f"--{name} must be a non-negative number, got {value}")
+    return value
+
+
+def run_location(args: argparse.Namespace) -> tuple[float, str]:
+    max_minutes = _minutes_option(
+        args.max_minutes, "max-minutes", required=args.command != "pmedian"
+    )
+    if args.command != "lscp" and (args.p is None or args.p < 0):
+        raise InputError("--p must be a non-negative number of new sites")
+    demand = read_points(args.demand, "population", required=True, default=0.0)
+    sites, fixed = read_sites(args)
+    provider = make_provider(args)
+    options = {"method": args.method, "time_limit": args.time_limit}
+    start = time.perf_counter()
+    pairs = provider.within(demand.places, sites, max_minutes)
+    if args.command == "mclp":
+        result = location.mclp(demand.values, pairs, fixed, args.p, max_minutes, **options)
+    elif args.command == "lscp":
+        result = location.lscp(demand.values, pairs, fixed, max_minutes, **options)
+    else:
+        result = location.pmedian(demand.values, pairs, fixed, args.p, **options)
+    seconds = time.perf_counter() - start
+    write_csv(
+        args.out,
+        ["id", "added"],
+        zip(sites.ids[result.opened], _floats(result.added), strict=True),
+    )
+    summary = (
+        f"objective={result.objective!r} covered={result.covered!r} solver={result.solver} "
+        f"gap={result.gap!r} engine_seconds={seconds:.6f}"
+    )
+    return seconds, summary
+
+
+def run_drop_one(args: argparse.Namespace) -> tuple[float, str]:
+    target = _minutes_option(args.target_minutes, "target-minutes", required=True)
+    demand = read_points(args.demand, "population", required=True, default=0.0)
+    facilities = read_points(args.facilities, "capacity", required=False, default=1.0).places
+    provider = make_provider(args)
+    start = time.perf_counter()
+    minutes, index = provider.nearest(demand.places, facilities, min(2, len(facilities)))
+    result = location.drop_one(minutes, index, demand.values, len(facilities), target)
+    seconds = time.perf_counter() - start
+    order = result.ranking()
+    write_csv(
+        args.out,
+        [
+            "id",
+            "rank",
+            "population_beyond",
+            "communes_beyond",
+            "population_losing_reach",
+            "communes_losing_reach",
+            "mean_minutes_after",
+            "mean_minutes_change",
+        ],  # fmt: skip
+        zip(
+            facilities.ids[order],
+            range(1, len(order) + 1),
+            _floats(result.population_beyond[order]),
+            result.communes_beyond[order],
+            _floats(result.population_losing_reach[order]),
+            result.communes_losing_reach[order],
+            _floats(result.mean_minutes_after[order]),
+            _floats(result.mean_minutes_change[order]),
+            strict=True,
+        ),
+    )
+    return seconds, f"sites={len(facilities)} engine_seconds={seconds:.6f}"
+
+
 def _floats(values: np.ndarray, present: np.ndarray | None = None) -> list[str]:
     """Shortest round-tripping text of each float; empty where not ``present``."""
     text = [repr(float(value)) for value in values]
@@ -219,7 +337,7 @@ def write_csv(path: Path, header: Sequence[str], rows) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m indicators.cli",
-        description="Nearest access and 2SFCA from CSV files (no database).",
+        description="Nearest access, 2SFCA and location models from CSV files (no database).",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -254,17 +372,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     provider_options(fca)
     fca.set_defaults(run=run_2sfca)
+
+    for name, help_text in (
+        ("mclp", "open p sites covering the most demand within --max-minutes"),
+        ("lscp", "the fewest sites covering all coverable demand within --max-minutes"),
+        ("pmedian", "open p sites minimising demand x minutes to the nearest open site"),
+    ):
+        model = commands.add_parser(name, help=help_text)
+        model.add_argument("--demand", type=Path, required=True, help="id,lon,lat,population")
+        model.add_argument("--candidates", type=Path, required=True, help="id,lon,lat")
+        model.add_argument("--existing", type=Path, help="id,lon,lat: sites kept open")
+        model.add_argument("--max-minutes", type=float, default=None, help="target time")
+        if name != "lscp":
+            model.add_argument("--p", type=int, required=True, help="new sites to open")
+        model.add_argument("--method", choices=["auto", "highs", "greedy"], default="auto")
+        model.add_argument(
+            "--time-limit", type=float, default=location.DEFAULT_TIME_LIMIT, help="seconds"
+        )
+        provider_options(model)
+        model.set_defaults(run=run_location)
+
+    drop = commands.add_parser("drop-one", help="what closing each facility alone would do")
+    drop.add_argument("--demand", type=Path, required=True, help="id,lon,lat,population")
+    drop.add_argument("--facilities", type=Path, required=True, help="id,lon,lat")
+    drop.add_argument("--target-minutes", type=float, required=True)
+    provider_options(drop)
+    drop.set_defaults(run=run_drop_one)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        seconds, pairs = args.run(args)
+        seconds, summary = args.run(args)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"engine_seconds={seconds:.6f} pairs={pairs}", file=sys.stderr)
+    if isinstance(summary, int):  # nearest and 2sfca: the pairs they considered
+        summary = f"engine_seconds={seconds:.6f} pairs={summary}"
+    print(summary, file=sys.stderr)
     return 0
 
 

@@ -3,12 +3,14 @@ it so; docs/architecture.md):
 
 - ``measures``: nearest access, population beyond a target, density, 2SFCA, compliance;
 - ``whatif``: the incremental what-if of a scenario on the k-nearest arrays;
-- ``travel``: the travel-time providers (crow-fly, road network, imported matrix).
+- ``travel``: the travel-time providers (crow-fly, road network, imported matrix);
+- ``location``: location models with existing sites kept open (MCLP, LSCP, p-median) and the
+  drop-one ranking of closures.
 
 The measures are re-exported here (``from indicators import engine; engine.nearest_access``).
-Location models (MCLP, LSCP, p-median) will join as ``engine.location``.
 """
 
+from . import location
 from .measures import (
     APL_BANDS,
     BeyondTarget,
@@ -28,6 +30,7 @@ from .measures import (
 )
 
 __all__ = [
+    "location",
     "APL_BANDS",
     "BeyondTarget",
     "GaussianWeights",
