@@ -40,7 +40,8 @@ _TO_LAMBERT93 = Transformer.from_crs(4326, 2154, always_xy=True)
 #: its own ``<style>`` only.
 SVG_STYLE = (
     "<style>text{font-family:'DejaVu Sans',sans-serif}.chart-label{font-size:11px;fill:#1b1b1b}"
-    ".chart-value{font-size:10px;fill:#1b1b1b}.chart-small{font-size:10px;fill:#444}"
+    ".chart-value{font-size:10px;fill:#1b1b1b}.chart-value-light{fill:#fff}"
+    ".chart-small{font-size:10px;fill:#444}"
     ".chart-axis{stroke:#777}.chart-target{stroke:#bd0026;stroke-dasharray:4 3;stroke-width:1.5}"
     ".chart-marker{stroke:#000091;stroke-width:2}</style>"
 )
