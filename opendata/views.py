@@ -22,7 +22,7 @@ from core.workers import UNAVAILABLE, BrokerUnavailable
 from . import selectors, uploads
 from .forms import UploadForm
 from .models import ImportRecord, ImportUpload
-from .registry import IMPORTERS
+from .registry import IMPORTERS, REGION_KINDS
 
 PER_PAGE = 50
 
@@ -88,7 +88,12 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
 @login_required
 def upload_start(request: HttpRequest) -> HttpResponse:
     """Store the posted file and hand it to a worker; its page shows the import's progress."""
-    if not roles.can_upload_import(request.user):
+    kind, region = request.POST.get("kind", ""), request.POST.get("region", "")
+    if not roles.can_upload_import(
+        request.user,
+        region_scoped=kind in REGION_KINDS or kind not in IMPORTERS,  # unknown: the form says
+        region=int(region) if region.isdigit() else None,
+    ):
         raise PermissionDenied
     form = _upload_form(request, request.POST, request.FILES)
     if not form.is_valid():

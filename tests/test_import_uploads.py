@@ -118,7 +118,7 @@ def test_a_second_upload_of_the_same_file_creates_nothing(client, places):
 def test_a_file_with_rows_outside_the_planners_region_is_refused_naming_them(client, places):
     lines = [HEADER, *rows_in_84(2)]  # lines 2 and 3
     lines.append("060000011;urgences;su;2020-01-01;")  # line 4
-    lines += ["690000011;medecine;;2019-01-0%d;" % day for day in (1, 2, 3, 4)]  # lines 5 to 8
+    lines += [f"690000011;medecine;;2019-01-0{day};" for day in (1, 2, 3, 4)]  # lines 5 to 8
     lines.append("060000011;urgences;smur;2020-01-01;")  # line 9
     before = ImportRecord.objects.count()
 
@@ -178,7 +178,7 @@ def test_a_planner_is_offered_only_the_region_scoped_kinds(client, places):
     other = post(client, places["planner"], "authorisations", csv_file(HEADER, *rows_in_84()),
                  region=places["paca"].pk)  # fmt: skip
 
-    assert refused.status_code == 400 and other.status_code == 400
+    assert refused.status_code == 403 and other.status_code == 403
     assert ImportUpload.objects.count() == 0
 
 
@@ -232,7 +232,8 @@ def test_a_planners_zoning_is_checked_and_made_in_their_region(client, places):
 
     outside = run(post(client, places["planner"], "zoning",
                        csv_file(*lines, "06088;Z9;Nice", name="zones.csv"),
-                       region=places["aura"].pk, zoning_name="Zones bis", zoning_kind="schema"))  # fmt: skip
+                       region=places["aura"].pk, zoning_name="Zones bis",
+                       zoning_kind="schema"))  # fmt: skip
     assert outside.status == "failed"
     assert "ligne 5 : commune 06088 hors de la région Auvergne-Rhône-Alpes" in outside.error
     assert not Zoning.objects.filter(name="Zones bis").exists()
@@ -334,8 +335,9 @@ def test_real_files_an_administrator_uploads_hospitals_a_planner_is_refused_outs
     nice = Facility.objects.get(finess_et="060000163")  # CH de Saint-Étienne-de-Tinée
     aura = Region.objects.get(code="84")
     membership_grant(user=places["planner"], region=aura, role="planner")
-    refused = run(post(client, places["planner"], "authorisations",
-                       csv_file(HEADER, "060000163;urgences;su;2020-01-01;"), region=aura.pk))  # fmt: skip
+    line = "060000163;urgences;su;2020-01-01;"
+    refused = run(post(client, places["planner"], "authorisations", csv_file(HEADER, line),
+                       region=aura.pk))  # fmt: skip
     assert refused.status == "failed"
     assert (
         f"ligne 2 : commune {nice.commune.code} hors de la région Auvergne-Rhône-Alpes"
