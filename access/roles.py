@@ -10,7 +10,8 @@ role.
 - analyst: reads and exports their region;
 - admin (superuser or group ``admin``): manages users, reads every region, starts runs, edits
   no schema unless also a planner of the region, sees every import (the others see the
-  imports that touched their regions, ``can_view_imports``).
+  imports that touched their regions, ``can_view_imports``), uploads every kind of file
+  (planners upload their region's files only, ``can_upload_import``).
 
 Anonymous users get nothing but the login page. Questions are asked by region id (or any
 object with a ``pk``): this module imports no other app. Rules that also depend on a schema
@@ -99,6 +100,34 @@ def can_view_imports(user: User, region_ids: Iterable[RegionRef] | None = None) 
     if region_ids is None:
         return bool(mine) or is_admin(user)
     return is_admin(user) or any(_region_id(region) in mine for region in region_ids)
+
+
+def can_upload_import(
+    user: User, *, region_scoped: bool = True, region: RegionRef | None = None
+) -> bool:
+    """Uploading an official file on the Imports page (issue 12 §2): administrators upload
+    every kind, for the whole database; a region's planner uploads the region-scoped kinds
+    (``region_scoped``: authorisations, zonings, professionals, MCS lists) for that region,
+    each row then checked to be in it. ``region`` None: for any region of theirs."""
+    if is_admin(user):
+        return True
+    if not region_scoped:
+        return False
+    if region is None:
+        return bool(planner_region_ids(user))
+    return is_planner(user, region)
+
+
+def planner_region_ids(user: User) -> list[int]:
+    """The ids of the regions ``user`` plans (sorted)."""
+    return sorted(region for region, role in _roles(user).items() if role == Role.PLANNER)
+
+
+def can_view_upload(user: User, uploader_id: int | None) -> bool:
+    """An uploaded file and its import's progress: whoever uploaded it, and administrators."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.pk == uploader_id or is_admin(user)
 
 
 def can_manage_users(user: User) -> bool:

@@ -289,6 +289,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SROS_REAPER_SECONDS),
         "options": {"expires": float(SROS_REAPER_SECONDS)},
     },
+    "reap-import-uploads": {
+        "task": "opendata.tasks.reap_uploads",
+        "schedule": float(SROS_REAPER_SECONDS),
+        "options": {"expires": float(SROS_REAPER_SECONDS)},
+    },
 }
 # A run still queued or running after this long lost its worker: it is failed (see
 # indicators.services.runs_fail_expired). Several task time limits, since chunks queue.
@@ -303,6 +308,15 @@ SROS_EXPORT_INLINE_MAX_ROWS = env_int("SROS_EXPORT_INLINE_MAX_ROWS", 20_000)
 # A script following a running job's URL waits at most this long per request before the job
 # redirects to itself (keep it well under gunicorn's --timeout in docker-compose.yml).
 SROS_EXPORT_WAIT_SECONDS = env_int("SROS_EXPORT_WAIT_SECONDS", 5)
+# Files uploaded on the Imports page (opendata.uploads) are kept in the database until a worker
+# has imported them: up to this many bytes (200 MB), larger ones are refused by the form. Django
+# streams an upload to a temporary file beyond FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), so the web
+# process does not hold it in memory while it arrives; a proxy in front must accept as much.
+SROS_UPLOAD_MAX_BYTES = env_int("SROS_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
+if SROS_UPLOAD_MAX_BYTES <= 0:
+    raise ImproperlyConfigured("SROS_UPLOAD_MAX_BYTES must be a positive number of bytes")
+# An upload not ended after this long lost its worker (its task's hard limit is 60 min).
+SROS_UPLOAD_EXPIRY_SECONDS = 3 * 60 * 60
 
 # --- REST API (/api/) -------------------------------------------------------------------------
 # Session (the pages' login) or token (scripts) authentication; every endpoint then applies

@@ -416,14 +416,17 @@ def import_authorisations(path: Path | str) -> ImportReport:
     declared = {line: values.pop("maternity_type") for line, values in records}
     _check_maternity_types(path, records, declared)
 
-    facility_ids = dict(
-        Facility.objects.filter(
+    sites = {
+        number: (pk, department)
+        for number, pk, department in Facility.objects.filter(
             finess_et__in={values["finess_et"] for _, values in records}
-        ).values_list("finess_et", "id")
-    )
-    rows, seen = [], {}
+        ).values_list("finess_et", "id", "commune__department__code")
+    }
+    facility_ids = {number: pk for number, (pk, _department) in sites.items()}
+    rows, seen, numbers = [], {}, []
     for line, values in records:
         number = values.pop("finess_et")
+        numbers.append(number)
         if number not in facility_ids:
             raise ImportFailed(
                 path, f"unknown FINESS ET {number}: not in the registry", where=f"line {line}"
@@ -440,6 +443,8 @@ def import_authorisations(path: Path | str) -> ImportReport:
         seen[key] = line
         rows.append(row)
     report = ImportReport(kind="authorisations")
+    # Rows per département of their site, so the Imports page counts them in its region.
+    report.rows_by_department.update(sites[number][1] for number in numbers if sites[number][1])
     with transaction.atomic():
         report.add(
             # Keyed within the ARS rows: a FINESS row of the same site and dates is another

@@ -32,6 +32,12 @@ IMPORTERS = {
 #: no longer list, refused when they cover much less than what is loaded.
 FULL_KINDS = frozenset({"finess-authorisations", "finess-plus-activites"})
 
+#: Kinds whose every row lies in one region (authorisations, zonings, professionals, MCS
+#: lists): a planner may upload them for their region, each row checked to be in it
+#: (``opendata.scope``); the other kinds are national or reference files, uploaded by
+#: administrators only (issue 12 §2).
+REGION_KINDS = frozenset({"authorisations", "zoning", "annuaire-sante", "mcs"})
+
 
 def importer_for(kind: str):
     module, function = IMPORTERS[kind].split(":")

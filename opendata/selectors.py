@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from access import roles
 from territories.models import Department, Region
 
-from .models import ImportRecord
+from .models import ImportRecord, ImportUpload
 from .registry import IMPORTERS
 
 #: The keys of ``ImportRecord.changes`` and their names on the page.
@@ -21,6 +21,26 @@ CHANGE_LABELS = (
     ("changed", _("Modifiés")),
     ("ended", _("Clos")),
 )
+
+#: What the worker is doing with an upload (``ImportUpload.stage``), for its progress bar.
+UPLOAD_STAGES = {
+    "start": _("Lecture du fichier"),
+    "region": _("Contrôle des lignes dans la région"),
+    "import": _("Import"),
+}
+#: How many uploads the Imports page lists.
+RECENT_UPLOADS = 10
+
+
+def recent_uploads(user) -> list[ImportUpload]:
+    """The latest uploads ``user`` may follow (``access.roles.can_view_upload``): all of them
+    for an administrator, their own for the others."""
+    if not user.is_authenticated:
+        return []
+    found = ImportUpload.objects.defer("content").select_related("user", "record")
+    if not roles.is_admin(user):
+        found = found.filter(user=user)
+    return list(found.order_by("-created_at")[:RECENT_UPLOADS])
 
 
 def department_codes_of(region_ids) -> list[str]:

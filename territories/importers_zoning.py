@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,6 +135,22 @@ def _xlsx_records(path: Path) -> list[tuple[int, list[str]]]:
     if not records:
         raise ImportFailed(path, f"no header row with CODGEO in sheet {sheet.title!r}")
     return records
+
+
+def commune_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    """(line, commune code) of every data row of a zoning file, read as ``import_zoning``
+    reads it (CSV or INSEE's ``.xlsx``): what an upload checks against the planner's region
+    (``opendata.scope``). INSEE's communes in no bassin de vie (``ZZZZZ``) are left out."""
+    path = Path(path)
+    records = _records(path)
+    if not records:
+        return
+    layout, columns = _layout(path, records[0][1])
+    commune, zone = columns[layout.commune], columns[layout.zone]
+    for line, fields in records[1:]:
+        fields = fields + [""] * (max(commune, zone) + 1 - len(fields))
+        if fields[zone].strip() != NO_ZONE:
+            yield line, fields[commune].strip().upper()
 
 
 @dataclass

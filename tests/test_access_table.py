@@ -34,6 +34,7 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -44,7 +45,7 @@ from dashboard.models import ExportJob
 from facilities.models import Facility, FacilityGroup, LegalEntity
 from indicators import services as indicator_services
 from indicators.models import AplRun, IndicatorRun, IndicatorValue
-from opendata.models import ImportRecord
+from opendata.models import ImportRecord, ImportUpload
 from pathways.models import Level
 from sros import scenarios, services, workflow
 from sros.models import (
@@ -173,6 +174,11 @@ def _build() -> SimpleNamespace:
         for code in ("69", "75")
     ]  # fmt: skip
 
+    upload = ImportUpload.objects.create(
+        user=planner, region=region, kind="authorisations", file_name="a.csv", size=1,
+        sha256="0" * 64, status=ImportUpload.Status.DONE, progress=100,
+    )  # fmt: skip
+
     clients, sessions = {}, {}
     for persona in PERSONAS:
         clients[persona] = Client()
@@ -189,7 +195,7 @@ def _build() -> SimpleNamespace:
         consultation_objective=consultation_objective, draft=draft, volet=volet,
         objective=objective, scenario=Scenario.objects.get(pk=scenario.pk), project=project,
         initiative=initiative, job=job, users=users, clients=clients, sessions=sessions,
-        import_84=imports[0], import_11=imports[1], apl_run=apl_run,
+        import_84=imports[0], import_11=imports[1], apl_run=apl_run, upload=upload,
         doctors_zoning=doctors_zoning,
     )  # fmt: skip
 
@@ -326,6 +332,15 @@ DRAFT = {"pk": "@draft.pk"}
 CONSULTATION = {"pk": "@consultation.pk"}
 IN_84 = {"region_code": "84"}
 JOB = {"job_id": "@job.pk"}
+UPLOAD = {"upload_id": "@upload.pk"}
+
+
+def upload_form(w):
+    """An authorisations file of region 84's hospital, posted for region 84."""
+    content = b"finess_et;activity;modality;start_date\n690000011;urgences;smur;2020-01-01\n"
+    return {"kind": "authorisations", "region": w.region.pk,
+            "file": SimpleUploadedFile("autorisations.csv", content, "text/csv")}  # fmt: skip
+
 
 PAGES = [
     R("home", allowed=USERS),
@@ -362,6 +377,14 @@ PAGES = [
     R("opendata:import_detail", {"import_id": "@import_11.pk"},
       allowed={"other_planner", "other_director", "other_analyst", "admin"}),
     R("opendata:import_detail", {"import_id": "@import_84.pk"}, "POST"),
+    # uploads (issue 12 §2): administrators upload any kind, a planner their region's kinds
+    # for their region (the other region's planner is refused region 84); an upload is
+    # followed by whoever uploaded it and by administrators
+    R("opendata:upload_start", method="POST", allowed={"planner", "admin"}, data=upload_form),
+    R("opendata:upload_start", method="GET"),
+    R("opendata:upload_detail", UPLOAD, allowed={"planner", "admin"}),
+    R("opendata:upload_detail", UPLOAD, "POST"),
+    R("opendata:upload_progress", UPLOAD, allowed={"planner", "admin"}),
     # the schema
     R("schema:index", allowed=USERS),
     R("schema:initiatives", allowed=USERS),

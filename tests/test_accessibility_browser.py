@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from facilities.models import Facility
-from opendata.models import ImportRecord
+from opendata.models import ImportRecord, ImportUpload
 from sros.models import Objective, Scenario, SchemaVersion
-from territories.models import Commune, Zone
+from territories.models import Commune, Region, Zone
 from tests.browser import (
     AXE_DISABLED_RULES,
     AXE_IMPACTS,
@@ -40,6 +40,7 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
     zone = Zone.objects.filter(zoning=version.default_zoning).order_by("code").first()
     facility = Facility.objects.filter(commune__department__region__code="99").first()
     first_import = ImportRecord.objects.order_by("pk").first()
+    done, refused = _demo_uploads(first_import)
     return {
         "home": ("/", [AREAS, MARKERS]),
         "dashboard": ("/tableau-de-bord/99/", ["main h1"]),
@@ -75,6 +76,14 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
         "indicator runs": ("/indicateurs/", ["main h1"]),
         "imports": ("/donnees/imports/", [".imports tbody tr"]),
         "import": (reverse("opendata:import_detail", args=[first_import.pk]), ["main h1"]),
+        "upload (report)": (
+            reverse("opendata:upload_detail", args=[done.pk]),
+            ["#upload-report"],
+        ),
+        "upload (refused)": (
+            reverse("opendata:upload_detail", args=[refused.pk]),
+            ["#upload-error"],
+        ),
         "admin index": ("/admin/", ["#content-main"]),
         "admin list": ("/admin/facilities/facility/", ["#result_list"]),
         "admin form": (
@@ -82,6 +91,26 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
             ["#facility_form"],
         ),
     }
+
+
+def _demo_uploads(record: ImportRecord) -> tuple[ImportUpload, ImportUpload]:
+    """Two uploads of the demo planner: one imported (its report), one refused for rows outside
+    the region (the rows named)."""
+    planner = ImportUpload._meta.get_field("user").related_model.objects.get(
+        username="planificateur"
+    )
+    common = {"user": planner, "region": Region.objects.get(code="99"),
+              "kind": "authorisations", "size": 120, "sha256": "0" * 64}  # fmt: skip
+    done = ImportUpload.objects.create(
+        **common, file_name="autorisations.csv", status="done", progress=100, record=record
+    )
+    text = "ligne 4 : commune 06088 hors de la région Région fictive"
+    refused = ImportUpload.objects.create(
+        **common, file_name="autorisations-06.csv", status="failed", progress=10,
+        error=f"1 ligne hors de la région Région fictive, rien n’a été importé : {text}",
+        outside=[{"place": "commune 06088", "lines": [4], "count": 1, "text": text}],
+    )  # fmt: skip
+    return done, refused
 
 
 READER_PAGES = [
@@ -108,10 +137,11 @@ READER_PAGES = [
 ]
 #: persona → the pages it opens (the demo accounts of load_demo, plus a superuser).
 PERSONA_PAGES = {
-    "planificateur": READER_PAGES + ["compliance map", "objectives grid"],
+    "planificateur": READER_PAGES
+    + ["compliance map", "objectives grid", "upload (report)", "upload (refused)"],
     "directeur": ["dashboard", "map", "territory (commune)", "version (objectives grid)"],
     "analyste": ["dashboard", "map", "territory (zone)", "indicator runs"],
-    "chef": ["imports", "import", "admin index", "admin list", "admin form"],
+    "chef": ["imports", "import", "upload (report)", "admin index", "admin list", "admin form"],
 }
 
 
