@@ -60,6 +60,7 @@ def test_the_reaper_runs_on_celery_beat_every_reaper_period():
     assert {entry["task"] for entry in schedule.values()} == {
         "indicators.tasks.reap_runs",
         "dashboard.tasks.reap_export_jobs",
+        "opendata.tasks.reap_uploads",
     }
     for entry in schedule.values():
         assert entry["schedule"] == settings.SROS_REAPER_SECONDS
