@@ -185,10 +185,52 @@ def _gap(objective: float, bound: float) -> float:
     return difference / abs(objective) if objective else float("inf")
 
 
-def _use_exact(method: str, pairs: int, exact_max_pairs: int) -> bool:
+def _choose(method: str, n_pairs: int, exact_max_pairs: int, exact, greedy, bound):
+    """``(chosen columns, solver, status, bound)``: HiGHS when the method and the size allow it
+    (``exact()`` → chosen or None, status, bound), else — or when HiGHS found nothing in time —
+    the greedy's columns with the LP relaxation's bound (``greedy()``, ``bound()``)."""
     if method not in ("auto", HIGHS, GREEDY):
         raise ValueError(f"method must be auto, highs or greedy, got {method!r}")
-    return method == HIGHS or (method == "auto" and pairs <= exact_max_pairs)
+    status = GREEDY
+    if method == HIGHS or (method == "auto" and n_pairs <= exact_max_pairs):
+        chosen, status, found = exact()
+        if chosen is not None:
+            return chosen, HIGHS, status, found
+    return greedy(), GREEDY, status, bound()
+
+
+@dataclass(frozen=True)
+class _Coverage:
+    """A covering instance (MCLP, LSCP): what existing sites already cover within the target,
+    what some site could cover, the candidate columns that reach the rest, and its rows."""
+
+    demand: np.ndarray
+    existing: np.ndarray  # demand points within the target of an existing site
+    coverable: np.ndarray  # … of any site, existing or candidate
+    columns: _Columns
+    rows: np.ndarray  # the populated points left to cover
+
+    @classmethod
+    def of(cls, demand, pairs: Pairs, fixed, max_minutes: float) -> _Coverage:
+        n = len(demand)
+        existing = _covered_by(pairs, fixed, n, max_minutes)
+        keep = (pairs.minutes <= max_minutes) & ~existing[pairs.origin]
+        columns = _candidate_columns(pairs, fixed, keep)
+        everywhere = np.ones(len(fixed), dtype=bool)
+        coverable = existing | _covered_by(pairs, everywhere, n, max_minutes)
+        rows = np.flatnonzero(~existing & coverable & (demand > 0))
+        return cls(demand, existing, coverable, columns, rows)
+
+    def gain_of(self, site: int, state):
+        """The demand ``site`` adds to the points covered in ``state`` (None: the existing
+        sites'), and the points covered with it (for ``_order_by_gain``)."""
+        covered = self.existing if state is None else state
+        column = int(np.searchsorted(self.columns.candidates, site))
+        reached = self.columns.rows[self.columns.of(column)]
+        new = reached[~covered[reached]]
+        covered = covered.copy()
+        covered[new] = True
+        return float(self.demand[new].sum()), covered
 
 
 def _order_by_gain(opened: np.ndarray, gain_of) -> tuple[np.ndarray, np.ndarray]:
@@ -234,34 +276,20 @@ def mclp(
     demand, fixed = _check(demand, pairs, fixed)
     if p < 0:
         raise ValueError("p must be non-negative")
-    n = len(demand)
-    within = pairs.minutes <= max_minutes
-    existing = _covered_by(pairs, fixed, n, max_minutes)
-    columns = _candidate_columns(pairs, fixed, within & ~existing[pairs.origin])
-    coverable = existing | _covered_by(pairs, np.ones(len(fixed), dtype=bool), n, max_minutes)
-    rows = np.flatnonzero(~existing & coverable & (demand > 0))
-    base = float(demand[existing].sum())
+    instance = _Coverage.of(demand, pairs, fixed, max_minutes)
+    columns, rows = instance.columns, instance.rows
+    base = float(demand[instance.existing].sum())
     p = min(p, len(columns.candidates))
     parameters = {"p": p, "max_minutes": max_minutes, "time_limit": time_limit}
-
-    def gain_of(site: int, state):
-        covered = existing.copy() if state is None else state
-        column = int(np.searchsorted(columns.candidates, site))
-        reached = columns.rows[columns.of(column)]
-        new = reached[~covered[reached]]
-        covered = covered.copy()
-        covered[new] = True
-        return float(demand[new].sum()), covered
-
-    exact = _use_exact(method, len(columns.rows), exact_max_pairs)
-    chosen, status, bound = None, GREEDY, np.inf
-    if exact:
-        chosen, status, bound = _mclp_exact(demand, columns, rows, p, time_limit)
-    solver = HIGHS if chosen is not None else GREEDY
-    if chosen is None:
-        chosen = _mclp_greedy(demand, columns, existing, p)
-        bound = _mclp_bound(demand, columns, rows, p, time_limit)
-    opened, added = _order_by_gain(columns.candidates[chosen], gain_of)
+    chosen, solver, status, bound = _choose(
+        method,
+        len(columns.rows),
+        exact_max_pairs,
+        lambda: _mclp_exact(demand, columns, rows, p, time_limit),
+        lambda: _mclp_greedy(demand, columns, instance.existing, p),
+        lambda: _mclp_bound(demand, columns, rows, p, time_limit),
+    )
+    opened, added = _order_by_gain(columns.candidates[chosen], instance.gain_of)
     objective = base + float(added.sum())
     return LocationResult(
         MCLP,
@@ -269,7 +297,7 @@ def mclp(
         added,
         objective,
         objective,
-        float(demand[~coverable].sum()),
+        float(demand[~instance.coverable].sum()),
         solver,
         _gap(objective, base + bound),
         base + bound,
@@ -362,40 +390,25 @@ def lscp(
     people that some site (existing or candidate) can cover; ``uncoverable`` is the rest."""
     started = time.perf_counter()
     demand, fixed = _check(demand, pairs, fixed)
-    n = len(demand)
-    within = pairs.minutes <= max_minutes
-    existing = _covered_by(pairs, fixed, n, max_minutes)
-    columns = _candidate_columns(pairs, fixed, within & ~existing[pairs.origin])
-    coverable = existing | _covered_by(pairs, np.ones(len(fixed), dtype=bool), n, max_minutes)
-    rows = np.flatnonzero(~existing & coverable & (demand > 0))
-    covered_total = float(demand[coverable].sum())
-
-    def gain_of(site: int, state):
-        covered = existing.copy() if state is None else state
-        column = int(np.searchsorted(columns.candidates, site))
-        reached = columns.rows[columns.of(column)]
-        new = reached[~covered[reached]]
-        covered = covered.copy()
-        covered[new] = True
-        return float(demand[new].sum()), covered
-
-    exact = _use_exact(method, len(columns.rows), exact_max_pairs)
-    chosen, status, bound = (None, GREEDY, np.inf)
-    if exact:
-        chosen, status, bound = _lscp_exact(demand, columns, rows, time_limit)
-    solver = HIGHS if chosen is not None else GREEDY
-    if chosen is None:
-        chosen = _lscp_greedy(demand, columns, existing)
-        bound = _lscp_bound(demand, columns, rows, time_limit)
-    opened, added = _order_by_gain(columns.candidates[chosen], gain_of)
+    instance = _Coverage.of(demand, pairs, fixed, max_minutes)
+    columns, rows = instance.columns, instance.rows
+    chosen, solver, status, bound = _choose(
+        method,
+        len(columns.rows),
+        exact_max_pairs,
+        lambda: _lscp_exact(demand, columns, rows, time_limit),
+        lambda: _lscp_greedy(demand, columns, instance.existing),
+        lambda: _lscp_bound(demand, columns, rows, time_limit),
+    )
+    opened, added = _order_by_gain(columns.candidates[chosen], instance.gain_of)
     objective = float(len(opened))
     return LocationResult(
         LSCP,
         opened,
         added,
         objective,
-        covered_total,
-        float(demand[~coverable].sum()),
+        float(demand[instance.coverable].sum()),
+        float(demand[~instance.coverable].sum()),
         solver,
         _gap(objective, bound),
         bound,
@@ -496,14 +509,14 @@ def pmedian(
         current[reached] = better
         return gain, current
 
-    exact = _use_exact(method, len(columns.rows), exact_max_pairs)
-    chosen, status, bound = None, GREEDY, np.inf
-    if exact:
-        chosen, status, bound = _pmedian_exact(demand, columns, rows, fallback, p, time_limit)
-    solver = HIGHS if chosen is not None else GREEDY
-    if chosen is None:
-        chosen = _pmedian_greedy(demand, columns, fallback, p)
-        bound = _pmedian_bound(demand, columns, rows, fallback, p, time_limit)
+    chosen, solver, status, bound = _choose(
+        method,
+        len(columns.rows),
+        exact_max_pairs,
+        lambda: _pmedian_exact(demand, columns, rows, fallback, p, time_limit),
+        lambda: _pmedian_greedy(demand, columns, fallback, p),
+        lambda: _pmedian_bound(demand, columns, rows, fallback, p, time_limit),
+    )
     opened, added = _order_by_gain(columns.candidates[chosen], gain_of)
     minutes = _minutes_to_open(n, pairs, fixed, opened)
     served = np.isfinite(minutes) & (demand > 0)
