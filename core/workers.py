@@ -3,6 +3,7 @@
 - ``heartbeat``: while a worker holds a row (a run, an export job), a thread stamps the row's
   ``heartbeat_at`` every ``SROS_HEARTBEAT_SECONDS``; a reaper fails (or re-enqueues) a held row
   whose heartbeat is older than ``SROS_STALE_SECONDS``.
+- ``reap_stale``: the reaper's sweep shared by runs, export jobs and uploads;
 - ``publish``: send a task, turning a broker that does not answer into ``BrokerUnavailable``
   (the views answer 503) instead of a bare connection error.
 
@@ -11,6 +12,7 @@ Generic infrastructure with no model of its own (its home in the new layout: ``c
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -97,3 +99,24 @@ def heartbeat(rows: QuerySet, *, every: float | None = None) -> Iterator[None]:
     finally:
         stop.set()
         thread.join(timeout=interval + 30)
+
+
+def reap_stale(
+    held: QuerySet,
+    reap_one: Callable[[object, dt.datetime], str | None],
+    fail_expired: Callable[[dt.datetime], int],
+    now: dt.datetime | None = None,
+) -> dict[str, int]:
+    """The reaper's sweep: each row of ``held`` (rows a worker holds) whose heartbeat is older
+    than ``SROS_STALE_SECONDS`` goes to ``reap_one(pk, limit)``, which locks it, checks it is
+    still stale and answers ``"requeued"``, ``"failed"`` or None (skipped); then
+    ``fail_expired(now)`` fails the rows past their expiry. Returns how many of each."""
+    now = now or timezone.now()
+    limit = now - dt.timedelta(seconds=settings.SROS_STALE_SECONDS)
+    counts = {"requeued": 0, "failed": 0}
+    for pk in list(held.filter(heartbeat_at__lt=limit).values_list("pk", flat=True)):
+        outcome = reap_one(pk, limit)
+        if outcome:
+            counts[outcome] += 1
+    counts["failed"] += fail_expired(now)
+    return counts

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import provenance
-from core.workers import BrokerUnavailable, heartbeat, publish
+from core.workers import BrokerUnavailable, heartbeat, publish, reap_stale
 from pathways.models import Level
 from pathways.selectors import MISSING, LevelState, level_states
 from territories.models import Region
@@ -286,23 +286,10 @@ def runs_reap(now: dt.datetime | None = None) -> dict[str, int]:
     A run whose row is locked is skipped: the transaction holding it is alive (a dead worker's
     connection, and its locks, are gone). Returns the number of runs re-enqueued and failed.
     """
-    now = now or timezone.now()
-    limit = now - dt.timedelta(seconds=settings.SROS_STALE_SECONDS)
-    stale = (
-        IndicatorRun.objects.filter(
-            status__in=[IndicatorRun.Status.QUEUED, IndicatorRun.Status.RUNNING],
-            heartbeat_at__lt=limit,
-        )
-        .exclude(held=[])
-        .values_list("pk", flat=True)
-    )
-    counts = {"requeued": 0, "failed": 0}
-    for run_id in list(stale):
-        outcome = _reap(run_id, limit)
-        if outcome:
-            counts[outcome] += 1
-    counts["failed"] += runs_fail_expired(now)
-    return counts
+    held = IndicatorRun.objects.filter(
+        status__in=[IndicatorRun.Status.QUEUED, IndicatorRun.Status.RUNNING]
+    ).exclude(held=[])
+    return reap_stale(held, _reap, runs_fail_expired, now)
 
 
 def _reap(run_id: int, limit: dt.datetime) -> str | None:

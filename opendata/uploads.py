@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.importing import ImportFailed
-from core.workers import BrokerUnavailable, heartbeat, publish
+from core.workers import BrokerUnavailable, heartbeat, publish, reap_stale
 from territories.models import Region
 
 from . import scope
@@ -211,16 +211,8 @@ def uploads_reap(now: dt.datetime | None = None) -> dict[str, int]:
     ``SROS_STALE_SECONDS`` (their worker died: its import's transaction died with it, so
     importing again is safe), and fail those not ended after ``SROS_UPLOAD_EXPIRY_SECONDS``.
     Run by celery beat every ``SROS_REAPER_SECONDS``; returns how many of each."""
-    now = now or timezone.now()
-    limit = now - dt.timedelta(seconds=settings.SROS_STALE_SECONDS)
-    stale = ImportUpload.objects.filter(status=Status.RUNNING, heartbeat_at__lt=limit)
-    counts = {"requeued": 0, "failed": 0}
-    for upload_id in list(stale.values_list("pk", flat=True)):
-        outcome = _reap(upload_id, limit)
-        if outcome:
-            counts[outcome] += 1
-    counts["failed"] += uploads_fail_expired(now)
-    return counts
+    running = ImportUpload.objects.filter(status=Status.RUNNING)
+    return reap_stale(running, _reap, uploads_fail_expired, now)
 
 
 def _reap(upload_id, limit: dt.datetime) -> str | None:

@@ -15,10 +15,9 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.workers import BrokerUnavailable
+from core.workers import BrokerUnavailable, reap_stale
 from dashboard.models import ExportJob
 
 from . import jobs
@@ -31,16 +30,8 @@ def export_jobs_reap(now: dt.datetime | None = None) -> dict[str, int]:
     """Re-enqueue once, then fail, the running jobs without a heartbeat for
     ``SROS_STALE_SECONDS``, and fail the expired ones (``jobs.export_jobs_fail_expired``).
     Run by celery beat every ``SROS_REAPER_SECONDS``; returns how many of each."""
-    now = now or timezone.now()
-    limit = now - dt.timedelta(seconds=settings.SROS_STALE_SECONDS)
-    stale = ExportJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=limit)
-    counts = {"requeued": 0, "failed": 0}
-    for job_id in list(stale.values_list("pk", flat=True)):
-        outcome = _reap(job_id, limit)
-        if outcome:
-            counts[outcome] += 1
-    counts["failed"] += jobs.export_jobs_fail_expired(now)
-    return counts
+    running = ExportJob.objects.filter(status=Status.RUNNING)
+    return reap_stale(running, _reap, jobs.export_jobs_fail_expired, now)
 
 
 def _reap(job_id, limit: dt.datetime) -> str | None:
