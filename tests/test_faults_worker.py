@@ -179,15 +179,15 @@ def test_a_run_whose_worker_is_killed_is_re_enqueued_once_and_completes(region_8
 
 
 @contextmanager
-def values_table_locked() -> Iterator[None]:
-    """Hold an exclusive lock on the indicator values from another session, so that a job
-    reading them blocks; released when the block ends."""
+def table_locked(table: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``table`` from another session, so that a job reading or
+    writing it blocks; released when the block ends."""
     params = connection.settings_dict
     with psycopg.connect(
         host=params["HOST"], port=params["PORT"], user=params["USER"], dbname=params["NAME"],
         password=params["PASSWORD"] or None,
     ) as locker:  # fmt: skip
-        locker.execute("LOCK TABLE indicators_indicatorvalue IN ACCESS EXCLUSIVE MODE")
+        locker.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
         try:
             yield
         finally:
@@ -203,7 +203,7 @@ def test_an_export_whose_worker_is_killed_is_re_enqueued_once_and_built(
     assert services.run_compute(run.pk).status == "done"
     export = jobs.read_export_url("/tableau-de-bord/84/exports/indicateurs.csv?units=communes")
 
-    with values_table_locked(), fault_worker(tmp_path, "first") as first:
+    with table_locked("indicators_indicatorvalue"), fault_worker(tmp_path, "first") as first:
         job = jobs.export_job_create(user=user, region=region, request=export)
         running = wait_until(
             lambda: ExportJob.objects.filter(pk=job.pk, status="running").first(),

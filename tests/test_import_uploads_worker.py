@@ -10,14 +10,10 @@ it: the authorisations table locked by the test."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-import psycopg
 import pytest
 from django.contrib.gis.geos import Point
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 
 from access.services import membership_grant
@@ -25,7 +21,7 @@ from facilities.models import Authorisation, Facility
 from opendata.models import ImportUpload
 from tests.factories import make_commune_grid, make_department, make_region
 from tests.personas import make_user
-from tests.test_faults_worker import fault_worker, kill_9
+from tests.test_faults_worker import fault_worker, kill_9, table_locked
 from tests.waits import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -66,21 +62,6 @@ def ended(upload_id) -> ImportUpload | None:
     return ImportUpload.objects.filter(pk=upload_id, status__in=["done", "failed"]).first()
 
 
-@contextmanager
-def authorisations_locked() -> Iterator[None]:
-    """An exclusive lock on the authorisations from another session: an import blocks on it."""
-    params = connection.settings_dict
-    with psycopg.connect(
-        host=params["HOST"], port=params["PORT"], user=params["USER"], dbname=params["NAME"],
-        password=params["PASSWORD"] or None,
-    ) as locker:  # fmt: skip
-        locker.execute("LOCK TABLE facilities_authorisation IN ACCESS EXCLUSIVE MODE")
-        try:
-            yield
-        finally:
-            locker.rollback()
-
-
 def test_a_worker_imports_an_uploaded_file_and_its_report_lands_on_the_page(
     client, planner, tmp_path
 ):
@@ -99,7 +80,7 @@ def test_a_worker_imports_an_uploaded_file_and_its_report_lands_on_the_page(
 def test_an_upload_whose_worker_is_killed_is_re_enqueued_once_and_imported(
     client, planner, tmp_path
 ):
-    with authorisations_locked(), fault_worker(tmp_path, "first") as first:
+    with table_locked("facilities_authorisation"), fault_worker(tmp_path, "first") as first:
         upload_id = post_upload(client, planner)
         running = wait_until(
             lambda: (
