@@ -19,11 +19,13 @@ from django.utils import timezone
 from access.services import membership_grant
 from facilities.emergency import EmergencyResource
 from facilities.models import Authorisation, Facility
+from facilities.practitioners import PracticeSite, Practitioner
 from opendata import uploads
 from opendata.forms import uploadable_kinds
 from opendata.models import ImportRecord, ImportUpload
 from territories import importers as territory_importers
 from territories.models import Region, Zoning
+from tests import annuaire_lines
 from tests.factories import make_commune, make_commune_grid, make_department, make_region
 from tests.personas import make_user
 
@@ -237,6 +239,36 @@ def test_a_planners_zoning_is_checked_and_made_in_their_region(client, places):
     assert outside.status == "failed"
     assert "ligne 5 : commune 06088 hors de la région Auvergne-Rhône-Alpes" in outside.error
     assert not Zoning.objects.filter(name="Zones bis").exists()
+
+
+def test_a_planners_annuaire_extraction_is_checked_by_site_commune_or_postcode(client, places):
+    """An Annuaire Santé site is placed by its commune, else by its département from the file
+    or its postcode (scope._annuaire_rows); a site abroad is skipped, as the importer skips it."""
+    in_84 = places["communes"][0].code
+    people = [
+        annuaire_lines.line(id="10000000001", structure="R1", commune=in_84, postcode="69001"),
+        annuaire_lines.line(id="10000000002", structure="R2", commune="06088", postcode="06000"),
+        annuaire_lines.line(id="10000000003", structure="R3", commune="", postcode="75001"),
+        annuaire_lines.line(id="10000000004", structure="R4", commune="", postcode="",
+                            country="99132"),
+    ]  # fmt: skip
+
+    def upload(*lines):
+        file = SimpleUploadedFile(annuaire_lines.FILE_NAME, annuaire_lines.extraction(*lines))
+        return run(post(client, places["planner"], "annuaire-sante", file,
+                        region=places["aura"].pk))  # fmt: skip
+
+    refused = upload(*people)
+    assert refused.status == "failed"
+    assert "2 lignes hors de la région Auvergne-Rhône-Alpes" in refused.error
+    assert "ligne 3 : commune 06088 hors de la région Auvergne-Rhône-Alpes" in refused.error
+    assert "ligne 4 : département 75 hors de la région Auvergne-Rhône-Alpes" in refused.error
+    assert "ligne 5" not in refused.error  # abroad: not the region's to refuse
+    assert PracticeSite.objects.count() == 0 and Practitioner.objects.count() == 0
+
+    done = upload(people[0], people[3])
+    assert done.status == "done", done.error
+    assert list(PracticeSite.objects.values_list("commune__code", flat=True)) == [in_84]
 
 
 def test_an_mcs_point_in_no_region_commune_is_outside(client, places):
