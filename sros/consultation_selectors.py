@@ -42,10 +42,11 @@ def version_comments(version: SchemaVersion, status: str = OPEN) -> QuerySet[Com
             "author",
             "organisation",
             "resolved_by",
+            "version",
             "volet",
             "objective__activity",
             "objective__zone",
-        )  # fmt: skip
+        )
         .prefetch_related(Prefetch("replies", queryset=replies))
         .annotate(
             target_order=TARGET_ORDER,
