@@ -51,6 +51,7 @@ def test_a_director_comments_on_an_objective_and_the_planner_resolves_it(
         page.goto(f"{base}/schema/versions/{version.pk}/")
         page.click(f"#objective-{objective.pk} a.comment-objective")
         heading = page.inner_text("h1")
+        found["comment form"] = axe_violations(page, base)
         page.fill("#id_organisation_finess", "690781810")
         page.fill("#id_text", "Une seule implantation ne suffit pas en zone A.")
         page.click("#comment-form button[type=submit]")
@@ -82,7 +83,7 @@ def test_a_director_comments_on_an_objective_and_the_planner_resolves_it(
     assert counted == "1 commentaire ouvert"
     assert "Hospices civils de Lyon" in resolved and "Résolu par planner" in resolved
     assert "Objectif porté à deux implantations" in resolved
-    assert found == {"director list": [], "planner list": []}
+    assert found == {"comment form": [], "director list": [], "planner list": []}
     session.assert_no_console_errors()
     session.assert_all_requests_to(base)
     comment = Comment.objects.get(parent__isnull=True)
