@@ -9,7 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from facilities.models import LegalEntity
@@ -321,3 +322,18 @@ def test_a_reply_without_organisation_is_refused_with_a_message(hearing, login_a
     )
     assert "au nom de laquelle" in response.content.decode()
     assert Comment.objects.count() == 1
+
+
+def test_the_list_page_costs_the_same_queries_for_one_comment_or_many(hearing, login_as):
+    planner = login_as("planner")
+    remark(hearing, objective=hearing.objective)
+    planner.get(reverse("schema:consultation", args=[hearing.version.pk]))  # warm the session
+    with CaptureQueriesContext(connection) as one:
+        _page(planner, hearing)
+    for target in ({"volet": hearing.volet}, {"objective": hearing.objective}, {}):
+        parent = remark(hearing, **target)
+        consultation.reply(parent=parent, user=hearing.planner, text="r", organisation_name="A")
+    with CaptureQueriesContext(connection) as many:
+        page = _page(planner, hearing)
+    assert page.count('class="card comment"') == 4
+    assert len(many) == len(one)
