@@ -17,10 +17,13 @@ class CommentForm(forms.Form):
     and an organisation's name."""
 
     organisation_finess = forms.CharField(
-        label=_("N° FINESS de l'entité juridique"),
+        label=_("N° FINESS de l'établissement ou de son entité juridique"),
         max_length=9,
         required=False,
-        help_text=_("Pour un établissement : le n° FINESS de son entité juridique (9 caractères)."),
+        help_text=_(
+            "Pour un établissement : son n° FINESS (9 caractères) ; le commentaire est "
+            "enregistré au nom de son entité juridique."
+        ),
     )
     organisation_name = forms.CharField(
         label=_("ou nom de l'organisation"),
@@ -31,7 +34,7 @@ class CommentForm(forms.Form):
     text = forms.CharField(
         label=_("Commentaire"),
         max_length=text_limits.COMMENT,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
     )
 
     def __init__(self, *args, prefix_id: str = "", **kwargs):
@@ -41,12 +44,20 @@ class CommentForm(forms.Form):
             self.auto_id = f"id_{prefix_id}_%s"
 
     def clean_organisation_finess(self) -> str:
+        """A legal entity's number (FINESS EJ) or one of its sites' (FINESS ET), the number a
+        director knows best; read as an EJ first, then as a site, whose EJ is kept."""
         number = self.cleaned_data["organisation_finess"].strip().upper()
         if number:
-            self.organisation = LegalEntity.objects.filter(finess_ej=number).first()
+            self.organisation = (
+                LegalEntity.objects.filter(finess_ej=number).first()
+                or LegalEntity.objects.filter(facilities__finess_et=number).first()
+            )
             if self.organisation is None:
                 raise forms.ValidationError(
-                    _("Aucune entité juridique n° %(n)s dans le répertoire FINESS chargé.")
+                    _(
+                        "Aucun établissement ni entité juridique n° %(n)s dans le répertoire "
+                        "FINESS chargé."
+                    )
                     % {"n": number}
                 )
         return number

@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from facilities.models import LegalEntity
+from facilities.models import Facility, LegalEntity
 from sros import consultation_services as consultation
 from sros import permissions, services, workflow
 from sros.consultation_selectors import comment_counts, version_comments
@@ -237,10 +237,21 @@ def test_a_director_comments_on_an_objective_by_its_finess_number(hearing, login
     assert 'value="690781810"' in again.content.decode()
 
 
+def test_a_site_s_finess_number_names_its_legal_entity(hearing, login_as):
+    site = Facility.objects.create(
+        finess_et="690000880", name="Hôpital Édouard Herriot", kind="chu", source="manual",
+        legal_entity=hearing.entity,
+    )  # fmt: skip
+    url = reverse("schema:comment_create", args=[hearing.version.pk])
+    data = {"text": "Avis", "organisation_finess": site.finess_et}
+    assert login_as("director").post(url, data).status_code == 302
+    assert Comment.objects.get().organisation == hearing.entity
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"organisation_finess": "999999999"}, "Aucune entité juridique n° 999999999"),
+        ({"organisation_finess": "999999999"}, "Aucun établissement ni entité juridique n° 9"),
         ({"organisation_finess": "690781810", "organisation_name": "CH"}, "pas les deux"),
         ({}, "au nom de laquelle"),
         ({"organisation_name": "CH", "text": ""}, "Ce champ est obligatoire"),

@@ -18,6 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 pytest_plugins = ["tests.personas"]
 
 SCREENSHOT = Path(settings.VAR_DIR) / "screenshots" / "consultation-test.png"
+FORM_SCREENSHOT = Path(settings.VAR_DIR) / "screenshots" / "consultation-form-test.png"
+VERSION_SCREENSHOT = Path(settings.VAR_DIR) / "screenshots" / "consultation-version-test.png"
 
 
 @pytest.fixture
@@ -50,6 +52,7 @@ def test_a_director_comments_on_an_objective_and_the_planner_resolves_it(
         session.sign_in(base, cookies["director"])
         page.goto(f"{base}/schema/versions/{version.pk}/")
         page.click(f"#objective-{objective.pk} a.comment-objective")
+        session.screenshot(FORM_SCREENSHOT)
         heading = page.inner_text("h1")
         found["comment form"] = axe_violations(page, base)
         page.fill("#id_organisation_finess", "690781810")
@@ -63,6 +66,8 @@ def test_a_director_comments_on_an_objective_and_the_planner_resolves_it(
         session.sign_in(base, cookies["planner"])
         page.goto(f"{base}/schema/versions/{version.pk}/")
         counted = page.inner_text("#consultation-link")
+        page.locator("#consultation").scroll_into_view_if_needed()
+        session.screenshot(VERSION_SCREENSHOT)
         page.click("#consultation-link")
         card = page.locator("article.comment").first
         card.locator("summary").click()
