@@ -24,7 +24,7 @@ from indicators.selectors import latest_run
 from territories.models import Region
 
 from . import compliance, permissions, project_services, services, workflow
-from .consultation_selectors import comment_counts
+from .consultation_selectors import comment_counts, open_counts_by_target
 from .diff import version_diff
 from .forms import (
     EvaluationForm,
@@ -90,6 +90,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "activities"
         )
     ]
+    open_counts_by_target(version, volets=[v for v, _html in volets], objectives=objectives)
     context = {
         "version": version,
         "volets": volets,

@@ -303,10 +303,17 @@ def test_only_those_allowed_see_reply_and_resolve(hearing, login_as, persona, re
 
 def test_the_version_page_links_each_volet_and_objective_to_a_comment(hearing, login_as):
     remark(hearing)
+    for _ in range(2):
+        remark(hearing, objective=hearing.objective)
+    consultation.resolve(comment=remark(hearing, volet=hearing.volet), user=hearing.planner)
     page = login_as("director").get(reverse("schema:version", args=[hearing.version.pk]))
     html = page.content.decode()
     assert f"?volet={hearing.volet.pk}" in html and f"?objective={hearing.objective.pk}" in html
-    assert re.search(r"1 commentaire ouvert\b", html)
+    assert re.search(r"3 commentaires ouverts\b", html)  # the version's
+    row = html[html.index(f'id="objective-{hearing.objective.pk}"') :].split("</tr>")[0]
+    assert "2 commentaires ouverts" in row
+    volet = html[html.index(f'id="volet-{hearing.volet.pk}"') :].split("</h3>")[0]
+    assert "commentaire" not in volet.replace("Commenter", "")  # its one remark is resolved
     workflow.version_transition(hearing.version, "return_to_draft", user=hearing.planner)
     html = login_as("director").get(reverse("schema:version", args=[hearing.version.pk]))
     assert "?volet=" not in html.content.decode()  # no comment outside consultation
