@@ -129,7 +129,7 @@ def reply(
     _require_state(
         version,
         RESOLVABLE_STATES,
-        _("On ne répond plus aux commentaires d'une version %(state)s."),
+        _("Version « %(state)s » : on ne répond plus à ses commentaires."),
     )
     organisation, organisation_name = _clean_organisation(organisation, organisation_name)
     return _create(
@@ -147,7 +147,7 @@ def _locked_root(comment: Comment | int) -> Comment:
     _require_state(
         version,
         RESOLVABLE_STATES,
-        _("Les commentaires d'une version %(state)s ne changent plus."),
+        _("Version « %(state)s » : ses commentaires ne changent plus."),
     )
     current = Comment.objects.select_for_update().get(pk=pk)
     if current.parent_id is not None:

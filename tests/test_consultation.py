@@ -146,7 +146,7 @@ def test_an_adopted_version_keeps_its_comments_as_they_are(hearing):
     workflow.version_transition(version, "adopt", user=hearing.planner)
     with pytest.raises(ValidationError, match="ne changent plus"):
         consultation.resolve(comment=first, user=hearing.planner)
-    with pytest.raises(ValidationError, match="On ne répond plus"):
+    with pytest.raises(ValidationError, match="on ne répond plus"):
         consultation.reply(parent=first, user=hearing.planner, text="x", organisation_name="ARS")
 
 
