@@ -7,7 +7,7 @@ role.
 - planner: reads their region, edits its drafts, moves its versions through the workflow,
   starts indicator runs;
 - director: reads their region, comments during consultation;
-- analyst: reads and exports their region;
+- analyst: reads and exports their region, comments during consultation;
 - admin (superuser or group ``admin``): manages users, reads every region, starts runs, edits
   no schema unless also a planner of the region, sees every import (the others see the
   imports that touched their regions, ``can_view_imports``), uploads every kind of file
@@ -100,6 +100,22 @@ def can_view_imports(user: User, region_ids: Iterable[RegionRef] | None = None) 
     if region_ids is None:
         return bool(mine) or is_admin(user)
     return is_admin(user) or any(_region_id(region) in mine for region in region_ids)
+
+
+def can_comment_in(user: User, region: RegionRef) -> bool:
+    """Commenting a schema of ``region`` (issue 12 §2, « Consultation »): every role of the
+    region, planners, directors and analysts. The PRS consultation is open to the region's
+    actors (CSP art. R. 1434-1: CRSA, CDCA, préfet, local authorities; establishments, URPS…),
+    who hold director or analyst accounts; each comment names the organisation it speaks for.
+    Administrators who hold no role there do not comment. (The version's state is asked by
+    ``sros.permissions.can_comment``.)"""
+    return role_in(user, region) is not None
+
+
+def can_resolve_comments(user: User, region: RegionRef) -> bool:
+    """Marking a consultation comment resolved, or reopening it: the region's planners, who
+    take the remarks into account in the schema."""
+    return is_planner(user, region)
 
 
 def can_upload_import(

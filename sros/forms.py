@@ -14,7 +14,6 @@ from territories.models import Zone
 from . import project_services, services, text_limits
 from .models import (
     AuthorisedActivity,
-    Comment,
     Milestone,
     Objective,
     PilotProject,
@@ -91,13 +90,6 @@ class ObjectiveForm(forms.ModelForm):
 
     def values(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
-
-
-class CommentForm(forms.ModelForm):
-    class Meta:
-        model = Comment
-        fields = ["text"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
 
 class TransitionForm(forms.Form):

@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import (
     compliance_map,
+    consultation_views,
     doctors_zoning_views,
     objective_grid_views,
     scenario_views,
@@ -30,7 +31,19 @@ urlpatterns = [
         objective_grid_views.objective_grid_page,
         name="objective_grid",
     ),
-    path("versions/<int:pk>/comment/", views.comment_add, name="comment"),
+    path(
+        "versions/<int:pk>/consultation/",
+        consultation_views.consultation,
+        name="consultation",
+    ),
+    path(
+        "versions/<int:pk>/consultation/commenter/",
+        consultation_views.comment_create,
+        name="comment_create",
+    ),
+    path("comments/<int:pk>/reply/", consultation_views.comment_reply, name="comment_reply"),
+    path("comments/<int:pk>/resolve/", consultation_views.comment_resolve, name="comment_resolve"),
+    path("comments/<int:pk>/reopen/", consultation_views.comment_reopen, name="comment_reopen"),
     path("versions/<int:pk>/history/", views.version_history, name="history"),
     path("versions/<int:pk>/conformite/", compliance_map.compliance_page, name="compliance_map"),
     path(

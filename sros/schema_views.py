@@ -24,9 +24,9 @@ from indicators.selectors import latest_run
 from territories.models import Region
 
 from . import compliance, permissions, project_services, services, workflow
+from .consultation_selectors import comment_counts, open_counts_by_target
 from .diff import version_diff
 from .forms import (
-    CommentForm,
     EvaluationForm,
     InitiativeSearch,
     MilestoneFormSet,
@@ -90,6 +90,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "activities"
         )
     ]
+    open_counts_by_target(version, volets=[v for v, _html in volets], objectives=objectives)
     context = {
         "version": version,
         "volets": volets,
@@ -99,8 +100,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "projects": version.schema.pilot_projects.select_related("zone", "theme"),
         "can_edit": permissions.can_edit_version(request.user, version),
         "can_comment": permissions.can_comment(request.user, version),
-        "comment_form": CommentForm(),
-        "comments": version.comments.select_related("author"),
+        "comment_counts": comment_counts(version),
         "transitions": version.transitions.select_related("by"),
         "transition_buttons": transition_buttons(version, request.user),
         "other_versions": version.schema.versions.exclude(pk=version.pk),
@@ -168,26 +168,6 @@ def objective_create(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("schema:version", pk=version.pk)
     status = 422 if request.method == "POST" else 200
     return _objective_page(request, version, form, status=status)
-
-
-@require_POST
-@login_required
-def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    version = version_or_404(pk)
-    require(permissions.can_comment(request.user, version))
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.comment_add(version=version, user=request.user, text=form.cleaned_data["text"])
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Commentaire ajouté."))
-    elif form.has_error("text", "required"):
-        messages.error(request, _("Le commentaire est vide."))
-    else:  # longer than text_limits.COMMENT
-        messages.error(request, " ".join(form.errors["text"]))
-    return redirect("schema:version", pk=version.pk)
 
 
 @require_safe

@@ -25,7 +25,6 @@ from territories.models import Region, Zone, Zoning
 
 from .models import (
     AuthorisedActivity,
-    Comment,
     Evaluation,
     Milestone,
     Objective,
@@ -291,21 +290,6 @@ def volet_update(
     if activities is not None:
         current.activities.set(activities)
     return current
-
-
-# --- Comments -------------------------------------------------------------------------------
-
-
-def comment_add(*, version: SchemaVersion, user: AbstractBaseUser, text: str) -> Comment:
-    """A remark during consultation; refused in any other state."""
-    if version.state != SchemaVersion.State.CONSULTATION:
-        raise ValidationError(
-            {"text": _("Les commentaires ne sont ouverts que pendant la consultation.")}
-        )
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({"text": _("Le commentaire est vide.")})
-    return Comment.objects.create(version=version, author=user, text=text)
 
 
 # --- Pilot projects -------------------------------------------------------------------------

@@ -14,3 +14,7 @@ COMMENT = 5_000
 DESCRIPTION = 20_000
 #: The Markdown narrative of a volet.
 NARRATIVE = 200_000
+#: The name of an organisation typed by hand (a consultation's commenter outside the FINESS
+#: registry: « URPS médecins libéraux », « Conseil départemental du Rhône »); the FINESS raison
+#: sociale is at most 255 characters too.
+ORGANISATION = 255

@@ -47,7 +47,7 @@ from indicators import services as indicator_services
 from indicators.models import AplRun, IndicatorRun, IndicatorValue
 from opendata.models import ImportRecord, ImportUpload
 from pathways.models import Level
-from sros import scenarios, services, workflow
+from sros import consultation_services, scenarios, services, workflow
 from sros.models import (
     AuthorisedActivity,
     DoctorsZoning,
@@ -78,7 +78,7 @@ USERS = EVERYONE - {"anonymous"}
 READERS = frozenset({"planner", "director", "analyst", "admin"})  # may view region 84
 STARTERS = frozenset({"planner", "admin"})  # access.roles.can_start_run
 PLANNER = frozenset({"planner"})  # edits the schema of region 84 (admins do not)
-COMMENTERS = frozenset({"planner", "director"})  # during consultation
+COMMENTERS = frozenset({"planner", "director", "analyst"})  # during consultation
 OWNER = frozenset({"analyst"})  # asked for the export job
 ADMIN = frozenset({"admin"})
 NOBODY = frozenset()
@@ -143,6 +143,14 @@ def _build() -> SimpleNamespace:
         minimum=0, maximum=2, user=planner,
     )  # fmt: skip
     workflow.version_transition(consultation, "submit", user=planner)
+    comment = consultation_services.comment_create(
+        version=consultation, user=users["director"], text="Avis", organisation=entity,
+        objective=consultation_objective,
+    )  # fmt: skip
+    resolved = consultation_services.comment_create(
+        version=consultation, user=users["analyst"], text="Vu", organisation_name="URPS"
+    )
+    consultation_services.resolve(comment=resolved, user=planner)
     draft = workflow.version_new_draft(schema, user=planner)
     services.version_set_zoning(version=draft, zoning=zoning, user=planner)
     volet = services.volet_create(version=draft, title="Urgences", user=planner)
@@ -196,7 +204,7 @@ def _build() -> SimpleNamespace:
         objective=objective, scenario=Scenario.objects.get(pk=scenario.pk), project=project,
         initiative=initiative, job=job, users=users, clients=clients, sessions=sessions,
         import_84=imports[0], import_11=imports[1], apl_run=apl_run, upload=upload,
-        doctors_zoning=doctors_zoning,
+        doctors_zoning=doctors_zoning, comment=comment, resolved=resolved,
     )  # fmt: skip
 
 
@@ -308,6 +316,10 @@ def volet_form(w, **extra):
             "activities": [w.activity.pk], **extra}  # fmt: skip
 
 
+def comment_form(w, **extra):
+    return {"text": "Avis", "organisation_name": "URPS médecins libéraux", **extra}
+
+
 def scenario_form(w, **extra):
     data = {"name": "Scénario", "description": "", "lock_version": "", **extra}
     data |= {"changes-TOTAL_FORMS": "1", "changes-INITIAL_FORMS": "0",
@@ -412,9 +424,26 @@ PAGES = [
     R("schema:objective_grid", CONSULTATION, "POST", NOBODY,
       objective_grid_form("consultation_objective")),
     R("schema:objective_grid", DRAFT, "PUT"),
-    R("schema:comment", CONSULTATION, "POST", COMMENTERS, lambda w: {"text": "Avis"}),
-    R("schema:comment", DRAFT, "POST", NOBODY, lambda w: {"text": "Avis"}),
-    R("schema:comment", CONSULTATION, "GET"),
+    # the consultation (issue 12 §2): every reader sees a version's comments; the region's
+    # roles comment and reply during consultation; its planners resolve and reopen
+    R("schema:consultation", CONSULTATION, allowed=READERS),
+    R("schema:consultation", DRAFT, allowed=READERS, query="etat=all"),
+    R("schema:consultation", CONSULTATION, "POST"),
+    R("schema:comment_create", CONSULTATION, allowed=COMMENTERS),
+    R("schema:comment_create", CONSULTATION, allowed=COMMENTERS,
+      query=lambda w: f"objective={w.consultation_objective.pk}"),
+    R("schema:comment_create", CONSULTATION, "POST", COMMENTERS, comment_form),
+    R("schema:comment_create", CONSULTATION, "POST", COMMENTERS,
+      lambda w: comment_form(w, volet=w.consultation_volet.pk)),
+    R("schema:comment_create", DRAFT),
+    R("schema:comment_create", DRAFT, "POST", NOBODY, comment_form),
+    R("schema:comment_create", CONSULTATION, "PUT"),
+    R("schema:comment_reply", {"pk": "@comment.pk"}, "POST", COMMENTERS, comment_form),
+    R("schema:comment_reply", {"pk": "@comment.pk"}),
+    R("schema:comment_resolve", {"pk": "@comment.pk"}, "POST", PLANNER),
+    R("schema:comment_resolve", {"pk": "@comment.pk"}),
+    R("schema:comment_reopen", {"pk": "@resolved.pk"}, "POST", PLANNER),
+    R("schema:comment_reopen", {"pk": "@resolved.pk"}),
     R("schema:history", DRAFT, allowed=READERS),
     R("schema:compliance_map", DRAFT, allowed=READERS),
     R("schema:compliance_layer", DRAFT, allowed=READERS),

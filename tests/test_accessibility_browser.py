@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from facilities.models import Facility
 from opendata.models import ImportRecord, ImportUpload
-from sros.models import Objective, Scenario, SchemaVersion
+from sros.models import Comment, Objective, Scenario, SchemaVersion
 from territories.models import Commune, Region, Zone
 from tests.browser import (
     AXE_DISABLED_RULES,
@@ -41,6 +41,7 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
     facility = Facility.objects.filter(commune__department__region__code="99").first()
     first_import = ImportRecord.objects.order_by("pk").first()
     done, refused = _demo_uploads(first_import)
+    _demo_comments(draft)
     return {
         "home": ("/", [AREAS, MARKERS]),
         "dashboard": ("/tableau-de-bord/99/", ["main h1"]),
@@ -71,6 +72,10 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
         "compliance map": (reverse("schema:compliance_map", args=[version.pk]), [AREAS]),
         "history": (reverse("schema:history", args=[version.pk]), ["main h1"]),
         "doctors zoning": (reverse("schema:doctors_zoning", args=["99"]), ["main h1"]),
+        "consultation": (
+            reverse("schema:consultation", args=[draft.pk]) + "?etat=all",
+            ["article.comment"],
+        ),
         "apl": (reverse("indicators:apl", args=["99"]), ["main h1"]),
         "urgent care": (reverse("indicators:urgent_care", args=["99"]), ["main h1"]),
         "indicator runs": ("/indicateurs/", ["main h1"]),
@@ -91,6 +96,33 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
             ["#facility_form"],
         ),
     }
+
+
+def _demo_comments(draft: SchemaVersion) -> None:
+    """Comments of the consultation on the demo draft (as after its return to draft, where the
+    planner still replies and resolves): an open one on an objective, for a legal entity of the
+    region, with a reply; a resolved one on a volet, for an organisation typed by hand. Written
+    directly: the services accept new comments during consultation only."""
+    users = Comment._meta.get_field("author").related_model.objects
+    director, planner = users.get(username="directeur"), users.get(username="planificateur")
+    entity = Facility.objects.filter(
+        commune__department__region__code="99", legal_entity__isnull=False
+    ).first()
+    first = Comment.objects.create(
+        version=draft, objective=draft.objectives.first(), author=director,
+        text="Une seule implantation ne suffit pas dans cette zone.",
+        **({"organisation_id": entity.legal_entity.pk} if entity else
+           {"organisation_name": "Centre hospitalier fictif"}),
+    )  # fmt: skip
+    Comment.objects.create(
+        version=draft, objective=first.objective, parent=first, author=planner,
+        organisation_name="ARS", text="Objectif revu dans cette version.",
+    )  # fmt: skip
+    Comment.objects.create(
+        version=draft, volet=draft.volets.first(), author=director, text="Coquille p. 3.",
+        organisation_name="URPS médecins libéraux", resolved_at=draft.created_at,
+        resolved_by=planner,
+    )  # fmt: skip
 
 
 def _demo_uploads(record: ImportRecord) -> tuple[ImportUpload, ImportUpload]:
@@ -138,8 +170,14 @@ READER_PAGES = [
 #: persona → the pages it opens (the demo accounts of load_demo, plus a superuser).
 PERSONA_PAGES = {
     "planificateur": READER_PAGES
-    + ["compliance map", "objectives grid", "upload (report)", "upload (refused)"],
-    "directeur": ["dashboard", "map", "territory (commune)", "version (objectives grid)"],
+    + ["compliance map", "objectives grid", "upload (report)", "upload (refused)", "consultation"],
+    "directeur": [
+        "dashboard",
+        "map",
+        "territory (commune)",
+        "version (objectives grid)",
+        "consultation",
+    ],  # fmt: skip
     "analyste": ["dashboard", "map", "territory (zone)", "indicator runs"],
     "chef": ["imports", "import", "upload (report)", "admin index", "admin list", "admin form"],
 }

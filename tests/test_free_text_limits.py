@@ -33,15 +33,19 @@ def test_every_free_text_field_of_the_schema_is_bounded():
 def test_a_two_megabyte_comment_is_refused_with_the_limit_named(world, client):
     workflow.version_transition(world.draft, "submit", user=world.users["planner"])
     client.force_login(world.users["director"])
-    url = reverse("schema:comment", args=[world.draft.pk])
+    url = reverse("schema:comment_create", args=[world.draft.pk])
 
-    response = client.post(url, {"text": TWO_MB}, follow=True)
+    response = client.post(url, {"text": TWO_MB, "organisation_name": "CH"})
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.content.decode()
     assert f"au plus {text_limits.COMMENT} caractères" in page
+    assert f'maxlength="{text_limits.COMMENT}"' in page
     assert not Comment.objects.exists()
-    client.post(url, {"text": "Avis favorable"})
+    response = client.post(url, {"text": "Avis", "organisation_name": "x" * 2000})
+    assert f"au plus {text_limits.ORGANISATION} caractères" in response.content.decode()
+    assert not Comment.objects.exists()
+    client.post(url, {"text": "Avis favorable", "organisation_name": "CH"})
     assert Comment.objects.get().text == "Avis favorable"
 
 

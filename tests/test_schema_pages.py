@@ -245,10 +245,15 @@ def test_bad_filter_input_shows_the_page_not_an_error(pages, login_as, query):
     assert len(_rows(response)) == 3
 
 
-def test_comments_of_the_consultation_show_on_the_version_page(pages, login_as):
+def test_the_version_page_counts_the_open_comments_of_its_consultation(pages, login_as):
     workflow.version_transition(pages.draft, "submit", user=pages.users["planner"])
-    login_as("director").post(reverse("schema:comment", args=[pages.draft.pk]), {"text": "Avis"})
+    login_as("director").post(
+        reverse("schema:comment_create", args=[pages.draft.pk]),
+        {"text": "Avis", "organisation_name": "CH de Lyon"},
+    )
     page = login_as("analyst").get(reverse("schema:version", args=[pages.draft.pk]))
+    assert "1 commentaire ouvert" in page.content.decode()
+    page = login_as("analyst").get(reverse("schema:consultation", args=[pages.draft.pk]))
     assert "Avis" in page.content.decode() and "director" in page.content.decode()
 
 

@@ -72,9 +72,9 @@ CASES = {
         lambda v: {"comment": "ok"}, {**PLANNER_ONLY, "planner": 302},
     ),
     "comment": (
-        "post", lambda v: reverse("schema:comment", args=[v["v3"].pk]),
-        lambda v: {"text": "Avis du CH"},
-        {**PLANNER_ONLY, "planner": 302, "director": 302},
+        "post", lambda v: reverse("schema:comment_create", args=[v["v3"].pk]),
+        lambda v: {"text": "Avis du CH", "organisation_name": "CH de Lyon"},
+        {**PLANNER_ONLY, "planner": 302, "director": 302, "analyst": 302},
     ),
 }  # fmt: skip
 
@@ -108,15 +108,20 @@ def test_refused_writes_leave_nothing_behind(world, versions, login_as):
         http.post(reverse("schema:new_draft", args=["84"]))
     assert SchemaVersion.objects.get(pk=versions["v2"].pk).state == "draft"
     assert SchemaVersion.objects.filter(schema=world.schema).count() == 3
-    login_as("analyst").post(reverse("schema:comment", args=[versions["v3"].pk]), {"text": "x"})
+    for persona in ["admin", "other_planner"]:  # no role in region 84: no comment
+        login_as(persona).post(
+            reverse("schema:comment_create", args=[versions["v3"].pk]),
+            {"text": "x", "organisation_name": "ARS"},
+        )
     assert Comment.objects.count() == 0
 
 
 def test_a_director_comments_only_during_consultation(world, versions, login_as):
     director = login_as("director")
-    director.post(reverse("schema:comment", args=[versions["v3"].pk]), {"text": "Avis du CH"})
+    opinion = {"text": "Avis du CH", "organisation_name": "CH de Lyon"}
+    director.post(reverse("schema:comment_create", args=[versions["v3"].pk]), opinion)
     assert Comment.objects.get().author == world.users["director"]
-    response = director.post(reverse("schema:comment", args=[versions["v2"].pk]), {"text": "x"})
+    response = director.post(reverse("schema:comment_create", args=[versions["v2"].pk]), opinion)
     assert response.status_code == 403
     assert Comment.objects.count() == 1
 

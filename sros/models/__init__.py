@@ -1,7 +1,9 @@
 """Models of the regional schema: the catalogue (activities, volet themes), the schema and its
-versions, pilot projects and initiatives (per-region roles are ``access.RegionMembership``)."""
+versions, the consultation's comments, pilot projects and initiatives (per-region roles are
+``access.RegionMembership``)."""
 
 from .catalogue import AuthorisedActivity, VoletTheme
+from .consultation import Comment
 from .doctors_zoning import DoctorsZoning, DoctorsZoningEntry, ZoningCap, ZoningMethod
 from .projects import (
     Evaluation,
@@ -12,7 +14,6 @@ from .projects import (
 )
 from .scenarios import Scenario, ScenarioChange
 from .schema import (
-    Comment,
     Objective,
     Schema,
     SchemaVersion,

@@ -279,28 +279,3 @@ class Objective(models.Model):
     def __str__(self) -> str:
         detail = " ".join(code for code in (self.modality, self.mention) if code)
         return f"{self.activity}{' ' + detail if detail else ''} – {self.zone}"
-
-
-class Comment(models.Model):
-    """A remark on a version made during its consultation."""
-
-    version = models.ForeignKey(
-        SchemaVersion, on_delete=models.CASCADE, related_name="comments", verbose_name=_("version")
-    )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("auteur"),
-    )
-    text = models.TextField(_("commentaire"), max_length=text_limits.COMMENT)
-    created_at = models.DateTimeField(_("le"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["version", "created_at", "id"]
-        verbose_name = _("commentaire")
-        verbose_name_plural = _("commentaires")
-
-    def __str__(self) -> str:
-        return f"{self.version}: {self.text[:40]}"
