@@ -260,3 +260,19 @@ def test_zoning_flows_per_zone(loaded, ain):
     assert (vds.resident_stays, vds.share_outside_region) == (pytest.approx(120), 1.0)
     assert vds.share_inside == 0.0 and vds.attractiveness == pytest.approx(1.0)
     assert result.flows.matrix.masked_cells == 1
+
+
+def test_import_open_data_runs_both_kinds_and_records_them(ain):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from opendata.models import ImportRecord
+
+    for kind, path in (("pmsi-codes-geo", GEO), ("patient-flows", FLOWS)):
+        out = StringIO()
+        call_command("import_open_data", kind, str(path), stdout=out, stderr=StringIO())
+        assert " 0 rejected" in out.getvalue()
+    record = ImportRecord.objects.get(kind="patient-flows")
+    assert (record.status, record.source_version) == ("done", "PMSI 2023")
+    assert commune_flow_matrix("84", 2023, "MCO").masked_cells == 1

@@ -4,7 +4,7 @@ function as the page, one row per zone, French headers and a row of codes (``wri
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from core import provenance
 from indicators.flows_services import ZoningFlows
@@ -15,18 +15,20 @@ from .tables import CODE, INTEGER, NUMBER, TEXT, Column, Table, _export_stamp, _
 FLOW_KINDS = ("pmsi-codes-geo", "patient-flows")
 
 COLUMNS = [
-    Column("zone_code", _l("Code de la zone"), CODE),
-    Column("zone_name", _l("Zone"), TEXT),
-    Column("year", _l("Année"), INTEGER),
-    Column("activity", _l("Activité"), TEXT),
-    Column("resident_stays", _l("Séjours des habitants de la zone"), NUMBER),
-    Column("share_inside", _l("Part soignée dans la zone"), NUMBER),
-    Column("share_other_zones", _l("Part soignée dans les autres zones"), NUMBER),
-    Column("share_unzoned", _l("Part soignée dans la région hors zonage"), NUMBER),
-    Column("share_outside_region", _l("Part soignée hors de la région"), NUMBER),
-    Column("destinations", _l("Autres zones de soins (part)"), TEXT),
-    Column("establishment_stays", _l("Séjours des établissements de la zone"), NUMBER),
-    Column("attractiveness", _l("Attractivité (part des séjours venant d'hors zone)"), NUMBER),
+    Column("zone_code", gettext_lazy("Code de la zone"), CODE),
+    Column("zone_name", gettext_lazy("Zone"), TEXT),
+    Column("year", gettext_lazy("Année"), INTEGER),
+    Column("activity", gettext_lazy("Activité"), TEXT),
+    Column("resident_stays", gettext_lazy("Séjours des habitants de la zone"), NUMBER),
+    Column("share_inside", gettext_lazy("Part soignée dans la zone"), NUMBER),
+    Column("share_other_zones", gettext_lazy("Part soignée dans les autres zones"), NUMBER),
+    Column("share_unzoned", gettext_lazy("Part soignée dans la région hors zonage"), NUMBER),
+    Column("share_outside_region", gettext_lazy("Part soignée hors de la région"), NUMBER),
+    Column("destinations", gettext_lazy("Autres zones de soins (part)"), TEXT),
+    Column("establishment_stays", gettext_lazy("Séjours des établissements de la zone"), NUMBER),
+    Column(
+        "attractiveness", gettext_lazy("Attractivité (part des séjours venant d'hors zone)"), NUMBER
+    ),
 ]
 
 
@@ -77,7 +79,7 @@ def flows_table(region: Region, result: ZoningFlows, user) -> Table:
     return Table(stem=stem, columns=COLUMNS, rows=rows, metadata=metadata, sources=sources)
 
 
-EJ_RULE = (
+EJ_RULE = gettext_noop(
     "Les séjours publiés au niveau d'une entité juridique sont répartis à parts égales entre ses "
     "sites hospitaliers ouverts chargés, ou, à défaut, comptés dans la commune de l'entité."
 )
