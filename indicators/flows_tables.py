@@ -74,6 +74,15 @@ def find_header(
     )
 
 
+def check_width(path: Path, sheet: str, row: list, header: list, at: str) -> None:
+    """A CSV row cut short is refused (an xlsx row always has the sheet's width): a missing
+    stays cell must never be read as a masked one."""
+    if not sheet and len(row) < len(header):
+        raise ImportFailed(
+            path, f"{len(row)} field(s) where the header has {len(header)}", where=at
+        )
+
+
 def cell_text(row: list, at: int | None) -> str:
     if at is None or at >= len(row) or row[at] is None:
         return ""

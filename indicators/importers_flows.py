@@ -46,7 +46,7 @@ from territories.cog import CommuneCodes, How, department_code_of, refuse_unreso
 from territories.models import Commune
 
 from .flows_models import PatientFlow, PmsiGeoCommune
-from .flows_tables import cell_text, find_header, fold, read_rows, where, year_of
+from .flows_tables import cell_text, check_width, find_header, fold, read_rows, where, year_of
 
 GEO_KIND = "pmsi-codes-geo"
 FLOW_KIND = "patient-flows"
@@ -79,8 +79,11 @@ FLOW_COLUMNS = {
     "stays": ("séjours", "nb_sejours", "nombre de séjours", "nb séjours", "nb_sej", "sejours"),
 }
 
+INSEE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 PMSI_CODE_FORMAT = re.compile(r"^[0-9][0-9AB][0-9A-Z]{3}$")
 FINESS_FORMAT = re.compile(r"^[0-9][0-9AB][0-9]{7}$")
+#: The largest stays a cell may hold (the column's, PostgreSQL's integer).
+MAX_STAYS = 2_147_483_647
 MASKED = {"", "<11", "< 11", "1a10", "1à10", "s", "*", "nc", "secret", "ns"}
 
 
@@ -108,27 +111,34 @@ def import_pmsi_geo_codes(path: str | Path) -> ImportReport:
     listed: dict[tuple[int, str], dict[int, str]] = defaultdict(dict)
     codes = CommuneCodes()
     not_loaded: Counter[str] = Counter()
+    seen: dict[tuple[int, str, str], str] = {}
     for line, row in rows[header_at + 1 :]:
         if not row or all(cell in (None, "") for cell in row):
             continue
         here = where(sheet, line)
+        check_width(path, sheet, row, rows[header_at][1], here)
         year = year_of(path, cell_text(row, at.get("year")), here)
         pmsi_code = _pmsi_code(path, cell_text(row, at["pmsi_code"]), here)
         commune_code = cell_text(row, at["commune"]).upper().zfill(5)
+        if not INSEE_CODE.match(commune_code):
+            raise ImportFailed(
+                path, f"commune code {commune_code!r} is not an INSEE code", where=here
+            )
         resolved = codes.resolve(commune_code)
         if resolved.how == How.NOT_LOADED:
             not_loaded[department_code_of(commune_code)] += 1
             continue
         if resolved.how not in (How.CURRENT, How.FORMER, How.DISTRICT):
             refuse_unresolved(path, commune_code, resolved, here)
-        members = listed[(year, pmsi_code)]
-        if resolved.commune_id in members and resolved.how == How.CURRENT:
-            first = members[resolved.commune_id]
+        if (year, pmsi_code, commune_code) in seen:
+            first = seen[(year, pmsi_code, commune_code)]
             raise ImportFailed(
                 path,
                 f"commune {commune_code} listed twice under {pmsi_code} (also {first})",
                 where=here,
             )
+        seen[(year, pmsi_code, commune_code)] = here
+        members = listed[(year, pmsi_code)]
         # A former code or an arrondissement joins its commune: listed with it, it adds nothing.
         members.setdefault(resolved.commune_id, here)
     if not listed:
@@ -207,8 +217,10 @@ def _stays(path: Path, text: str, at: str) -> int | None:
         raise ImportFailed(
             path, f"stays {text!r} is neither a number nor a masked cell", where=at
         ) from None
-    if number < 0 or not number.is_integer():
-        raise ImportFailed(path, f"stays {text!r} must be a whole number ≥ 0", where=at)
+    if number < 0 or not number.is_integer() or number > MAX_STAYS:
+        raise ImportFailed(
+            path, f"stays {text!r} must be a whole number from 0 to {MAX_STAYS:,}", where=at
+        )
     return int(number)
 
 
@@ -241,6 +253,7 @@ def _read_flows(path: Path) -> list[dict]:
         if not row or all(cell in (None, "") for cell in row):
             continue
         here = where(sheet, line)
+        check_width(path, sheet, row, rows[header_at][1], here)
         finess, level = _finess(path, row, at, here)
         activity = cell_text(row, at["activity"])
         if not activity or len(activity) > 40:
