@@ -276,3 +276,33 @@ def test_import_open_data_runs_both_kinds_and_records_them(ain):
     record = ImportRecord.objects.get(kind="patient-flows")
     assert (record.status, record.source_version) == ("done", "PMSI 2023")
     assert commune_flow_matrix("84", 2023, "MCO").masked_cells == 1
+
+
+def test_an_administrator_uploads_both_files_on_the_imports_page_a_planner_may_not(ain, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from access.services import membership_grant
+    from opendata import uploads
+    from opendata.models import ImportUpload
+    from tests.personas import make_user
+
+    planner = make_user("flows-upload-planner")
+    membership_grant(user=planner, region=make_region("84"), role="planner")
+    client.force_login(planner)
+    start = reverse("opendata:upload_start")
+    upload = SimpleUploadedFile(FLOWS.name, FLOWS.read_bytes())
+    fields = {"kind": "patient-flows", "region": make_region("84").pk, "file": upload}
+    refused = client.post(start, fields)
+    assert refused.status_code == 403 and not ImportUpload.objects.exists()
+
+    client.force_login(make_user("flows-upload-admin", is_superuser=True))
+    for kind, path in (("pmsi-codes-geo", GEO), ("patient-flows", FLOWS)):
+        response = client.post(
+            start, {"kind": kind, "file": SimpleUploadedFile(path.name, path.read_bytes())}
+        )
+        assert response.status_code == 302, response.content.decode()[:500]
+        upload_id = response["Location"].rstrip("/").split("/")[-1]
+        uploads.upload_run(upload_id)
+        assert ImportUpload.objects.get(pk=upload_id).status == "done"
+    assert PatientFlow.objects.count() == 9
