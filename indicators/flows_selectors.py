@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from django.db.models import Q
 from scipy import sparse
 
 from facilities.models import Facility, LegalEntity
@@ -90,13 +91,15 @@ def commune_flow_matrix(region_code: str, year: int, activity: str) -> FlowMatri
 
 
 def region_flows(region_code: str, year: int, activity: str) -> RegionFlows | None:
+    corr_year = correspondence_year(year)
+    if corr_year is None:
+        return None
     rows = list(
-        PatientFlow.objects.filter(year=year, activity=activity).values_list(
+        _touching(region_code, year, activity, corr_year).values_list(
             "pmsi_code", "finess", "level", "stays"
         )
     )
-    corr_year = correspondence_year(year)
-    if not rows or corr_year is None:
+    if not rows:
         return None
     communes = list(
         Commune.objects.filter(department__region__code=region_code)
@@ -137,6 +140,22 @@ def region_flows(region_code: str, year: int, activity: str) -> RegionFlows | No
         unplaced_establishment=float(full[:n, unplaced_col].sum()),
         correspondence_year=corr_year,
         ej_flows=sum(1 for r in rows if r[2] == PatientFlow.Level.EJ),
+    )
+
+
+def _touching(region_code: str, year: int, activity: str, corr_year: int):
+    """The flows whose residence code has a commune in the region or whose establishment (a
+    site, or an EJ by its sites or its own commune) is in it: the others change no figure of
+    the region, and a national file need not be read whole."""
+    in_region = Q(commune__department__region__code=region_code)
+    codes = PmsiGeoCommune.objects.filter(in_region, year=corr_year).values("pmsi_code")
+    entities = LegalEntity.objects.filter(
+        Q(facilities__commune__department__region__code=region_code) | in_region
+    ).values("pk")
+    return PatientFlow.objects.filter(year=year, activity=activity).filter(
+        Q(pmsi_code__in=codes)
+        | Q(facility__commune__department__region__code=region_code)
+        | Q(legal_entity__in=entities)
     )
 
 

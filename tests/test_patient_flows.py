@@ -306,3 +306,19 @@ def test_an_administrator_uploads_both_files_on_the_imports_page_a_planner_may_n
         uploads.upload_run(upload_id)
         assert ImportUpload.objects.get(pk=upload_id).status == "done"
     assert PatientFlow.objects.count() == 9
+
+
+def test_flows_of_another_region_change_nothing_here(loaded, tmp_path):
+    nice = make_commune(
+        "06088", col=20, population=348085,
+        department=make_department("06", "Alpes-Maritimes", region=make_region("93")),
+    )  # fmt: skip
+    PmsiGeoCommune.objects.create(year=2023, pmsi_code="06000", commune=nice, share=1.0)
+    before = commune_flow_matrix("84", 2023, "MCO")
+    PatientFlow.objects.create(
+        year=2023, activity="MCO", pmsi_code="06000", finess="060000011", stays=500
+    )
+    after = commune_flow_matrix("84", 2023, "MCO")
+    assert (after.stays != before.stays).nnz == 0 and (after.outside == before.outside).all()
+    paca = commune_flow_matrix("93", 2023, "MCO")
+    assert (paca.commune_codes, paca.outside.tolist(), paca.masked_cells) == (["06088"], [500], 0)
