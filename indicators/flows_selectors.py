@@ -162,19 +162,20 @@ def _touching(region_code: str, year: int, activity: str, corr_year: int):
 def _residence(codes: list[str], year: int, index: dict[int, int], n: int) -> sparse.csr_matrix:
     """codes × (n + 2): a code's population shares over the region's communes, column n for
     communes of other regions, column n + 1 for a code with no commune."""
-    rows, cols, shares = [], [], []
-    known = set()
-    for code, commune_id, share in PmsiGeoCommune.objects.filter(
-        year=year, pmsi_code__in=codes
-    ).values_list("pmsi_code", "commune_id", "share"):
-        known.add(code)
-        rows.append(code), cols.append(index.get(commune_id, n)), shares.append(share)
-    for code in set(codes) - known:
-        rows.append(code), cols.append(n + 1), shares.append(1.0)
+    entries = list(
+        PmsiGeoCommune.objects.filter(year=year, pmsi_code__in=codes).values_list(
+            "pmsi_code", "commune_id", "share"
+        )
+    )
+    known = {code for code, _commune, _share in entries}
+    cells = [(code, index.get(commune_id, n), share) for code, commune_id, share in entries]
+    cells += [(code, n + 1, 1.0) for code in set(codes) - known]
     at = {c: i for i, c in enumerate(codes)}
-    return sparse.csr_matrix(
-        (shares, ([at[c] for c in rows], cols)), shape=(len(codes), n + 2)
-    )  # duplicates (a commune in and out of the region) are summed
+    rows = [at[code] for code, _col, _share in cells]
+    cols = [col for _code, col, _share in cells]
+    shares = [share for _code, _col, share in cells]
+    # Duplicate cells (several communes of other regions in column n) are summed.
+    return sparse.csr_matrix((shares, (rows, cols)), shape=(len(codes), n + 2))
 
 
 def _destinations(
@@ -199,12 +200,12 @@ def _destinations(
     def column(commune_id: int | None) -> int:
         return n + 1 if commune_id is None else index.get(commune_id, n)
 
-    rows, cols, weights = [], [], []
+    cells = []
     for i, (level, finess) in enumerate(places):
         if level == PatientFlow.Level.EJ:
             targets = ej_sites.get(finess) or [ej_seat.get(finess)]
         else:
             targets = [site_commune.get(finess)]
-        for commune_id in targets:
-            rows.append(i), cols.append(column(commune_id)), weights.append(1 / len(targets))
+        cells += [(i, column(commune_id), 1 / len(targets)) for commune_id in targets]
+    rows, cols, weights = (list(part) for part in zip(*cells, strict=True))
     return sparse.csr_matrix((weights, (rows, cols)), shape=(len(places), n + 2)), n + 1

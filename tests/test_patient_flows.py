@@ -322,3 +322,27 @@ def test_flows_of_another_region_change_nothing_here(loaded, tmp_path):
     assert (after.stays != before.stays).nnz == 0 and (after.outside == before.outside).all()
     paca = commune_flow_matrix("93", 2023, "MCO")
     assert (paca.commune_codes, paca.outside.tolist(), paca.masked_cells) == (["06088"], [500], 0)
+
+
+def test_a_workbook_with_title_lines_above_its_header_is_read(ain, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Codes géo 2023"
+    sheet.append(["Correspondance codes géographiques PMSI / communes"])
+    sheet.append([])
+    sheet.append(["Code_geo", "Libellé", "Code_commune_INSEE"])
+    sheet.append(["01310", "BUELLAS", "01065"])
+    sheet.append([1310, "BUELLAS", "01259"])  # a number: Excel dropped the leading zero
+    sheet.append(["01310", "BUELLAS", "0125X"])
+    path = tmp_path / "codes-geo-pmsi-2023.xlsx"
+    book.save(path)
+    with pytest.raises(ImportFailed) as error:
+        import_pmsi_geo_codes(path)
+    assert error.value.where == "sheet Codes géo 2023, line 6"
+    sheet.delete_rows(6)
+    book.save(path)
+    assert import_pmsi_geo_codes(path).created == 2
+    shares = dict(PmsiGeoCommune.objects.values_list("commune__code", "share"))
+    assert shares == {"01065": pytest.approx(1899 / 2608), "01259": pytest.approx(709 / 2608)}
