@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import scenario_views, views
+from . import flows_views, scenario_views, views
 from .exports import job_views
 from .exports import views as exports
 
@@ -23,6 +23,12 @@ urlpatterns = [
     ),
     path("<str:region_code>/", views.region_dashboard, name="region"),
     path("<str:region_code>/carte/", views.indicator_map, name="map"),
+    path("<str:region_code>/flux-patients/", flows_views.patient_flows_page, name="patient_flows"),
+    path(
+        "<str:region_code>/exports/flux-patients.<str:extension>",
+        flows_views.patient_flows_export,
+        name="export_patient_flows",
+    ),
     path("<str:region_code>/filieres/<slug:pathway_code>/", views.pathway_view, name="pathway"),
     path(
         "<str:region_code>/territoires/zone/<int:zoning_id>/<str:code>/",

@@ -327,7 +327,9 @@ class DreesApl(models.Model):
         return f"DREES APL {self.commune_id} {self.year} = {self.value}"
 
 
-# Urgent care within 30 minutes (issue 11 §3), in its own module.
+# Urgent care within 30 minutes (issue 11 §3) and patient flows with the PMSI geographic codes
+# (issue 13 §3), each in its own module.
+from .flows_models import PatientFlow, PmsiGeoCommune  # noqa: E402
 from .urgent_models import UrgentCareGroupValue, UrgentCareRun, UrgentCareValue  # noqa: E402
 
 __all__ = [
@@ -337,6 +339,8 @@ __all__ = [
     "DreesApl",
     "IndicatorRun",
     "IndicatorValue",
+    "PatientFlow",
+    "PmsiGeoCommune",
     "UrgentCareGroupValue",
     "UrgentCareRun",
     "UrgentCareValue",

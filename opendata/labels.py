@@ -24,6 +24,8 @@ IMPORT_KINDS = {
     "finess-plus-activites": _("Activités FINESS+"),
     "annuaire-sante": _("Annuaire Santé"),
     "drees-apl": _("APL de la DREES"),
+    "pmsi-codes-geo": _("Codes géographiques PMSI (ATIH)"),
+    "patient-flows": _("Flux de patients (PMSI)"),
     "mcs": _("Médecins correspondants du SAMU"),
     "helismur": _("Bases héliSMUR"),
 }

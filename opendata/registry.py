@@ -24,6 +24,8 @@ IMPORTERS = {
     "finess-plus-activites": "facilities.importers:import_finess_plus_activities",
     "annuaire-sante": "facilities.importers_annuaire:import_annuaire",
     "drees-apl": "indicators.importers_drees:import_drees_apl",
+    "pmsi-codes-geo": "indicators.importers_flows:import_pmsi_geo_codes",
+    "patient-flows": "indicators.importers_flows:import_patient_flows",
     "mcs": "facilities.importers_emergency:import_mcs",
     "helismur": "facilities.importers_emergency:import_helismur",
 }

@@ -44,7 +44,7 @@ from access.services import membership_grant
 from dashboard.models import ExportJob
 from facilities.models import Facility, FacilityGroup, LegalEntity
 from indicators import services as indicator_services
-from indicators.models import AplRun, IndicatorRun, IndicatorValue
+from indicators.models import AplRun, IndicatorRun, IndicatorValue, PatientFlow, PmsiGeoCommune
 from opendata.models import ImportRecord, ImportUpload
 from pathways.models import Level
 from sros import consultation_services, scenarios, services, workflow
@@ -114,6 +114,12 @@ def _build() -> SimpleNamespace:
     Facility.objects.filter(pk__in=[hospital.pk, clinic.pk]).update(legal_entity=entity)
     group = FacilityGroup.objects.create(kind="ght", code="GHT84", name="GHT", support=entity)
     group.members.add(entity)
+    # Patient flows: residents of the first commune's PMSI code treated at the hospital.
+    PmsiGeoCommune.objects.create(year=2023, pmsi_code="69001", commune=communes[0], share=1.0)
+    PatientFlow.objects.create(
+        year=2023, activity="MCO", pmsi_code="69001", finess="690000011", level="et",
+        facility=hospital, stays=120,
+    )  # fmt: skip
 
     users = {"no_role": make_user("p_no_role"), "admin": make_user("p_admin", is_superuser=True)}
     users["admin"].is_staff = True
@@ -494,6 +500,10 @@ PAGES = [
     R("dashboard:index", allowed=USERS),
     R("dashboard:region", IN_84, allowed=READERS),
     R("dashboard:map", IN_84, allowed=READERS),
+    R("dashboard:patient_flows", IN_84, allowed=READERS),
+    R("dashboard:patient_flows", IN_84, "POST"),
+    R("dashboard:export_patient_flows", {**IN_84, "extension": "csv"}, allowed=READERS),
+    R("dashboard:export_patient_flows", {**IN_84, "extension": "xlsx"}, allowed=READERS),
     R("dashboard:pathway", {**IN_84, "pathway_code": "urgences"}, allowed=READERS),
     R("dashboard:zone", {**IN_84, "zoning_id": "@zoning.pk", "code": "A"}, allowed=READERS),
     R("dashboard:territory", {**IN_84, "kind": "commune", "code": "@commune.code"},

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from facilities.models import Facility
+from indicators.models import PatientFlow, PmsiGeoCommune
 from opendata.models import ImportRecord, ImportUpload
 from sros.models import Comment, Objective, Scenario, SchemaVersion
 from territories.models import Commune, Region, Zone
@@ -78,6 +79,11 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
         ),
         "apl": (reverse("indicators:apl", args=["99"]), ["main h1"]),
         "urgent care": (reverse("indicators:urgent_care", args=["99"]), ["main h1"]),
+        "patient flows": (
+            reverse("dashboard:patient_flows", args=["99"])
+            + f"?zonage={_demo_flows(version.default_zoning_id)}",
+            [".flows-zones tbody tr"],
+        ),
         "indicator runs": ("/indicateurs/", ["main h1"]),
         "imports": ("/donnees/imports/", [".imports tbody tr"]),
         "import": (reverse("opendata:import_detail", args=[first_import.pk]), ["main h1"]),
@@ -125,6 +131,20 @@ def _demo_comments(draft: SchemaVersion) -> None:
     )  # fmt: skip
 
 
+def _demo_flows(zoning_id: int) -> int:
+    """Patient flows of three demo communes (one masked cell) at a demo hospital; the zoning."""
+    communes = Commune.objects.filter(department__region__code="99").order_by("code")[:3]
+    site = Facility.objects.filter(commune__department__region__code="99", kind="ch").first()
+    for i, commune in enumerate(communes):
+        code = f"99{i:03d}"
+        PmsiGeoCommune.objects.create(year=2023, pmsi_code=code, commune=commune, share=1.0)
+        PatientFlow.objects.create(
+            year=2023, activity="MCO", pmsi_code=code, finess=site.finess_et, level="et",
+            facility=site, stays=None if i == 2 else 100 * (i + 1), masked=i == 2,
+        )  # fmt: skip
+    return zoning_id
+
+
 def _demo_uploads(record: ImportRecord) -> tuple[ImportUpload, ImportUpload]:
     """Two uploads of the demo planner: one imported (its report), one refused for rows outside
     the region (the rows named)."""
@@ -166,6 +186,7 @@ READER_PAGES = [
     "doctors zoning",
     "apl",
     "urgent care",
+    "patient flows",
 ]
 #: persona → the pages it opens (the demo accounts of load_demo, plus a superuser).
 PERSONA_PAGES = {
@@ -178,7 +199,7 @@ PERSONA_PAGES = {
         "version (objectives grid)",
         "consultation",
     ],  # fmt: skip
-    "analyste": ["dashboard", "map", "territory (zone)", "indicator runs"],
+    "analyste": ["dashboard", "map", "territory (zone)", "indicator runs", "patient flows"],
     "chef": ["imports", "import", "upload (report)", "admin index", "admin list", "admin form"],
 }
 

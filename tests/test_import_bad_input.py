@@ -34,7 +34,7 @@ from facilities.models import (
     PracticeSite,
     Practitioner,
 )
-from indicators.models import DreesApl
+from indicators.models import DreesApl, PatientFlow, PmsiGeoCommune
 from opendata.models import ImportRecord
 from territories.models import (
     Commune,
@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TABLES = [
     Region, Department, Commune, MunicipalDistrict, LegalEntity, Facility, Authorisation,
     PracticeSite, Practitioner, FormerCommuneCode, CommunePopulationByAge, Zoning, Zone,
-    ZoneMembership, EmergencyResource, DreesApl,
+    ZoneMembership, EmergencyResource, DreesApl, PmsiGeoCommune, PatientFlow,
 ]  # fmt: skip
 FIELD_LIMIT = 131_072  # csv.field_size_limit()'s default
 HUGE = "X" * (FIELD_LIMIT + 10)
@@ -146,6 +146,15 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
     ),
     ("drees-apl", "coordinates-outside-france"): "the file has no coordinates",
     ("drees-apl", "broken-geometry"): NO_GEOMETRY,
+    ("pmsi-codes-geo", "wrong-record-tag"): ONE_RECORD_TYPE,
+    ("pmsi-codes-geo", "over-long-name"): (
+        "the importer stores no name: the code's and commune's labels are not read"
+    ),
+    ("pmsi-codes-geo", "coordinates-outside-france"): "the file has no coordinates",
+    ("pmsi-codes-geo", "broken-geometry"): NO_GEOMETRY,
+    ("patient-flows", "wrong-record-tag"): ONE_RECORD_TYPE,
+    ("patient-flows", "coordinates-outside-france"): "the file has no coordinates",
+    ("patient-flows", "broken-geometry"): NO_GEOMETRY,
     ("zoning", "wrong-record-tag"): ONE_RECORD_TYPE,
     ("zoning", "coordinates-outside-france"): (
         "the file has no coordinates (a zone is its communes' polygons)"
@@ -297,6 +306,11 @@ DREES_HEADER = ";".join([
     "Population standardisée par la consommation de soins par tranche d'âge",
 ])  # fmt: skip
 DREES_ROWS = ["01001;L'Abergement-Clémenciat;3,1;2,9;2,5;812,4", "01002;L'Abergement;1,2;1;0,9;300"]
+#: PMSI geographic codes and patient flows (docs/patient-flows.md), as CSV.
+GEO_HEADER = "Code géographique;Libellé;Code commune INSEE"
+GEO_ROWS = ["01400;CHATILLON;01001", "01640;ST RAMBERT;01002"]
+FLOW_HEADER = "Année;FINESS;Code géographique;Activité;Séjours"
+FLOW_ROWS = ["2023;010780054;01400;MCO;120", "2023;010780054;01640;MCO;<11"]
 #: INSEE bassins de vie 2022, composition communale (docs/zonings.md), as CSV.
 BASSINS_HEADER = "CODGEO;LIBGEO;BV2022;LIBBV2022;DEP;REG"
 BASSINS_ROWS = [
@@ -334,6 +348,8 @@ GOOD: dict[str, tuple[str, bytes]] = {
     "mcs": ("mcs.csv", lines(EMERGENCY_HEADER, *EMERGENCY_ROWS)),
     "helismur": ("helismur.csv", lines(EMERGENCY_HEADER, *EMERGENCY_ROWS)),
     "drees-apl": ("APL_mg_2022.csv", lines(DREES_HEADER, *DREES_ROWS)),
+    "pmsi-codes-geo": ("codes-geo-pmsi-2023.csv", lines(GEO_HEADER, *GEO_ROWS)),
+    "patient-flows": ("flux-pmsi-2023.csv", lines(FLOW_HEADER, *FLOW_ROWS)),
 }
 #: Polygon files of the same units, imported too: the geometry cases start from them.
 GOOD_SHAPES = {
@@ -1338,6 +1354,98 @@ def drees_cases() -> dict[str, Case]:
     }  # fmt: skip
 
 
+def changed(row: str, index: int, value: str) -> str:
+    fields = row.split(";")
+    fields[index] = value
+    return ";".join(fields)
+
+
+def pmsi_common(name: str, header: str, rows: list[str]) -> dict[str, Case]:
+    """The cases both PMSI readers (``indicators.flows_tables``) refuse alike."""
+    first, second = rows
+    return {
+        "empty-file": Case(name, b"", "line 1", "the file is empty"),
+        "wrong-format": Case(
+            name, lines(BASSINS_HEADER, *BASSINS_ROWS), "line 1", "no header line with the columns"
+        ),
+        "short-row": Case(
+            name, lines(header, first, ";".join(second.split(";")[:2])), "line 3",
+            f"2 field(s) where the header has {header.count(';') + 1}",
+        ),
+        "truncated-last-row": Case(
+            name, lines(header, first) + second[:8].encode(), "line 3",
+            "field(s) where the header has",
+        ),
+        "unterminated-quote": Case(
+            name, lines(header, changed(first, 1, '"CHATILLON'), second), "line 2",
+            "unterminated quote",
+        ),
+        "field-over-131072-characters": Case(
+            name, lines(header, changed(first, 1, HUGE), second), "line 2",
+            f"a field longer than {FIELD_LIMIT:,} characters",
+        ),
+        "latin-1-where-utf-8-expected": Case(
+            name, lines(header, *rows, encoding="latin-1"), "line 1", "not UTF-8"
+        ),
+        "utf-8-where-latin-1-expected": Case(
+            name, lines(header, *rows, encoding="utf-16"), "line 1", "UTF-16 text"
+        ),
+        "html-page-saved-as-csv": Case(name, HTML, "line 1", "web page (HTML)"),
+    }  # fmt: skip
+
+
+def pmsi_geo_cases() -> dict[str, Case]:
+    name = GOOD["pmsi-codes-geo"][0]
+    first, second = GEO_ROWS
+    return {
+        **pmsi_common(name, GEO_HEADER, GEO_ROWS),
+        "missing-column": Case(
+            name, lines(GEO_HEADER.replace("Code commune INSEE", "Commune"), first, second),
+            "line 1", "no header line with the columns",
+        ),
+        "duplicate-key": Case(
+            name, lines(GEO_HEADER, first, first), "line 3",
+            "commune 01001 listed twice under 01400",
+        ),
+        "bad-number": Case(
+            name, lines(GEO_HEADER, changed(first, 0, "014"), second), "line 2",
+            "PMSI geographic code '014' is not a 5-character code",
+        ),
+        "30-digit-number": Case(
+            name, lines(GEO_HEADER, changed(first, 2, "9" * 30), second), "line 2",
+            f"commune code '{'9' * 30}' is not an INSEE code",
+        ),
+    }  # fmt: skip
+
+
+def patient_flow_cases() -> dict[str, Case]:
+    name = GOOD["patient-flows"][0]
+    first, second = FLOW_ROWS
+    return {
+        **pmsi_common(name, FLOW_HEADER, FLOW_ROWS),
+        "missing-column": Case(
+            name, lines(FLOW_HEADER.replace("Séjours", "Total"), first, second), "line 1",
+            "no header line with the columns",
+        ),
+        "duplicate-key": Case(
+            name, lines(FLOW_HEADER, first, first), "line 3",
+            "the same flow is listed twice (also line 2)",
+        ),
+        "bad-number": Case(
+            name, lines(FLOW_HEADER, changed(first, 4, "12 env."), second), "line 2",
+            "stays '12 env.' is neither a number nor a masked cell",
+        ),
+        "30-digit-number": Case(
+            name, lines(FLOW_HEADER, changed(first, 4, "9" * 30), second), "line 2",
+            "must be a whole number from 0 to 2,147,483,647",
+        ),
+        "over-long-name": Case(
+            name, lines(FLOW_HEADER, changed(first, 3, "M" * 41), second), "line 2",
+            "must be 1 to 40 characters",
+        ),
+    }  # fmt: skip
+
+
 CASES: dict[str, dict[str, Case]] = {
     "regions": unit_cases("regions", REGION_ENTRY, "regions.json", "27"),
     "departments": unit_cases("departments", DEPARTMENT_ENTRY, "departements.json", "69"),
@@ -1357,6 +1465,8 @@ CASES: dict[str, dict[str, Case]] = {
     "mcs": emergency_cases("mcs.csv"),
     "helismur": emergency_cases("helismur.csv"),
     "drees-apl": drees_cases(),
+    "pmsi-codes-geo": pmsi_geo_cases(),
+    "patient-flows": patient_flow_cases(),
 }
 
 
