@@ -450,3 +450,28 @@ def test_the_map_export_links_follow_the_selection_and_name_the_run(analyst, run
     for link in facility_links:  # the open facilities serving the level shown
         query = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
         assert query == {"status": ["open"], "level": [str(level.pk)]}
+
+
+#: Headers whose English is the French word itself.
+SAME_IN_ENGLISH = {"Source", "Type", "Zone", "Population", "Commune (code)", "Département (code)",
+                   "Longitude (WGS84)", "Latitude (WGS84)"}  # fmt: skip
+
+
+def test_every_export_header_has_its_english():
+    """Each column header of the CSV/XLSX tables is in the English catalogue: a header written
+    with an alias that makemessages does not know (``_l``) stayed French in English exports."""
+    from django.utils import translation
+
+    from dashboard.exports import flows, tables
+
+    columns = tables.VALUE_COLUMNS + tables.FACILITY_COLUMNS + flows.COLUMNS
+
+    def labels(language: str) -> list[str]:
+        with translation.override(language):
+            return [str(column.label) for column in columns]
+
+    french, english = labels("fr"), labels("en")
+    untranslated = [
+        f for f, e in zip(french, english, strict=True) if f == e and f not in SAME_IN_ENGLISH
+    ]
+    assert len(columns) > 40 and untranslated == []

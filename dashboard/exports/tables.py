@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from core import provenance
 from dashboard.layers import shown_value
@@ -117,23 +117,23 @@ def unit_names(region: Region, units: Units) -> dict[str, str]:
 # --- indicator values -----------------------------------------------------------------------
 
 VALUE_COLUMNS = [
-    Column("run", _l("Calcul n°"), INTEGER),
-    Column("unit_kind", _l("Type d'unité")),
-    Column("code", _l("Code de l'unité"), CODE),
-    Column("name", _l("Nom de l'unité")),
-    Column("zoning", _l("Zonage")),
-    Column("indicator", _l("Indicateur (code)")),
-    Column("indicator_label", _l("Indicateur")),
-    Column("pathway", _l("Filière (code)")),
-    Column("level", _l("Niveau (code)")),
-    Column("level_id", _l("Niveau (id)"), INTEGER),
-    Column("level_state", _l("État du niveau")),
-    Column("value", _l("Valeur"), NUMBER),
-    Column("population", _l("Population de l'unité"), NUMBER),
-    Column("facility", _l("Établissement le plus proche (n° FINESS ET)"), CODE),
+    Column("run", gettext_lazy("Calcul n°"), INTEGER),
+    Column("unit_kind", gettext_lazy("Type d'unité")),
+    Column("code", gettext_lazy("Code de l'unité"), CODE),
+    Column("name", gettext_lazy("Nom de l'unité")),
+    Column("zoning", gettext_lazy("Zonage")),
+    Column("indicator", gettext_lazy("Indicateur (code)")),
+    Column("indicator_label", gettext_lazy("Indicateur")),
+    Column("pathway", gettext_lazy("Filière (code)")),
+    Column("level", gettext_lazy("Niveau (code)")),
+    Column("level_id", gettext_lazy("Niveau (id)"), INTEGER),
+    Column("level_state", gettext_lazy("État du niveau")),
+    Column("value", gettext_lazy("Valeur"), NUMBER),
+    Column("population", gettext_lazy("Population de l'unité"), NUMBER),
+    Column("facility", gettext_lazy("Établissement le plus proche (n° FINESS ET)"), CODE),
     # Whom the level's figures count: "total", "women_15_44" (F1529 + F3044), or "mixed"
     # (women where the ages are loaded, total population elsewhere); docs/indicators.md.
-    Column("population_weight", _l("Population de référence du niveau")),
+    Column("population_weight", gettext_lazy("Population de référence du niveau")),
 ]
 
 
@@ -235,24 +235,24 @@ def value_stem(region: Region, run: IndicatorRun, query: ValueQuery) -> str:
 # --- facilities -----------------------------------------------------------------------------
 
 FACILITY_COLUMNS = [
-    Column("finess_et", _l("N° FINESS ET"), CODE),
-    Column("finess_ej", _l("N° FINESS EJ"), CODE),
-    Column("name", _l("Raison sociale")),
-    Column("kind", _l("Type (code)")),
-    Column("kind_label", _l("Type")),
-    Column("category_code", _l("Catégorie FINESS (code)"), CODE),
-    Column("category_label", _l("Catégorie FINESS")),
-    Column("sector", _l("Secteur")),
-    Column("status", _l("État")),
-    Column("address", _l("Adresse")),
-    Column("postcode", _l("Code postal"), CODE),
-    Column("city", _l("Ville")),
-    Column("commune", _l("Commune (code)"), CODE),
-    Column("department", _l("Département (code)"), CODE),
-    Column("source", _l("Source")),
-    Column("source_date", _l("Date de la source"), DATE),
-    Column("longitude", _l("Longitude (WGS84)"), NUMBER),
-    Column("latitude", _l("Latitude (WGS84)"), NUMBER),
+    Column("finess_et", gettext_lazy("N° FINESS ET"), CODE),
+    Column("finess_ej", gettext_lazy("N° FINESS EJ"), CODE),
+    Column("name", gettext_lazy("Raison sociale")),
+    Column("kind", gettext_lazy("Type (code)")),
+    Column("kind_label", gettext_lazy("Type")),
+    Column("category_code", gettext_lazy("Catégorie FINESS (code)"), CODE),
+    Column("category_label", gettext_lazy("Catégorie FINESS")),
+    Column("sector", gettext_lazy("Secteur")),
+    Column("status", gettext_lazy("État")),
+    Column("address", gettext_lazy("Adresse")),
+    Column("postcode", gettext_lazy("Code postal"), CODE),
+    Column("city", gettext_lazy("Ville")),
+    Column("commune", gettext_lazy("Commune (code)"), CODE),
+    Column("department", gettext_lazy("Département (code)"), CODE),
+    Column("source", gettext_lazy("Source")),
+    Column("source_date", gettext_lazy("Date de la source"), DATE),
+    Column("longitude", gettext_lazy("Longitude (WGS84)"), NUMBER),
+    Column("latitude", gettext_lazy("Latitude (WGS84)"), NUMBER),
 ]
 FACILITY_FILTERS = ("department", "zone", "kind", "status", "level", "search", "in_bbox")
 
