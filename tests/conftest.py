@@ -103,3 +103,15 @@ def _fresh_response_cache():
     from core import response_cache
 
     response_cache.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _french_at_the_start():
+    """Each test starts in French, the default. A request made with the English cookie leaves
+    the thread's language English after it (core.middleware activates it per request, as
+    Django's LocaleMiddleware does, and a web request always activates its own), so a later
+    test's message read outside a request came out English, depending on the order of files."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
