@@ -236,6 +236,7 @@ def _write_changes(
                 point=point,
                 activity=values.get("activity") or "",
                 modality=values.get("modality") or "",
+                reason=values.get("reason") or "",
                 order=order,
             ),
             user,
@@ -299,6 +300,7 @@ def change_values(change: ScenarioChange) -> dict[str, Any]:
         "lat": change.point.y if change.point else None,
         "activity": change.activity,
         "modality": change.modality,
+        "reason": change.reason,
     }
 
 
@@ -800,3 +802,10 @@ def _objective_changes(scenario: Scenario, sites: list[_Site]) -> list[Objective
     base = compliance.compliance_for(objectives)
     after = compliance.compliance_for(objectives, adjust=_count_adjustment(sites))
     return [ObjectiveChange(o, base[o.pk], after[o.pk]) for o in objectives]
+
+
+# Public names of the rules above, for the suggestions (``sros.suggestions``) that build a
+# location model's fixed sites from a scenario exactly as its evaluation does.
+scenario_sites = _sites
+qualifies = _qualifies
+commune_at = _commune_at

@@ -20,6 +20,7 @@ from .schema import (
     VersionZoning,
     Volet,
 )
+from .suggestions import SuggestionJob
 
 __all__ = [
     "AuthorisedActivity",
@@ -34,6 +35,7 @@ __all__ = [
     "PilotProject",
     "Scenario",
     "ScenarioChange",
+    "SuggestionJob",
     "Schema",
     "SchemaVersion",
     "VersionTransition",
