@@ -76,7 +76,12 @@ def suggestion(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(pk)
     version = job.scenario.version
     require(permissions.can_view_version(request.user, version))
-    context = {"version": version, "scenario": job.scenario, "job": job}
+    context = {
+        "version": version,
+        "scenario": job.scenario,
+        "job": job,
+        "people": suggestions.people_label(job.result.get("weight")),
+    }
     return render(request, "schema/suggestion.html", context)
 
 

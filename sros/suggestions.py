@@ -209,7 +209,8 @@ def solve(instance: Instance, model: str, p: int | None) -> location.LocationRes
 # --- the answer as changes ------------------------------------------------------------------------
 
 
-def _people(weight: str) -> str:
+def people_label(weight: str | None) -> str:
+    """Whom a level's figures count, as the pages say it."""
     if weight == Level.Weight.WOMEN_15_44:
         return _("femmes de 15 à 44 ans")
     return _("habitants")
@@ -228,7 +229,7 @@ def reason_of(model: str, added: float, instance: Instance) -> str:
     return _("suggéré par %(model)s : +%(people)s %(who)s à moins de %(minutes)s") % {
         "model": name,
         "people": format_number(added),
-        "who": _people(instance.weight),
+        "who": people_label(instance.weight),
         "minutes": format_minutes(instance.target_minutes, 0),
     }
 
@@ -270,6 +271,7 @@ def result_summary(result: location.LocationResult, instance: Instance) -> dict[
         "uncoverable": result.uncoverable,
         "mean_minutes": result.mean_minutes if np.isfinite(result.mean_minutes) else None,
         "demand": float(instance.demand.sum()),
+        "weight": instance.weight,
         "opened": len(result.opened),
         "added": [float(a) for a in result.added],
         "fixed_sites": len(instance.fixed),

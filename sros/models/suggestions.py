@@ -47,7 +47,7 @@ class SuggestionJob(models.Model):
         _("état"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
     progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
-    error = models.TextField(_("erreur"), blank=True)
+    error = models.TextField(_("erreur"), blank=True, max_length=2000)
     #: the solver's account: solver, gap, bound, seconds, objective, covered, the sites opened
     result = models.JSONField(_("résultat"), default=dict)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
