@@ -49,7 +49,7 @@ from territories.models import Commune
 
 from . import scenarios
 from .models import Scenario, ScenarioChange, SuggestionJob
-from .services import ensure_editable
+from .services import VersionReadOnly, ensure_editable
 
 logger = logging.getLogger(__name__)
 Status = SuggestionJob.Status
@@ -125,7 +125,8 @@ class Instance:
     candidates: Places
     candidate_communes: list[str]  # commune name of each candidate ("" if none)
     target_minutes: float
-    weight: str  # Level.Weight
+    weight: str  # whom the demand counts: a Level.Weight, or "mixed" (``weight_summary``)
+    weight_asked: str  # whom the level asks to count
 
 
 def _fixed_sites(scenario: Scenario, level: Level, level_sites: inputs.LevelFacilities) -> Places:
@@ -179,9 +180,10 @@ def build_instance(
             getattr(scenarios.commune_at(scenario.version, lon, lat), "name", "")
             for lon, lat in points
         ]
+    weight = inputs.weight_summary(units, level_sites)
     return Instance(
-        units, demand, fixed, candidates, communes, float(target_minutes),
-        level_sites.population_weight,
+        units, demand, fixed, candidates, communes, float(target_minutes), weight["used"],
+        weight["asked"],
     )  # fmt: skip
 
 
@@ -213,6 +215,8 @@ def people_label(weight: str | None) -> str:
     """Whom a level's figures count, as the pages say it."""
     if weight == Level.Weight.WOMEN_15_44:
         return _("femmes de 15 à 44 ans")
+    if weight == "mixed":
+        return _("personnes (femmes de 15 à 44 ans, habitants là où les âges manquent)")
     return _("habitants")
 
 
@@ -272,6 +276,7 @@ def result_summary(result: location.LocationResult, instance: Instance) -> dict[
         "mean_minutes": result.mean_minutes if np.isfinite(result.mean_minutes) else None,
         "demand": float(instance.demand.sum()),
         "weight": instance.weight,
+        "weight_asked": instance.weight_asked,
         "opened": len(result.opened),
         "added": [float(a) for a in result.added],
         "fixed_sites": len(instance.fixed),
@@ -394,14 +399,20 @@ def suggestion_run(job_id: int) -> SuggestionJob | None:
         ):
             changes, summary = _compute(job)
             with transaction.atomic():
-                _write(job, changes)
-                SuggestionJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
-                    status=Status.DONE, progress=100, result=summary, finished_at=timezone.now()
-                )
+                # Still ours? The reaper may have failed it meanwhile: then nothing is written.
+                held = SuggestionJob.objects.select_for_update().filter(pk=job.pk)
+                if held.filter(status=Status.RUNNING).exists():
+                    _write(job, changes)
+                    held.update(
+                        status=Status.DONE, progress=100, result=summary,
+                        finished_at=timezone.now(),
+                    )  # fmt: skip
     except ConflictError:
         suggestion_fail(
             job.pk, _("Le scénario a été modifié depuis la demande : relancez la suggestion.")
         )
+    except VersionReadOnly:
+        suggestion_fail(job.pk, _("La version n'est plus un brouillon : le scénario est figé."))
     except ValidationError as error:
         suggestion_fail(job.pk, " ".join(error.messages))
     except Exception as error:  # noqa: BLE001 - any failure must end the job, not hang it

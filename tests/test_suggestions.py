@@ -17,7 +17,7 @@ from facilities.models import Facility
 from indicators import inputs
 from indicators.engine.travel import Places
 from pathways.models import Level
-from sros import closures, scenarios, suggestions
+from sros import closures, scenarios, suggestions, workflow
 from sros.models import Scenario, ScenarioChange, SuggestionJob
 from sros.suggestion_forms import SuggestionForm, parse_points
 from tests.test_schema_scenarios import (
@@ -30,6 +30,8 @@ pytest_plugins = ["tests.personas"]
 
 Kind = ScenarioChange.Kind
 Status = SuggestionJob.Status
+#: As measured on the demo: nothing grows with the sites or the communes.
+MAX_CLOSURE_QUERIES = 9
 
 
 def level_of(key: str) -> Level:
@@ -283,3 +285,48 @@ def test_a_closure_button_creates_the_scenario_once(demo, world, client):  # noq
     client.force_login(director)
     text = client.get(reverse("schema:closures", args=[demo.pk])).content.decode()
     assert "Fermer dans un scénario" not in text  # the button only where the POST is allowed
+
+
+def test_a_version_submitted_meanwhile_fails_the_job_and_leaves_the_scenario(scenario, world):
+    planner = world.users["planner"]
+    level = level_of("urgences:1")
+    job = suggestions.suggestion_create(
+        scenario=scenario, user=planner, level=level, model="mclp", target_minutes=30, p=1,
+        points=None,
+    )  # fmt: skip
+    workflow.version_transition(scenario.version, "submit", user=planner)
+    job = suggestions.suggestion_run(job.pk)
+
+    assert job.status == Status.FAILED
+    assert job.error == "La version n'est plus un brouillon : le scénario est figé."
+    assert not Scenario.objects.get(pk=scenario.pk).changes.exists()
+
+
+def test_a_job_the_reaper_failed_meanwhile_writes_nothing(scenario, world):
+    level = level_of("urgences:1")
+    job = suggestions.suggestion_create(
+        scenario=scenario, user=world.users["planner"], level=level, model="mclp",
+        target_minutes=30, p=1, points=None,
+    )  # fmt: skip
+    job = suggestions._start(job.pk)
+    suggestions.suggestion_fail(job.pk, "abandonné")  # as the reaper does
+    SuggestionJob.objects.filter(pk=job.pk).update(status=Status.QUEUED)  # a redelivery
+    suggestions._start(job.pk)
+    suggestions.suggestion_fail(job.pk, "abandonné")
+    assert suggestions.suggestion_run(job.pk).status == Status.FAILED
+    assert not Scenario.objects.get(pk=scenario.pk).changes.exists()
+
+
+def test_the_closures_page_reads_in_pinned_queries(
+    demo,  # noqa: F811 - the fixture imported above
+    world,
+    client,
+    django_assert_max_num_queries,
+):
+    level = level_of("perinatalite:1")
+    client.force_login(world.users["planner"])
+    url = reverse("schema:closures", args=[demo.pk])
+    with django_assert_max_num_queries(MAX_CLOSURE_QUERIES):
+        page = client.get(url, {"niveau": level.pk})
+    assert page.status_code == 200
+    assert "mais les âges des communes ne sont pas chargés" in page.content.decode()
