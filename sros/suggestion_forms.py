@@ -75,7 +75,6 @@ class SuggestionForm(forms.Form):
         self.version = version
         levels = suggestions.suggestible_levels()
         self.fields["level"].queryset = Level.objects.filter(pk__in=[lv.pk for lv in levels])
-        self.fields["level"].label_from_instance = lambda level: str(level)
 
     def clean(self):
         data = super().clean()
