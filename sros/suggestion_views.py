@@ -18,7 +18,7 @@ from core.maps import LEAFLET
 from core.workers import UNAVAILABLE, BrokerUnavailable
 from facilities.models import Facility
 
-from . import closures, permissions, suggestions
+from . import closures, permissions, suggestion_jobs, suggestions
 from .models import Scenario, SuggestionJob
 from .suggestion_forms import SuggestionForm
 from .view_helpers import require, version_or_404
@@ -46,7 +46,7 @@ def suggest(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                job = suggestions.suggestion_create(
+                job = suggestion_jobs.suggestion_create(
                     scenario=scenario, user=request.user, level=data["level"],
                     model=data["model"], target_minutes=data["target_minutes"], p=data.get("p"),
                     points=data["point_list"],

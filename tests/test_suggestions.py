@@ -17,7 +17,7 @@ from facilities.models import Facility
 from indicators import inputs
 from indicators.engine.travel import Places
 from pathways.models import Level
-from sros import closures, scenarios, suggestions, workflow
+from sros import closures, scenarios, suggestion_jobs, workflow
 from sros.models import Scenario, ScenarioChange, SuggestionJob
 from sros.suggestion_forms import SuggestionForm, parse_points
 from tests.test_schema_scenarios import (
@@ -42,11 +42,11 @@ def level_of(key: str) -> Level:
 def ask(scenario, user, level, model="mclp", p=2, points=None, minutes=None) -> SuggestionJob:
     """A job as the form stores it, run in this process (as the worker would)."""
     target = minutes or inputs.load_level_facilities(level).target_minutes
-    job = suggestions.suggestion_create(
+    job = suggestion_jobs.suggestion_create(
         scenario=scenario, user=user, level=level, model=model, target_minutes=target, p=p,
         points=points,
     )  # fmt: skip
-    return suggestions.suggestion_run(job.pk)
+    return suggestion_jobs.suggestion_run(job.pk)
 
 
 @pytest.fixture
@@ -153,7 +153,7 @@ def test_a_scenario_saved_meanwhile_fails_the_job_and_keeps_its_changes(scenario
     planner = world.users["planner"]
     level = level_of("urgences:1")
     target = inputs.load_level_facilities(level).target_minutes
-    job = suggestions.suggestion_create(
+    job = suggestion_jobs.suggestion_create(
         scenario=scenario, user=planner, level=level, model="mclp", target_minutes=target, p=1,
         points=None,
     )  # fmt: skip
@@ -162,14 +162,14 @@ def test_a_scenario_saved_meanwhile_fails_the_job_and_keeps_its_changes(scenario
         scenario.pk, lock_version=0, name=scenario.name,
         changes=[{"kind": Kind.CLOSE, "finess": finess}], user=planner,
     )  # fmt: skip
-    job = suggestions.suggestion_run(job.pk)
+    job = suggestion_jobs.suggestion_run(job.pk)
 
     assert job.status == Status.FAILED
     assert "modifié depuis la demande" in job.error
     kept = Scenario.objects.get(pk=scenario.pk)
     assert list(kept.changes.values_list("kind", flat=True)) == [Kind.CLOSE]
     assert kept.lock_version == 1
-    assert suggestions.suggestion_run(job.pk).status == Status.FAILED  # a redelivery: nothing
+    assert suggestion_jobs.suggestion_run(job.pk).status == Status.FAILED  # a redelivery: nothing
 
 
 def test_a_job_whose_worker_stopped_beating_is_failed_by_the_reaper(scenario, world, settings):
@@ -182,7 +182,7 @@ def test_a_job_whose_worker_stopped_beating_is_failed_by_the_reaper(scenario, wo
         scenario=scenario, model="mclp", status=Status.RUNNING, heartbeat_at=timezone.now()
     )
 
-    assert suggestions.suggestion_jobs_reap() == {"requeued": 0, "failed": 1}
+    assert suggestion_jobs.suggestion_jobs_reap() == {"requeued": 0, "failed": 1}
     job.refresh_from_db(), live.refresh_from_db()
     assert job.status == Status.FAILED and "ne répond plus" in job.error
     assert live.status == Status.RUNNING
@@ -222,7 +222,7 @@ def test_the_suggest_page_starts_a_job_and_the_job_page_shows_its_answer(
     job = SuggestionJob.objects.get()
     assert response["Location"] == reverse("schema:suggestion", args=[job.pk])
     assert job.parameters["target_minutes"] == 30.0 and job.lock_version == 0
-    suggestions.suggestion_run(job.pk)
+    suggestion_jobs.suggestion_run(job.pk)
     text = client.get(response["Location"]).content.decode()
     assert "2 sites ajoutés aux changements du scénario." in text
     assert "Réponse optimale (écart nul)." in text
@@ -290,12 +290,12 @@ def test_a_closure_button_creates_the_scenario_once(demo, world, client):  # noq
 def test_a_version_submitted_meanwhile_fails_the_job_and_leaves_the_scenario(scenario, world):
     planner = world.users["planner"]
     level = level_of("urgences:1")
-    job = suggestions.suggestion_create(
+    job = suggestion_jobs.suggestion_create(
         scenario=scenario, user=planner, level=level, model="mclp", target_minutes=30, p=1,
         points=None,
     )  # fmt: skip
     workflow.version_transition(scenario.version, "submit", user=planner)
-    job = suggestions.suggestion_run(job.pk)
+    job = suggestion_jobs.suggestion_run(job.pk)
 
     assert job.status == Status.FAILED
     assert job.error == "La version n'est plus un brouillon : le scénario est figé."
@@ -304,16 +304,16 @@ def test_a_version_submitted_meanwhile_fails_the_job_and_leaves_the_scenario(sce
 
 def test_a_job_the_reaper_failed_meanwhile_writes_nothing(scenario, world):
     level = level_of("urgences:1")
-    job = suggestions.suggestion_create(
+    job = suggestion_jobs.suggestion_create(
         scenario=scenario, user=world.users["planner"], level=level, model="mclp",
         target_minutes=30, p=1, points=None,
     )  # fmt: skip
-    job = suggestions._start(job.pk)
-    suggestions.suggestion_fail(job.pk, "abandonné")  # as the reaper does
+    job = suggestion_jobs._start(job.pk)
+    suggestion_jobs.suggestion_fail(job.pk, "abandonné")  # as the reaper does
     SuggestionJob.objects.filter(pk=job.pk).update(status=Status.QUEUED)  # a redelivery
-    suggestions._start(job.pk)
-    suggestions.suggestion_fail(job.pk, "abandonné")
-    assert suggestions.suggestion_run(job.pk).status == Status.FAILED
+    suggestion_jobs._start(job.pk)
+    suggestion_jobs.suggestion_fail(job.pk, "abandonné")
+    assert suggestion_jobs.suggestion_run(job.pk).status == Status.FAILED
     assert not Scenario.objects.get(pk=scenario.pk).changes.exists()
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from facilities.models import Facility
 from indicators import inputs
-from sros import closures, scenarios, suggestions
+from sros import closures, scenarios, suggestion_jobs, suggestions
 from sros.models import Scenario, SuggestionJob
 from tests.test_schema_aura_pages import aura, aura_schema  # noqa: F401 (fixtures)
 
@@ -51,12 +51,12 @@ def test_closures_and_a_suggestion_on_aura_equal_full_evaluations(aura_schema): 
         assert row.mean_minutes_change == pytest.approx(mean - base, abs=1e-9)
 
     scenario = scenarios.scenario_create(version=draft, name="Suggestion AURA", user=planner)
-    job = suggestions.suggestion_create(
+    job = suggestion_jobs.suggestion_create(
         scenario=scenario, user=planner, level=level, model="mclp", target_minutes=target, p=3,
         points=None,
     )  # fmt: skip
     started = time.perf_counter()
-    job = suggestions.suggestion_run(job.pk)
+    job = suggestion_jobs.suggestion_run(job.pk)
     suggestion_seconds = time.perf_counter() - started
     assert job.status == SuggestionJob.Status.DONE, job.error
     assert job.result["candidates"] == len(units) > 4000

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from access.services import membership_grant
-from sros import scenarios, services, suggestions, workflow
+from sros import scenarios, services, suggestion_jobs, workflow
 from sros.models import Scenario, SuggestionJob
 from tests.factories import make_emergency_region
 from tests.personas import make_user
@@ -43,7 +43,7 @@ def scenario():
 def test_a_suggestion_whose_worker_is_killed_is_failed_by_the_reaper(scenario, tmp_path):
     s = scenario
     with table_locked("territories_commune"), fault_worker(tmp_path, "first") as first:
-        job = suggestions.suggestion_create(
+        job = suggestion_jobs.suggestion_create(
             scenario=s["scenario"], user=s["planner"], level=s["level"], model="mclp",
             target_minutes=30, p=1, points=None,
         )  # fmt: skip

@@ -1,12 +1,12 @@
 """Suggestion jobs: a location model (MCLP, LSCP, p-median; ``indicators.engine.location``) run
 by a Celery worker for one scenario and one pathway level, whose answer is written as the
-scenario's new-site changes (``sros.suggestions``).
+scenario's new-site changes (``sros.suggestion_jobs``).
 
 The job keeps what was asked (``parameters``), the scenario's ``lock_version`` when it was asked
 (the answer is written only if nobody saved the scenario since), its progress, and the
 solver's account of the answer (``result``: solver, gap, time, per-site population).
 Like runs and export jobs it carries a heartbeat, so that a dead worker's job ends by itself
-(``sros.suggestions.suggestion_jobs_reap`` on celery beat).
+(``sros.suggestion_jobs.suggestion_jobs_reap`` on celery beat).
 """
 
 from django.conf import settings
