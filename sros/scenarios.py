@@ -219,10 +219,15 @@ def _check(version: SchemaVersion, name: str, changes: Sequence[dict], exclude_p
 def _write_changes(
     scenario: Scenario, changes: Sequence[dict[str, Any]], user: AbstractBaseUser | None
 ) -> None:
-    for change in scenario.changes.all():
+    reasons = {}
+    for change in scenario.changes.select_related("facility"):
+        # A change given again without its reason (the form has none) keeps the one it had.
+        reasons[_change_key({**change_values(change), "facility": change.facility})] = change.reason
         change._history_user = user
         change.delete()
     for order, values in enumerate(changes):
+        if "reason" not in values:
+            values = {**values, "reason": reasons.get(_change_key(values), "")}
         point = None
         if values["kind"] == Kind.OPEN:
             point = Point(values["lon"], values["lat"], srid=4326)

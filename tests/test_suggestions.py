@@ -330,3 +330,37 @@ def test_the_closures_page_reads_in_pinned_queries(
         page = client.get(url, {"niveau": level.pk})
     assert page.status_code == 200
     assert "mais les âges des communes ne sont pas chargés" in page.content.decode()
+
+
+def test_a_suggested_site_edited_elsewhere_in_the_form_keeps_its_reason(scenario, world):
+    planner = world.users["planner"]
+    job = ask(scenario, planner, level_of("urgences:1"), p=1)
+    [suggested] = Scenario.objects.get(pk=scenario.pk).changes.all()
+    finess = inputs.load_level_facilities(level_of("urgences:1")).places.ids[0]
+    form_values = [  # what the scenario form sends: no reason field
+        {k: v for k, v in scenarios.change_values(suggested).items() if k != "reason"},
+        {"kind": Kind.CLOSE, "finess": finess},
+    ]
+    scenarios.scenario_update(
+        scenario.pk, lock_version=job.lock_version + 1, name="Revu", changes=form_values,
+        user=planner,
+    )  # fmt: skip
+    kept = Scenario.objects.get(pk=scenario.pk).changes.order_by("order")
+    assert [c.reason for c in kept] == [suggested.reason, ""]
+    moved = {**form_values[0], "lon": form_values[0]["lon"] + 0.01}  # a moved site is new
+    scenarios.scenario_update(
+        scenario.pk, lock_version=job.lock_version + 2, name="Revu", changes=[moved],
+        user=planner,
+    )  # fmt: skip
+    assert Scenario.objects.get(pk=scenario.pk).changes.get().reason == ""
+
+
+def test_the_pages_read_in_english(scenario, world, client, settings):
+    client.force_login(world.users["planner"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    suggest = client.get(reverse("schema:scenario_suggest", args=[scenario.pk]))
+    table = client.get(reverse("schema:closures", args=[scenario.version.pk]))
+    assert "Suggest sites" in suggest.content.decode()
+    assert "Maximal coverage (MCLP): p new sites" in suggest.content.decode()
+    assert "Communes beyond the target" in table.content.decode()
+    assert "Close in a scenario" in table.content.decode()
