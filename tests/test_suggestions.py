@@ -10,7 +10,7 @@ import datetime as dt
 import numpy as np
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from access.services import membership_grant
 from facilities.models import Facility
@@ -358,8 +358,10 @@ def test_a_suggested_site_edited_elsewhere_in_the_form_keeps_its_reason(scenario
 def test_the_pages_read_in_english(scenario, world, client, settings):
     client.force_login(world.users["planner"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    suggest = client.get(reverse("schema:scenario_suggest", args=[scenario.pk]))
-    table = client.get(reverse("schema:closures", args=[scenario.version.pk]))
+    # The middleware activates English in this thread: the tests after this one read French.
+    with translation.override(settings.LANGUAGE_CODE):
+        suggest = client.get(reverse("schema:scenario_suggest", args=[scenario.pk]))
+        table = client.get(reverse("schema:closures", args=[scenario.version.pk]))
     assert "Suggest sites" in suggest.content.decode()
     assert "Maximal coverage (MCLP): p new sites" in suggest.content.decode()
     assert "Communes beyond the target" in table.content.decode()
