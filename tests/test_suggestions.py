@@ -366,3 +366,18 @@ def test_the_pages_read_in_english(scenario, world, client, settings):
     assert "Maximal coverage (MCLP): p new sites" in suggest.content.decode()
     assert "Communes beyond the target" in table.content.decode()
     assert "Close in a scenario" in table.content.decode()
+
+
+def test_a_heuristic_answer_says_so_with_its_gap(scenario, world, client):
+    job = SuggestionJob.objects.create(
+        scenario=scenario, model="mclp", status=Status.DONE, progress=100,
+        parameters={"level": level_of("urgences:1").pk, "target_minutes": 30.0, "p": 2},
+        result={"solver": "greedy", "gap": 0.012, "heuristic": True, "seconds": 0.4,
+                "covered": 1000.0, "uncoverable": 0.0, "demand": 1200.0, "opened": 2,
+                "fixed_sites": 12, "candidates": 540, "weight": "total"},
+    )  # fmt: skip
+    client.force_login(world.users["planner"])
+    text = client.get(reverse("schema:suggestion", args=[job.pk])).content.decode()
+    assert "Réponse heuristique</strong> : écart à la borne 1,20\xa0%." in text
+    assert "Résolu par l'algorithme glouton en 0,40 s" in text.replace("&#x27;", "'")
+    assert "Réponse optimale" not in text
