@@ -2,11 +2,14 @@
 beat reaper of a live worker fails it (a suggestion is asked again, not re-enqueued), the
 scenario keeps its changes, and the dead worker's message delivered again does nothing. Real
 processes, as in tests/test_faults_worker.py: the job blocks where a worker would (the
-communes' table locked by the test), the worker is killed, nothing is mocked."""
+communes' table locked by the test), the worker is killed, nothing is mocked. With Redis
+stopped, asking a suggestion answers 503 at once and leaves no queued job."""
 
 from __future__ import annotations
 
 import pytest
+import redis
+from django.urls import reverse
 
 from access.services import membership_grant
 from sros import scenarios, services, suggestion_jobs, workflow
@@ -14,9 +17,11 @@ from sros.models import Scenario, SuggestionJob
 from tests.factories import make_emergency_region
 from tests.personas import make_user
 from tests.test_faults_worker import (
+    celery_pointed_at,
     fault_worker,
     handled,
     kill_9,
+    own_redis,
     restore_unacked,
     table_locked,
     unacked,
@@ -73,3 +78,22 @@ def test_a_suggestion_whose_worker_is_killed_is_failed_by_the_reaper(scenario, t
     kept = Scenario.objects.get(pk=s["scenario"].pk)
     assert list(kept.changes.values_list("kind", flat=True)) == ["close"]
     assert kept.lock_version == 0
+
+
+def test_with_redis_down_asking_a_suggestion_answers_503_and_leaves_no_job(scenario, client):
+    s = scenario
+    client.force_login(s["planner"])
+    url = reverse("schema:scenario_suggest", args=[s["scenario"].pk])
+    data = {"level": s["level"].pk, "model": "mclp", "p": "1", "candidates": "communes"}
+    with own_redis() as (server, broker), celery_pointed_at(broker):
+        up = client.post(url, data)
+        assert up.status_code == 302 and redis.Redis.from_url(broker).llen("celery") == 1
+        SuggestionJob.objects.all().delete()
+        server.terminate()
+        server.wait(timeout=30)
+        down = client.post(url, data)
+
+    assert down.status_code == 503
+    assert "service de calcul indisponible, réessayez" in down.content.decode().lower()
+    assert not SuggestionJob.objects.exists()  # no orphan queued job
+    assert not Scenario.objects.get(pk=s["scenario"].pk).changes.exclude(kind="close").exists()
