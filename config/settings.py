@@ -294,6 +294,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SROS_REAPER_SECONDS),
         "options": {"expires": float(SROS_REAPER_SECONDS)},
     },
+    "reap-suggestions": {
+        "task": "sros.tasks.reap_suggestions",
+        "schedule": float(SROS_REAPER_SECONDS),
+        "options": {"expires": float(SROS_REAPER_SECONDS)},
+    },
 }
 # A run still queued or running after this long lost its worker: it is failed (see
 # indicators.services.runs_fail_expired). Several task time limits, since chunks queue.

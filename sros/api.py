@@ -156,7 +156,7 @@ class ScenarioChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = ScenarioChange
         fields = ["id", "kind", "finess", "label", "facility_kind", "lon", "lat", "activity"]
-        fields += ["modality", "order"]
+        fields += ["modality", "reason", "order"]
 
 
 class ScenarioSerializer(serializers.ModelSerializer):
@@ -573,7 +573,7 @@ class ScenarioViewSet(VersionChildMixin, SchemaWriteViewSet):
     def get_queryset(self):
         changes = ScenarioChange.objects.select_related("facility").only(
             "id", "scenario_id", "kind", "facility__finess_et", "label", "facility_kind",
-            "point", "activity", "modality", "order",
+            "point", "activity", "modality", "reason", "order",
         )  # fmt: skip
         items = Scenario.objects.select_related("version__schema", "author").prefetch_related(
             Prefetch("changes", queryset=changes)

@@ -9,6 +9,7 @@
   (``BY_AUTHORISATION``, ``BY_KIND``, ``NO_DATA``), said in the schema's PDF document.
 - ``scenario_site``: the sites a scenario opens are numbered ``new-1``, ``new-2``… by
   ``scenarios.py``; shown « nouveau site 1 »; a FINESS number is shown as it is.
+- ``solver``: who answered a suggestion (``indicators.engine.location``: HiGHS or the greedy).
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ def register() -> None:
     transitions = {name: label for name, (label, _states) in workflow.TRANSITIONS.items()}
     register_labels("transition", {"create": gettext_lazy("Création"), **transitions})
     register_labels("version_state", dict(SchemaVersion.State.choices))
+    register_labels(
+        "solver",
+        {
+            "highs": gettext_lazy("HiGHS (programmation linéaire en nombres entiers)"),
+            "greedy": gettext_lazy("l'algorithme glouton"),
+        },
+    )
     register_labels(
         "objective_field",
         {name: Objective._meta.get_field(name).verbose_name for name in diff.COMPARED_FIELDS},

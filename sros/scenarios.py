@@ -219,10 +219,15 @@ def _check(version: SchemaVersion, name: str, changes: Sequence[dict], exclude_p
 def _write_changes(
     scenario: Scenario, changes: Sequence[dict[str, Any]], user: AbstractBaseUser | None
 ) -> None:
-    for change in scenario.changes.all():
+    reasons = {}
+    for change in scenario.changes.select_related("facility"):
+        # A change given again without its reason (the form has none) keeps the one it had.
+        reasons[_change_key({**change_values(change), "facility": change.facility})] = change.reason
         change._history_user = user
         change.delete()
     for order, values in enumerate(changes):
+        if "reason" not in values:
+            values = {**values, "reason": reasons.get(_change_key(values), "")}
         point = None
         if values["kind"] == Kind.OPEN:
             point = Point(values["lon"], values["lat"], srid=4326)
@@ -236,6 +241,7 @@ def _write_changes(
                 point=point,
                 activity=values.get("activity") or "",
                 modality=values.get("modality") or "",
+                reason=values.get("reason") or "",
                 order=order,
             ),
             user,
@@ -299,6 +305,7 @@ def change_values(change: ScenarioChange) -> dict[str, Any]:
         "lat": change.point.y if change.point else None,
         "activity": change.activity,
         "modality": change.modality,
+        "reason": change.reason,
     }
 
 
@@ -800,3 +807,10 @@ def _objective_changes(scenario: Scenario, sites: list[_Site]) -> list[Objective
     base = compliance.compliance_for(objectives)
     after = compliance.compliance_for(objectives, adjust=_count_adjustment(sites))
     return [ObjectiveChange(o, base[o.pk], after[o.pk]) for o in objectives]
+
+
+# Public names of the rules above, for the suggestions (``sros.suggestions``) that build a
+# location model's fixed sites from a scenario exactly as its evaluation does.
+scenario_sites = _sites
+qualifies = _qualifies
+commune_at = _commune_at

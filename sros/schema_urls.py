@@ -8,6 +8,7 @@ from . import (
     doctors_zoning_views,
     objective_grid_views,
     scenario_views,
+    suggestion_views,
     workflow_views,
 )
 from . import schema_views as views
@@ -61,6 +62,19 @@ urlpatterns = [
     ),
     path("scenarios/<int:pk>/", scenario_views.scenario_detail, name="scenario"),
     path("scenarios/<int:pk>/edit/", scenario_views.scenario_edit, name="scenario_edit"),
+    path("scenarios/<int:pk>/suggerer/", suggestion_views.suggest, name="scenario_suggest"),
+    path("suggestions/<int:pk>/", suggestion_views.suggestion, name="suggestion"),
+    path(
+        "suggestions/<int:pk>/progress.json",
+        suggestion_views.suggestion_progress,
+        name="suggestion_progress",
+    ),
+    path("versions/<int:pk>/fermetures/", suggestion_views.closure_table, name="closures"),
+    path(
+        "versions/<int:pk>/fermetures/fermer/",
+        suggestion_views.closure_create,
+        name="closure_create",
+    ),
     path("versions/<int:pk>/volets/new/", views.volet_create, name="volet_create"),
     path("volets/<int:pk>/", views.volet_edit, name="volet_edit"),
     path(

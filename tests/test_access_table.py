@@ -55,6 +55,7 @@ from sros.models import (
     Initiative,
     Scenario,
     SchemaVersion,
+    SuggestionJob,
     VoletTheme,
     ZoningMethod,
 )
@@ -168,6 +169,10 @@ def _build() -> SimpleNamespace:
         version=draft, name="Fermeture", user=planner,
         changes=[{"kind": "close", "finess": hospital.finess_et}],
     )  # fmt: skip
+    suggestion = SuggestionJob.objects.create(
+        scenario=scenario, user=planner, model="mclp", status="done", progress=100,
+        parameters={"level": level.pk, "target_minutes": 30.0, "p": 1, "points": None},
+    )  # fmt: skip
     project = services.pilot_project_create(
         schema=schema, title="Antenne", theme=theme, zone=zones["B"],
         start_date=dt.date(2025, 1, 1), user=planner,
@@ -210,7 +215,7 @@ def _build() -> SimpleNamespace:
         objective=objective, scenario=Scenario.objects.get(pk=scenario.pk), project=project,
         initiative=initiative, job=job, users=users, clients=clients, sessions=sessions,
         import_84=imports[0], import_11=imports[1], apl_run=apl_run, upload=upload,
-        doctors_zoning=doctors_zoning, comment=comment, resolved=resolved,
+        doctors_zoning=doctors_zoning, comment=comment, resolved=resolved, suggestion=suggestion,
     )  # fmt: skip
 
 
@@ -335,6 +340,11 @@ def scenario_form(w, **extra):
     data["changes-0-modality"] = ""
     data["changes-0-kind"], data["changes-0-finess"] = "close", w.hospital.finess_et
     return data
+
+
+def suggestion_form(w, **extra):
+    return {"level": w.level.pk, "model": "mclp", "target_minutes": "", "p": "1",
+            "candidates": "communes", "points": "", **extra}  # fmt: skip
 
 
 def project_form(w, **extra):
@@ -466,6 +476,20 @@ PAGES = [
     R("schema:scenario_edit", {"pk": "@scenario.pk"}, allowed=PLANNER),
     R("schema:scenario_edit", {"pk": "@scenario.pk"}, "POST", PLANNER,
       lambda w: scenario_form(w, lock_version=w.scenario.lock_version)),
+    # suggestions and closures (issue 13 §2): the region's planners ask and close, on a
+    # draft; its readers follow a suggestion and read the closures' ranking
+    R("schema:scenario_suggest", {"pk": "@scenario.pk"}, allowed=PLANNER),
+    R("schema:scenario_suggest", {"pk": "@scenario.pk"}, "POST", PLANNER, suggestion_form),
+    R("schema:scenario_suggest", {"pk": "@scenario.pk"}, "PUT"),
+    R("schema:suggestion", {"pk": "@suggestion.pk"}, allowed=READERS),
+    R("schema:suggestion", {"pk": "@suggestion.pk"}, "POST"),
+    R("schema:suggestion_progress", {"pk": "@suggestion.pk"}, allowed=READERS),
+    R("schema:closures", DRAFT, allowed=READERS),
+    R("schema:closures", CONSULTATION, allowed=READERS),
+    R("schema:closure_create", DRAFT, "POST", PLANNER, lambda w: {"facility": w.hospital.pk}),
+    R("schema:closure_create", CONSULTATION, "POST", NOBODY,
+      lambda w: {"facility": w.hospital.pk}),
+    R("schema:closure_create", DRAFT, "GET"),
     R("schema:volet_create", DRAFT, allowed=PLANNER),
     R("schema:volet_create", DRAFT, "POST", PLANNER, volet_form),
     R("schema:volet_edit", {"pk": "@volet.pk"}, allowed=READERS),

@@ -15,7 +15,8 @@ from django.urls import reverse
 from facilities.models import Facility
 from indicators.models import PatientFlow, PmsiGeoCommune
 from opendata.models import ImportRecord, ImportUpload
-from sros.models import Comment, Objective, Scenario, SchemaVersion
+from pathways.models import Level
+from sros.models import Comment, Objective, Scenario, SchemaVersion, SuggestionJob
 from territories.models import Commune, Region, Zone
 from tests.browser import (
     AXE_DISABLED_RULES,
@@ -43,6 +44,7 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
     first_import = ImportRecord.objects.order_by("pk").first()
     done, refused = _demo_uploads(first_import)
     _demo_comments(draft)
+    suggestion = _demo_suggestion(scenario)
     return {
         "home": ("/", [AREAS, MARKERS]),
         "dashboard": ("/tableau-de-bord/99/", ["main h1"]),
@@ -71,6 +73,12 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
         "scenarios": (reverse("schema:scenarios", args=[version.pk]), ["main h1"]),
         "scenario": (reverse("schema:scenario", args=[scenario.pk]), ["main h1"]),
         "compliance map": (reverse("schema:compliance_map", args=[version.pk]), [AREAS]),
+        "suggest": (
+            reverse("schema:scenario_suggest", args=[scenario.pk]),
+            ["#suggest-map[data-loaded='1']"],
+        ),
+        "suggestion": (reverse("schema:suggestion", args=[suggestion.pk]), ["#suggestion-answer"]),
+        "closures": (reverse("schema:closures", args=[draft.pk]), ["#closures"]),
         "history": (reverse("schema:history", args=[version.pk]), ["main h1"]),
         "doctors zoning": (reverse("schema:doctors_zoning", args=["99"]), ["main h1"]),
         "consultation": (
@@ -165,6 +173,19 @@ def _demo_uploads(record: ImportRecord) -> tuple[ImportUpload, ImportUpload]:
     return done, refused
 
 
+def _demo_suggestion(scenario: Scenario) -> SuggestionJob:
+    """A suggestion the greedy answered (its page says « heuristique » with the gap)."""
+    level = Level.objects.get(pathway__code="urgences", rank=1)
+    return SuggestionJob.objects.create(
+        scenario=scenario, model="mclp", status="done", progress=100,
+        parameters={"level": level.pk, "target_minutes": 30.0, "p": 2, "points": None},
+        result={"solver": "greedy", "gap": 0.012, "heuristic": True, "seconds": 0.4,
+                "objective": 1000.0, "covered": 1000.0, "uncoverable": 10.0, "demand": 1200.0,
+                "opened": 2, "added": [30.0, 20.0], "fixed_sites": 12, "candidates": 540,
+                "weight": "total"},
+    )  # fmt: skip
+
+
 READER_PAGES = [
     "home",
     "dashboard",
@@ -191,14 +212,24 @@ READER_PAGES = [
 #: persona → the pages it opens (the demo accounts of load_demo, plus a superuser).
 PERSONA_PAGES = {
     "planificateur": READER_PAGES
-    + ["compliance map", "objectives grid", "upload (report)", "upload (refused)", "consultation"],
+    + [
+        "compliance map",
+        "objectives grid",
+        "upload (report)",
+        "upload (refused)",
+        "consultation",
+        "suggest",
+        "suggestion",
+        "closures",
+    ],
     "directeur": [
         "dashboard",
         "map",
         "territory (commune)",
         "version (objectives grid)",
         "consultation",
-    ],  # fmt: skip
+        "closures",
+    ],
     "analyste": ["dashboard", "map", "territory (zone)", "indicator runs", "patient flows"],
     "chef": ["imports", "import", "upload (report)", "admin index", "admin list", "admin form"],
 }

@@ -381,7 +381,7 @@ def test_who_reads_a_scenario_its_changes_and_its_result(world, scenario, person
         {
             "id": scenario.changes.get().pk, "kind": "close", "finess": "690000011", "label": "",
             "facility_kind": "", "lon": None, "lat": None, "activity": "", "modality": "",
-            "order": 0,
+            "reason": "", "order": 0,
         }
     ]  # fmt: skip
     assert [s["id"] for s in listed.json()["results"]] == [scenario.pk]

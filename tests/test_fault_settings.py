@@ -61,6 +61,7 @@ def test_the_reaper_runs_on_celery_beat_every_reaper_period():
         "indicators.tasks.reap_runs",
         "dashboard.tasks.reap_export_jobs",
         "opendata.tasks.reap_uploads",
+        "sros.tasks.reap_suggestions",
     }
     for entry in schedule.values():
         assert entry["schedule"] == settings.SROS_REAPER_SECONDS

@@ -21,6 +21,7 @@ from .schema import (
     VersionZoning,
     Volet,
 )
+from .suggestions import SuggestionJob
 
 __all__ = [
     "AuthorisedActivity",
@@ -35,6 +36,7 @@ __all__ = [
     "PilotProject",
     "Scenario",
     "ScenarioChange",
+    "SuggestionJob",
     "Schema",
     "SchemaVersion",
     "VersionTransition",

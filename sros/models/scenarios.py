@@ -84,6 +84,8 @@ class ScenarioChange(models.Model):
     # scenario's authorisations are hypothetical, not rows of the registry.
     activity = models.CharField(_("activité"), max_length=40, blank=True)
     modality = models.CharField(_("modalité"), max_length=40, blank=True)
+    #: Why the change is there, when a suggestion wrote it (« suggéré par MCLP : … »).
+    reason = models.CharField(_("motif"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
     history = HistoricalRecords(verbose_name=_("historique de changement de scénario"))
 

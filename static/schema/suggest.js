@@ -1,0 +1,40 @@
+/* The « Suggérer » page: a click on the small map appends « longitude ; latitude » to the
+ * candidate points' text area and selects the « points » candidates; the text area stays the
+ * form's input (typed or pasted points work the same, without the map). */
+(function () {
+  "use strict";
+  var element = document.getElementById("suggest-map");
+  var area = document.getElementById("id_points");
+  if (!element || !area || !window.L) return;
+  var map = L.map(element, {zoomSnap: 0.25, minZoom: 4, maxZoom: 16}).setView([46.5, 2.5], 5);
+  L.control.scale({imperial: false}).addTo(map);
+  var bounds = (element.dataset.bounds || "").split(",").map(Number);
+  if (bounds.length === 4 && bounds.every(isFinite)) {
+    map.fitBounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]]);
+  }
+  var markers = L.layerGroup().addTo(map);
+
+  function draw() {
+    markers.clearLayers();
+    area.value.split(/\r?\n/).forEach(function (line) {
+      var parts = line.trim().split(/\s*;\s*|\s+/);
+      if (parts.length !== 2) return;
+      var lon = parseFloat(parts[0].replace(",", ".")), lat = parseFloat(parts[1].replace(",", "."));
+      if (!isFinite(lon) || !isFinite(lat)) return;
+      var icon = L.divIcon({className: "candidate-point", iconSize: [10, 10]});
+      markers.addLayer(L.marker([lat, lon], {icon: icon, keyboard: false}));
+    });
+    element.dataset.points = String(markers.getLayers().length);
+  }
+
+  map.on("click", function (event) {
+    var line = event.latlng.lng.toFixed(5) + " ; " + event.latlng.lat.toFixed(5);
+    area.value = area.value.replace(/\s+$/, "") + (area.value.trim() ? "\n" : "") + line;
+    var points = document.querySelector("input[name=candidates][value=points]");
+    if (points) points.checked = true;
+    draw();
+  });
+  area.addEventListener("input", draw);
+  draw();
+  element.dataset.loaded = "1";
+})();

@@ -1,0 +1,383 @@
+"""Suggestions written as scenarios, and the « Fermetures » table, on the demo region: a
+suggestion's answer becomes ordinary changes that the scenario tests' full recompute accepts,
+existing sites are never dropped, the lock version is respected, a dead worker's job ends by
+itself; the closures' figures equal a full re-evaluation of the scenario closing each site."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from access.services import membership_grant
+from facilities.models import Facility
+from indicators import inputs
+from indicators.engine.travel import Places
+from pathways.models import Level
+from sros import closures, scenarios, suggestion_jobs, workflow
+from sros.models import Scenario, ScenarioChange, SuggestionJob
+from sros.suggestion_forms import SuggestionForm, parse_points
+from tests.test_schema_scenarios import (
+    assert_equal_to_full_recompute,
+    demo,  # noqa: F401 - a fixture
+    full_recompute,
+)
+
+pytest_plugins = ["tests.personas"]
+
+Kind = ScenarioChange.Kind
+Status = SuggestionJob.Status
+#: As measured on the demo: nothing grows with the sites or the communes.
+MAX_CLOSURE_QUERIES = 9
+
+
+def level_of(key: str) -> Level:
+    pathway, rank = key.split(":")
+    return Level.objects.prefetch_related("requirements").get(pathway__code=pathway, rank=rank)
+
+
+def ask(scenario, user, level, model="mclp", p=2, points=None, minutes=None) -> SuggestionJob:
+    """A job as the form stores it, run in this process (as the worker would)."""
+    target = minutes or inputs.load_level_facilities(level).target_minutes
+    job = suggestion_jobs.suggestion_create(
+        scenario=scenario, user=user, level=level, model=model, target_minutes=target, p=p,
+        points=points,
+    )  # fmt: skip
+    return suggestion_jobs.suggestion_run(job.pk)
+
+
+@pytest.fixture
+def scenario(demo, world):  # noqa: F811 - the fixture above
+    return scenarios.scenario_create(version=demo, name="Suggestion", user=world.users["planner"])
+
+
+def served(scenario, level, result):
+    """Demand within the target in the scenario's evaluation of ``level``."""
+    units = inputs.load_units(scenario.version.schema.region, with_zonings=False)
+    sites = inputs.load_level_facilities(level)
+    evaluated = next(r for r in result.levels if r.level == level)
+    demand = inputs.level_population(units, sites)
+    return float(demand[evaluated.scenario_minutes <= sites.target_minutes].sum())
+
+
+# --- suggestions ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["urgences:1", "perinatalite:1"])
+def test_an_mclp_suggestion_becomes_an_ordinary_scenario(scenario, world, key):
+    level = level_of(key)
+    job = ask(scenario, world.users["planner"], level, p=2)
+
+    assert job.status == Status.DONE, job.error
+    scenario = Scenario.objects.get(pk=scenario.pk)
+    changes = list(scenario.changes.order_by("order"))
+    assert [c.kind for c in changes] == [Kind.OPEN, Kind.OPEN]
+    assert all(c.reason.startswith("suggéré par MCLP : +") for c in changes)
+    assert scenario.lock_version == 1  # written through scenario_update
+    values = [scenarios.change_values(c) for c in changes]
+    assert scenarios.changes_errors(scenario.version, values) == [{}, {}]
+    result = scenarios.evaluate_scenario(scenario)
+    evaluated = next(r for r in result.levels if r.level == level)
+    assert evaluated.opened == ["new-1", "new-2"] and evaluated.closed == []
+    # what the model says it covers is what the ordinary evaluation finds covered
+    assert served(scenario, level, result) == pytest.approx(job.result["covered"], rel=1e-9)
+    assert job.result["added"][0] >= job.result["added"][1] > 0
+
+    new = [(c.point.x, c.point.y) for c in changes]
+
+    def with_new(level_key, places):
+        if level_key != key:
+            return places
+        return Places(
+            np.concatenate([places.ids, np.array(["new-1", "new-2"], dtype=object)]),
+            np.concatenate([places.lon, [p[0] for p in new]]),
+            np.concatenate([places.lat, [p[1] for p in new]]),
+        )
+
+    units, expected = full_recompute(scenario.version, with_new)
+    assert_equal_to_full_recompute(result, units, expected)
+
+
+def test_fixed_sites_are_never_dropped_and_the_scenario_state_is_the_base(scenario, world):
+    """The sites the scenario closes are not fixed; every other site stays open."""
+    level = level_of("urgences:1")
+    sites = inputs.load_level_facilities(level)
+    closed = sites.places.ids[0]
+    planner = world.users["planner"]
+    scenario = scenarios.scenario_update(
+        scenario.pk, lock_version=0, name=scenario.name,
+        changes=[{"kind": Kind.CLOSE, "finess": closed}], user=planner,
+    )  # fmt: skip
+    job = ask(scenario, planner, level, p=1)
+
+    assert job.status == Status.DONE, job.error
+    assert job.result["fixed_sites"] == len(sites) - 1
+    result = scenarios.evaluate_scenario(Scenario.objects.get(pk=scenario.pk))
+    evaluated = next(r for r in result.levels if r.level == level)
+    assert evaluated.closed == [closed]  # only the planner's closure
+    assert evaluated.opened == ["new-1"]
+    kinds = list(Scenario.objects.get(pk=scenario.pk).changes.values_list("kind", flat=True))
+    assert kinds == [Kind.CLOSE, Kind.OPEN]
+
+
+def test_lscp_covers_every_coverable_commune(scenario, world):
+    level = level_of("urgences:1")
+    job = ask(scenario, world.users["planner"], level, model="lscp", p=None, minutes=20)
+
+    assert job.status == Status.DONE, job.error
+    result = scenarios.evaluate_scenario(Scenario.objects.get(pk=scenario.pk))
+    units = inputs.load_units(scenario.version.schema.region, with_zonings=False)
+    evaluated = next(r for r in result.levels if r.level == level)
+    beyond = float(units.population[evaluated.scenario_minutes > 20].sum())
+    assert beyond == pytest.approx(job.result["uncoverable"], abs=1e-6)
+    assert job.result["opened"] == Scenario.objects.get(pk=scenario.pk).changes.count() > 0
+
+
+def test_a_pmedian_suggestion_on_clicked_points_picks_among_them(scenario, world):
+    level = level_of("urgences:1")
+    units = inputs.load_units(scenario.version.schema.region, with_zonings=False)
+    points = [[float(units.places.lon[i]), float(units.places.lat[i])] for i in (0, 5, 10)]
+    job = ask(scenario, world.users["planner"], level, model="pmedian", p=1, points=points)
+
+    assert job.status == Status.DONE, job.error
+    [change] = Scenario.objects.get(pk=scenario.pk).changes.all()
+    assert [change.point.x, change.point.y] in points
+    assert change.reason.startswith("suggéré par p-médiane : temps moyen réduit de ")
+    assert job.result["candidates"] == 3
+
+
+def test_a_scenario_saved_meanwhile_fails_the_job_and_keeps_its_changes(scenario, world):
+    planner = world.users["planner"]
+    level = level_of("urgences:1")
+    target = inputs.load_level_facilities(level).target_minutes
+    job = suggestion_jobs.suggestion_create(
+        scenario=scenario, user=planner, level=level, model="mclp", target_minutes=target, p=1,
+        points=None,
+    )  # fmt: skip
+    finess = inputs.load_level_facilities(level).places.ids[0]
+    scenarios.scenario_update(
+        scenario.pk, lock_version=0, name=scenario.name,
+        changes=[{"kind": Kind.CLOSE, "finess": finess}], user=planner,
+    )  # fmt: skip
+    job = suggestion_jobs.suggestion_run(job.pk)
+
+    assert job.status == Status.FAILED
+    assert "modifié depuis la demande" in job.error
+    kept = Scenario.objects.get(pk=scenario.pk)
+    assert list(kept.changes.values_list("kind", flat=True)) == [Kind.CLOSE]
+    assert kept.lock_version == 1
+    assert suggestion_jobs.suggestion_run(job.pk).status == Status.FAILED  # a redelivery: nothing
+
+
+def test_a_job_whose_worker_stopped_beating_is_failed_by_the_reaper(scenario, world, settings):
+    old = timezone.now() - dt.timedelta(seconds=settings.SROS_STALE_SECONDS + 5)
+    job = SuggestionJob.objects.create(
+        scenario=scenario, user=world.users["planner"], model="mclp", status=Status.RUNNING,
+        heartbeat_at=old, parameters={},
+    )  # fmt: skip
+    live = SuggestionJob.objects.create(
+        scenario=scenario, model="mclp", status=Status.RUNNING, heartbeat_at=timezone.now()
+    )
+
+    assert suggestion_jobs.suggestion_jobs_reap() == {"requeued": 0, "failed": 1}
+    job.refresh_from_db(), live.refresh_from_db()
+    assert job.status == Status.FAILED and "ne répond plus" in job.error
+    assert live.status == Status.RUNNING
+
+
+def test_the_form_names_each_bad_line_and_points_outside_the_region(scenario):
+    points, errors = parse_points("4,8 ; 45,7\n\nabc\n200 ; 10\n")
+    assert points == [[4.8, 45.7]]
+    assert errors == [
+        "Ligne 3 : « abc » n'est pas « longitude ; latitude ».",
+        "Ligne 4 : coordonnées invalides (degrés WGS84).",
+    ]
+    level = level_of("urgences:1")
+    form = SuggestionForm(
+        {"level": level.pk, "model": "mclp", "p": "", "candidates": "points",
+         "points": "0 ; 0"},
+        version=scenario.version,
+    )  # fmt: skip
+    assert not form.is_valid()
+    assert form.errors["p"] == ["Donnez le nombre de nouveaux sites."]
+    assert form.errors["points"] == ["Points hors de la région du schéma : n° 1."]
+
+
+def test_the_suggest_page_starts_a_job_and_the_job_page_shows_its_answer(
+    scenario, world, client, django_capture_on_commit_callbacks
+):
+    client.force_login(world.users["planner"])
+    url = reverse("schema:scenario_suggest", args=[scenario.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and 'id="suggest-map"' in page.content.decode()
+    level = level_of("urgences:1")
+    data = {"level": level.pk, "model": "mclp", "p": "2", "candidates": "communes"}
+    # the publish is what a commit would do; the job then runs here as the worker would
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(url, data)
+    assert response.status_code == 302 and len(callbacks) == 1
+    job = SuggestionJob.objects.get()
+    assert response["Location"] == reverse("schema:suggestion", args=[job.pk])
+    assert job.parameters["target_minutes"] == 30.0 and job.lock_version == 0
+    suggestion_jobs.suggestion_run(job.pk)
+    text = client.get(response["Location"]).content.decode()
+    assert "2 sites ajoutés aux changements du scénario." in text
+    assert "Réponse optimale (écart nul)." in text
+    detail = client.get(reverse("schema:scenario", args=[scenario.pk])).content.decode()
+    assert detail.count("suggéré par MCLP") == 2
+
+
+# --- closures -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["urgences:1", "perinatalite:1"])
+def test_the_closures_figures_equal_a_full_evaluation_of_each_closure(demo, world, key):  # noqa: F811
+    level = level_of(key)
+    table = closures.closures(demo, level)
+    units = inputs.load_units(demo.schema.region, with_zonings=False)
+    sites = inputs.load_level_facilities(level)
+    demand = inputs.level_population(units, sites)
+    target = sites.target_minutes
+    harms = [row.harm for row in table.rows]
+    assert harms == sorted(harms, reverse=True) and harms[0] > 0
+    planner = world.users["planner"]
+    for row in table.rows[:4]:
+        facility = sites.facility_ids.tolist().index(row.facility_id)
+        scenario = closures.close_in_scenario(
+            version=demo, facility=Facility.objects.get(pk=row.facility_id),
+            user=planner,
+        )  # fmt: skip
+        evaluated = next(r for r in scenarios.evaluate_scenario(scenario, levels=[level.pk]).levels)
+        assert evaluated.closed == [sites.places.ids[facility]]
+        before, after = evaluated.base_minutes, evaluated.scenario_minutes
+        reach = np.isfinite(after)
+        newly = (before <= target) & (after > target) & reach
+        assert row.population_beyond == pytest.approx(float(demand[newly].sum()), abs=1e-6)
+        assert row.communes_beyond == int(newly.sum())
+        lost = np.isfinite(before) & ~reach
+        assert row.population_losing_reach == pytest.approx(float(demand[lost].sum()), abs=1e-6)
+        mean_after = float((demand[reach] * after[reach]).sum() / demand[reach].sum())
+        mean_before = float((demand * before).sum() / demand.sum())
+        assert row.mean_minutes_change == pytest.approx(mean_after - mean_before, abs=1e-9)
+
+
+def test_a_closure_button_creates_the_scenario_once(demo, world, client):  # noqa: F811
+    level = level_of("urgences:1")
+    row = closures.closures(demo, level).rows[0]
+    client.force_login(world.users["planner"])
+    page = client.get(reverse("schema:closures", args=[demo.pk]), {"niveau": level.pk})
+    assert page.status_code == 200
+    assert f'value="{row.facility_id}"' in page.content.decode()
+    url = reverse("schema:closure_create", args=[demo.pk])
+    first = client.post(url, {"facility": row.facility_id})
+    again = client.post(url, {"facility": row.facility_id})
+
+    scenario = Scenario.objects.get(version=demo)
+    assert first["Location"] == again["Location"] == reverse("schema:scenario", args=[scenario.pk])
+    assert list(scenario.changes.values_list("kind", "facility_id")) == [
+        (Kind.CLOSE, row.facility_id)
+    ]
+    director = world.users["director"]
+    membership_grant(user=director, region=demo.schema.region, role="director")
+    client.force_login(director)
+    text = client.get(reverse("schema:closures", args=[demo.pk])).content.decode()
+    assert "Fermer dans un scénario" not in text  # the button only where the POST is allowed
+
+
+def test_a_version_submitted_meanwhile_fails_the_job_and_leaves_the_scenario(scenario, world):
+    planner = world.users["planner"]
+    level = level_of("urgences:1")
+    job = suggestion_jobs.suggestion_create(
+        scenario=scenario, user=planner, level=level, model="mclp", target_minutes=30, p=1,
+        points=None,
+    )  # fmt: skip
+    workflow.version_transition(scenario.version, "submit", user=planner)
+    job = suggestion_jobs.suggestion_run(job.pk)
+
+    assert job.status == Status.FAILED
+    assert job.error == "La version n'est plus un brouillon : le scénario est figé."
+    assert not Scenario.objects.get(pk=scenario.pk).changes.exists()
+
+
+def test_a_job_the_reaper_failed_meanwhile_writes_nothing(scenario, world):
+    level = level_of("urgences:1")
+    job = suggestion_jobs.suggestion_create(
+        scenario=scenario, user=world.users["planner"], level=level, model="mclp",
+        target_minutes=30, p=1, points=None,
+    )  # fmt: skip
+    job = suggestion_jobs._start(job.pk)
+    suggestion_jobs.suggestion_fail(job.pk, "abandonné")  # as the reaper does
+    SuggestionJob.objects.filter(pk=job.pk).update(status=Status.QUEUED)  # a redelivery
+    suggestion_jobs._start(job.pk)
+    suggestion_jobs.suggestion_fail(job.pk, "abandonné")
+    assert suggestion_jobs.suggestion_run(job.pk).status == Status.FAILED
+    assert not Scenario.objects.get(pk=scenario.pk).changes.exists()
+
+
+def test_the_closures_page_reads_in_pinned_queries(
+    demo,  # noqa: F811 - the fixture imported above
+    world,
+    client,
+    django_assert_max_num_queries,
+):
+    level = level_of("perinatalite:1")
+    client.force_login(world.users["planner"])
+    url = reverse("schema:closures", args=[demo.pk])
+    with django_assert_max_num_queries(MAX_CLOSURE_QUERIES):
+        page = client.get(url, {"niveau": level.pk})
+    assert page.status_code == 200
+    assert "mais les âges des communes ne sont pas chargés" in page.content.decode()
+
+
+def test_a_suggested_site_edited_elsewhere_in_the_form_keeps_its_reason(scenario, world):
+    planner = world.users["planner"]
+    job = ask(scenario, planner, level_of("urgences:1"), p=1)
+    [suggested] = Scenario.objects.get(pk=scenario.pk).changes.all()
+    finess = inputs.load_level_facilities(level_of("urgences:1")).places.ids[0]
+    form_values = [  # what the scenario form sends: no reason field
+        {k: v for k, v in scenarios.change_values(suggested).items() if k != "reason"},
+        {"kind": Kind.CLOSE, "finess": finess},
+    ]
+    scenarios.scenario_update(
+        scenario.pk, lock_version=job.lock_version + 1, name="Revu", changes=form_values,
+        user=planner,
+    )  # fmt: skip
+    kept = Scenario.objects.get(pk=scenario.pk).changes.order_by("order")
+    assert [c.reason for c in kept] == [suggested.reason, ""]
+    moved = {**form_values[0], "lon": form_values[0]["lon"] + 0.01}  # a moved site is new
+    scenarios.scenario_update(
+        scenario.pk, lock_version=job.lock_version + 2, name="Revu", changes=[moved],
+        user=planner,
+    )  # fmt: skip
+    assert Scenario.objects.get(pk=scenario.pk).changes.get().reason == ""
+
+
+def test_the_pages_read_in_english(scenario, world, client, settings):
+    client.force_login(world.users["planner"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    # The middleware activates English in this thread: the tests after this one read French.
+    with translation.override(settings.LANGUAGE_CODE):
+        suggest = client.get(reverse("schema:scenario_suggest", args=[scenario.pk]))
+        table = client.get(reverse("schema:closures", args=[scenario.version.pk]))
+    assert "Suggest sites" in suggest.content.decode()
+    assert "Maximal coverage (MCLP): p new sites" in suggest.content.decode()
+    assert "Communes beyond the target" in table.content.decode()
+    assert "Close in a scenario" in table.content.decode()
+
+
+def test_a_heuristic_answer_says_so_with_its_gap(scenario, world, client):
+    job = SuggestionJob.objects.create(
+        scenario=scenario, model="mclp", status=Status.DONE, progress=100,
+        parameters={"level": level_of("urgences:1").pk, "target_minutes": 30.0, "p": 2},
+        result={"solver": "greedy", "gap": 0.012, "heuristic": True, "seconds": 0.4,
+                "covered": 1000.0, "uncoverable": 0.0, "demand": 1200.0, "opened": 2,
+                "fixed_sites": 12, "candidates": 540, "weight": "total"},
+    )  # fmt: skip
+    client.force_login(world.users["planner"])
+    text = client.get(reverse("schema:suggestion", args=[job.pk])).content.decode()
+    assert "Réponse heuristique</strong> : écart à la borne 1,20\xa0%." in text
+    assert "Résolu par l'algorithme glouton en 0,40 s" in text.replace("&#x27;", "'")
+    assert "Réponse optimale" not in text
