@@ -28,16 +28,25 @@ ADDRESS = os.environ.get("SCREENSHOTS_ADDRESS", "127.0.0.1:8765")
 OUT = ROOT / "docs" / "screenshots"
 
 
+#: Who takes each page: the administrator of the captures, or the demo's planner (password
+#: ``demo.schema.DEMO_PASSWORD``) for the pages only a region's planner opens.
+PLANNER_PAGES = {"objectives-grid", "scenario-suggest", "closures", "consultation", "imports"}
+
+
 def pages() -> dict[str, str]:
-    from sros.models import Scenario
+    from django.urls import reverse
+
+    from sros.models import Scenario, SchemaVersion
     from territories.models import Commune, Zoning
 
     zoning = Zoning.objects.get(region__code="99")
     zone = zoning.zones.order_by("code").first()
     commune = Commune.objects.filter(department__region__code="99").order_by("-population")[0]
     scenario = Scenario.objects.get(version__schema__region__code="99")
+    draft = SchemaVersion.objects.get(schema__region__code="99", state="draft")
     base = "/tableau-de-bord/99"
     return {
+        "home": "/",
         "dashboard-region": "/tableau-de-bord/99/",
         "dashboard-map": "/tableau-de-bord/99/carte/?units=communes&indicator=nearest_minutes",
         "dashboard-map-zones": f"{base}/carte/?units={zoning.pk}&indicator=share_beyond",
@@ -45,7 +54,39 @@ def pages() -> dict[str, str]:
         "dashboard-territory-zone": f"{base}/territoires/zone/{zoning.pk}/{zone.code}/",
         "dashboard-territory-commune": f"/tableau-de-bord/99/territoires/commune/{commune.code}/",
         "scenario-comparison": f"{base}/scenarios/{scenario.pk}/",
+        "objectives-grid": reverse("schema:objective_grid", args=[draft.pk]),
+        "scenario-suggest": reverse("schema:scenario_suggest", args=[scenario.pk]),
+        "closures": reverse("schema:closures", args=[draft.pk]),
+        "consultation": reverse("schema:consultation", args=[draft.pk]) + "?etat=all",
+        "imports": reverse("opendata:import_list"),
     }
+
+
+def consultation_comments() -> None:
+    """Two comments on the demo draft, as after its return from consultation (the services take
+    new comments during consultation only): an open one on an objective with the planner's
+    reply, and a resolved one on a volet."""
+    from django.contrib.auth import get_user_model
+
+    from sros.models import Comment, SchemaVersion
+
+    users = get_user_model().objects
+    director, planner = users.get(username="directeur"), users.get(username="planificateur")
+    draft = SchemaVersion.objects.get(schema__region__code="99", state="draft")
+    first = Comment.objects.create(
+        version=draft, objective=draft.objectives.first(), author=director,
+        organisation_name="Centre hospitalier de la zone Nord",
+        text="Une seule implantation ne suffit pas dans cette zone : 40 min de trajet l'hiver.",
+    )  # fmt: skip
+    Comment.objects.create(
+        version=draft, objective=first.objective, parent=first, author=planner,
+        organisation_name="ARS", text="Objectif porté à deux implantations dans cette version.",
+    )  # fmt: skip
+    Comment.objects.create(
+        version=draft, volet=draft.volets.first(), author=director, text="Coquille page 3.",
+        organisation_name="URPS médecins libéraux", resolved_at=draft.created_at,
+        resolved_by=planner,
+    )  # fmt: skip
 
 
 def setup_database() -> None:
@@ -83,6 +124,7 @@ def main() -> None:
     call_command("load_demo", verbosity=0)
     call_command("compute_indicators", "--sync", verbosity=0)
     get_user_model().objects.create_superuser("captures", "c@example.org", "captures-pw-1")
+    consultation_comments()
     targets = pages()
     if sys.argv[1:]:
         targets = {name: targets[name] for name in sys.argv[1:]}
@@ -112,13 +154,20 @@ def shoot(targets: dict[str, str]) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport=VIEWPORT, locale="fr-FR")
-        page.goto(f"http://{ADDRESS}/connexion/")
-        page.fill("input[name=username]", "captures")
-        page.fill("input[name=password]", "captures-pw-1")
-        page.click("main form button[type=submit]")
-        page.wait_for_load_state("networkidle")
+        from demo.schema import DEMO_PASSWORD
+
+        accounts = {"captures": "captures-pw-1", "planificateur": DEMO_PASSWORD}
+        signed_in = {}
+        for username, password in accounts.items():
+            page = browser.new_page(viewport=VIEWPORT, locale="fr-FR")
+            page.goto(f"http://{ADDRESS}/connexion/")
+            page.fill("input[name=username]", username)
+            page.fill("input[name=password]", password)
+            page.click("main form button[type=submit]")
+            page.wait_for_load_state("networkidle")
+            signed_in[username] = page
         for name, path in targets.items():
+            page = signed_in["planificateur" if name in PLANNER_PAGES else "captures"]
             page.goto(f"http://{ADDRESS}{path}")
             page.wait_for_load_state("networkidle")
             page.wait_for_timeout(500)
