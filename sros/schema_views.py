@@ -24,7 +24,7 @@ from indicators.selectors import latest_run
 from territories.models import Region
 
 from . import compliance, permissions, project_services, services, workflow
-from .consultation_selectors import comment_counts, open_counts_by_target
+from .consultation_selectors import open_counts_by_target
 from .diff import version_diff
 from .forms import (
     EvaluationForm,
@@ -90,7 +90,9 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "activities"
         )
     ]
-    open_counts_by_target(version, volets=[v for v, _html in volets], objectives=objectives)
+    counts = open_counts_by_target(
+        version, volets=[v for v, _html in volets], objectives=objectives
+    )
     context = {
         "version": version,
         "volets": volets,
@@ -100,7 +102,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "projects": version.schema.pilot_projects.select_related("zone", "theme"),
         "can_edit": permissions.can_edit_version(request.user, version),
         "can_comment": permissions.can_comment(request.user, version),
-        "comment_counts": comment_counts(version),
+        "comment_counts": counts,
         "transitions": version.transitions.select_related("by"),
         "transition_buttons": transition_buttons(version, request.user),
         "other_versions": version.schema.versions.exclude(pk=version.pk),
