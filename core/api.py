@@ -7,8 +7,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
+
+from .formatting import parse_decimal
 
 
 def validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -29,3 +31,19 @@ def conflict_response(current: dict[str, Any]) -> Response:
         },
         status=status.HTTP_409_CONFLICT,
     )
+
+
+class DecimalTextFloatField(serializers.FloatField):
+    """A float that may also come as text typed with a comma or a dot (``"6,95"``): a client
+    posting what a French user typed gets it read, or a 400 saying why, never another number."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                number = parse_decimal(data)
+            except ValueError as error:
+                raise serializers.ValidationError(str(error)) from error
+            if number is None:
+                self.fail("invalid")
+            data = number
+        return super().to_internal_value(data)

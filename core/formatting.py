@@ -12,9 +12,11 @@ caller says what is missing; nothing is shown as a zero.
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.utils import formats, translation
+from django.utils.translation import gettext as _
 
 NO_BREAK_SPACE = "\u00a0"
 NARROW_NO_BREAK_SPACE = "\u202f"
@@ -69,3 +71,34 @@ def format_minutes(value: object, digits: int = 1) -> str | None:
     """Minutes: fr ``12,5 min``, en ``12.5 min`` (no-break space in both)."""
     text = format_number(value, digits)
     return None if text is None else f"{text}{NO_BREAK_SPACE}min"
+
+
+#: A decimal number as a person types it: one optional sign (``-``, ``+`` or the typographic
+#: minus U+2212), digits, and at most one decimal separator, a comma or a dot.
+_TYPED_DECIMAL = re.compile(r"[+\-\u2212]?(\d+([.,]\d*)?|[.,]\d+)")
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
+def parse_decimal(text: str) -> float | None:
+    """The number typed in ``text``, with a comma or a dot as its decimal separator, whatever
+    the page's language: a French user types ``6,95``, a pasted value is often ``6.95``. An
+    empty text is ``None``; anything else that is not one such number raises ``ValueError``
+    saying why (``6,9,5``, ``6.9,5``, ``abc``) — never read as some other number, as Django's
+    localised fields do in English, where ``6,95`` would become 695."""
+    cleaned = _SPACES.sub("", str(text))
+    if not cleaned:
+        return None
+    if not _TYPED_DECIMAL.fullmatch(cleaned):
+        if len(re.findall(r"[.,]", cleaned)) > 1:
+            raise ValueError(
+                _("« %(text)s » : un seul séparateur décimal (une virgule ou un point).")
+                % {"text": text}
+            )
+        raise ValueError(
+            _("« %(text)s » n'est pas un nombre décimal (par exemple 6,95 ou 6.95).")
+            % {"text": text}
+        )
+    number = float(cleaned.replace(",", ".").replace("\u2212", "-"))
+    if not math.isfinite(number):
+        raise ValueError(_("« %(text)s » n'est pas un nombre fini.") % {"text": text})
+    return number

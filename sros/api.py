@@ -25,7 +25,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from access.api import RegionScopedViewSet
-from core.api import conflict_response, validation_error
+from core.api import DecimalTextFloatField, conflict_response, validation_error
 from core.locking import ConflictError
 from facilities.activities import mention_choices, modality_choices
 from indicators.aggregates import value_or_none
@@ -248,8 +248,9 @@ class ScenarioChangeInput(serializers.Serializer):
     facility_kind = serializers.CharField(
         allow_blank=True, required=False, default="", max_length=20
     )
-    lon = serializers.FloatField(allow_null=True, required=False, default=None)
-    lat = serializers.FloatField(allow_null=True, required=False, default=None)
+    # A longitude/latitude may come as typed in a French page: "6,95" (core.api).
+    lon = DecimalTextFloatField(allow_null=True, required=False, default=None)
+    lat = DecimalTextFloatField(allow_null=True, required=False, default=None)
     activity = serializers.CharField(allow_blank=True, required=False, default="", max_length=30)
     modality = serializers.CharField(allow_blank=True, required=False, default="", max_length=30)
 

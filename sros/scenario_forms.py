@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.form_fields import DecimalTextField
 from facilities.activities import activity_choices, modality_choices
 from facilities.models import Facility
 
@@ -46,8 +47,9 @@ class ChangeForm(forms.Form):
     facility_kind = forms.ChoiceField(
         label=_("Type du nouveau site"), choices=_blank(Facility.Kind.choices), required=False
     )
-    lon = forms.FloatField(label=_("Longitude"), required=False)
-    lat = forms.FloatField(label=_("Latitude"), required=False)
+    # Typed with a comma or a dot (a French user writes 6,95): core.form_fields.
+    lon = DecimalTextField(label=_("Longitude"), required=False)
+    lat = DecimalTextField(label=_("Latitude"), required=False)
     # Callables: the catalogue is data, read when a form is built.
     activity = forms.ChoiceField(
         label=_("Activité"), choices=lambda: _blank(activity_choices()), required=False
