@@ -134,3 +134,21 @@ def map_facilities() -> list[FacilityPoint]:
     """Open facilities that have a location, as map points (two queries)."""
     located = Facility.objects.filter(status=Facility.Status.OPEN, point__isnull=False)
     return [point for _, point in facility_points(located)]
+
+
+def region_sites_for_picking(region_id: int) -> list[dict]:
+    """The open facilities of a region that a scenario may close or change, for the scenario
+    builder's map and its search list: FINESS ET, name, commune name and point (``f``, ``n``,
+    ``c``, ``x``, ``y``, short keys as in the map layers), one query, ordered by name. Those
+    without a point are searchable but not drawn (``x`` and ``y`` None)."""
+    rows = (
+        open_facilities()
+        .filter(commune__department__region_id=region_id)
+        .order_by("name", "finess_et")
+        .values_list("finess_et", "name", "commune__name", "point")
+    )
+    return [
+        {"f": finess, "n": name, "c": commune or "",
+         "x": round(point.x, 5) if point else None, "y": round(point.y, 5) if point else None}
+        for finess, name, commune, point in rows
+    ]  # fmt: skip

@@ -42,6 +42,8 @@ class ChangeForm(forms.Form):
         required=False,
         max_length=9,
         help_text=_("Établissement existant (fermer, ajouter ou retirer une autorisation)."),
+        # Searchable by name or commune in the browser's list (the page's datalist).
+        widget=forms.TextInput(attrs={"list": "facility-options", "autocomplete": "off"}),
     )
     label = forms.CharField(label=_("Nom du nouveau site"), required=False, max_length=200)
     facility_kind = forms.ChoiceField(
