@@ -137,13 +137,17 @@ def map_facilities() -> list[FacilityPoint]:
 
 
 def region_sites_for_picking(region_id: int) -> list[dict]:
-    """The open facilities of a region that a scenario may close or change, for the scenario
-    builder's map and its search list: FINESS ET, name, commune name and point (``f``, ``n``,
-    ``c``, ``x``, ``y``, short keys as in the map layers), one query, ordered by name. Those
-    without a point are searchable but not drawn (``x`` and ``y`` None)."""
+    """The open facilities of a region holding an authorisation in force, which a scenario
+    closes or changes, for the scenario builder's map and its search list: FINESS ET, name,
+    commune name and point (``f``, ``n``, ``c``, ``x``, ``y``, short keys as in the map
+    layers), one query, ordered by name. Those without a point are searchable but not drawn
+    (``x`` and ``y`` None). The registry's other sites (a FINESS extract lists every pharmacy
+    and EHPAD: tens of thousands of markers) are left out; their number can still be typed."""
+    held = current_authorisations().filter(facility=OuterRef("pk"))
     rows = (
         open_facilities()
         .filter(commune__department__region_id=region_id)
+        .filter(Exists(held))
         .order_by("name", "finess_et")
         .values_list("finess_et", "name", "commune__name", "point")
     )

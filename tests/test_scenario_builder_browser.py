@@ -15,8 +15,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from facilities.models import Facility
+from facilities.selectors import region_sites_for_picking
 from sros.models import Scenario, SchemaVersion
-from territories.models import Commune
+from territories.models import Commune, Region
 from tests.browser import axe_violations, open_browser, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,11 +29,15 @@ SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
 def demo(django_user_model):
     call_command("load_demo", verbosity=0)
     draft = SchemaVersion.objects.get(schema__region__code="99", state="draft")
-    region_sites = Facility.objects.filter(
-        commune__department__region__code="99", status="open", point__isnull=False
-    ).select_related("commune").order_by("name")
-    sites = list(region_sites)
-    first, second = sites[0], sites[len(sites) // 2]
+    # The sites the builder offers: open, holding an authorisation, in the region.
+    region = Region.objects.get(code="99")
+    sites = [site for site in region_sites_for_picking(region.pk) if site["x"] is not None]
+    assert len(sites) > 10
+    assert len(sites) < Facility.objects.filter(commune__department__region=region).count()
+    first, second = (
+        Facility.objects.select_related("commune").get(finess_et=site["f"])
+        for site in (sites[0], sites[len(sites) // 2])
+    )
     commune = Commune.objects.filter(department__region__code="99").order_by("-population")[0]
     return {
         "draft": draft,
