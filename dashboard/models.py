@@ -12,13 +12,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.jobs import JobStatus
+
 
 class ExportJob(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("En attente")
-        RUNNING = "running", _("En cours")
-        DONE = "done", _("Terminé")
-        FAILED = "failed", _("Échoué")
+    Status = JobStatus
 
     class Target(models.TextChoices):
         INDICATORS = "indicators", _("Valeurs des indicateurs")

@@ -12,14 +12,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core import provenance
+from core.jobs import JobStatus
 
 
 class IndicatorRun(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("En attente")
-        RUNNING = "running", _("En cours")
-        DONE = "done", _("Terminé")
-        FAILED = "failed", _("Échoué")
+    Status = JobStatus
 
     region = models.ForeignKey(
         "territories.Region",

@@ -13,15 +13,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.jobs import JobStatus
+
 from .scenarios import Scenario
 
 
 class SuggestionJob(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("En attente")
-        RUNNING = "running", _("En cours")
-        DONE = "done", _("Terminé")
-        FAILED = "failed", _("Échoué")
+    Status = JobStatus
 
     class Model(models.TextChoices):
         MCLP = "mclp", _("Couverture maximale (MCLP) : p nouveaux sites")
