@@ -16,6 +16,7 @@ from core.http import require_form_methods
 from core.locking import ConflictError
 from core.maps import LEAFLET
 from facilities.selectors import region_sites_for_picking
+from territories.selectors import region_bounds
 
 from . import permissions, scenarios
 from .history import history_entries
@@ -53,14 +54,10 @@ def _form_page(request, version, form, formset, *, scenario=None, conflict=None,
         "conflict_changes": conflict.changes.select_related("facility") if conflict else (),
         # The builder's map and search list: the region's open sites, its extent.
         "sites": region_sites_for_picking(version.schema.region_id),
-        "region_bounds": _bounds(version.schema.region),
+        "region_bounds": region_bounds(version.schema.region),
         "leaflet": LEAFLET,
     }
     return render(request, "schema/scenario_form.html", context, status=status)
-
-
-def _bounds(region) -> list[float] | None:
-    return list(region.geometry.extent) if region.geometry else None
 
 
 def _save(request, version, form, formset, *, scenario=None) -> HttpResponse:

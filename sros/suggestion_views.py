@@ -17,6 +17,7 @@ from core.locking import ConflictError
 from core.maps import LEAFLET
 from core.workers import UNAVAILABLE, BrokerUnavailable
 from facilities.models import Facility
+from territories.selectors import region_bounds
 
 from . import closures, permissions, suggestion_jobs, suggestions
 from .models import Scenario, SuggestionJob
@@ -64,7 +65,7 @@ def suggest(request: HttpRequest, pk: int) -> HttpResponse:
         "scenario": scenario,
         "form": form,
         "leaflet": LEAFLET,
-        "region_bounds": list(region.geometry.extent) if region.geometry else None,
+        "region_bounds": region_bounds(region),
         "recent": scenario.suggestions.select_related("user")[:5],
     }
     return render(request, "schema/suggest.html", context, status=status)

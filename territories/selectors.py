@@ -168,3 +168,9 @@ def loaded_departments(region: Region | int):
     return Department.objects.filter(region=region).filter(
         Exists(Commune.objects.filter(department=OuterRef("pk")))
     )
+
+
+def region_bounds(region: Region) -> list[float] | None:
+    """The region's extent (min lon, min lat, max lon, max lat) for a map to fit, or None when
+    its shape is not loaded."""
+    return list(region.geometry.extent) if region.geometry else None
