@@ -1,4 +1,5 @@
-"""The Celery app. Tasks run eagerly in the demo (no REDIS_URL) and on workers otherwise."""
+"""The Celery app: on workers with Redis (production), on the demo's worker with a SQLite
+broker (SROS_DEMO_WORKER, scripts/demo.sh), eagerly in-process otherwise (tests)."""
 
 import os
 
@@ -9,3 +10,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("sros")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def prepare_sqlite_broker() -> None:
+    """Create the tables of the demo's SQLite broker and result backend (kombu and Celery make
+    them on first use, each process for itself: the worker, beat and the web starting
+    together would race to create them)."""
+    with app.connection_for_write() as connection:
+        # Declaring the default queue opens the transport's session: kombu creates its tables.
+        connection.default_channel.queue_declare(app.conf.task_default_queue)
+    app.backend.ResultSession().close()  # the database backend creates its tables

@@ -114,6 +114,17 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 USING_SPATIALITE = DATABASES["default"]["ENGINE"].endswith("spatialite")
 if USING_SPATIALITE:
     SPATIALITE_LIBRARY_PATH = "mod_spatialite"
+    # The demo's web and its Celery worker write to one file from several processes. WAL lets
+    # readers go on while a writer writes; every transaction takes the write lock when it
+    # begins (IMMEDIATE), so a read-then-write never fails half-way with "database is locked"
+    # (SQLite cannot upgrade a reader's lock once another process has written); a writer
+    # waits up to 30 s for the lock instead of failing (https://sqlite.org/wal.html,
+    # https://sqlite.org/lang_transaction.html).
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 elif not DATABASES["default"]["ENGINE"].endswith("postgis"):
     raise ImproperlyConfigured("DATABASE_URL must be postgis://… or spatialite://…")
 
@@ -230,9 +241,24 @@ CACHES = {
     )
     | {"TIMEOUT": SROS_RESPONSE_CACHE_SECONDS, "KEY_PREFIX": "sros"},
 }
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+# The demo's worker (SROS_DEMO_WORKER=1, set by scripts/demo.sh): a real Celery worker and
+# beat without Redis, on kombu's SQLAlchemy transport and Celery's database result backend,
+# both in one SQLite file under VAR_DIR, in WAL mode with a busy timeout (docs/demo-worker.md).
+SROS_DEMO_WORKER = env_bool("SROS_DEMO_WORKER", False) and not REDIS_URL
+CELERY_BROKER_FILE = VAR_DIR / "celery.sqlite3"
+if SROS_DEMO_WORKER:
+    from core.sqlite_files import use_wal
+
+    use_wal(CELERY_BROKER_FILE)
+    CELERY_BROKER_URL = f"sqla+sqlite:///{CELERY_BROKER_FILE}"
+    CELERY_RESULT_BACKEND = f"db+sqlite:///{CELERY_BROKER_FILE}"
+    CELERY_DATABASE_ENGINE_OPTIONS = {"connect_args": {"timeout": 30}}
+else:
+    CELERY_BROKER_URL = REDIS_URL or "memory://"
+    CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+CELERY_TASK_ALWAYS_EAGER = env_bool(
+    "CELERY_TASK_ALWAYS_EAGER", not REDIS_URL and not SROS_DEMO_WORKER
+)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -259,10 +285,13 @@ if SROS_BROKER_VISIBILITY_SECONDS <= CELERY_TASK_TIME_LIMIT:
         f"SROS_BROKER_VISIBILITY_SECONDS={SROS_BROKER_VISIBILITY_SECONDS} must exceed the tasks' "
         f"hard time limit ({CELERY_TASK_TIME_LIMIT} s)"
     )
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": SROS_BROKER_VISIBILITY_SECONDS,
-    "socket_connect_timeout": 2,
-}
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    # The SQLAlchemy transport hands its options to sqlalchemy.create_engine: only the
+    # SQLite driver's busy timeout. It has no visibility timeout (a message taken is gone).
+    {"connect_args": {"timeout": 30}}
+    if SROS_DEMO_WORKER
+    else {"visibility_timeout": SROS_BROKER_VISIBILITY_SECONDS, "socket_connect_timeout": 2}
+)
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 # Workers beat a heartbeat every SROS_HEARTBEAT_SECONDS on the runs and export jobs they hold;
 # the reaper (celery beat, every SROS_REAPER_SECONDS) re-enqueues once, then fails, any of them

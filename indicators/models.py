@@ -49,6 +49,10 @@ class IndicatorRun(models.Model):
     progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
     chunks = models.JSONField(_("parties à calculer"), default=list, blank=True)
     chunks_done = models.JSONField(_("parties calculées"), default=list, blank=True)
+    #: The work of the chunks, for a progress bar that moves by real units (level × the block
+    #: of communes of one département): {"units": {chunk: communes}, "levels": n, "done":
+    #: {chunk: levels finished}} (``indicators.services.work_progress``).
+    work = models.JSONField(_("avancement des parties"), default=dict, blank=True)
     timings = models.JSONField(_("durées (s)"), default=dict, blank=True)
     error = models.TextField(_("erreur"), blank=True)
     # Fault handling (indicators.services.runs_reap): the parts of the run a worker holds now

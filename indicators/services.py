@@ -4,7 +4,8 @@ A run is computed in three steps, so that Celery can share the middle one among 
 
 1. ``run_start``: lock the run, load the inputs, record their fingerprint and summary, mark it
    running and return its chunks (the départements of the region);
-2. ``run_compute_chunk``: for the units of one département and every level, the k nearest
+2. ``run_compute_chunk``: for the units of one département and every level (one process) or
+   one level (Celery: a chunk per level and département), the k nearest
    facilities and the unit–facility pairs within the 2SFCA cut-off (the provider calls, the
    costly part), returned as compact JSON;
 3. ``run_finish``: under the run's row lock, the aggregates per zone, département and region,
@@ -18,7 +19,9 @@ errors (database or broker connection) propagate instead, for the task to retry.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -61,8 +64,13 @@ logger = logging.getLogger(__name__)
 
 #: Nearest facilities kept per unit (the 2nd and 3rd serve what-if closures).
 K_NEAREST = 3
-#: Share of the progress bar given to the chunks; the finishing step takes the rest.
-CHUNKS_PROGRESS = 90
+#: The progress bar by steps of real work: the inputs recorded (``run_start``) reach
+#: START_PROGRESS; each level of each département's block of communes moves it towards
+#: CHUNKS_PROGRESS; the finish's computations (assembly, 2SFCA, aggregates) each move it by
+#: a step, and the values written end it at 100.
+START_PROGRESS = 5
+CHUNKS_PROGRESS = 85
+FINISH_STEPS = {"assemble": 88, "two_sfca": 91, "aggregates": 95}
 
 
 def transient_errors() -> tuple[type[BaseException], ...]:
@@ -87,9 +95,21 @@ def default_provider_parameters() -> dict[str, Any]:
 
 
 def build_provider(parameters: dict[str, Any]) -> TravelTimeProvider:
+    """The run's provider. A road network is kept in this process once read (every chunk of
+    a run, one per level and département, would read it again): the parameters hold its
+    graph's hash, so a network loaded again under its name is a new entry."""
+    if parameters.get("provider") == "road":
+        return _road_provider(json.dumps(parameters, sort_keys=True), road_networks.cache_dir())
     from .engine.travel import provider_from_parameters
 
     return provider_from_parameters(parameters, road_cache_dir=road_networks.cache_dir())
+
+
+@functools.lru_cache(maxsize=2)
+def _road_provider(parameters: str, cache_dir) -> TravelTimeProvider:
+    from .engine.travel import provider_from_parameters
+
+    return provider_from_parameters(json.loads(parameters), road_cache_dir=cache_dir)
 
 
 def run_parameters(
@@ -318,6 +338,7 @@ def _reap(run_id: int, limit: dt.datetime) -> str | None:
         run.attempt += 1
         run.status = IndicatorRun.Status.QUEUED
         run.held, run.chunks_done, run.progress = [], [], 0
+        run.work = {**run.work, "done": {}}
         run.heartbeat_at = None
         run.timings = {**run.timings, f"lost (attempt {run.attempt - 1})": lost}
         run.save()
@@ -378,17 +399,34 @@ def _load_all(run: IndicatorRun) -> tuple[inputs.Units, list[inputs.LevelFacilit
     return units, _level_facilities(run)
 
 
-def run_start(run_id: int, attempt: int | None = None) -> list[str]:
-    """Lock a queued run, record its inputs and mark it running; returns its chunks (the
-    département codes), or [] if the run is not queued (a duplicate delivery), not at
-    ``attempt`` (a late delivery of an earlier attempt) or failed."""
+def chunk_code(department: str, level_id: int | None = None) -> str:
+    """A chunk: every level of a département's communes (``"01"``), or one level of them
+    (``"01/7"``, level id 7)."""
+    return department if level_id is None else f"{department}/{level_id}"
+
+
+def chunk_parts(chunk: str) -> tuple[str, int | None]:
+    """The département and level id (None: every level) of a chunk code."""
+    department, _, level = chunk.partition("/")
+    return department, (int(level) if level else None)
+
+
+def run_start(run_id: int, attempt: int | None = None, *, by_level: bool = False) -> list[str]:
+    """Lock a queued run, record its inputs and mark it running; returns its chunks, or [] if
+    the run is not queued (a duplicate delivery), not at ``attempt`` (a late delivery of an
+    earlier attempt) or failed.
+
+    A chunk is a département's communes for every level, or with ``by_level`` for one level
+    (``chunk_code``): the workers then share the levels too, and the bar moves as each level
+    of each block of communes is done. In one process (``run_compute``) a chunk per
+    département reads each département's communes once."""
     if not _take(run_id, "start", attempt, IndicatorRun.Status.QUEUED):
         return []
     with _beating(run_id, attempt):
-        return _start(run_id, attempt)
+        return _start(run_id, attempt, by_level)
 
 
-def _start(run_id: int, attempt: int | None) -> list[str]:
+def _start(run_id: int, attempt: int | None, by_level: bool) -> list[str]:
     try:
         with transaction.atomic():
             run = _locked(run_id)
@@ -404,9 +442,28 @@ def _start(run_id: int, attempt: int | None) -> list[str]:
             run.fingerprint = inputs.fingerprint(units, facilities)
             run.inputs_summary = inputs.summary(units, facilities)
             run.inputs_provenance = provenance.collect(region_id=run.region_id)
-            run.chunks = list(units.department_codes)
+            communes = dict(
+                zip(
+                    units.department_codes,
+                    np.bincount(units.department, minlength=len(units.department_codes)).tolist(),
+                    strict=True,
+                )
+            )
+            if by_level and facilities:
+                run.chunks = [
+                    chunk_code(department, level.level_id)
+                    for department in units.department_codes
+                    for level in facilities
+                ]
+            else:
+                run.chunks = list(units.department_codes)
             run.chunks_done = []
-            run.progress = 0
+            run.work = {
+                "units": {chunk: communes[chunk_parts(chunk)[0]] for chunk in run.chunks},
+                "levels": 1 if by_level and facilities else len(facilities),
+                "done": {},
+            }
+            run.progress = START_PROGRESS
             run.error = ""
             run.status = IndicatorRun.Status.RUNNING
             run.started_at = timezone.now()
@@ -444,24 +501,24 @@ def _facilities_digest(facilities: list[inputs.LevelFacilities]) -> str:
     return digest.hexdigest()
 
 
-def run_compute_chunk(
-    run_id: int, department: str, attempt: int | None = None
-) -> dict[str, Any] | None:
-    """Nearest facilities and 2SFCA pairs of one département's units for every level.
+def run_compute_chunk(run_id: int, chunk: str, attempt: int | None = None) -> dict[str, Any] | None:
+    """Nearest facilities and 2SFCA pairs of one chunk: a département's units for every level
+    or for one (``chunk_code``).
 
     Returns plain lists (JSON for a Celery chord): unit codes, per level the k nearest minutes
     (None = unreachable) and facility indices, and the pairs within the cut-off. None if the
     run is not running (failed meanwhile, or already done) or not at ``attempt`` (a late
     delivery), or if this chunk failed.
     """
-    part = f"chunk {department}"
+    part = f"chunk {chunk}"
     if not _take(run_id, part, attempt, IndicatorRun.Status.RUNNING):
         return None
     with _beating(run_id, attempt):
-        return _compute_chunk(run_id, department, attempt)
+        return _compute_chunk(run_id, chunk, attempt)
 
 
-def _compute_chunk(run_id: int, department: str, attempt: int | None) -> dict[str, Any] | None:
+def _compute_chunk(run_id: int, chunk: str, attempt: int | None) -> dict[str, Any] | None:
+    department, level_id = chunk_parts(chunk)
     try:
         run = IndicatorRun.objects.select_related("region").get(pk=run_id)
         started = time.perf_counter()
@@ -470,12 +527,18 @@ def _compute_chunk(run_id: int, department: str, attempt: int | None) -> dict[st
         units = inputs.load_units(run.region, departments=[department], with_zonings=False)
         facilities = _level_facilities(run)
         result: dict[str, Any] = {
+            "chunk": chunk,
             "department": department,
             "units": units.places.ids.tolist(),
             "facilities": _facilities_digest(facilities),
             "levels": {},
         }
-        for level in facilities:
+        levels = [f for f in facilities if level_id is None or f.level_id == level_id]
+        if level_id is not None and not levels:
+            raise ValueError(f"level {level_id} is not computed by this run")
+        for done, level in enumerate(levels):
+            if done:
+                _level_done(run_id, chunk, done, attempt)
             nearest = nearest_access(provider, units.places, level.places, k=run.parameters["k"])
             if len(level):
                 pairs = provider.within(units.places, level.places, max_minutes)
@@ -494,14 +557,58 @@ def _compute_chunk(run_id: int, department: str, attempt: int | None) -> dict[st
     except transient_errors():
         raise
     except Exception as exc:
-        _fail_from(run_id, f"département {department}", exc, attempt)
+        where = f"département {department}" + (f", {_level_name(level_id)}" if level_id else "")
+        _fail_from(run_id, where, exc, attempt)
         return None
-    if not _chunk_done(run_id, department, result["seconds"], attempt):
+    if not _chunk_done(run_id, chunk, result["seconds"], attempt):
         return None
     return result
 
 
-def _chunk_done(run_id: int, department: str, seconds: float, attempt: int | None) -> bool:
+def work_progress(work: dict[str, Any], chunks: Sequence[str], chunks_done: Sequence[str]) -> int:
+    """The progress bar once the chunks have made ``work`` (START_PROGRESS..CHUNKS_PROGRESS),
+    by units of real work: each level of each département's block of communes, weighted by
+    its number of communes. A run recorded without ``work`` (before it existed) counts whole
+    chunks."""
+    units, levels = work.get("units") or {}, work.get("levels") or 0
+    span = CHUNKS_PROGRESS - START_PROGRESS
+    if not units or not levels:
+        return START_PROGRESS + span * len(chunks_done) // max(len(chunks), 1)
+    done = work.get("done") or {}
+    finished = set(chunks_done)
+    total = sum(units.values()) * levels
+    made = sum(
+        n * (levels if c in finished else min(done.get(c, 0), levels)) for c, n in units.items()
+    )
+    return START_PROGRESS + span * made // max(total, 1)
+
+
+def _level_name(level_id: int) -> str:
+    """A level as the pages name it (« Urgences – 1. … »), for a chunk's error message."""
+    level = Level.objects.select_related("pathway").filter(pk=level_id).first()
+    return str(level) if level else f"niveau {level_id}"
+
+
+def _level_done(run_id: int, chunk: str, levels: int, attempt: int | None) -> None:
+    """Record that ``levels`` levels of a chunk are computed, so the bar moves within a chunk.
+    A short transaction of its own (the chunk's result is only kept once whole); a count never
+    goes down, so a duplicate delivery of the chunk does not move the bar back."""
+    with transaction.atomic():
+        run = _locked(run_id)
+        if run.status != IndicatorRun.Status.RUNNING or (
+            attempt is not None and run.attempt != attempt
+        ):
+            return
+        done = dict(run.work.get("done") or {})
+        if levels <= done.get(chunk, 0):
+            return
+        done[chunk] = levels
+        run.work = {**run.work, "done": done}
+        run.progress = max(run.progress, work_progress(run.work, run.chunks, run.chunks_done))
+        run.save(update_fields=["work", "progress"])
+
+
+def _chunk_done(run_id: int, chunk: str, seconds: float, attempt: int | None) -> bool:
     """Record a finished chunk; progress is recomputed from the set of finished chunks, so a
     duplicate delivery of a chunk does not move the bar twice. False if the run has ended or
     been re-enqueued meanwhile."""
@@ -511,11 +618,11 @@ def _chunk_done(run_id: int, department: str, seconds: float, attempt: int | Non
             return False
         if attempt is not None and run.attempt != attempt:
             return False
-        if department not in run.chunks_done:
-            run.chunks_done = [*run.chunks_done, department]
-        run.progress = CHUNKS_PROGRESS * len(run.chunks_done) // max(len(run.chunks), 1)
-        run.timings = {**run.timings, f"chunk {department}": seconds}
-        _release(run, f"chunk {department}")
+        if chunk not in run.chunks_done:
+            run.chunks_done = [*run.chunks_done, chunk]
+        run.progress = max(run.progress, work_progress(run.work, run.chunks, run.chunks_done))
+        run.timings = {**run.timings, f"chunk {chunk}": seconds}
+        _release(run, f"chunk {chunk}")
         run.save(update_fields=["chunks_done", "progress", "timings", "held", "heartbeat_at"])
     return True
 
@@ -538,34 +645,65 @@ def run_finish(
 def _finish_locked(
     run_id: int, results: Sequence[dict[str, Any] | None], attempt: int | None
 ) -> None:
+    """The computations first, outside any transaction, so that the progress they report is
+    seen; then, under the run's row lock, the inputs checked once more against the run's
+    fingerprint and every value written in one transaction."""
     try:
+        run = IndicatorRun.objects.select_related("region").get(pk=run_id)
+        if run.status != IndicatorRun.Status.RUNNING:
+            return
+        if attempt is not None and run.attempt != attempt:
+            return
+        finished = _finish_compute(run, results, attempt)
         with transaction.atomic():
             run = _locked(run_id)
             if run.status != IndicatorRun.Status.RUNNING:
                 return
             if attempt is not None and run.attempt != attempt:
                 return
-            _finish(run, results)
+            _finish_write(run, finished)
     except transient_errors():
         raise
     except Exception as exc:
         _fail_from(run_id, "aggregates", exc, attempt)
 
 
-def _finish(run: IndicatorRun, results: Sequence[dict[str, Any] | None]) -> None:
+def _check_inputs(run: IndicatorRun, results: Sequence[dict[str, Any] | None]):
+    """The inputs as loaded now, refused if they are not those the run started from."""
+    units, facilities = _load_all(run)
+    if inputs.fingerprint(units, facilities) != run.fingerprint:
+        raise RuntimeError("the data changed during the run; start a new run")
+    digest = _facilities_digest(facilities)
+    if any(r["facilities"] != digest for r in results if r):
+        raise RuntimeError("the facilities changed during the run; start a new run")
+    return units, facilities
+
+
+def _step_progress(run_id: int, step: str, attempt: int | None) -> None:
+    """Move the bar to the finish ``step``'s value (never back), in a short transaction."""
+    rows = IndicatorRun.objects.filter(
+        pk=run_id, status=IndicatorRun.Status.RUNNING, progress__lt=FINISH_STEPS[step]
+    )
+    if attempt is not None:
+        rows = rows.filter(attempt=attempt)
+    with transaction.atomic():
+        rows.update(progress=FINISH_STEPS[step])
+
+
+def _finish_compute(
+    run: IndicatorRun, results: Sequence[dict[str, Any] | None], attempt: int | None
+) -> dict[str, Any]:
+    """Every value of the run (rows), from the chunks' results and the inputs, with the
+    timings and thresholds; nothing is written but the progress."""
     timings = dict(run.timings)
-    missing = sorted(set(run.chunks) - {r["department"] for r in results if r})
+    missing = sorted(set(run.chunks) - {r.get("chunk", r["department"]) for r in results if r})
     if missing:
         raise RuntimeError(f"chunks without a result: {', '.join(missing)}")
     with _timed(timings, "inputs (finish)"):
-        units, facilities = _load_all(run)
-        if inputs.fingerprint(units, facilities) != run.fingerprint:
-            raise RuntimeError("the data changed during the run; start a new run")
-        digest = _facilities_digest(facilities)
-        if any(r["facilities"] != digest for r in results if r):
-            raise RuntimeError("the facilities changed during the run; start a new run")
+        units, facilities = _check_inputs(run, results)
     with _timed(timings, "assemble"):
         nearest, pairs = _assemble(run, units, facilities, results)
+    _step_progress(run.pk, "assemble", attempt)
     rows: list[tuple] = []
     weight = StepWeights(tuple(tuple(b) for b in run.parameters["two_sfca"]["weight"]["bands"]))
     with _timed(timings, "two_sfca"):
@@ -575,6 +713,7 @@ def _finish(run: IndicatorRun, results: Sequence[dict[str, Any] | None]) -> None
             ).access
             for f in facilities
         }
+    _step_progress(run.pk, "two_sfca", attempt)
     with _timed(timings, "aggregates"):
         rows += _commune_rows(units, facilities, nearest, access)
         thresholds = {}
@@ -595,13 +734,23 @@ def _finish(run: IndicatorRun, results: Sequence[dict[str, Any] | None]) -> None
                 access,
                 thresholds,
             )
+    _step_progress(run.pk, "aggregates", attempt)
+    return {"rows": rows, "timings": timings, "thresholds": thresholds, "results": results}
+
+
+def _finish_write(run: IndicatorRun, finished: dict[str, Any]) -> None:
+    """Under the run's row lock: the inputs checked again (a change since the computations
+    fails the run), the values written, the run done."""
+    timings, rows = finished["timings"], finished["rows"]
+    with _timed(timings, "inputs (check)"):
+        _check_inputs(run, finished["results"])
     with _timed(timings, "write"):
         IndicatorValue.objects.filter(run=run).delete()
         write_values(run.pk, rows)
     transaction.on_commit(analyze_values)
     timings["values"] = len(rows)
     timings["total"] = round((timezone.now() - run.started_at).total_seconds(), 3)
-    run.inputs_summary = {**run.inputs_summary, "underserved_threshold": thresholds}
+    run.inputs_summary = {**run.inputs_summary, "underserved_threshold": finished["thresholds"]}
     run.timings = timings
     run.status = IndicatorRun.Status.DONE
     run.progress = 100
@@ -638,7 +787,9 @@ def _assemble(
         origins, destinations, times = [], [], []
         for result in results:
             rows = np.array([position[code] for code in result["units"]], dtype=np.int64)
-            data = result["levels"][str(level.level_id)]
+            data = result["levels"].get(str(level.level_id))
+            if data is None:  # a chunk of another level
+                continue
             if len(rows):
                 chunk_minutes = np.array(data["minutes"], dtype=np.float64).reshape(len(rows), k)
                 minutes[rows] = np.nan_to_num(chunk_minutes, nan=np.inf)
@@ -771,8 +922,8 @@ def run_compute(run_id: int) -> IndicatorRun:
     """The whole run in this process, chunk after chunk (``compute_indicators --sync``)."""
     chunks = run_start(run_id)
     results = []
-    for department in chunks:
-        result = run_compute_chunk(run_id, department)
+    for chunk in chunks:
+        result = run_compute_chunk(run_id, chunk)
         if result is None:
             break
         results.append(result)

@@ -1,12 +1,12 @@
 """Celery tasks of indicator runs: they take a run id and call one service each.
 
-A run fans out per département with a chord: ``compute_run`` starts it and sends one
-``compute_chunk`` per département (several workers share them), then ``finish_run`` gets
-their results (compact JSON lists) and writes every value. The services check the run's
-state under its row lock, so a duplicate delivery (``acks_late``) changes nothing; a chunk
-that fails marks the run failed itself, and ``run_failed`` catches what it cannot (a worker
-killed at the hard time limit). In eager mode (demo, no REDIS_URL) the same chord runs
-in-process.
+A run fans out with a chord: ``compute_run`` starts it and sends one ``compute_chunk`` per
+level and département (several workers share them; the bar moves as each is done), then
+``finish_run`` gets their results (compact JSON lists) and writes every value. The services
+check the run's state under its row lock, so a duplicate delivery (``acks_late``) changes
+nothing; a chunk that fails marks the run failed itself, and ``run_failed`` catches what it
+cannot (a worker killed at the hard time limit). In eager mode (tests, no REDIS_URL nor demo
+worker) the same chord runs in-process.
 
 Every task carries the run's ``attempt``: when the reaper (``reap_runs``, on celery beat)
 re-enqueues a run whose worker died, the messages of the earlier attempt that the broker
@@ -33,17 +33,18 @@ RETRYING: dict[str, Any] = {
 
 @shared_task(**RETRYING, soft_time_limit=10 * 60, time_limit=11 * 60)
 def compute_run(run_id: int, attempt: int | None = None) -> list[str]:
-    """Start a queued run and fan its départements out to the workers."""
-    chunks = services.run_start(run_id, attempt)
+    """Start a queued run and fan its chunks (each level of each département) out to the
+    workers."""
+    chunks = services.run_start(run_id, attempt, by_level=True)
     if chunks:
         body = finish_run.s(run_id, attempt).on_error(run_failed.s(run_id, attempt))
-        chord(compute_chunk.s(run_id, department, attempt) for department in chunks)(body)
+        chord(compute_chunk.s(run_id, chunk, attempt) for chunk in chunks)(body)
     return chunks
 
 
 @shared_task(**RETRYING, soft_time_limit=30 * 60, time_limit=31 * 60)
-def compute_chunk(run_id: int, department: str, attempt: int | None = None) -> dict | None:
-    return services.run_compute_chunk(run_id, department, attempt)
+def compute_chunk(run_id: int, chunk: str, attempt: int | None = None) -> dict | None:
+    return services.run_compute_chunk(run_id, chunk, attempt)
 
 
 @shared_task(**RETRYING, soft_time_limit=30 * 60, time_limit=31 * 60)

@@ -117,6 +117,62 @@ def test_progress_counts_each_finished_chunk_once(small_region):
     assert run.progress == services.CHUNKS_PROGRESS
 
 
+def test_work_progress_weighs_each_level_of_each_departement_by_its_communes():
+    work = {"units": {"01": 10, "02": 30}, "levels": 2, "done": {"02": 1}}
+    span = services.CHUNKS_PROGRESS - services.START_PROGRESS
+    # 30 of the 80 commune-levels: one level of 02.
+    assert (
+        services.work_progress(work, ["01", "02"], []) == services.START_PROGRESS + span * 30 // 80
+    )
+    # 01 done (both levels), and one level of 02: 50 of 80.
+    assert (
+        services.work_progress(work, ["01", "02"], ["01"])
+        == services.START_PROGRESS + span * 50 // 80
+    )
+    assert services.work_progress(work, ["01", "02"], ["01", "02"]) == services.CHUNKS_PROGRESS
+    # A run recorded before ``work`` existed counts whole chunks.
+    assert services.work_progress({}, ["01", "02"], ["01"]) == services.START_PROGRESS + span // 2
+
+
+def test_a_run_by_level_moves_the_bar_per_chunk_and_equals_the_run_by_departement(small_region):
+    # Every current level: those that lack an input get no chunk (nor values).
+    levels = list(Level.current.all())
+    whole = computed(small_region["region"], levels=levels)
+    run = services.run_create(region=small_region["region"], levels=levels, enqueue=False)
+
+    chunks = services.run_start(run.pk, by_level=True)
+    run.refresh_from_db()
+    served = [lv.pk for lv in levels if run.level_state_of(lv.pk)["state"] != "missing"]
+    assert len(served) >= 2
+    assert sorted(chunks) == sorted(f"01/{pk}" for pk in served) and chunks == run.chunks
+    assert run.progress == services.START_PROGRESS
+    seen, results = [], []
+    for chunk in chunks:
+        results.append(services.run_compute_chunk(run.pk, chunk))
+        run.refresh_from_db()
+        seen.append(run.progress)
+    assert seen == sorted(set(seen)) and seen[-1] == services.CHUNKS_PROGRESS
+    assert services.run_finish(run.pk, results).status == IndicatorRun.Status.DONE
+
+    def values(r):
+        return sorted(
+            r.values.values_list("unit_kind", "unit_code", "indicator", "level_id", "value")
+        )
+
+    assert values(run) == values(whole) and values(run)
+
+
+def test_a_run_whose_data_changes_during_its_finish_fails_and_writes_nothing(small_region):
+    run = services.run_create(region=small_region["region"], levels=[urgences()], enqueue=False)
+    services.run_start(run.pk)
+    result = services.run_compute_chunk(run.pk, "01")
+    small_region["far"].__class__.objects.filter(pk=small_region["far"].pk).update(population=3001)
+
+    assert services.run_finish(run.pk, [result]).status == IndicatorRun.Status.FAILED
+    run.refresh_from_db()
+    assert "the data changed during the run" in run.error and not run.values.exists()
+
+
 def test_a_finished_run_is_not_finished_again_and_a_rerun_replaces_its_own_values(
     small_region,
 ):

@@ -57,8 +57,10 @@ def test_a_run_goes_from_queued_to_done_on_a_worker_with_every_value_stored(
     assert seen[-1] == "done" and seen == [s for s in ("queued", "running", "done") if s in seen]
     assert run.created_at <= run.started_at <= run.finished_at
     assert run.progress == 100
-    assert sorted(run.chunks_done) == ["01", "02"]
-    assert {"chunk 01", "chunk 02"} <= set(run.timings)
+    # One chunk per level and département, each shared among the worker's processes.
+    level = two_departments["level"].pk
+    assert sorted(run.chunks_done) == [f"01/{level}", f"02/{level}"]
+    assert {f"chunk 01/{level}", f"chunk 02/{level}"} <= set(run.timings)
     nearest = selectors.run_values(run, indicator="nearest_minutes", unit_kind="commune")
     assert nearest.count() == 7 and not nearest.filter(value=None).exists()
     assert selectors.run_values(run, unit_kind="department", indicator="share_beyond").count() == 2
@@ -89,7 +91,7 @@ def test_a_run_failing_midway_is_marked_failed_and_the_previous_values_stay(
     bad, _seen = wait_for_end(bad.pk)
 
     assert bad.status == IndicatorRun.Status.FAILED
-    assert bad.error.startswith("département 02: MatrixError")
+    assert bad.error.startswith(f"département 02, {level}: MatrixError"), bad.error
     assert "absent from the matrix" in bad.error and "02001" in bad.error
     assert not bad.values.exists()
     after = sorted(good.values.values_list("unit_code", "indicator", "level_id", "value"))
