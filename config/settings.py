@@ -102,7 +102,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
             # core is no app (no models): its template library is named here.
-            "libraries": {"sros_format": "core.templatetags.sros_format"},
+            "libraries": {
+                "sros_format": "core.templatetags.sros_format",
+                "sros_maps": "core.templatetags.sros_maps",
+            },
         },
     },
 ]
@@ -202,6 +205,17 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+# A background map (core/basemap.py): none by default, so that nothing leaves the server; when
+# set, its host is the one foreign source the pages may load images from.
+SROS_BASEMAP_URL = env_str("SROS_BASEMAP_URL", "")
+SROS_BASEMAP_ATTRIBUTION = env_str("SROS_BASEMAP_ATTRIBUTION", "")
+if SROS_BASEMAP_URL:
+    from core.basemap import BasemapError, csp_source
+
+    try:
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(csp_source(SROS_BASEMAP_URL))
+    except BasemapError as error:
+        raise ImproperlyConfigured(str(error)) from error
 # Where browsers POST the violations they block (e.g. a collector of the host's monitoring).
 if SROS_CSP_REPORT_URI := env_str("SROS_CSP_REPORT_URI", ""):
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [SROS_CSP_REPORT_URI]
