@@ -11,19 +11,25 @@ FeatureCollection (allowed by RFC 7946 §6.1).
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from django.utils.translation import gettext as _
 
-from core.formatting import format_minutes, format_number, format_share
 from core.maps import NO_DATA_COLOUR, POPULATION_COLOURS
 from facilities.activities import labels
 from facilities.maps import KIND_COLOURS, facility_popup
 from facilities.models import Facility
+from indicators.display import (  # noqa: F401 (the figures as shown, imported from here too)
+    PEOPLE_INDICATORS,
+    SHARE_INDICATORS,
+    TIME_INDICATORS,
+    fixed,
+    format_value,
+    shown_digits,
+    shown_value,
+)
 from indicators.weights import WeightNote
 from territories.shapes import Shape
 
@@ -38,13 +44,6 @@ WORSE_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
 #: ColorBrewer "Greens": the darker, the better served.
 BETTER_COLOURS = ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"]
 
-TIME_INDICATORS = (Indicator.NEAREST_MINUTES, Indicator.MEAN_MINUTES)
-PEOPLE_INDICATORS = (
-    Indicator.POPULATION_BEYOND,
-    Indicator.POPULATION_BEYOND_SECOND,
-    Indicator.POPULATION_UNDERSERVED,
-)
-SHARE_INDICATORS = (Indicator.SHARE_BEYOND, Indicator.SHARE_BEYOND_SECOND)
 SECOND_INDICATORS = (Indicator.SHARE_BEYOND_SECOND, Indicator.POPULATION_BEYOND_SECOND)
 #: The figures that count a level's weight (the women aged 15 to 44 for perinatal levels,
 #: ``indicators.inputs.level_population``); the nearest time of a commune counts no one.
@@ -74,50 +73,6 @@ class Classes:
         pairs = zip(self.colours, self.labels, strict=True)
         entries = [{"colour": colour, "label": label} for colour, label in pairs]
         return [*entries, {"colour": NO_DATA_COLOUR, "label": no_data_label}]
-
-
-def fixed(value: float, decimals: int) -> str:
-    """``value`` rounded to ``decimals`` places, grouped by thousands, in the page's language
-    (``core.formatting``: fr ``401 478`` with U+202F). Rounded there: Django's
-    ``number_format`` alone truncates (125.93 would show as 125)."""
-    return format_number(value, decimals) or "—"
-
-
-def shown_digits(indicator: str, value: float) -> int:
-    """The decimals a page shows of ``indicator``: minutes 0, a share 3 (``37,1 %`` is
-    0.371), people 0, density 2, 2SFCA access three significant figures."""
-    if indicator in TIME_INDICATORS or indicator in (Indicator.POPULATION, *PEOPLE_INDICATORS):
-        return 0
-    if indicator in SHARE_INDICATORS:
-        return 3
-    if indicator == Indicator.DENSITY_PER_10K:
-        return 2
-    if value == 0:
-        return 0
-    return max(3 - 1 - int(math.floor(math.log10(abs(value)))), 0)
-
-
-def shown_value(indicator: str, value: float | None) -> float | None:
-    """``value`` rounded as the pages show it (``shown_digits``, half away from zero as
-    ``core.formatting``): what the CSV and XLSX exports carry. ``None`` for none (or an
-    infinite or NaN value)."""
-    if value is None or not math.isfinite(value):
-        return None
-    step = Decimal(1).scaleb(-shown_digits(indicator, value))
-    return float(Decimal(str(value)).quantize(step, rounding=ROUND_HALF_UP))
-
-
-def format_value(indicator: str, value: float | None) -> str:
-    """A value as the pages show it: minutes without decimals, shares in per cent, people
-    grouped by thousands, 2SFCA access with three significant figures; "—" for none (or an
-    infinite or NaN value, which no page can show)."""
-    if value is None or not math.isfinite(value):
-        return "—"
-    if indicator in TIME_INDICATORS:
-        return format_minutes(value, 0)
-    if indicator in SHARE_INDICATORS:
-        return format_share(value, 1)
-    return fixed(value, shown_digits(indicator, value))
 
 
 def quantile_breaks(values: Sequence[float], classes: int = 5) -> list[float]:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from core.http import require_form_methods
 from core.locking import ConflictError
@@ -126,6 +126,42 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request, version, ScenarioForm(request.POST), change_formset(request.POST),
         scenario=scenario,
     )  # fmt: skip
+
+
+@require_POST
+@login_required
+def scenario_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The builder's rows evaluated as typed, not saved (``scenarios.scenario_preview``): an
+    HTML fragment the form page puts under its rows; 422 with the rows' errors."""
+    version = version_or_404(pk)
+    require(permissions.can_edit_version(request.user, version))
+    formset = change_formset(request.POST)
+    changes = attach_change_errors(version, formset)
+    context = {"version": version, "changes": changes or [], "errors": []}
+    if changes is None:
+        context["errors"] = _formset_errors(formset)
+        return render(request, "schema/_scenario_preview.html", context, status=422)
+    if changes:
+        try:
+            context["result"] = scenarios.scenario_preview(
+                version=version, changes=changes, user=request.user
+            )
+        except ValidationError as exc:
+            context["errors"] = [m for ms in exc.message_dict.values() for m in ms]
+            return render(request, "schema/_scenario_preview.html", context, status=422)
+    return render(request, "schema/_scenario_preview.html", context)
+
+
+def _formset_errors(formset) -> list[str]:
+    """Each broken rule of the rows, prefixed by its row number as the form shows it."""
+    found = [str(error) for error in formset.non_form_errors()]
+    for number, form in enumerate(formset.forms, start=1):
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
+            for error in errors:
+                prefix = _("Ligne %(n)s") % {"n": number} + (f", {label}" if label else "")
+                found.append(f"{prefix} : {error}")
+    return found
 
 
 @require_safe

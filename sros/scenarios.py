@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.formatting import format_minutes
 from core.locking import locked, save_checked
 from facilities import perinatal
 from facilities.activities import catalogue
@@ -38,6 +40,7 @@ from facilities.models import Facility
 from facilities.selectors import current_authorisations
 from indicators import aggregates, inputs
 from indicators import services as indicator_services
+from indicators.display import TIME_INDICATORS, format_value
 from indicators.engine import APL_BANDS, StepWeights
 from indicators.engine.travel import Places, TravelTimeProvider
 from indicators.engine.whatif import WhatIf
@@ -439,6 +442,22 @@ class Figure:
         return self.scenario - self.base
 
     @property
+    def shown_base(self) -> str:
+        return format_value(self.indicator, self.base)
+
+    @property
+    def shown_scenario(self) -> str:
+        return format_value(self.indicator, self.scenario)
+
+    @property
+    def shown_delta(self) -> str:
+        """The change as the figures show (people whole, shares in points of per cent), but
+        minutes with a decimal: a closure often moves a mean by less than one."""
+        if self.delta is not None and self.indicator in TIME_INDICATORS:
+            return format_minutes(self.delta, 1)
+        return format_value(self.indicator, self.delta)
+
+    @property
     def changed(self) -> bool:
         if (self.base is None) != (self.scenario is None):
             return True
@@ -814,3 +833,32 @@ def _objective_changes(scenario: Scenario, sites: list[_Site]) -> list[Objective
 scenario_sites = _sites
 qualifies = _qualifies
 commune_at = _commune_at
+
+
+class _Preview(Exception):
+    """Raised to roll a preview's scenario back once evaluated."""
+
+
+def scenario_preview(
+    *, version: SchemaVersion, changes: Sequence[dict[str, Any]], user=None
+) -> ScenarioResult:
+    """The evaluation of ``changes`` as the builder's rows hold them, before anything is saved:
+    the scenario is written (with every rule of ``scenario_create``) and evaluated inside a
+    transaction that is then rolled back, so the figures are exactly those the saved scenario
+    would show, and nothing stays (no scenario, no history row, no commit hook).
+    ``ValidationError`` as for ``scenario_create``."""
+    result: ScenarioResult | None = None
+    try:
+        with transaction.atomic():
+            scenario = scenario_create(
+                version=version,
+                # A name no saved scenario holds: the preview never meets the unique name rule.
+                name=f"aperçu {uuid.uuid4()}",
+                changes=changes,
+                user=user,
+            )
+            result = evaluate_scenario(scenario)
+            raise _Preview
+    except _Preview:
+        pass
+    return result

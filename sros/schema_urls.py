@@ -60,6 +60,11 @@ urlpatterns = [
         scenario_views.scenario_create,
         name="scenario_create",
     ),
+    path(
+        "versions/<int:pk>/scenarios/apercu/",
+        scenario_views.scenario_preview,
+        name="scenario_preview",
+    ),
     path("scenarios/<int:pk>/", scenario_views.scenario_detail, name="scenario"),
     path("scenarios/<int:pk>/edit/", scenario_views.scenario_edit, name="scenario_edit"),
     path("scenarios/<int:pk>/suggerer/", suggestion_views.suggest, name="scenario_suggest"),

@@ -472,6 +472,8 @@ PAGES = [
     R("schema:scenarios", DRAFT, allowed=READERS),
     R("schema:scenario_create", DRAFT, allowed=PLANNER),
     R("schema:scenario_create", DRAFT, "POST", PLANNER, scenario_form),
+    R("schema:scenario_preview", DRAFT, "POST", PLANNER, scenario_form),
+    R("schema:scenario_preview", DRAFT),
     R("schema:scenario", {"pk": "@scenario.pk"}, allowed=READERS),
     R("schema:scenario_edit", {"pk": "@scenario.pk"}, allowed=PLANNER),
     R("schema:scenario_edit", {"pk": "@scenario.pk"}, "POST", PLANNER,

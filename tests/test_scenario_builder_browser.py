@@ -3,10 +3,12 @@ planner "builds a scenario by clicking two facilities and placing a new site wit
 its coordinates"): one site picked with the mouse, one with the keyboard (Tab to its marker,
 Enter), a row added, a new site placed by a click on the map then typed with a comma; the
 scenario saved with exactly those changes and its page showing the evaluation; the FINESS
-field searchable by name in the browser's list; axe-clean; no request to another host."""
+field searchable by name in the browser's list; the evaluation updated under the rows as they
+change, before anything is saved; axe-clean; no request to another host."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -91,6 +93,16 @@ def test_a_planner_builds_a_scenario_on_the_map(live_server, demo, client):
         )
         assert [first.finess_et, f"{first.name} – {first.commune.name}"] in options
         assert page.get_attribute("#id_changes-0-finess", "list") == "facility-options"
+        # The evaluation follows the rows without saving nor reloading (its last request
+        # holds the three rows): the closed sites are named, the figures compared.
+        page.wait_for_selector("#scenario-preview:has-text('Évaluation des 3 changements saisis')")
+        preview = page.inner_text("#scenario-preview")
+        assert "Indicateurs par niveau de filière" in preview
+        assert "Ne desservent plus ce niveau" in preview and first.finess_et in preview
+        # People as the other pages show them: whole, grouped by thousands (not 293 548,00).
+        assert re.search("Population au-delà de la cible\t[0-9\u202f\u00a0]+\t", preview)
+        assert page.locator("#scenario-preview .scenario-map-link").count() == 0
+        assert "mise à jour" in page.inner_text("#scenario-preview-status")
         violations = axe_violations(page, live_server.url)
         session.screenshot(SCREENSHOTS / "scenario-builder-test.png")
 
@@ -102,6 +114,8 @@ def test_a_planner_builds_a_scenario_on_the_map(live_server, demo, client):
         session.assert_all_requests_to(live_server.url)
 
     assert violations == [], violations
+    # The previews saved nothing: the demo's scenario and this one.
+    assert Scenario.objects.count() == 2 and not Scenario.objects.filter(name__startswith="aperçu")
     scenario = Scenario.objects.get(name="Deux fermetures et une MSP")
     changes = list(scenario.changes.order_by("order", "pk"))
     assert [(c.kind, c.facility.finess_et if c.facility else "") for c in changes[:2]] == [

@@ -514,3 +514,61 @@ def test_the_base_is_kept_while_the_latest_run_is_fresh_and_never_served_stale(d
     expected = nearest_access(CrowFly(), units.places, fresh.places, k=1).first_minutes
     np.testing.assert_allclose(level.base_minutes, expected, rtol=0, atol=1e-9)
     assert np.any(np.abs(level.base_minutes - before.base_minutes) > 1e-6)
+
+
+# --- the builder's preview (issue 12 §2: the evaluation updates without reload) -------------
+
+
+def figures(result) -> list[tuple]:
+    return [
+        (level.level.pk, f.label, f.base, f.scenario)
+        for level in result.levels
+        for f in level.region_figures
+    ] + [(str(row.objective), row.base.count, row.scenario.count) for row in result.objectives]
+
+
+def test_the_preview_equals_the_saved_scenarios_evaluation_and_leaves_nothing(demo, world):
+    planner = world.users["planner"]
+    _zone, maternity = zone_with_one_maternity(demo)
+    changes = [change(Kind.CLOSE, maternity.finess_et)]
+    def counts():
+        return (
+            Scenario.objects.count(),
+            ScenarioChange.objects.count(),
+            Scenario.history.count(),
+            ScenarioChange.history.count(),
+        )
+
+    before = counts()
+    preview = scenarios.scenario_preview(version=demo, changes=changes, user=planner)
+    assert counts() == before
+    saved = scenarios.scenario_create(
+        version=demo, name="Fermer la maternité", changes=changes, user=planner
+    )
+    evaluated = scenarios.evaluate_scenario(saved)
+    assert any(level.touched for level in preview.levels)
+    assert figures(preview) == figures(evaluated) and figures(preview)
+
+
+def test_the_preview_page_shows_the_rows_evaluation_or_their_errors(world, sites, login_as):
+    url = reverse("schema:scenario_preview", args=[world.draft.pk])
+    planner = login_as("planner")
+
+    response = planner.post(url, form_data(rows=[{"kind": "close", "finess": "690000011"}]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Évaluation des 1 changement saisi" in page
+    assert "Indicateurs par niveau de filière" in page and "scenario-map-link" not in page
+
+    blank = planner.post(url, form_data())
+    assert blank.status_code == 200 and "Aucun changement à évaluer" in blank.content.decode()
+
+    wrong = planner.post(url, form_data(rows=[{"kind": "close", "finess": "690009999"}]))
+    assert wrong.status_code == 422
+    assert "Ligne 1" in wrong.content.decode()
+    assert "690009999" in wrong.content.decode()
+    assert Scenario.objects.count() == 0
+
+    director = login_as("director")
+    refused = director.post(url, form_data(rows=[{"kind": "close", "finess": "690000011"}]))
+    assert refused.status_code == 403

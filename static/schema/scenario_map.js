@@ -98,6 +98,13 @@
       .replace("%(row)s", rowNumber(row))
       .replace("%(site)s", site.n + " (" + site.f + ")"));
     setCurrent(null);  // the next pick goes to the next free row
+    changed(row);
+  }
+
+  // Values set by a script fire no event: say it, so the evaluation (scenario_preview.js)
+  // follows picks and placements as it follows typing.
+  function changed(row) {
+    row.dispatchEvent(new Event("change", {bubbles: true}));
   }
 
   var newSites = L.layerGroup().addTo(map);
@@ -113,6 +120,7 @@
       .replace("%(row)s", rowNumber(row))
       .replace("%(lon)s", field(row, "lon").value)
       .replace("%(lat)s", field(row, "lat").value));
+    changed(row);
   });
 
   var template = document.getElementById("change-template");
