@@ -30,7 +30,17 @@ OUT = ROOT / "docs" / "screenshots"
 
 #: Who takes each page: the administrator of the captures, or the demo's planner (password
 #: ``demo.schema.DEMO_PASSWORD``) for the pages only a region's planner opens.
-PLANNER_PAGES = {"objectives-grid", "scenario-suggest", "closures", "consultation", "imports"}
+PLANNER_PAGES = {
+    "objectives-grid",
+    "scenario-suggest",
+    "closures",
+    "consultation",
+    "imports",
+    "scenario-builder",
+    "scenario-preview",
+}
+#: Pages photographed scrolled to an element (shown once the page's own requests are done).
+SCROLL_TO = {"scenario-preview": "#scenario-preview-section"}
 
 
 def pages() -> dict[str, str]:
@@ -56,6 +66,8 @@ def pages() -> dict[str, str]:
         "scenario-comparison": f"{base}/scenarios/{scenario.pk}/",
         "objectives-grid": reverse("schema:objective_grid", args=[draft.pk]),
         "scenario-suggest": reverse("schema:scenario_suggest", args=[scenario.pk]),
+        "scenario-builder": reverse("schema:scenario_edit", args=[scenario.pk]),
+        "scenario-preview": reverse("schema:scenario_edit", args=[scenario.pk]),
         "closures": reverse("schema:closures", args=[draft.pk]),
         "consultation": reverse("schema:consultation", args=[draft.pk]) + "?etat=all",
         "imports": reverse("opendata:import_list"),
@@ -171,6 +183,9 @@ def shoot(targets: dict[str, str]) -> None:
             page.goto(f"http://{ADDRESS}{path}")
             page.wait_for_load_state("networkidle")
             page.wait_for_timeout(500)
+            if name in SCROLL_TO:
+                page.locator(SCROLL_TO[name]).evaluate("node => node.scrollIntoView()")
+                page.evaluate("window.scrollBy(0, -20)")
             page.screenshot(path=str(OUT / f"{name}.png"))
             print(f"  {OUT / f'{name}.png'}")
         browser.close()
