@@ -531,6 +531,7 @@ def test_the_preview_equals_the_saved_scenarios_evaluation_and_leaves_nothing(de
     planner = world.users["planner"]
     _zone, maternity = zone_with_one_maternity(demo)
     changes = [change(Kind.CLOSE, maternity.finess_et)]
+
     def counts():
         return (
             Scenario.objects.count(),
