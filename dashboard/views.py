@@ -34,6 +34,7 @@ from territories.models import Region, Zoning
 from territories.selectors import regions_coverage
 
 from . import layers, scenario_selectors, selectors, territory
+from .map_view import BadMapView, MapView, read_map_view, selection_query
 from .selectors import Indicator, UnitKind
 from .view_helpers import (
     int_or_none,
@@ -339,12 +340,17 @@ def _territory_fragments(page: dict, kind: str, code: str, zoning_id: int | None
 # --- JSON layers ----------------------------------------------------------------------------
 
 
-def _layer_response(request: HttpRequest, run: IndicatorRun, name: str, build) -> HttpResponse:
-    """A layer tied to ``run``: conditional on an ETag from the run and the query string, so a
-    map that reloads a layer it has seen gets a 304 without the layer being built again."""
+def _layer_response(
+    request: HttpRequest, run: IndicatorRun, name: str, build, view: MapView | None = None
+) -> HttpResponse:
+    """A layer tied to ``run``: conditional on an ETag from the run, the query string and the
+    map ``view`` read from it (its zoom band and bbox, ``MapView.key``: every zoom of a band
+    is one layer), so a map that reloads a layer it has seen gets a 304 without the layer
+    being built again."""
+    query = request.GET.urlencode() if view is None else selection_query(request.GET)
     key = "|".join(
         [name, str(run.pk), str(run.finished_at), str(run.stale), get_language() or "",
-         request.GET.urlencode()]
+         query, view.key() if view is not None else ""]
     )  # fmt: skip
     etag = f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
     modified = run.finished_at.timestamp() if run.finished_at else None
@@ -367,7 +373,15 @@ def _no_run(region: Region) -> JsonResponse:
 @require_safe
 @login_required
 def choropleth_layer(request: HttpRequest, region_code: str) -> HttpResponse:
+    """The choropleth of the selection. For communes, ``?zoom=`` and ``?bbox=``
+    (``dashboard.map_view``) choose the coarse copy at low zooms and only the communes in a
+    bounding box (400 on a bad value); the classes and legend are always those of all the
+    region's units (``layers.choropleth`` draws them from every stored value)."""
     region = region_or_403(request, region_code)
+    try:
+        view = read_map_view(request.GET)
+    except BadMapView as error:
+        return JsonResponse({"error": str(error)}, status=400)
     run = latest_run(region)
     if run is None:
         return _no_run(region)
@@ -381,7 +395,7 @@ def choropleth_layer(request: HttpRequest, region_code: str) -> HttpResponse:
         elif selection.units == DEPARTMENTS:
             shapes = territory_shapes.department_shapes(region)
         else:
-            shapes = territory_shapes.commune_shapes(region)
+            shapes = territory_shapes.commune_shapes(region, low_zoom=view.low_zoom, bbox=view.bbox)
         values = selectors.layer_values(
             run,
             unit_kind=selection.unit_kind,
@@ -402,7 +416,7 @@ def choropleth_layer(request: HttpRequest, region_code: str) -> HttpResponse:
             shapes, values, indicator=selection.indicator, title=title, note=note, weight=weight
         )
 
-    return _layer_response(request, run, "choropleth", build)
+    return _layer_response(request, run, "choropleth", build, view)
 
 
 @require_safe
