@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import folium
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -111,6 +112,7 @@ def region_context(
         "map": render_parts(m),
         "map_name": m.get_name(),
         "communes_url": reverse("home_communes", kwargs={"region_code": region_code}),
+        "low_zoom_max": settings.SROS_LOW_ZOOM_MAX,  # home.js asks for the coarse copy up to it
         "population_legend": population_legend(breaks),
         "home_map_labels": {
             "commune": _("Commune"),

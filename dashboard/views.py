@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -115,7 +116,9 @@ def map_context(
     indicators=None,
     show_levels: list[int] | None = None,
 ) -> dict:
-    """What ``dashboard/_map.html`` needs: the selector's choices and the layer URLs."""
+    """What ``dashboard/_map.html`` needs: the selector's choices and the layer URLs, and
+    for ``dashboard.js`` the last zoom of the coarse commune copies and whether the map's
+    bounds are the region's (without ``bounds``, a territory's extent)."""
     extent = bounds or territory_shapes.region_extent(region)
     return {
         "selection": selection,
@@ -139,6 +142,8 @@ def map_context(
             "boundaries": reverse("dashboard:boundaries", args=[region.code]),
         },
         "bounds": [[extent[1], extent[0]], [extent[3], extent[2]]] if extent else None,
+        "bounds_are_region": bounds is None,
+        "low_zoom_max": settings.SROS_LOW_ZOOM_MAX,
         "kinds": [
             {"value": kind, "label": label, "colour": KIND_COLOURS[kind]}
             for kind, label in Facility.Kind.choices
