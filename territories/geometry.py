@@ -110,15 +110,13 @@ def map_geometries(
     *,
     tolerance: float | None = None,
     precision: int | None = None,
-    fallback: Sequence[shapely.Geometry] | None = None,
 ) -> list[shapely.Geometry]:
     """Simplified copies for maps that keep the edges shared between neighbours.
 
     ``coverage_simplify`` simplifies each shared edge once, so neighbours still touch with no
     gap or overlap; coordinates are then snapped to ``precision`` decimals. Both default to
     the map copy's settings (``SROS_MAP_SIMPLIFY_TOLERANCE``, ``SROS_MAP_COORD_PRECISION``).
-    A geometry that would come out invalid or empty keeps its ``fallback`` (by default its
-    full-resolution shape).
+    A geometry that would come out invalid or empty keeps its input shape.
     """
     if not len(geometries):
         return []
@@ -132,32 +130,29 @@ def map_geometries(
         simplified = shapely.simplify(array, tolerance)
     # Rounding each vertex keeps shared edges shared (the same vertex rounds the same way on
     # both sides) and is far cheaper than snap-rounding; where it leaves a shape invalid or
-    # empty, snap-rounding (``valid_output``) is used, then the fallback shape.
+    # empty, snap-rounding (``valid_output``) is used, then the input shape.
     result = polygonal_parts(shapely.set_precision(simplified, grid, mode="pointwise"))
     bad = np.flatnonzero(shapely.is_empty(result) | ~shapely.is_valid(result))
     if len(bad):
         result[bad] = polygonal_parts(shapely.set_precision(simplified[bad], grid))
         worse = bad[shapely.is_empty(result[bad]) | ~shapely.is_valid(result[bad])]
-        last = array if fallback is None else np.asarray(fallback, dtype=object)
-        result[worse] = polygonal_parts(last[worse])
+        result[worse] = polygonal_parts(array[worse])
     return list(result)
 
 
-def low_zoom_map_geometries(
-    geometries: Sequence[shapely.Geometry], map_copies: Sequence[shapely.Geometry]
-) -> list[shapely.Geometry]:
-    """The coarser map copies drawn at low zooms (``SROS_LOW_ZOOM_SIMPLIFY_TOLERANCE``: details
-    under about 900 m dropped; ``SROS_LOW_ZOOM_COORD_PRECISION`` decimals, about 100 m; a
-    pixel spans more up to zoom ``SROS_LOW_ZOOM_MAX``), simplified over all ``geometries`` at
-    once like ``map_geometries``, shared edges kept; a shape that would come out invalid or
-    empty keeps its map copy (``map_copies``, in the same order). On Grand Est (5,115
-    communes) 99.8 % come out valid and the GeoJSON of the polygons halves (1.94 to
-    0.91 MB)."""
+def low_zoom_map_geometries(map_copies: Sequence[shapely.Geometry]) -> list[shapely.Geometry]:
+    """The coarser copies drawn at low zooms, from the map copies (``map_geometries``) of a
+    whole file at once: ``SROS_LOW_ZOOM_SIMPLIFY_TOLERANCE`` (details under about 900 m
+    dropped), shared edges kept, ``SROS_LOW_ZOOM_COORD_PRECISION`` decimals (about 100 m; a
+    pixel spans more up to zoom ``SROS_LOW_ZOOM_MAX``); a shape that would come out invalid or
+    empty keeps its map copy. From the map copies rather than the full polygons: the same
+    result (369,000 vertices for France either way) in 2.1 s of CPU instead of 3.4–4.0 s on
+    the national file. On Grand Est (5,115 communes) 99.8 % come out valid before the
+    fallback and the polygons' GeoJSON halves (1.94 to 0.91 MB)."""
     return map_geometries(
-        geometries,
+        map_copies,
         tolerance=settings.SROS_LOW_ZOOM_SIMPLIFY_TOLERANCE,
         precision=settings.SROS_LOW_ZOOM_COORD_PRECISION,
-        fallback=map_copies,
     )
 
 

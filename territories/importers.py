@@ -429,15 +429,15 @@ def import_communes(path: str | Path) -> ImportReport:
 
     Stores the repaired full-resolution MultiPolygon, a map copy simplified over the whole
     file at once (shared edges kept, see ``geometry.map_geometries``), a coarser one for low
-    zooms (``geometry.low_zoom_map_geometries``) and a point on the surface. A ``population``
-    property, when present, is stored too.
+    zooms made from it (``geometry.low_zoom_map_geometries``) and a point on the surface. A
+    ``population`` property, when present, is stored too.
     """
     path = Path(path)
     report = ImportReport(kind="communes")
     codes, names, department_ids, populations, geometries = _read_communes(path, report)
     report.rows_by_department.update(department_code_of(code) for code in codes)
     map_geometries = geo.map_geometries(geometries)
-    low_zoom_geometries = geo.low_zoom_map_geometries(geometries, map_geometries)
+    low_zoom_geometries = geo.low_zoom_map_geometries(map_geometries)
     points = shapely.point_on_surface(np.asarray(geometries, dtype=object))
     shapes, map_shapes, low_zoom_shapes, at = (
         geo.to_hexewkb(g) for g in (geometries, map_geometries, low_zoom_geometries, points)
@@ -528,7 +528,7 @@ def import_missing_commune_polygons(path: str | Path) -> ImportReport:
     targets = sorted(without)
     shapes = [geo.repair(shapely.union_all(parts[pk]))[0] for pk in targets]
     map_shapes = geo.map_geometries(shapes)
-    low_zoom_shapes = geo.low_zoom_map_geometries(shapes, map_shapes)
+    low_zoom_shapes = geo.low_zoom_map_geometries(map_shapes)
     points = shapely.point_on_surface(np.asarray(shapes, dtype=object)) if shapes else []
     rows = [
         {

@@ -11,37 +11,31 @@ BATCH = 500
 
 def backfill_low_zoom_map_geometry(apps, schema_editor):
     """``territories.geometry.low_zoom_map_geometries`` over every commune with a polygon, all
-    at once as the importer does (shared edges are simplified once, across départements);
-    the map copy, where present, is the fallback of a shape that would come out invalid."""
-    import numpy as np
+    at once as the importer does (shared edges are simplified once, across départements),
+    from its map copy (its full polygon where it has none)."""
     import shapely
+    from django.db.models.functions import Coalesce
 
     from territories import geometry as geo
 
     Commune = apps.get_model("territories", "Commune")
+    communes = Commune.objects.using(schema_editor.connection.alias)
     rows = list(
-        Commune.objects.using(schema_editor.connection.alias)
-        .filter(geometry__isnull=False, low_zoom_map_geometry__isnull=True)
+        communes.filter(geometry__isnull=False, low_zoom_map_geometry__isnull=True)
+        .annotate(shape=Coalesce("map_geometry", "geometry"))
         .order_by("pk")
-        .values_list("pk", "geometry", "map_geometry")
+        .values_list("pk", "shape")
     )
     if not rows:
         return
-    shapes = shapely.from_wkb([bytes(g.wkb) for _pk, g, _m in rows])
-    maps = np.array(
+    low_zoom = geo.low_zoom_map_geometries(shapely.from_wkb([bytes(g.wkb) for _pk, g in rows]))
+    communes.bulk_update(
         [
-            shapely.from_wkb(bytes(m.wkb)) if m is not None else shape
-            for (_pk, _g, m), shape in zip(rows, shapes, strict=True)
+            Commune(pk=pk, low_zoom_map_geometry=geo.to_geos(shape))
+            for (pk, _g), shape in zip(rows, low_zoom, strict=True)
         ],
-        dtype=object,
-    )
-    low_zoom = geo.low_zoom_map_geometries(shapes, maps)
-    communes = [
-        Commune(pk=pk, low_zoom_map_geometry=geo.to_geos(shape))
-        for (pk, _g, _m), shape in zip(rows, low_zoom, strict=True)
-    ]
-    Commune.objects.using(schema_editor.connection.alias).bulk_update(
-        communes, ["low_zoom_map_geometry"], batch_size=BATCH
+        ["low_zoom_map_geometry"],
+        batch_size=BATCH,
     )
 
 
