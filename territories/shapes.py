@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib.gis.db.models import Extent
 from django.contrib.gis.geos import Polygon
+from django.db import connection
 from django.db.models import QuerySet
 
 from core.geo import map_shape
@@ -50,10 +51,16 @@ def in_bbox(
     communes: QuerySet[Commune], bbox: tuple[float, float, float, float] | None
 ) -> QuerySet[Commune]:
     """``communes`` whose polygon's bounding box intersects ``bbox`` (PostGIS ``&&``, which
-    the spatial index of ``geometry`` serves), all of them without a bbox."""
+    the spatial index of ``geometry`` serves), all of them without a bbox. SpatiaLite's
+    ``bboverlaps`` is ``MbrOverlaps``, false for a box inside a commune's: there the polygons
+    that intersect the box are kept (every commune the view shows, a few fewer than ``&&``)."""
     if bbox is None:
         return communes
-    return communes.filter(geometry__bboverlaps=Polygon.from_bbox(bbox))
+    box = Polygon.from_bbox(bbox)
+    box.srid = 4326
+    if getattr(connection.ops, "spatialite", False):
+        return communes.filter(geometry__intersects=box)
+    return communes.filter(geometry__bboverlaps=box)
 
 
 def zone_shapes(zoning: Zoning) -> list[Shape]:
