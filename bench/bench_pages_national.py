@@ -11,6 +11,12 @@ pages is the one with most communes (Grand Est, 44, 5,115 communes) unless ``--r
 otherwise; without a done run it computes one, crow-fly, every level (``run_create`` +
 ``run_compute``, as ``compute_indicators --sync``; timed, not in a goal).
 
+The commune layers are also asked as the maps ask for them (``dashboard.map_view``): at a low
+zoom (7, the whole region, coarse copy), at zoom 9 without a box (the heaviest the map page
+asks for: the whole region in the map copy, when the view's padded box holds it) and at zoom 11
+with the padded box of a 1280 × 800 view on the region's most populous commune (what
+``dashboard.js`` sends there).
+
 Each page is requested once to warm up (template and per-run fragment caches, as a server
 that has served it once), then ``--runs`` times with Django's test client, as a signed-in
 superuser; the median server time (the whole request through Django, no network) and the
@@ -89,6 +95,28 @@ def ensure_run(region_code: str):
     return run
 
 
+def view_box(region_code: str, zoom: int = 11) -> str:
+    """The ``bbox`` that ``dashboard.js`` sends for a 1280 × 800 view at ``zoom`` centred on
+    the region's most populous commune: the view padded by half its size on each side
+    (``pad(0.5)``: twice as wide and high), rounded outward to 0.01°."""
+    import math
+
+    from territories.models import Commune
+
+    commune = (
+        Commune.objects.filter(department__region__code=region_code, point__isnull=False)
+        .order_by("-population")
+        .first()
+    )
+    lon, lat = commune.point.x, commune.point.y
+    degrees_per_pixel = 360 / (256 * 2**zoom)
+    half_width = 1280 * degrees_per_pixel  # two views wide, half of it on each side
+    half_height = 800 * degrees_per_pixel * math.cos(math.radians(lat))
+    west, east = math.floor((lon - half_width) * 100), math.ceil((lon + half_width) * 100)
+    south, north = math.floor((lat - half_height) * 100), math.ceil((lat + half_height) * 100)
+    return ",".join(f"{v / 100:.2f}" for v in (west, south, east, north))
+
+
 def pages(region_code: str) -> list[tuple[str, str]]:
     """(label, URL) of every page measured."""
     from django.urls import reverse
@@ -100,13 +128,20 @@ def pages(region_code: str) -> list[tuple[str, str]]:
     version = SchemaVersion.objects.filter(schema__region__code=region_code).order_by("-pk")
     version = version.first()
     board = f"/tableau-de-bord/{region_code}"
+    home_layer = reverse("home_communes", args=[region_code])
+    layer = f"{board}/couches/choroplethe.geojson"
+    box = view_box(region_code)
     urls = [
         ("home, national (regions, départements)", reverse("home")),
         (f"home, region {region_code}", f"{reverse('home')}?region={region_code}"),
-        (f"home commune layer {region_code}", reverse("home_communes", args=[region_code])),
+        (f"home commune layer {region_code}", home_layer),
+        ("  same, zoom 7 (coarse)", f"{home_layer}?zoom=7"),
         (f"region dashboard {region_code}", f"{board}/"),
         (f"map page {region_code}", f"{board}/carte/"),
-        (f"map commune layer {region_code}", f"{board}/couches/choroplethe.geojson"),
+        (f"map commune layer {region_code}", layer),
+        ("  same, zoom 7 (coarse)", f"{layer}?zoom=7"),
+        ("  same, zoom 9, no box (map copy)", f"{layer}?zoom=9"),
+        (f"  same, zoom 11, bbox {box}", f"{layer}?zoom=11&bbox={box}"),
         (f"map facility layer {region_code}", f"{board}/couches/etablissements.geojson"),
         (f"map boundary layer {region_code}", f"{board}/couches/limites.geojson"),
         (f"pathway page {region_code} (urgences)", f"{board}/filieres/urgences/"),
@@ -120,8 +155,8 @@ def pages(region_code: str) -> list[tuple[str, str]]:
     return urls
 
 
-def measure(client, url: str, runs: int) -> tuple[int, float, float]:
-    """(size, median seconds, warm-up seconds) of ``url``."""
+def measure(client, url: str, runs: int) -> tuple[int, float, float, str]:
+    """(size, median seconds, warm-up seconds, features of a layer or "") of ``url``."""
     started = time.perf_counter()
     response = client.get(url)
     warm_up = time.perf_counter() - started
@@ -132,7 +167,8 @@ def measure(client, url: str, runs: int) -> tuple[int, float, float]:
         response = client.get(url)
         durations.append(time.perf_counter() - started)
         assert response.status_code == 200, (url, response.status_code)
-    return len(response.content), statistics.median(durations), warm_up
+    features = response.content.count(b'"type":"Feature"') if ".geojson" in url else 0
+    return len(response.content), statistics.median(durations), warm_up, features or ""
 
 
 def main() -> int:
@@ -157,12 +193,12 @@ def main() -> int:
     ok = True
     print(f"  {'page':<44} {'size':>10}   {'time':>7}  (warm-up)  goal < 3 MB, < 1 s")
     for label, url in pages(region_code):
-        size, seconds, warm_up = measure(client, url, args.runs)
+        size, seconds, warm_up, features = measure(client, url, args.runs)
         good = size < GOAL_BYTES and seconds < GOAL_SECONDS
         ok &= good
         print(
             f"  {label:<44} {size / 1e6:7.2f} MB  {seconds:6.3f} s  ({warm_up:6.3f} s)  "
-            f"{'OK' if good else 'OVER'}",
+            f"{'OK' if good else 'OVER'}{f'  ({features:,} features)' if features else ''}",
             flush=True,
         )
     print(f"done ({load()}, {os.cpu_count()} CPUs)")

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import folium
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -36,6 +37,7 @@ from facilities.selectors import FacilityPoint, map_facilities
 
 from . import home_selectors as selectors
 from .layers import collection_json, feature_json
+from .map_view import BadMapView, read_map_view
 from .selectors import unknown_kinds
 
 #: A click on a region of the national map opens the home page of that region.
@@ -110,6 +112,7 @@ def region_context(
         "map": render_parts(m),
         "map_name": m.get_name(),
         "communes_url": reverse("home_communes", kwargs={"region_code": region_code}),
+        "low_zoom_max": settings.SROS_LOW_ZOOM_MAX,  # home.js asks for the coarse copy up to it
         "population_legend": population_legend(breaks),
         "home_map_labels": {
             "commune": _("Commune"),
@@ -141,16 +144,33 @@ def home_communes_layer(request: HttpRequest, region_code: str) -> HttpResponse:
     """The communes of one region (404 for an unknown code) as a GeoJSON FeatureCollection
     for the home map: ``n`` name, ``c`` INSEE code, ``p`` population as shown, ``f`` fill
     colour of its population class (the classes of the page's legend). Geometries are pasted
-    as the database wrote them."""
+    as the database wrote them.
+
+    ``?zoom=`` and ``?bbox=`` (``dashboard.map_view``): the coarse copy at low zooms, only the
+    communes in a bounding box; the classes stay those of the whole region (400 on a bad
+    value)."""
     if not selectors.region_exists(region_code):
         raise Http404(_("Aucune région n'a ce code."))
-    body = communes_layer(selectors.region_commune_rows(region_code))
+    try:
+        view = read_map_view(request.GET)
+    except BadMapView as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    rows = selectors.region_commune_rows(region_code, low_zoom=view.low_zoom, bbox=view.bbox)
+    # Within a bbox, the classes come from all the region's communes, as the page's legend.
+    populations = selectors.region_populations(region_code) if view.bbox else None
+    body = communes_layer(rows, populations)
     return HttpResponse(body, content_type="application/geo+json")
 
 
-def communes_layer(rows: Sequence[tuple[str, str, int | None, str]]) -> str:
-    """Communes as a population choropleth, as GeoJSON text (see ``home_communes_layer``)."""
-    breaks = population_breaks(population for _c, _n, population, _s in rows)
+def communes_layer(
+    rows: Sequence[tuple[str, str, int | None, str]],
+    populations: Sequence[int | None] | None = None,
+) -> str:
+    """Communes as a population choropleth, as GeoJSON text (see ``home_communes_layer``);
+    the classes drawn from ``populations`` (by default those of ``rows``)."""
+    if populations is None:
+        populations = [population for _c, _n, population, _s in rows]
+    breaks = population_breaks(populations)
     colours = POPULATION_COLOURS[-(len(breaks) + 1) :]
     unknown = _("inconnue")
     features = []

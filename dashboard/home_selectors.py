@@ -21,6 +21,7 @@ from facilities.models import Facility
 from facilities.selectors import FacilityPoint, facility_points
 from territories.models import Commune, Department, Region
 from territories.selectors import regions_coverage
+from territories.shapes import commune_map_fields, in_bbox
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,21 @@ def region_exists(region_code: str) -> bool:
     return Region.objects.filter(code=region_code).exists()
 
 
-def region_commune_rows(region_code: str) -> list[tuple[str, str, int | None, str]]:
+def region_commune_rows(
+    region_code: str,
+    *,
+    low_zoom: bool = False,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> list[tuple[str, str, int | None, str]]:
     """(code, name, population, GeoJSON text) of the region's communes with a polygon, in
-    their map geometry (the importer's simplified copy, or the full polygon simplified on the
-    fly where that copy is missing); geometries stay text, never parsed (one query)."""
+    their map geometry (the importer's simplified copy, its coarse copy when ``low_zoom``, or
+    the full polygon simplified on the fly where no copy is stored), only those whose polygon's
+    bounding box intersects ``bbox`` when given; geometries stay text, never parsed (one
+    query)."""
+    communes = Commune.objects.filter(department__region__code=region_code, geometry__isnull=False)
     return list(
-        Commune.objects.filter(department__region__code=region_code, geometry__isnull=False)
-        .annotate(shape=map_shape("map_geometry"))
+        in_bbox(communes, bbox)
+        .annotate(shape=map_shape(*commune_map_fields(low_zoom)))
         .order_by("code")
         .values_list("code", "name", "population", "shape")
     )

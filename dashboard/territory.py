@@ -52,7 +52,7 @@ def find_unit(region: Region, kind: str, code: str, zoning_id: int | None) -> Un
         commune = (
             Commune.objects.filter(code=code, department__region=region)
             .select_related("department")
-            .defer("geometry", "map_geometry", "department__geometry")
+            .defer("geometry", "map_geometry", "low_zoom_map_geometry", "department__geometry")
             .first()
         )
         if commune is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -34,6 +35,7 @@ from territories.models import Region, Zoning
 from territories.selectors import regions_coverage
 
 from . import layers, scenario_selectors, selectors, territory
+from .map_view import BadMapView, MapView, read_map_view, selection_query
 from .selectors import Indicator, UnitKind
 from .view_helpers import (
     int_or_none,
@@ -114,7 +116,9 @@ def map_context(
     indicators=None,
     show_levels: list[int] | None = None,
 ) -> dict:
-    """What ``dashboard/_map.html`` needs: the selector's choices and the layer URLs."""
+    """What ``dashboard/_map.html`` needs: the selector's choices and the layer URLs, and
+    for ``dashboard.js`` the last zoom of the coarse commune copies and whether the map's
+    bounds are the region's (without ``bounds``, a territory's extent)."""
     extent = bounds or territory_shapes.region_extent(region)
     return {
         "selection": selection,
@@ -138,6 +142,8 @@ def map_context(
             "boundaries": reverse("dashboard:boundaries", args=[region.code]),
         },
         "bounds": [[extent[1], extent[0]], [extent[3], extent[2]]] if extent else None,
+        "bounds_are_region": bounds is None,
+        "low_zoom_max": settings.SROS_LOW_ZOOM_MAX,
         "kinds": [
             {"value": kind, "label": label, "colour": KIND_COLOURS[kind]}
             for kind, label in Facility.Kind.choices
@@ -339,12 +345,17 @@ def _territory_fragments(page: dict, kind: str, code: str, zoning_id: int | None
 # --- JSON layers ----------------------------------------------------------------------------
 
 
-def _layer_response(request: HttpRequest, run: IndicatorRun, name: str, build) -> HttpResponse:
-    """A layer tied to ``run``: conditional on an ETag from the run and the query string, so a
-    map that reloads a layer it has seen gets a 304 without the layer being built again."""
+def _layer_response(
+    request: HttpRequest, run: IndicatorRun, name: str, build, view: MapView | None = None
+) -> HttpResponse:
+    """A layer tied to ``run``: conditional on an ETag from the run, the query string and the
+    map ``view`` read from it (its zoom band and bbox, ``MapView.key``: every zoom of a band
+    is one layer), so a map that reloads a layer it has seen gets a 304 without the layer
+    being built again."""
+    query = request.GET.urlencode() if view is None else selection_query(request.GET)
     key = "|".join(
         [name, str(run.pk), str(run.finished_at), str(run.stale), get_language() or "",
-         request.GET.urlencode()]
+         query, view.key() if view is not None else ""]
     )  # fmt: skip
     etag = f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
     modified = run.finished_at.timestamp() if run.finished_at else None
@@ -367,7 +378,15 @@ def _no_run(region: Region) -> JsonResponse:
 @require_safe
 @login_required
 def choropleth_layer(request: HttpRequest, region_code: str) -> HttpResponse:
+    """The choropleth of the selection. For communes, ``?zoom=`` and ``?bbox=``
+    (``dashboard.map_view``) choose the coarse copy at low zooms and only the communes in a
+    bounding box (400 on a bad value); the classes and legend are always those of all the
+    region's units (``layers.choropleth`` draws them from every stored value)."""
     region = region_or_403(request, region_code)
+    try:
+        view = read_map_view(request.GET)
+    except BadMapView as error:
+        return JsonResponse({"error": str(error)}, status=400)
     run = latest_run(region)
     if run is None:
         return _no_run(region)
@@ -381,7 +400,7 @@ def choropleth_layer(request: HttpRequest, region_code: str) -> HttpResponse:
         elif selection.units == DEPARTMENTS:
             shapes = territory_shapes.department_shapes(region)
         else:
-            shapes = territory_shapes.commune_shapes(region)
+            shapes = territory_shapes.commune_shapes(region, low_zoom=view.low_zoom, bbox=view.bbox)
         values = selectors.layer_values(
             run,
             unit_kind=selection.unit_kind,
@@ -402,7 +421,7 @@ def choropleth_layer(request: HttpRequest, region_code: str) -> HttpResponse:
             shapes, values, indicator=selection.indicator, title=title, note=note, weight=weight
         )
 
-    return _layer_response(request, run, "choropleth", build)
+    return _layer_response(request, run, "choropleth", build, view)
 
 
 @require_safe

@@ -91,7 +91,8 @@ def department_list(filters: dict | None = None) -> QuerySet[Department]:
 
 
 def commune_list(filters: dict | None = None, *, simplified: bool = False) -> QuerySet[Commune]:
-    queryset = Commune.objects.select_related("department").defer("department__geometry")
+    queryset = Commune.objects.select_related("department")
+    queryset = queryset.defer("department__geometry", "low_zoom_map_geometry")
     queryset = _geometries(queryset, simplified).order_by("code")
     return filtered(CommuneFilter, filters, queryset)
 

@@ -428,16 +428,20 @@ def import_communes(path: str | Path) -> ImportReport:
     EXPRESS ``INSEE_COM``/``NOM``, any CRS, reprojected to WGS84).
 
     Stores the repaired full-resolution MultiPolygon, a map copy simplified over the whole
-    file at once (shared edges kept, see ``geometry.map_geometries``) and a point on the
-    surface. A ``population`` property, when present, is stored too.
+    file at once (shared edges kept, see ``geometry.map_geometries``), a coarser one for low
+    zooms made from it (``geometry.low_zoom_map_geometries``) and a point on the surface. A
+    ``population`` property, when present, is stored too.
     """
     path = Path(path)
     report = ImportReport(kind="communes")
     codes, names, department_ids, populations, geometries = _read_communes(path, report)
     report.rows_by_department.update(department_code_of(code) for code in codes)
     map_geometries = geo.map_geometries(geometries)
+    low_zoom_geometries = geo.low_zoom_map_geometries(map_geometries)
     points = shapely.point_on_surface(np.asarray(geometries, dtype=object))
-    shapes, map_shapes, at = (geo.to_hexewkb(g) for g in (geometries, map_geometries, points))
+    shapes, map_shapes, low_zoom_shapes, at = (
+        geo.to_hexewkb(g) for g in (geometries, map_geometries, low_zoom_geometries, points)
+    )
 
     existing = set(Commune.objects.filter(code__in=codes).values_list("code", flat=True))
     rows = []
@@ -447,6 +451,7 @@ def import_communes(path: str | Path) -> ImportReport:
             "department_id": department_ids[i],
             "geometry": shapes[i],
             "map_geometry": map_shapes[i],
+            "low_zoom_map_geometry": low_zoom_shapes[i],
             "point": at[i],
         }
         if code not in existing:
@@ -523,15 +528,19 @@ def import_missing_commune_polygons(path: str | Path) -> ImportReport:
     targets = sorted(without)
     shapes = [geo.repair(shapely.union_all(parts[pk]))[0] for pk in targets]
     map_shapes = geo.map_geometries(shapes)
+    low_zoom_shapes = geo.low_zoom_map_geometries(map_shapes)
     points = shapely.point_on_surface(np.asarray(shapes, dtype=object)) if shapes else []
     rows = [
         {
             "code": known.code_of[pk],
             "geometry": geo.to_geos(shape),
             "map_geometry": geo.to_geos(map_shape),
+            "low_zoom_map_geometry": geo.to_geos(low_zoom),
             "point": geo.to_geos(point),
         }
-        for pk, shape, map_shape, point in zip(targets, shapes, map_shapes, points, strict=True)
+        for pk, shape, map_shape, low_zoom, point in zip(
+            targets, shapes, map_shapes, low_zoom_shapes, points, strict=True
+        )
     ]
     with transaction.atomic():
         report.add(upsert(Commune, "code", rows))

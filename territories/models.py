@@ -51,7 +51,9 @@ class Commune(models.Model):
     """A commune of the COG: the population unit of every indicator.
 
     ``geometry`` is the full-resolution polygon; ``map_geometry`` a simplified copy for maps
-    (shared edges kept, so neighbours still touch); ``point`` a representative point that is
+    (shared edges kept, so neighbours still touch) and ``low_zoom_map_geometry`` a coarser one
+    for maps at low zooms (``territories.geometry.low_zoom_map_geometries``); ``point`` a
+    representative point that is
     always inside the polygon (used as the commune's origin for travel times).
     A commune may lack a polygon (e.g. a commune re-established after the polygon's vintage).
     """
@@ -68,6 +70,9 @@ class Commune(models.Model):
     geometry = models.MultiPolygonField(_("géométrie"), srid=4326, null=True, blank=True)
     map_geometry = models.MultiPolygonField(
         _("géométrie simplifiée (cartes)"), srid=4326, null=True, blank=True
+    )
+    low_zoom_map_geometry = models.MultiPolygonField(
+        _("géométrie simplifiée (cartes à petite échelle)"), srid=4326, null=True, blank=True
     )
     point = models.PointField(_("point représentatif"), srid=4326, null=True, blank=True)
 

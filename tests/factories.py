@@ -47,7 +47,7 @@ def make_commune(
     name: str | None = None,
     with_geometry: bool = True,
 ) -> Commune:
-    """A commune with a square polygon in grid cell (col, row), its map copy and inner point."""
+    """A commune with a square polygon in grid cell (col, row), its map copies and inner point."""
     geometry = square(col, row) if with_geometry else None
     return Commune.objects.create(
         code=code,
@@ -56,6 +56,7 @@ def make_commune(
         population=population,
         geometry=geometry,
         map_geometry=geometry,
+        low_zoom_map_geometry=geometry,
         point=Point(*geometry.centroid.coords, srid=4326) if geometry else None,
     )
 

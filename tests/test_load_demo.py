@@ -100,4 +100,19 @@ def test_the_demo_path_runs_on_spatialite(tmp_path):
         "shell", "-c", "from facilities.models import Facility; print(Facility.objects.count())"
     )
     assert int(count.split()[-1]) > 50
+    # The commune layers' box and coarse copies on SpatiaLite (territories.shapes.in_bbox).
+    shapes = run(
+        "shell",
+        "-c",
+        "from territories.models import Region; from territories.shapes import commune_shapes;"
+        "r = Region.objects.get(code='99'); every = commune_shapes(r, low_zoom=True);"
+        "xs = [c for c in every if c.geometry];"
+        "from django.contrib.gis.geos import GEOSGeometry;"
+        "e = GEOSGeometry(xs[0].geometry).extent; inside = (e[0] + (e[2] - e[0]) / 3,"
+        " e[1] + (e[3] - e[1]) / 3, e[2] - (e[2] - e[0]) / 3, e[3] - (e[3] - e[1]) / 3);"
+        "boxed = commune_shapes(r, bbox=inside);"
+        "print(len(every), len(xs), xs[0].code in [c.code for c in boxed], len(boxed))",
+    )
+    every, drawn, found, boxed = shapes.split()[-4:]
+    assert every == drawn == "540" and found == "True" and 0 < int(boxed) < 540
     assert (tmp_path / "sros-demo.sqlite3").exists()

@@ -1,6 +1,11 @@
 /* The dashboard map: Leaflet layers loaded from the dashboard's JSON endpoints.
  * Changing the selector reloads the choropleth only (no page reload) and keeps the page URL
- * in step, so a reload or a shared link shows the same map. */
+ * in step, so a reload or a shared link shows the same map.
+ * Communes come at a precision fit for the zoom (dashboard/map_view.py): the coarse copy up
+ * to data-low-zoom-max, the map copy above it, and above it only those of a padded box around
+ * the view when that box does not hold the whole region. A move reloads them only when the
+ * zoom changes band or the view leaves the box loaded; the legend's classes are the whole
+ * region's whatever the box (the server draws them from every stored value). */
 (function () {
   "use strict";
   var element = document.getElementById("dashboard-map");
@@ -24,6 +29,10 @@
   var choropleth = null;
   var boundaries = null;
   var pending = null;
+  var lowZoomMax = Number(element.dataset.lowZoomMax);
+  // The region's extent, when the map was fitted to it (a territory's page fits its unit).
+  var region = bounds && element.dataset.boundsAreRegion === "1" ? L.latLngBounds(bounds) : null;
+  var requested = null;  // {band, box}: what the latest commune layer asked for covers
 
   function unitKind() {
     var units = unitsSelect.value;
@@ -60,9 +69,51 @@
     legend.dataset.indicator = data.legend.indicator;
   }
 
+  // The zoom as sent (an integer, the map's may be fractional) decides the band, as on the server.
+  function zoom() { return Math.floor(map.getZoom()); }
+  function band() { return zoom() <= lowZoomMax ? "low" : "fine"; }
+
+  // Outward to 0.01°, so that nearby views ask for the same box (and the same cached layer).
+  function roundedBox(box) {
+    function down(x) { return Math.floor(x * 100) / 100; }
+    function up(x) { return Math.ceil(x * 100) / 100; }
+    return L.latLngBounds([down(box.getSouth()), down(box.getWest())], [up(box.getNorth()), up(box.getEast())]);
+  }
+
+  // What the commune layer should cover now: the zoom's band, and at the fine band a box half
+  // a view wider on each side, unless that box holds the whole region.
+  function wantedView() {
+    var wanted = {band: band(), box: null};
+    if (wanted.band === "fine") {
+      var padded = map.getBounds().pad(0.5);
+      if (!region || !padded.contains(region)) wanted.box = roundedBox(padded);
+    }
+    return wanted;
+  }
+
+  function viewParams(params, view) {
+    params.set("zoom", String(zoom()));
+    if (view.box) {
+      params.set("bbox", [view.box.getWest(), view.box.getSouth(), view.box.getEast(), view.box.getNorth()]
+        .map(function (x) { return x.toFixed(2); }).join(","));
+    }
+  }
+
+  // Whether a move calls for another commune layer: another band, or a view out of the box
+  // (a layer without a box holds the whole region).
+  function viewChanged() {
+    if (unitsSelect.value !== "communes" || !requested) return false;
+    if (band() !== requested.band) return true;
+    return Boolean(requested.box) && !requested.box.contains(map.getBounds());
+  }
+
   function loadChoropleth() {
     var search = query();
-    var request = pending = fetch(element.dataset.choroplethUrl + "?" + search, {credentials: "same-origin"});
+    var params = new URLSearchParams(search);
+    var view = unitsSelect.value === "communes" ? wantedView() : null;
+    if (view) viewParams(params, view);
+    requested = view;
+    var request = pending = fetch(element.dataset.choroplethUrl + "?" + params.toString(), {credentials: "same-origin"});
     status.textContent = labels.loading;
     request.then(function (response) {
       if (!response.ok) throw new Error(response.status);
@@ -89,6 +140,9 @@
       layers.addOverlay(choropleth, escapeHtml(data.legend.title));
       drawLegend(data);
       status.textContent = "";
+      element.dataset.band = view ? view.band : "";
+      element.dataset.bbox = view && view.box ? params.get("bbox") : "";
+      element.dataset.features = String(data.features.length);
       element.dataset.loaded = search;
       history.replaceState(null, "", "?" + search);
     }).catch(function () {
@@ -172,6 +226,7 @@
     event.preventDefault();
     loadChoropleth();
   });
+  map.on("moveend", function () { if (viewChanged()) loadChoropleth(); });
   syncControls();
   loadChoropleth();
   loadBoundaries();
