@@ -81,8 +81,12 @@ def zoning_create(
     kind: str,
     zones: Mapping[str, tuple[str, Sequence[str]]],
     description: str = "",
+    status: str = Zoning.Status.IN_USE,
+    proposal: Mapping | None = None,
 ) -> Zoning:
-    """Create a zoning and its zones from ``{zone code: (zone name, [INSEE codes])}``.
+    """Create a zoning and its zones from ``{zone code: (zone name, [INSEE codes])}``;
+    ``status`` and ``proposal`` for a zoning proposed from evidence (a draft, and how it was
+    made: ``indicators.zoning_proposals``).
 
     Everything is checked before anything is written: an unknown commune code or a commune
     listed in two zones raises ``ValidationError`` and nothing is created.
@@ -118,7 +122,10 @@ def zoning_create(
             code="unknown_commune",
             params={"codes": ", ".join(unknown)},
         )
-    zoning = Zoning.objects.create(region=region, name=name, kind=kind, description=description)
+    zoning = Zoning.objects.create(
+        region=region, name=name, kind=kind, description=description, status=status,
+        proposal=dict(proposal or {}),
+    )  # fmt: skip
     for zone_code, (zone_name, codes) in zones.items():
         zone = Zone.objects.create(zoning=zoning, code=zone_code, name=zone_name)
         zone_set_communes(zone, [communes[code] for code in codes])

@@ -6,12 +6,20 @@ import time
 
 import numpy as np
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
+from facilities.models import Facility
+from indicators.engine.regionalisation import adjacency_from_pairs, is_contiguous
+from indicators.flows_models import PatientFlow, PmsiGeoCommune
+from indicators.zoning_proposals import propose_zoning
+from pathways.models import Level
+from territories.models import Commune, ZoneMembership, Zoning
 from territories.selectors import commune_adjacency
+from territories.services import zoning_create
 from tests.test_schema_aura_pages import aura  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.open_data
+pytestmark = [pytest.mark.open_data, pytest.mark.django_db]
 
 
 def test_the_adjacency_of_aura_is_the_communes_sharing_a_boundary_line(aura, db):  # noqa: F811
@@ -41,3 +49,117 @@ def test_the_adjacency_of_aura_is_the_communes_sharing_a_boundary_line(aura, db)
             [aura.pk, aura.pk],
         )
         assert set(cursor.fetchall()) == found
+
+
+# --- proposals --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def psychiatry():
+    return Level.objects.get(pathway__code="sante-mentale", rank=1)
+
+
+@pytest.fixture
+def departments_zoning(aura):  # noqa: F811
+    zones = {
+        d.code: (d.name, list(d.communes.values_list("code", flat=True)))
+        for d in aura.departments.order_by("code")
+    }
+    return zoning_create(region=aura, name="Départements", kind="schema", zones=zones)
+
+
+def assert_partition(zoning, adjacency, minimum=0):
+    """Every commune with a polygon in exactly one zone, each zone contiguous and at least
+    ``minimum`` inhabitants."""
+    members = list(
+        ZoneMembership.objects.filter(zoning=zoning).values_list("commune__code", "zone_id")
+    )
+    codes = [code for code, _zone in members]
+    assert len(codes) == len(set(codes)) == len(adjacency)
+    assert set(codes) == set(adjacency.codes)
+    zone_of = dict(members)
+    zone_ids = sorted(set(zone_of.values()))
+    labels = np.array([zone_ids.index(zone_of[code]) for code in adjacency.codes])
+    graph = adjacency_from_pairs(len(adjacency), adjacency.pairs)
+    assert is_contiguous(labels, graph)
+    for zone in zoning.zones.all():
+        assert zone.population >= minimum, zone
+    return labels
+
+
+def test_a_proposal_with_a_minimum_population_is_a_partition_of_contiguous_zones(
+    aura,  # noqa: F811
+    psychiatry,
+    departments_zoning,
+):
+    started = time.perf_counter()
+    zoning = propose_zoning(
+        aura, min_population=150_000, level=psychiatry, compare_with=departments_zoning
+    )
+    seconds = time.perf_counter() - started
+    print(f"\npropose_zoning(AURA, min 150,000, surrogate): {seconds:.2f} s "
+          f"{zoning.proposal['timings']}, {zoning.zones.count()} zones")  # fmt: skip
+    assert zoning.status == Zoning.Status.DRAFT and zoning.kind == Zoning.Kind.SCHEMA
+    adjacency = commune_adjacency(aura)
+    assert_partition(zoning, adjacency, minimum=150_000)
+    proposal = Zoning.objects.get(pk=zoning.pk).proposal
+    assert proposal["source"]["kind"] == "catchments"  # no flows loaded: the surrogate
+    assert proposal["parameters"]["min_population"] == 150_000
+    assert proposal["no_polygon"] == ["15031", "15035", "15047", "15171"]
+    assert set(proposal["zones"]) == set(zoning.zones.values_list("code", flat=True))
+    for zone in zoning.zones.all():  # named after its most populous commune
+        top = zone.communes.order_by("-population").first()
+        assert zone.name == top.name
+        assert proposal["zones"][zone.code]["population"] == zone.population
+        assert 0 <= proposal["zones"][zone.code]["internal_share"] <= 1
+    compared = proposal["compared_with"]
+    assert compared["name"] == "Départements" and len(compared["zones"]) == 12
+    assert all(0 <= z["internal_share"] <= 1 for z in compared["zones"])
+    assert seconds < 5
+
+
+def test_a_number_of_zones_gives_exactly_that_many_contiguous_zones(aura, psychiatry):  # noqa: F811
+    adjacency = commune_adjacency(aura)
+    for n in (1, 12, 40):
+        zoning = propose_zoning(aura, n_zones=n, level=psychiatry)
+        assert zoning.zones.count() == n
+        assert_partition(zoning, adjacency)
+
+
+def test_without_flows_and_without_a_level_nothing_is_proposed(aura):  # noqa: F811
+    with pytest.raises(ValidationError) as error:
+        propose_zoning(aura, min_population=100_000)
+    assert error.value.code == "no_flows"
+    assert not Zoning.objects.exists()
+
+
+def test_flows_when_loaded_are_used_and_kept_inside_their_departments(
+    aura,  # noqa: F811
+    departments_zoning,
+):
+    """Synthetic stays on the real geography: every commune's residents treated at one
+    hospital of their own département; the proposal reads the flows (not the surrogate) and
+    the départements keep all their stays."""
+    hospital_of = {}
+    for facility in Facility.objects.filter(commune__department__region=aura).order_by("finess_et"):
+        hospital_of.setdefault(facility.commune.department_id, facility)
+    communes = list(Commune.objects.filter(department__region=aura).exclude(population=None))
+    PmsiGeoCommune.objects.bulk_create(
+        PmsiGeoCommune(year=2023, pmsi_code=c.code, commune=c, share=1.0) for c in communes
+    )
+    PatientFlow.objects.bulk_create(
+        PatientFlow(
+            year=2023, activity="MCO", pmsi_code=c.code, level="et",
+            finess=hospital_of[c.department_id].finess_et,
+            facility=hospital_of[c.department_id], stays=max(c.population // 10, 1),
+        )
+        for c in communes if c.department_id in hospital_of
+    )  # fmt: skip
+    zoning = propose_zoning(aura, min_population=200_000, compare_with=departments_zoning)
+    proposal = zoning.proposal
+    assert proposal["source"]["kind"] == "flows"
+    assert (proposal["source"]["year"], proposal["source"]["activity"]) == (2023, "MCO")
+    assert_partition(zoning, commune_adjacency(aura), minimum=200_000)
+    assert {z["internal_share"] for z in proposal["compared_with"]["zones"]} == {1.0}
+    assert proposal["compared_with"]["overall_share"] == 1.0
+    assert proposal["overall_share"] > 0.8
