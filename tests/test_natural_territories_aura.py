@@ -2,21 +2,29 @@
 polygons): the commune adjacency, zonings proposed from flows or from nearest-facility
 catchments, and the catchments layer and exports."""
 
+import json
 import time
 
 import numpy as np
 import pytest
+import shapely
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.urls import reverse
 
+from access.services import membership_grant
+from dashboard.catchment_layers import catchment_map
 from facilities.models import Facility
 from indicators.engine.regionalisation import adjacency_from_pairs, is_contiguous
+from indicators.engine.travel.crowfly import haversine_km
 from indicators.flows_models import PatientFlow, PmsiGeoCommune
 from indicators.zoning_proposals import propose_zoning
 from pathways.models import Level
+from sros import services, workflow
 from territories.models import Commune, ZoneMembership, Zoning
 from territories.selectors import commune_adjacency
 from territories.services import zoning_create
+from tests.personas import make_user
 from tests.test_schema_aura_pages import aura  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.open_data, pytest.mark.django_db]
@@ -163,3 +171,117 @@ def test_flows_when_loaded_are_used_and_kept_inside_their_departments(
     assert {z["internal_share"] for z in proposal["compared_with"]["zones"]} == {1.0}
     assert proposal["compared_with"]["overall_share"] == 1.0
     assert proposal["overall_share"] > 0.8
+
+
+# --- the page, the catchments layer and exports -------------------------------------------------
+
+
+@pytest.fixture
+def people(aura):  # noqa: F811
+    planner, director = make_user("nt-planner"), make_user("nt-director")
+    membership_grant(user=planner, region=aura, role="planner")
+    membership_grant(user=director, region=aura, role="director")
+    return planner, director
+
+
+def test_a_planner_proposes_on_the_page_and_a_director_reads_it(
+    aura,  # noqa: F811
+    psychiatry,
+    departments_zoning,
+    people,
+    client,
+):
+    planner, director = people
+    schema = services.schema_create(region=aura)
+    draft = workflow.version_new_draft(schema, user=planner)
+    services.version_set_zoning(version=draft, zoning=departments_zoning, user=planner)
+    client.force_login(planner)
+    page = reverse("dashboard:natural_territories", args=["84"])
+    started = time.perf_counter()
+    response = client.post(
+        reverse("dashboard:natural_territories_propose", args=["84"]),
+        {"criterion": "zones", "n_zones": "15", "level": psychiatry.pk},
+    )
+    print(f"\nPOST proposer (AURA, 15 zones): {time.perf_counter() - started:.2f} s")
+    assert response.status_code == 302
+    zoning = Zoning.objects.get(status=Zoning.Status.DRAFT)
+    assert zoning.zones.count() == 15
+    html = client.get(response["Location"]).content.decode()
+    assert "Substitut, faute de flux de patients" in html
+    assert 'id="current-zones"' in html and "Départements" in html
+    assert html.count("<tr data-zone=") == 15 + 12
+    # Put into the version in draft: the schema's zoning picker accepts a draft zoning.
+    response = client.post(reverse("dashboard:natural_territories_use", args=["84", zoning.pk]))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.default_zoning == zoning
+
+    client.force_login(director)
+    html = client.get(page + f"?zonage={zoning.pk}").content.decode()
+    assert zoning.name in html and 'id="proposal-form"' not in html
+    assert 'id="read-only"' in html
+    response = client.post(
+        reverse("dashboard:natural_territories_propose", args=["84"]),
+        {"criterion": "zones", "n_zones": "3", "level": psychiatry.pk},
+    )
+    assert response.status_code == 403
+    assert Zoning.objects.filter(status=Zoning.Status.DRAFT).count() == 1
+
+
+def test_a_proposal_without_flows_nor_level_is_refused_on_the_page(aura, people, client):  # noqa: F811
+    client.force_login(people[0])
+    response = client.post(
+        reverse("dashboard:natural_territories_propose", args=["84"]),
+        {"criterion": "population", "min_population": "100000"},
+    )
+    assert response.status_code == 422
+    assert 'id="proposal-error"' in response.content.decode()
+    assert not Zoning.objects.exists()
+
+
+def test_catchments_cover_every_commune_exactly_once(aura, psychiatry, people, client):  # noqa: F811
+    client.force_login(people[1])
+    started = time.perf_counter()
+    response = client.get(
+        reverse("dashboard:catchments_layer", args=["84"]), {"niveau": psychiatry.pk}
+    )
+    print(f"\ncatchments layer (AURA, psychiatry): {time.perf_counter() - started:.2f} s, "
+          f"{len(response.content) // 1024} KB")  # fmt: skip
+    layer = json.loads(response.content)
+    assert layer["features"] and layer["provider"]["provider"] == "crowfly"
+    result = catchment_map(aura, psychiatry)
+    codes = [code for area in result.areas for code in area.codes]
+    placed = set(Commune.objects.filter(department__region=aura).exclude(point=None).values_list(
+        "code", flat=True
+    ))  # fmt: skip
+    assert len(codes) == len(set(codes)) == len(placed) and set(codes) == placed
+    assert sum(f["properties"]["k"] for f in layer["features"]) == len(placed)
+    # Each commune is in the catchment of its nearest facility (brute force, crow-fly).
+    catchments = result.catchments
+    units, sites = catchments.units.places, catchments.facilities.places
+    km = haversine_km(
+        units.lon[:, None], units.lat[:, None], sites.lon[None, :], sites.lat[None, :]
+    )
+    assigned = km[np.arange(len(units)), catchments.facility]
+    assert np.allclose(assigned, km.min(axis=1), atol=1e-6)  # ties: any of the nearest
+    # The dissolved areas do not overlap: their areas add up to the communes' area.
+    union = shapely.union_all([a.geometry for a in result.areas])
+    assert union.area == pytest.approx(sum(a.geometry.area for a in result.areas), rel=1e-3)
+
+    csv = client.get(
+        reverse("dashboard:export_catchments", args=["84", "csv"]), {"niveau": psychiatry.pk}
+    )
+    assert csv.status_code == 200
+    rows = [line.split(";") for line in csv.content.decode("utf-8-sig").splitlines()]
+    commune_rows = [r for r in rows if len(r) > 4 and r[0][:2].isdigit() and len(r[0]) == 5]
+    in_csv = [r[0] for r in commune_rows]
+    assert len(in_csv) == len(set(in_csv)) == 4025  # every commune, those without a point too
+    for fmt in ("geojson", "gpkg"):
+        response = client.get(
+            reverse("dashboard:export_catchments", args=["84", fmt]), {"niveau": psychiatry.pk}
+        )
+        assert response.status_code == 200
+        if fmt == "geojson":
+            data = json.loads(response.content)
+            assert len(data["features"]) == len(result.areas)
+            assert data["sros_metadata"]
