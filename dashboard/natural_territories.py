@@ -30,6 +30,7 @@ from core.maps import LEAFLET
 from indicators.flows_selectors import flow_editions
 from indicators.zoning_proposals import propose_zoning
 from pathways.models import Level
+from pathways.selectors import level_state, state_sentence
 from sros import services as schema_services
 from sros.permissions import can_edit_version
 from sros.schema_selectors import current_zoning, editable_version
@@ -157,6 +158,8 @@ def _page(request, region, *, form=None, error="", status=200) -> HttpResponse:
         "proposal": chosen,
         "levels": levels,
         "catchment_level": level,
+        # How the level's facilities are known (missing: no catchment; approximated: by kind).
+        "catchment_note": state_sentence(level_state(level, region).as_json()) if level else "",
         "draft_version": draft,
         "can_use": bool(draft and can_edit_version(request.user, draft)),
         "error": error,

@@ -220,6 +220,10 @@ def test_a_planner_proposes_on_the_page_and_a_director_reads_it(
     html = client.get(page + f"?zonage={zoning.pk}").content.decode()
     assert zoning.name in html and 'id="proposal-form"' not in html
     assert 'id="read-only"' in html
+    # The first level (maternities) has no authorisation loaded from GISCO: no catchment, said.
+    assert 'id="catchments-note"' in html and "données manquantes" in html
+    html = client.get(page + f"?zonage={zoning.pk}&niveau={psychiatry.pk}").content.decode()
+    assert "approximation par type d" in html
     response = client.post(
         reverse("dashboard:natural_territories_propose", args=["84"]),
         {"criterion": "zones", "n_zones": "3", "level": psychiatry.pk},

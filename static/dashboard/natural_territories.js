@@ -49,7 +49,7 @@
           return "<strong>" + text(p.n) + "</strong> (" + text(p.f) + ", " + text(p.c) + ")<br>" +
             text(p.k) + " communes, " + text(p.p) + " hab.";
         }, "data-finess");
-        if (status) status.textContent = "";
+        if (status) status.textContent = data.features.length ? "" : (catchments.dataset.emptyText || "");
       })
       .catch(function () { if (status) status.textContent = "Erreur de chargement de la couche."; });
   }
