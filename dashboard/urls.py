@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import flows_views, scenario_views, views
+from . import flows_views, natural_territories, scenario_views, views
 from .exports import job_views
 from .exports import views as exports
 
@@ -28,6 +28,31 @@ urlpatterns = [
         "<str:region_code>/exports/flux-patients.<str:extension>",
         flows_views.patient_flows_export,
         name="export_patient_flows",
+    ),
+    path(
+        "<str:region_code>/territoires-naturels/",
+        natural_territories.natural_territories_page,
+        name="natural_territories",
+    ),
+    path(
+        "<str:region_code>/territoires-naturels/proposer/",
+        natural_territories.natural_territories_propose,
+        name="natural_territories_propose",
+    ),
+    path(
+        "<str:region_code>/territoires-naturels/<int:zoning_id>/utiliser/",
+        natural_territories.natural_territories_use,
+        name="natural_territories_use",
+    ),
+    path(
+        "<str:region_code>/couches/bassins.geojson",
+        natural_territories.catchments_layer,
+        name="catchments_layer",
+    ),
+    path(
+        "<str:region_code>/exports/bassins.<str:extension>",
+        natural_territories.catchments_export,
+        name="export_catchments",
     ),
     path("<str:region_code>/filieres/<slug:pathway_code>/", views.pathway_view, name="pathway"),
     path(

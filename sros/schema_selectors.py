@@ -117,3 +117,29 @@ def initiative_list(filters: dict | None = None) -> QuerySet[Initiative]:
     département code."""
     queryset = Initiative.objects.prefetch_related("departments")
     return InitiativeFilter(filters or {}, queryset=queryset).qs.distinct()
+
+
+def current_zoning(region) -> Zoning | None:
+    """The zoning the region's schema uses now: the adopted version's default zoning, else the
+    newest version's (a schema not adopted yet), else None."""
+    schema = Schema.objects.filter(region=region).first()
+    if schema is None:
+        return None
+    adopted = adopted_version(schema)
+    if adopted is not None and adopted.default_zoning_id:
+        return adopted.default_zoning
+    newest = schema.versions.exclude(default_zoning=None).order_by("-number").first()
+    return newest.default_zoning if newest else None
+
+
+def editable_version(region) -> SchemaVersion | None:
+    """The region's version in draft (the one whose zoning a planner may still change)."""
+    schema = Schema.objects.filter(region=region).first()
+    if schema is None:
+        return None
+    return (
+        schema.versions.filter(state=SchemaVersion.State.DRAFT)
+        .select_related("default_zoning")
+        .order_by("-number")
+        .first()
+    )

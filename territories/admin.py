@@ -68,9 +68,10 @@ class ZoneMembershipInline(admin.TabularInline):
 
 @admin.register(Zoning)
 class ZoningAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "region"]
-    list_filter = ["kind", "region"]
+    list_display = ["name", "kind", "status", "region"]
+    list_filter = ["kind", "status", "region"]
     search_fields = ["name"]
+    readonly_fields = ["proposal"]
 
 
 @admin.register(Zone)

@@ -88,7 +88,7 @@ class ZoningSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Zoning
-        fields = ["id", "region", "name", "kind", "description"]
+        fields = ["id", "region", "name", "kind", "status", "description"]
 
 
 class ZoneSerializer(GeoFeatureModelSerializer):

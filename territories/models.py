@@ -192,12 +192,24 @@ class Zoning(models.Model):
         PSYCHIATRY = "psychiatry", _("Secteurs de psychiatrie")
         OTHER = "other", _("Autre")
 
+    class Status(models.TextChoices):
+        IN_USE = "in_use", _("En usage")
+        DRAFT = "draft", _("Brouillon (proposé)")
+
     region = models.ForeignKey(
         Region, on_delete=models.CASCADE, related_name="zonings", verbose_name=_("région")
     )
     name = models.CharField(_("nom"), max_length=150)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.SCHEMA)
     description = models.TextField(_("description"), blank=True)
+    #: A zoning proposed from evidence (``indicators.zoning_proposals``) is a draft until a
+    #: planner adopts it; it is a zoning like any other (a schema version may use it).
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.IN_USE
+    )
+    #: How a proposed zoning was made: method, parameters, inputs (flows edition or the
+    #: surrogate level), timings and each zone's internal-flow share; empty otherwise.
+    proposal = models.JSONField(_("méthode de la proposition"), default=dict, blank=True)
 
     class Meta:
         ordering = ["region", "name"]

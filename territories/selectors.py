@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from django.contrib.gis.db.models.functions import AsWKB
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -174,3 +175,58 @@ def region_bounds(region: Region) -> list[float] | None:
     """The region's extent (min lon, min lat, max lon, max lat) for a map to fit, or None when
     its shape is not loaded."""
     return list(region.geometry.extent) if region.geometry else None
+
+
+@dataclass(frozen=True)
+class CommuneAdjacency:
+    """The contiguity graph of a region's communes that have a polygon.
+
+    ``commune_ids`` / ``codes`` are sorted by INSEE code; ``pairs`` (m × 2, ``i < j``) are
+    positions in them of two communes whose boundaries share a line (rook contiguity: a
+    contact at a single point, 252 of AURA's 11,809 contacts, does not count). ``no_polygon``:
+    the codes of the region's communes without a polygon, which have no place in the graph.
+    ``centroids`` (n × 2, lon/lat) place each polygon, e.g. to link an island to its nearest
+    commune.
+    """
+
+    commune_ids: np.ndarray
+    codes: list[str]
+    pairs: np.ndarray
+    no_polygon: list[str]
+    centroids: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def commune_adjacency(region: Region) -> CommuneAdjacency:
+    """Pairs of ``region``'s communes whose polygons share a boundary line.
+
+    One code path on every database: the full polygons are read as WKB (no GEOS object per
+    row) and queried against a shapely STRtree of themselves (``intersects`` on the tree's
+    bounding boxes, then the exact predicate), then the contacts kept where the boundaries
+    meet along a line (DE-9IM ``****1****``). On AURA (4,021 polygons, 11,557 pairs) this takes
+    about 0.35 s, where the same self-join in PostGIS on the spatial index
+    (``ST_Intersects``) took 2.7 s (docs/natural-territories.md).
+    """
+    communes = Commune.objects.filter(department__region=region).order_by("code")
+    no_polygon = list(communes.filter(geometry=None).values_list("code", flat=True))
+    rows = list(
+        communes.exclude(geometry=None)
+        .annotate(wkb=AsWKB("geometry"))
+        .values_list("id", "code", "wkb")
+    )
+    ids = np.array([row[0] for row in rows], dtype=np.int64)
+    codes = [row[1] for row in rows]
+    if not rows:
+        empty = np.empty((0, 2), dtype=np.int64)
+        return CommuneAdjacency(ids, codes, empty, no_polygon, np.empty((0, 2)))
+    polygons = shapely.from_wkb([bytes(row[2]) for row in rows])
+    tree = shapely.STRtree(polygons)
+    first, second = tree.query(polygons, predicate="intersects")
+    keep = first < second
+    first, second = first[keep], second[keep]
+    line = shapely.relate_pattern(polygons[first], polygons[second], "****1****")
+    pairs = np.column_stack([first[line], second[line]]).astype(np.int64)
+    centroids = shapely.get_coordinates(shapely.centroid(polygons))
+    return CommuneAdjacency(ids, codes, pairs, no_polygon, centroids)

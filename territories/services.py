@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import shapely
 from django.conf import settings
+from django.contrib.gis.db.models.functions import AsWKB
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -21,21 +22,26 @@ def zone_refresh(zone: Zone) -> Zone:
     """Recompute ``zone``'s population (sum over member communes; a commune without a known
     population counts 0) and its geometries.
 
-    ``geometry`` is the union of the members' full polygons. ``map_geometry`` is the union of
-    the members' map copies, which were simplified as one coverage at import: the zone keeps
-    exactly the edges it shares with neighbouring zones. Members without a map copy fall back
-    to simplifying the full union.
+    ``geometry`` is the union of the members' full polygons (``geometry.dissolve``).
+    ``map_geometry`` is the union of the members' map copies, which were simplified as one
+    coverage at import: the zone keeps exactly the edges it shares with neighbouring zones.
+    Members without a map copy fall back to simplifying the full union.
     """
-    members = list(zone.communes.values_list("population", "geometry", "map_geometry"))
+    # WKB from the database straight into shapely: no GEOS object per member.
+    members = list(
+        zone.communes.annotate(full=AsWKB("geometry"), map=AsWKB("map_geometry")).values_list(
+            "population", "full", "map"
+        )
+    )
     zone.population = sum(population or 0 for population, _g, _m in members)
-    full = [geo.from_geos(g) for _p, g, _m in members if g is not None]
-    maps = [geo.from_geos(m) for _p, _g, m in members if m is not None]
+    full = [shapely.from_wkb(bytes(g)) for _p, g, _m in members if g is not None]
+    maps = [shapely.from_wkb(bytes(m)) for _p, _g, m in members if m is not None]
     if full:
-        union = geo.polygonal_part(shapely.union_all(full))
+        union = geo.dissolve(full)
         zone.geometry = geo.to_geos(union)
         if len(maps) == len(full):
             grid = 10.0**-settings.SROS_MAP_COORD_PRECISION
-            map_union = geo.polygonal_part(shapely.set_precision(shapely.union_all(maps), grid))
+            map_union = geo.polygonal_part(shapely.set_precision(geo.dissolve(maps), grid))
             if map_union.is_empty or not map_union.is_valid:
                 map_union = geo.simplify_one(union)
         else:
@@ -81,8 +87,12 @@ def zoning_create(
     kind: str,
     zones: Mapping[str, tuple[str, Sequence[str]]],
     description: str = "",
+    status: str = Zoning.Status.IN_USE,
+    proposal: Mapping | None = None,
 ) -> Zoning:
-    """Create a zoning and its zones from ``{zone code: (zone name, [INSEE codes])}``.
+    """Create a zoning and its zones from ``{zone code: (zone name, [INSEE codes])}``;
+    ``status`` and ``proposal`` for a zoning proposed from evidence (a draft, and how it was
+    made: ``indicators.zoning_proposals``).
 
     Everything is checked before anything is written: an unknown commune code or a commune
     listed in two zones raises ``ValidationError`` and nothing is created.
@@ -110,7 +120,7 @@ def zoning_create(
             code="commune_in_two_zones",
             params={"communes": ", ".join(sorted(clashes))},
         )
-    communes = Commune.objects.in_bulk(list(zone_of), field_name="code")
+    communes = Commune.objects.only("id", "code").in_bulk(list(zone_of), field_name="code")
     unknown = sorted(set(zone_of) - set(communes))
     if unknown:
         raise ValidationError(
@@ -118,7 +128,10 @@ def zoning_create(
             code="unknown_commune",
             params={"codes": ", ".join(unknown)},
         )
-    zoning = Zoning.objects.create(region=region, name=name, kind=kind, description=description)
+    zoning = Zoning.objects.create(
+        region=region, name=name, kind=kind, description=description, status=status,
+        proposal=dict(proposal or {}),
+    )  # fmt: skip
     for zone_code, (zone_name, codes) in zones.items():
         zone = Zone.objects.create(zoning=zoning, code=zone_code, name=zone_name)
         zone_set_communes(zone, [communes[code] for code in codes])

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from facilities.models import Facility
 from indicators.models import PatientFlow, PmsiGeoCommune
+from indicators.zoning_proposals import propose_zoning
 from opendata.models import ImportRecord, ImportUpload
 from pathways.models import Level
 from sros.models import Comment, Objective, Scenario, SchemaVersion, SuggestionJob
@@ -45,7 +46,7 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
     done, refused = _demo_uploads(first_import)
     _demo_comments(draft)
     suggestion = _demo_suggestion(scenario)
-    return {
+    pages = {
         "home": ("/", [AREAS, MARKERS]),
         "dashboard": ("/tableau-de-bord/99/", ["main h1"]),
         "map": ("/tableau-de-bord/99/carte/?indicator=nearest_minutes", [AREAS, MARKERS]),
@@ -110,6 +111,16 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
             ["#facility_form"],
         ),
     }
+    # After the flows above: a proposal on them, compared with the schema's zoning.
+    proposal = propose_zoning(
+        Region.objects.get(code="99"), n_zones=3, compare_with=version.default_zoning,
+        level=Level.objects.get(pathway__code="urgences", rank=1),
+    )  # fmt: skip
+    pages["natural territories"] = (
+        reverse("dashboard:natural_territories", args=["99"]) + f"?zonage={proposal.pk}",
+        ["#proposal-map[data-loaded]", "#catchments-map[data-loaded]"],
+    )
+    return pages
 
 
 def _demo_comments(draft: SchemaVersion) -> None:
@@ -208,6 +219,7 @@ READER_PAGES = [
     "apl",
     "urgent care",
     "patient flows",
+    "natural territories",
 ]
 #: persona → the pages it opens (the demo accounts of load_demo, plus a superuser).
 PERSONA_PAGES = {
@@ -224,6 +236,7 @@ PERSONA_PAGES = {
     ],
     "directeur": [
         "dashboard",
+        "natural territories",
         "map",
         "territory (commune)",
         "version (objectives grid)",

@@ -1,8 +1,10 @@
 """Zone services: a zone's population and geometry always follow its member communes."""
 
 import pytest
+import shapely
 from django.core.exceptions import ValidationError
 
+from territories.geometry import dissolve
 from territories.models import Zone, ZoneMembership, Zoning
 from territories.services import zone_refresh, zone_set_communes, zoning_create
 from tests.factories import SIDE, make_commune, make_commune_grid, make_region
@@ -127,3 +129,14 @@ def test_an_empty_zone_has_zero_population_and_no_geometry(grid):
     )
     zone = zone_set_communes(zoning.zones.get(), [])
     assert zone.population == 0 and zone.geometry is None
+
+
+def test_dissolve_cancels_shared_edges_and_falls_back_on_overlaps():
+    left, right = shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)
+    union = dissolve([left, right])
+    assert union.is_valid and union.area == pytest.approx(2.0)
+    assert len(shapely.get_parts(union)) == 1  # one polygon: the shared edge is gone
+    # Overlapping squares are not a coverage: the general union gives the true area.
+    overlapping = dissolve([left, shapely.box(0.5, 0, 1.5, 1)])
+    assert overlapping.is_valid and overlapping.area == pytest.approx(1.5)
+    assert dissolve([]).is_empty
