@@ -38,9 +38,10 @@ PLANNER_PAGES = {
     "imports",
     "scenario-builder",
     "scenario-preview",
+    "natural-territories",
 }
 #: Pages photographed scrolled to an element (shown once the page's own requests are done).
-SCROLL_TO = {"scenario-preview": "#scenario-preview-section"}
+SCROLL_TO = {"scenario-preview": "#scenario-preview-section", "natural-territories": "#proposal"}
 
 
 def pages() -> dict[str, str]:
@@ -49,7 +50,7 @@ def pages() -> dict[str, str]:
     from sros.models import Scenario, SchemaVersion
     from territories.models import Commune, Zoning
 
-    zoning = Zoning.objects.get(region__code="99")
+    zoning = Zoning.objects.filter(region__code="99").order_by("pk").first()  # the schema's
     zone = zoning.zones.order_by("code").first()
     commune = Commune.objects.filter(department__region__code="99").order_by("-population")[0]
     scenario = Scenario.objects.get(version__schema__region__code="99")
@@ -71,7 +72,21 @@ def pages() -> dict[str, str]:
         "closures": reverse("schema:closures", args=[draft.pk]),
         "consultation": reverse("schema:consultation", args=[draft.pk]) + "?etat=all",
         "imports": reverse("opendata:import_list"),
+        "natural-territories": f"{base}/territoires-naturels/",
     }
+
+
+def natural_territories_proposal() -> None:
+    """A proposal of six zones on the demo region (no flows loaded: the catchments of its
+    maternities stand in), compared with the schema's zoning, as a planner would ask."""
+    from indicators.zoning_proposals import propose_zoning
+    from pathways.models import Level
+    from sros.schema_selectors import current_zoning
+    from territories.models import Region
+
+    region = Region.objects.get(code="99")
+    level = Level.objects.get(pathway__code="perinatalite", rank=1)
+    propose_zoning(region, n_zones=6, level=level, compare_with=current_zoning(region))
 
 
 def consultation_comments() -> None:
@@ -137,6 +152,7 @@ def main() -> None:
     call_command("compute_indicators", "--sync", verbosity=0)
     get_user_model().objects.create_superuser("captures", "c@example.org", "captures-pw-1")
     consultation_comments()
+    natural_territories_proposal()
     targets = pages()
     if sys.argv[1:]:
         targets = {name: targets[name] for name in sys.argv[1:]}
