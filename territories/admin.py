@@ -43,7 +43,7 @@ class CommuneAdmin(GeometrySummaryMixin, admin.ModelAdmin):
     list_filter = ["department__region", "department", "population_year"]
     list_select_related = ["department"]
     search_fields = ["code", "name"]
-    exclude = ["geometry", "map_geometry", "point"]
+    exclude = ["geometry", "map_geometry", "low_zoom_map_geometry", "point"]
     readonly_fields = ["geometry_info", "point_wkt"]
     inlines = [MunicipalDistrictInline]
 
