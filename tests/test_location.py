@@ -314,6 +314,19 @@ def test_coverage_goal_greedy_is_strictly_worse_on_the_trap_and_says_so():
     assert fallback.solver == GREEDY and fallback.status == GREEDY and fallback.objective == 3
 
 
+def test_coverage_goal_under_a_tiny_time_limit_still_meets_the_goal_and_states_its_gap():
+    """Whichever answers (HiGHS proven, HiGHS stopped with its dual bound, or the greedy when
+    HiGHS found nothing), the goal is met and the gap is the one to the bound."""
+    demand, cost, fixed = random_instance(7, n=400, m=200, n_fixed=5)
+    pairs = dense_pairs(cost)
+    exact = coverage_goal(demand, pairs, fixed, 0.97, 6.0)
+    rushed = coverage_goal(demand, pairs, fixed, 0.97, 6.0, method=HIGHS, time_limit=0.01)
+    assert exact.gap == 0.0 and rushed.goal_met and exact.goal_met
+    assert rushed.covered >= 0.97 * demand.sum() * (1 - 1e-9)
+    assert rushed.bound <= exact.objective <= rushed.objective
+    assert rushed.heuristic == (rushed.objective != rushed.bound)
+
+
 def test_coverage_goal_keeps_existing_sites_and_refuses_bad_goals():
     demand = np.array([10.0, 20.0, 30.0, 40.0])
     # Site 0 (existing) reaches point 0; candidates 1, 2, 3 reach points 1, 2 and 3 alone.
