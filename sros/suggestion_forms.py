@@ -87,10 +87,16 @@ class SuggestionForm(forms.Form):
     def clean(self):
         data = super().clean()
         model, level = data.get("model"), data.get("level")
+        # A field the chosen model does not read cannot stop the form (the page hides it), nor
+        # reach the job (whose page would say « Nouveaux sites demandés » for an LSCP).
+        Model = SuggestionJob.Model
+        for name, models in (("p", (Model.MCLP, Model.PMEDIAN)), ("goal", (Model.GOAL,))):
+            if model not in models:
+                self.errors.pop(name, None)
+                data[name] = None
         if model in (SuggestionJob.Model.MCLP, SuggestionJob.Model.PMEDIAN) and not data.get("p"):
             self.add_error("p", _("Donnez le nombre de nouveaux sites."))
-        if model == SuggestionJob.Model.GOAL:
-            data["p"] = None  # the goal decides how many sites
+        if model == SuggestionJob.Model.GOAL:  # the goal decides how many sites
             goal = data.get("goal")
             if goal is None and "goal" not in self.errors:
                 self.add_error("goal", _("Donnez la part de la population à couvrir."))
@@ -103,8 +109,6 @@ class SuggestionForm(forms.Form):
                         "max": format_percent(suggestions.MAX_GOAL, 0),
                     },
                 )
-        else:
-            data["goal"] = None
         if level is not None and not data.get("target_minutes"):
             target = level_access_target(level)
             if target is None:

@@ -490,11 +490,19 @@ def test_the_form_takes_a_goal_with_a_decimal_comma_and_asks_no_p(scenario):
         form = SuggestionForm(data, version=scenario.version)
         assert form.is_valid(), form.errors
         assert form.cleaned_data["goal"] == value and form.cleaned_data["p"] is None
-    # the goal is only read for its model
-    data = {"level": level.pk, "model": "mclp", "p": "2", "goal": "500", "candidates": "communes"}
-    form = SuggestionForm(data, version=scenario.version)
-    assert form.is_valid(), form.errors
-    assert form.cleaned_data["goal"] is None
+    # each field is only read for its models: what the other holds stops nothing
+    for goal in ("500", "abc"):
+        data = {"level": level.pk, "model": "mclp", "p": "2", "goal": goal,
+                "candidates": "communes"}  # fmt: skip
+        form = SuggestionForm(data, version=scenario.version)
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["goal"] is None
+    for model, goal in (("goal", "95"), ("lscp", "")):
+        data = {"level": level.pk, "model": model, "goal": goal, "p": "abc",
+                "candidates": "communes"}  # fmt: skip
+        form = SuggestionForm(data, version=scenario.version)
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["p"] is None
 
 
 def test_the_suggest_page_starts_a_coverage_goal_job(

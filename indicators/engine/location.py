@@ -618,10 +618,10 @@ def _goal_exact(demand, instance, required, slack, scale, time_limit):
         status, bound = "optimal", float(len(chosen))
     else:
         status = "time_limit"
-        bound = max(
-            float(np.ceil(result.mip_dual_bound - 1e-9)),
-            _goal_counting_bound(demand, columns, needed, slack),
-        )
+        dual = float(result.mip_dual_bound)
+        bound = _goal_counting_bound(demand, columns, needed, slack)
+        if np.isfinite(dual):
+            bound = max(bound, float(np.ceil(dual - 1e-9)))
     # The opened sites' own coverage decides; should rounding leave it short, the greedy
     # completes it (and the gap to the bound says so).
     return _goal_greedy(demand, columns, instance.existing, required, slack, chosen), status, bound
