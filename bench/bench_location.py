@@ -1,7 +1,7 @@
 """Our location models (indicators/engine/location.py) against PySAL ``spopt`` with PuLP/CBC.
 
     .venv/bin/python bench/bench_location.py [--repeat 3] [--time-limit 120] [--minutes 30]
-                                             [--goal 99.9]
+                                             [--goal 99.9] [--models goal]
 
 Instances (issue 13 §1):
 - **MCLP and LSCP on AURA** (real): the 4,021 communes of ``geo/communes-aura-cog2026.geojson``
