@@ -10,6 +10,8 @@ files, no database.
     python -m indicators.cli mclp --demand D.csv --candidates C.csv [--existing E.csv] \
         --max-minutes 30 --p 3 --out OUT.csv [--method auto|highs|greedy] [--time-limit 60]
     python -m indicators.cli lscp    (same inputs, no --p)
+    python -m indicators.cli goal    (same inputs, --goal 95 instead of --p: the fewest sites
+                                      bringing that percent of the demand within the target)
     python -m indicators.cli pmedian (same inputs, --p; --max-minutes optional: pairs beyond it
                                       count as unreachable)
     python -m indicators.cli drop-one --demand D.csv --facilities F.csv --target-minutes 30 \
@@ -30,11 +32,13 @@ the column. A run ends by printing on stderr exactly one line
   returns, n origins × min(1, m facilities) (a KD-tree or a Dijkstra never forms the n × m
   matrix); for ``2sfca``, the pairs within the cut-off.
 
-The location models (``mclp``, ``lscp``, ``pmedian``; ``indicators/engine/location.py``) write
-``id,added`` (the candidates opened, each with the demand it adds — population, or for the
-p-median population × minutes saved) and end instead with
-``objective=<float> covered=<float> solver=<highs|greedy> gap=<float> engine_seconds=<float>``;
-``--p`` counts new sites only, the existing sites stay open. ``drop-one`` writes, for every
+The location models (``mclp``, ``lscp``, ``goal``, ``pmedian``;
+``indicators/engine/location.py``) write ``id,added`` (the candidates opened, each with the
+demand it adds — population, or for the p-median population × minutes saved) and end instead
+with ``objective=<float> covered=<float> solver=<highs|greedy> gap=<float>
+engine_seconds=<float>`` (``goal`` adds ``goal_met=<True|False>``: False when even every
+candidate falls short, and then the sites opened are the LSCP's); ``--p`` counts new sites
+only, the existing sites stay open. ``drop-one`` writes, for every
 facility, most harmful first, the population its closure alone would put beyond the target, the
 population left with no facility in reach, and the mean time after; it ends with
 ``sites=<int> engine_seconds=<float>``.
@@ -252,7 +256,10 @@ def run_location(args: argparse.Namespace) -> tuple[float, str]:
     max_minutes = _minutes_option(
         args.max_minutes, "max-minutes", required=args.command != "pmedian"
     )
-    if args.command != "lscp" and (args.p is None or args.p < 0):
+    if args.command == "goal":
+        if not (args.goal is not None and 0 < args.goal <= 100):
+            raise InputError(f"--goal must be a percent in (0, 100], got {args.goal}")
+    elif args.command != "lscp" and (args.p is None or args.p < 0):
         raise InputError("--p must be a non-negative number of new sites")
     demand = read_points(args.demand, "population", required=True, default=0.0)
     sites, fixed = read_sites(args)
@@ -264,6 +271,9 @@ def run_location(args: argparse.Namespace) -> tuple[float, str]:
         result = location.mclp(demand.values, pairs, fixed, args.p, max_minutes, **options)
     elif args.command == "lscp":
         result = location.lscp(demand.values, pairs, fixed, max_minutes, **options)
+    elif args.command == "goal":
+        share = args.goal / 100
+        result = location.coverage_goal(demand.values, pairs, fixed, share, max_minutes, **options)
     else:
         result = location.pmedian(demand.values, pairs, fixed, args.p, **options)
     seconds = time.perf_counter() - start
@@ -276,6 +286,8 @@ def run_location(args: argparse.Namespace) -> tuple[float, str]:
         f"objective={result.objective!r} covered={result.covered!r} solver={result.solver} "
         f"gap={result.gap!r} engine_seconds={seconds:.6f}"
     )
+    if result.goal_met is not None:
+        summary += f" goal_met={result.goal_met}"
     return seconds, summary
 
 
@@ -376,6 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in (
         ("mclp", "open p sites covering the most demand within --max-minutes"),
         ("lscp", "the fewest sites covering all coverable demand within --max-minutes"),
+        ("goal", "the fewest sites bringing --goal percent of the demand within --max-minutes"),
         ("pmedian", "open p sites minimising demand x minutes to the nearest open site"),
     ):
         model = commands.add_parser(name, help=help_text)
@@ -383,7 +396,11 @@ def build_parser() -> argparse.ArgumentParser:
         model.add_argument("--candidates", type=Path, required=True, help="id,lon,lat")
         model.add_argument("--existing", type=Path, help="id,lon,lat: sites kept open")
         model.add_argument("--max-minutes", type=float, default=None, help="target time")
-        if name != "lscp":
+        if name == "goal":
+            model.add_argument(
+                "--goal", type=float, required=True, help="percent of the demand to cover"
+            )
+        elif name != "lscp":
             model.add_argument("--p", type=int, required=True, help="new sites to open")
         model.add_argument("--method", choices=["auto", "highs", "greedy"], default="auto")
         model.add_argument(

@@ -1,6 +1,7 @@
 """The « Suggérer » form: a level, a location model, a target time, p new sites (MCLP,
-p-median) and the candidate sites (the communes' points, or points given one per line as
-« longitude ; latitude », which the page's map fills in when clicked)."""
+p-median) or the share of the population to cover (the coverage goal), and the candidate sites
+(the communes' points, or points given one per line as « longitude ; latitude », which the
+page's map fills in when clicked)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.form_fields import DecimalTextField
+from core.formatting import format_percent
 from pathways.models import Level
 from pathways.selectors import level_access_target
 
@@ -54,6 +57,11 @@ class SuggestionForm(forms.Form):
         label=gettext_lazy("Nombre de nouveaux sites (MCLP, p-médiane)"),
         min_value=1, max_value=suggestions.MAX_P, required=False,
     )  # fmt: skip
+    goal = DecimalTextField(
+        label=gettext_lazy("Part de la population à couvrir (%)"),
+        required=False,
+        help_text=gettext_lazy("Objectif de couverture : de 1 à 100, par exemple 95 ou 97,5."),
+    )
     candidates = forms.ChoiceField(
         label=gettext_lazy("Sites candidats"),
         choices=[
@@ -79,8 +87,28 @@ class SuggestionForm(forms.Form):
     def clean(self):
         data = super().clean()
         model, level = data.get("model"), data.get("level")
+        # A field the chosen model does not read cannot stop the form (the page hides it), nor
+        # reach the job (whose page would say « Nouveaux sites demandés » for an LSCP).
+        Model = SuggestionJob.Model
+        for name, models in (("p", (Model.MCLP, Model.PMEDIAN)), ("goal", (Model.GOAL,))):
+            if model not in models:
+                self.errors.pop(name, None)
+                data[name] = None
         if model in (SuggestionJob.Model.MCLP, SuggestionJob.Model.PMEDIAN) and not data.get("p"):
             self.add_error("p", _("Donnez le nombre de nouveaux sites."))
+        if model == SuggestionJob.Model.GOAL:  # the goal decides how many sites
+            goal = data.get("goal")
+            if goal is None and "goal" not in self.errors:
+                self.add_error("goal", _("Donnez la part de la population à couvrir."))
+            elif goal is not None and not suggestions.MIN_GOAL <= goal <= suggestions.MAX_GOAL:
+                self.add_error(
+                    "goal",
+                    _("La part à couvrir va de %(min)s à %(max)s.")
+                    % {
+                        "min": format_percent(suggestions.MIN_GOAL, 0),
+                        "max": format_percent(suggestions.MAX_GOAL, 0),
+                    },
+                )
         if level is not None and not data.get("target_minutes"):
             target = level_access_target(level)
             if target is None:

@@ -42,6 +42,7 @@ def suggestion_create(
     target_minutes: float,
     p: int | None,
     points: list[list[float]] | None,
+    goal: float | None = None,
 ) -> SuggestionJob:
     """Store the request and hand it to a worker once committed; ``BrokerUnavailable`` (and
     no job left) if the broker does not take it. The form checked the values."""
@@ -55,6 +56,7 @@ def suggestion_create(
             "level": level.pk,
             "target_minutes": float(target_minutes),
             "p": p,
+            "goal": goal,
             "points": points,
             "language": translation.get_language(),
         },
@@ -109,7 +111,7 @@ def _compute(job: SuggestionJob) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         job.scenario, level, parameters["target_minutes"], parameters.get("points")
     )
     _progress(job, 30)
-    result = suggestions.solve(instance, job.model, parameters.get("p"))
+    result = suggestions.solve(instance, job.model, parameters.get("p"), parameters.get("goal"))
     _progress(job, 80)
     changes = suggestions.answer_changes(result, instance, site, job.model)
     return changes, suggestions.result_summary(result, instance)

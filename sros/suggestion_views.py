@@ -50,7 +50,7 @@ def suggest(request: HttpRequest, pk: int) -> HttpResponse:
                 job = suggestion_jobs.suggestion_create(
                     scenario=scenario, user=request.user, level=data["level"],
                     model=data["model"], target_minutes=data["target_minutes"], p=data.get("p"),
-                    points=data["point_list"],
+                    points=data["point_list"], goal=data.get("goal"),
                 )  # fmt: skip
             except BrokerUnavailable:
                 messages.error(request, str(UNAVAILABLE))

@@ -1,5 +1,6 @@
 """Suggestions written as scenarios: where to open new sites of a pathway level, answered by a
-location model (``indicators.engine.location``: MCLP, LSCP, p-median, existing sites fixed) on a
+location model (``indicators.engine.location``: MCLP, LSCP, the coverage goal, p-median, existing
+sites fixed) on a
 Celery worker, and written back as the scenario's new-site changes, each with its reason.
 
 The instance is the one the scenario page evaluates (``sros.scenarios.evaluate_scenario``):
@@ -12,8 +13,8 @@ The instance is the one the scenario page evaluates (``sros.scenarios.evaluate_s
 - candidates: the communes' points (``Commune.point``: population-weighted centre where known)
   or the points the planner clicked;
 - times: the provider the scenario page evaluates with (crow-fly by default), pairs within the
-  target time (MCLP, LSCP) or twice the target time (p-median: a commune beyond that of every
-  site counts at the model's penalty, ``location.pmedian``).
+  target time (MCLP, LSCP, coverage goal) or twice the target time (p-median: a commune beyond
+  that of every site counts at the model's penalty, ``location.pmedian``).
 
 The answer is written (``sros.suggestion_jobs``) under the scenario's ``lock_version`` as it was
 when the planner asked; the previous changes are kept, the new sites appended
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.formatting import format_minutes, format_number
 from facilities import perinatal
@@ -51,7 +53,15 @@ MAX_POINTS = 200
 TIME_LIMIT = 60.0
 #: p-median pairs reach this many times the target time.
 PMEDIAN_HORIZON = 2.0
-MODEL_NAMES = {Model.MCLP: "MCLP", Model.LSCP: "LSCP", Model.PMEDIAN: "p-médiane"}
+#: Coverage goals a planner may ask (percent of the level's demand).
+MIN_GOAL, MAX_GOAL = 1.0, 100.0
+#: How a reason names the model (« suggéré par … »).
+MODEL_NAMES = {
+    Model.MCLP: "MCLP",
+    Model.LSCP: "LSCP",
+    Model.GOAL: gettext_lazy("l'objectif de couverture"),
+    Model.PMEDIAN: "p-médiane",
+}
 
 
 # --- what a new site of a level is ------------------------------------------------------------
@@ -176,8 +186,11 @@ def build_instance(
     )  # fmt: skip
 
 
-def solve(instance: Instance, model: str, p: int | None) -> location.LocationResult:
-    """The location model's answer on the instance (fixed sites first, then candidates)."""
+def solve(
+    instance: Instance, model: str, p: int | None, goal: float | None = None
+) -> location.LocationResult:
+    """The location model's answer on the instance (fixed sites first, then candidates);
+    ``goal`` is the coverage goal's percent of the demand."""
     provider = indicator_services.build_provider(indicator_services.default_provider_parameters())
     sites = Places(
         np.concatenate([instance.fixed.ids, instance.candidates.ids]),
@@ -194,6 +207,9 @@ def solve(instance: Instance, model: str, p: int | None) -> location.LocationRes
         return location.mclp(instance.demand, pairs, fixed, int(p or 0), target, **options)
     if model == Model.LSCP:
         return location.lscp(instance.demand, pairs, fixed, target, **options)
+    if model == Model.GOAL:
+        share = float(goal) / 100.0
+        return location.coverage_goal(instance.demand, pairs, fixed, share, target, **options)
     return location.pmedian(instance.demand, pairs, fixed, int(p or 0), **options)
 
 
@@ -253,6 +269,8 @@ def answer_changes(
 
 def result_summary(result: location.LocationResult, instance: Instance) -> dict[str, Any]:
     """What the job page says of the answer."""
+    total = float(instance.demand.sum())
+    model_covers = result.model != location.PMEDIAN  # covered: within the target
     return {
         "solver": result.solver,
         "status": result.status,
@@ -263,11 +281,16 @@ def result_summary(result: location.LocationResult, instance: Instance) -> dict[
         "covered": result.covered,
         "uncoverable": result.uncoverable,
         "mean_minutes": result.mean_minutes if np.isfinite(result.mean_minutes) else None,
-        "demand": float(instance.demand.sum()),
+        "demand": total,
         "weight": instance.weight,
         "weight_asked": instance.weight_asked,
         "opened": len(result.opened),
         "added": [float(a) for a in result.added],
         "fixed_sites": len(instance.fixed),
         "candidates": len(instance.candidates),
+        # the coverage goal: whether it is met, and the most any choice of candidates reaches
+        "goal_met": result.goal_met,
+        "reachable": result.parameters.get("reachable"),
+        "share": result.covered / total if total and model_covers else None,
+        "reachable_share": (total - result.uncoverable) / total if total and model_covers else None,
     }

@@ -46,6 +46,7 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
     done, refused = _demo_uploads(first_import)
     _demo_comments(draft)
     suggestion = _demo_suggestion(scenario)
+    goal = _demo_goal_suggestion(scenario)
     pages = {
         "home": ("/", [AREAS, MARKERS]),
         "dashboard": ("/tableau-de-bord/99/", ["main h1"]),
@@ -79,6 +80,10 @@ def _demo_pages() -> dict[str, tuple[str, list[str]]]:
             ["#suggest-map[data-loaded='1']"],
         ),
         "suggestion": (reverse("schema:suggestion", args=[suggestion.pk]), ["#suggestion-answer"]),
+        "suggestion (coverage goal)": (
+            reverse("schema:suggestion", args=[goal.pk]),
+            ["#goal-answer"],
+        ),
         "closures": (reverse("schema:closures", args=[draft.pk]), ["#closures"]),
         "history": (reverse("schema:history", args=[version.pk]), ["main h1"]),
         "doctors zoning": (reverse("schema:doctors_zoning", args=["99"]), ["main h1"]),
@@ -197,6 +202,21 @@ def _demo_suggestion(scenario: Scenario) -> SuggestionJob:
     )  # fmt: skip
 
 
+def _demo_goal_suggestion(scenario: Scenario) -> SuggestionJob:
+    """A coverage goal out of reach (its page warns, with the best share)."""
+    level = Level.objects.get(pathway__code="urgences", rank=1)
+    return SuggestionJob.objects.create(
+        scenario=scenario, model="goal", status="done", progress=100,
+        parameters={"level": level.pk, "target_minutes": 30.0, "p": None, "goal": 97.5,
+                    "points": [[7.0, 43.7]]},
+        result={"solver": "highs", "gap": 0.0, "heuristic": False, "seconds": 0.1,
+                "objective": 1.0, "covered": 1100.0, "uncoverable": 100.0, "demand": 1200.0,
+                "opened": 1, "added": [30.0], "fixed_sites": 12, "candidates": 1,
+                "weight": "total", "goal_met": False, "reachable": 1100.0,
+                "share": 1100 / 1200, "reachable_share": 1100 / 1200},
+    )  # fmt: skip
+
+
 READER_PAGES = [
     "home",
     "dashboard",
@@ -232,6 +252,7 @@ PERSONA_PAGES = {
         "consultation",
         "suggest",
         "suggestion",
+        "suggestion (coverage goal)",
         "closures",
     ],
     "directeur": [

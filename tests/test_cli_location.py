@@ -19,7 +19,8 @@ from tests.test_cli import aura_csvs, places, read_rows, run_cli, write  # noqa:
 
 SUMMARY = re.compile(
     r"^objective=(?P<objective>[-\d.e+]+) covered=(?P<covered>[-\d.e+]+) "
-    r"solver=(?P<solver>highs|greedy) gap=(?P<gap>[-\d.e+inf]+) engine_seconds=\d+\.\d+$"
+    r"solver=(?P<solver>highs|greedy) gap=(?P<gap>[-\d.e+inf]+) engine_seconds=\d+\.\d+"
+    r"(?: goal_met=(?P<goal_met>True|False))?$"
 )
 
 
@@ -105,6 +106,26 @@ def test_lscp_and_pmedian_on_aura(aura_csvs, candidates, tmp_path):  # noqa: F81
 
 
 @pytest.mark.open_data
+def test_coverage_goal_on_aura_equals_the_engine(aura_csvs, candidates, tmp_path):  # noqa: F811
+    communes, hospitals = aura_csvs
+    out = tmp_path / "goal.csv"
+    done = run_cli(
+        "goal", "--demand", str(communes), "--candidates", str(candidates),
+        "--existing", str(hospitals), "--max-minutes", "20", "--goal", "99.5",
+        "--out", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    printed = summary_of(done)
+    demand, population, sites, fixed = engine_inputs(aura_csvs, candidates)
+    expected = location.coverage_goal(
+        population, CrowFly().within(demand, sites, 20), fixed, 0.995, 20
+    )
+    assert float(printed["objective"]) == expected.objective == len(read_rows(out))
+    assert float(printed["covered"]) == pytest.approx(expected.covered)
+    assert printed["goal_met"] == str(expected.goal_met)
+
+
+@pytest.mark.open_data
 def test_drop_one_on_aura_equals_full_recomputes_for_the_most_harmful(aura_csvs, tmp_path):  # noqa: F811
     communes, hospitals = aura_csvs
     out = tmp_path / "drop.csv"
@@ -150,3 +171,7 @@ def test_location_commands_refuse_bad_input(tmp_path, capsys):
     assert main(["mclp", *base, "--p", "1", "--max-minutes", "30"]) == 0
     assert read_rows(Path(out)) == [{"id": "x", "added": "10.0"}]
     assert capsys.readouterr().err.startswith("objective=10.0 covered=10.0 solver=highs gap=0.0")
+    assert main(["goal", *base, "--goal", "0", "--max-minutes", "30"]) == 2
+    assert "--goal must be a percent in (0, 100]" in capsys.readouterr().err
+    assert main(["goal", *base, "--goal", "100", "--max-minutes", "30"]) == 0
+    assert capsys.readouterr().err.strip().endswith("goal_met=True")

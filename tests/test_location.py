@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from indicators.engine.location import (
+    GOAL_TOLERANCE,
     GREEDY,
     HIGHS,
+    coverage_goal,
     drop_one,
     lscp,
     mclp,
@@ -208,6 +210,135 @@ def test_pmedian_greedy_is_never_better_than_the_optimum():
     greedy = pmedian(demand, dense_pairs(cost), fixed, 4, method=GREEDY)
     assert greedy.objective >= exact.objective - 1e-6
     assert greedy.bound <= exact.objective + 1e-6
+
+
+# --- coverage goal ---------------------------------------------------------------------------
+
+
+def fewest_meeting(demand, cost, fixed, required, limit):
+    """Brute force: the smallest number of candidates (subsets by increasing size) whose
+    coverage, with the existing sites, reaches ``required``; None if no subset does."""
+    candidates = np.flatnonzero(~fixed)
+    slack = GOAL_TOLERANCE * demand.sum()
+    for size in range(len(candidates) + 1):
+        for chosen in itertools.combinations(candidates, size):
+            is_open = fixed.copy()
+            is_open[list(chosen)] = True
+            if covered_demand(demand, cost, is_open, limit) >= required - slack:
+                return size
+    return None
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("part", [0.3, 0.7, 1.0])
+def test_coverage_goal_equals_brute_force(seed, part):
+    demand, cost, fixed = random_instance(seed, n=25, m=11)
+    total = demand.sum()
+    base = covered_demand(demand, cost, fixed, 14.0)
+    reachable = covered_demand(demand, cost, np.ones(len(fixed), bool), 14.0)
+    goal = (base + part * (reachable - base)) / total  # between today's share and the best one
+    result = coverage_goal(demand, dense_pairs(cost), fixed, goal, 14.0)
+
+    assert result.objective == fewest_meeting(demand, cost, fixed, goal * total, 14.0)
+    assert result.solver == HIGHS and result.gap == 0.0 and not result.heuristic
+    assert result.goal_met and len(result.opened) == result.objective
+    assert not fixed[result.opened].any()
+    is_open = fixed.copy()
+    is_open[result.opened] = True
+    covered = covered_demand(demand, cost, is_open, 14.0)
+    assert covered == pytest.approx(result.covered)
+    assert covered >= goal * total * (1 - 1e-9)
+    assert base + result.added.sum() == pytest.approx(result.covered)
+    assert result.uncoverable == pytest.approx(total - reachable)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_coverage_goal_count_never_decreases_with_the_goal(seed):
+    demand, cost, fixed = random_instance(seed, n=60, m=30)
+    counts = [
+        coverage_goal(demand, dense_pairs(cost), fixed, goal, 12.0).objective
+        for goal in np.linspace(0.05, 0.9, 10)
+    ]
+    assert all(b >= a for a, b in itertools.pairwise(counts))
+
+
+def test_coverage_goal_already_met_by_the_existing_sites_opens_nothing():
+    demand, cost, fixed = random_instance(1)
+    share = covered_demand(demand, cost, fixed, 15.0) / demand.sum()
+    for method in ("auto", GREEDY):
+        result = coverage_goal(demand, dense_pairs(cost), fixed, share, 15.0, method=method)
+        assert len(result.opened) == 0 and result.objective == 0 and result.goal_met
+        assert result.covered == pytest.approx(share * demand.sum()) and result.gap == 0.0
+
+
+def test_an_unreachable_goal_says_so_and_opens_the_lscp_sites():
+    demand, cost, fixed = random_instance(2, n=30, m=12)
+    pairs = dense_pairs(cost)
+    reachable = covered_demand(demand, cost, np.ones(len(fixed), bool), 10.0)
+    assert reachable < demand.sum()  # some points are beyond every site
+    result = coverage_goal(demand, pairs, fixed, 1.0, 10.0)
+    lscp_result = lscp(demand, pairs, fixed, 10.0)
+
+    assert not result.goal_met
+    assert result.covered == pytest.approx(reachable)  # the best share any choice reaches
+    assert result.parameters["reachable"] == pytest.approx(reachable)
+    assert result.objective == lscp_result.objective and result.gap == 0.0
+    assert result.uncoverable == pytest.approx(demand.sum() - reachable)
+    assert not fixed[result.opened].any()
+
+
+def test_coverage_goal_greedy_meets_the_goal_and_states_its_gap():
+    for seed in range(5):
+        demand, cost, fixed = random_instance(seed, n=80, m=40)
+        pairs = dense_pairs(cost)
+        exact = coverage_goal(demand, pairs, fixed, 0.85, 9.0)
+        greedy = coverage_goal(demand, pairs, fixed, 0.85, 9.0, method=GREEDY)
+        assert greedy.solver == GREEDY and greedy.goal_met == exact.goal_met
+        if greedy.goal_met:
+            assert greedy.covered >= 0.85 * demand.sum() * (1 - 1e-9)
+        assert greedy.objective >= exact.objective >= greedy.bound
+        assert greedy.heuristic == (greedy.gap != 0.0) == (greedy.objective != greedy.bound)
+        assert greedy.gap == pytest.approx((greedy.objective - greedy.bound) / greedy.objective)
+
+
+def test_coverage_goal_greedy_is_strictly_worse_on_the_trap_and_says_so():
+    demand, pairs, fixed = greedy_trap()
+    exact = coverage_goal(demand, pairs, fixed, 1.0, 10.0)
+    greedy = coverage_goal(demand, pairs, fixed, 1.0, 10.0, method=GREEDY)
+    assert exact.objective == 2 and sorted(exact.opened) == [0, 1] and exact.goal_met
+    # X first (four people), then A and B for the two it leaves: three sites.
+    assert greedy.objective == 3 and greedy.goal_met and greedy.heuristic
+    assert greedy.bound == 2 and greedy.gap == pytest.approx(1 / 3)
+    # The fallback beyond the pair budget is the same greedy.
+    fallback = coverage_goal(demand, pairs, fixed, 1.0, 10.0, exact_max_pairs=3)
+    assert fallback.solver == GREEDY and fallback.status == GREEDY and fallback.objective == 3
+
+
+def test_coverage_goal_under_a_tiny_time_limit_still_meets_the_goal_and_states_its_gap():
+    """Whichever answers (HiGHS proven, HiGHS stopped with its dual bound, or the greedy when
+    HiGHS found nothing), the goal is met and the gap is the one to the bound."""
+    demand, cost, fixed = random_instance(7, n=400, m=200, n_fixed=5)
+    pairs = dense_pairs(cost)
+    exact = coverage_goal(demand, pairs, fixed, 0.97, 6.0)
+    rushed = coverage_goal(demand, pairs, fixed, 0.97, 6.0, method=HIGHS, time_limit=0.01)
+    assert exact.gap == 0.0 and rushed.goal_met and exact.goal_met
+    assert rushed.covered >= 0.97 * demand.sum() * (1 - 1e-9)
+    assert rushed.bound <= exact.objective <= rushed.objective
+    assert rushed.heuristic == (rushed.objective != rushed.bound)
+
+
+def test_coverage_goal_keeps_existing_sites_and_refuses_bad_goals():
+    demand = np.array([10.0, 20.0, 30.0, 40.0])
+    # Site 0 (existing) reaches point 0; candidates 1, 2, 3 reach points 1, 2 and 3 alone.
+    pairs = Pairs(np.array([0, 1, 2, 3]), np.array([0, 1, 2, 3]), np.full(4, 5.0))
+    fixed = np.array([True, False, False, False])
+    result = coverage_goal(demand, pairs, fixed, 0.5, 10.0)  # 10 + 40 = 50 of 100
+    assert list(result.opened) == [3] and list(result.added) == [40.0]
+    assert result.covered == 50.0 and result.goal_met
+    assert coverage_goal(demand, pairs, fixed, 0.51, 10.0).objective == 2
+    for goal in (0.0, -0.1, 1.01, float("nan")):
+        with pytest.raises(ValueError, match="goal"):
+            coverage_goal(demand, pairs, fixed, goal, 10.0)
 
 
 # --- against PySAL spopt ---------------------------------------------------------------------

@@ -17,7 +17,7 @@ from facilities.models import Facility
 from indicators import inputs
 from indicators.engine.travel import Places
 from pathways.models import Level
-from sros import closures, scenarios, suggestion_jobs, workflow
+from sros import closures, scenarios, suggestion_jobs, suggestions, workflow
 from sros.models import Scenario, ScenarioChange, SuggestionJob
 from sros.suggestion_forms import SuggestionForm, parse_points
 from tests.test_schema_scenarios import (
@@ -39,12 +39,14 @@ def level_of(key: str) -> Level:
     return Level.objects.prefetch_related("requirements").get(pathway__code=pathway, rank=rank)
 
 
-def ask(scenario, user, level, model="mclp", p=2, points=None, minutes=None) -> SuggestionJob:
+def ask(
+    scenario, user, level, model="mclp", p=2, points=None, minutes=None, goal=None
+) -> SuggestionJob:
     """A job as the form stores it, run in this process (as the worker would)."""
     target = minutes or inputs.load_level_facilities(level).target_minutes
     job = suggestion_jobs.suggestion_create(
         scenario=scenario, user=user, level=level, model=model, target_minutes=target, p=p,
-        points=points,
+        points=points, goal=goal,
     )  # fmt: skip
     return suggestion_jobs.suggestion_run(job.pk)
 
@@ -381,3 +383,166 @@ def test_a_heuristic_answer_says_so_with_its_gap(scenario, world, client):
     assert "Réponse heuristique</strong> : écart à la borne 1,20\xa0%." in text
     assert "Résolu par l'algorithme glouton en 0,40 s" in text.replace("&#x27;", "'")
     assert "Réponse optimale" not in text
+
+
+# --- the coverage goal ------------------------------------------------------------------------
+
+
+def goal_shares(scenario, level, minutes, points=None):
+    """Today's share of the level's demand within ``minutes`` and the best share any choice of
+    the candidates (the communes' points, or ``points``) reaches, on the suggestion's own
+    instance."""
+    instance = suggestions.build_instance(scenario, level, minutes, points)
+    today = suggestions.solve(instance, "goal", None, 0.01)  # met today: nothing opened
+    total = float(instance.demand.sum())
+    return instance, today.covered / total, (total - today.uncoverable) / total
+
+
+def test_a_coverage_goal_suggestion_opens_the_fewest_sites_reaching_the_share(scenario, world):
+    level = level_of("urgences:1")
+    instance, today, best = goal_shares(scenario, level, 30.0)
+    assert today < best
+    goal = round(100 * (today + 0.6 * (best - today)), 1)
+    job = ask(scenario, world.users["planner"], level, model="goal", p=None, goal=goal)
+
+    assert job.status == Status.DONE, job.error
+    result = job.result
+    assert result["goal_met"] is True and result["share"] >= goal / 100
+    assert result["solver"] == "highs" and result["gap"] == 0
+    changes = list(Scenario.objects.get(pk=scenario.pk).changes.order_by("order"))
+    assert len(changes) == result["opened"] > 0 and job.parameters["p"] is None
+    assert all(
+        c.reason.startswith("suggéré par l'objectif de couverture : +")
+        and "à moins de 30" in c.reason
+        for c in changes
+    )
+    # the fewest: the best p = n − 1 sites (MCLP, gap 0) fall short of the goal
+    fewer = suggestions.solve(instance, "mclp", result["opened"] - 1)
+    assert fewer.gap == 0 and fewer.objective < goal / 100 * result["demand"]
+    # what the model says it covers is what the ordinary evaluation finds covered
+    evaluation = scenarios.evaluate_scenario(Scenario.objects.get(pk=scenario.pk))
+    assert served(scenario, level, evaluation) == pytest.approx(result["covered"], rel=1e-9)
+
+
+def test_a_coverage_goal_met_today_opens_nothing_and_says_so(scenario, world, client):
+    level = level_of("urgences:1")
+    job = ask(scenario, world.users["planner"], level, model="goal", p=None, goal=1)
+
+    assert job.status == Status.DONE, job.error
+    assert job.result["opened"] == 0 and job.result["goal_met"] is True
+    assert not Scenario.objects.get(pk=scenario.pk).changes.exists()
+    client.force_login(world.users["planner"])
+    text = client.get(reverse("schema:suggestion", args=[job.pk])).content.decode()
+    assert "Aucun site ajouté aux changements du scénario." in text
+    assert "Objectif atteint : " in text and "pour un objectif de 1,0\xa0%." in text
+
+
+def test_an_unreachable_coverage_goal_says_so_and_opens_the_lscp_sites(scenario, world, client):
+    level = level_of("urgences:1")
+    units = inputs.load_units(scenario.version.schema.region, with_zonings=False)
+    points = [[float(units.places.lon[i]), float(units.places.lat[i])] for i in (0, 5, 10)]
+    _, today, best = goal_shares(scenario, level, 20.0, points)
+    assert today < best < 1  # three points: some communes stay beyond 20 minutes of any site
+    job = ask(
+        scenario, world.users["planner"], level, model="goal", p=None, goal=100, minutes=20,
+        points=points,
+    )  # fmt: skip
+
+    assert job.status == Status.DONE, job.error
+    assert job.result["goal_met"] is False
+    assert job.result["share"] == pytest.approx(best) == job.result["reachable_share"]
+    other = scenarios.scenario_create(
+        version=scenario.version, name="LSCP", user=world.users["planner"]
+    )
+    lscp_job = ask(
+        other, world.users["planner"], level, model="lscp", p=None, minutes=20, points=points
+    )
+    assert job.result["opened"] == lscp_job.result["opened"] > 0
+    client.force_login(world.users["planner"])
+    text = client.get(reverse("schema:suggestion", args=[job.pk])).content.decode()
+    assert "Objectif hors de portée</strong> : même en ouvrant tous les candidats, au plus " in text
+    assert "pour un objectif de 100,0\xa0%" in text and "alert-warning" in text
+
+
+@pytest.mark.parametrize(
+    "typed, error",
+    [
+        ("", "Donnez la part de la population à couvrir."),
+        ("0,5", "La part à couvrir va de 1\xa0% à 100\xa0%."),
+        ("100,1", "La part à couvrir va de 1\xa0% à 100\xa0%."),
+        ("9,5,1", "« 9,5,1 » : un seul séparateur décimal (une virgule ou un point)."),
+        ("abc", "« abc » n'est pas un nombre décimal (par exemple 6,95 ou 6.95)."),
+    ],
+)
+def test_the_form_checks_the_coverage_goal(scenario, typed, error):
+    level = level_of("urgences:1")
+    data = {"level": level.pk, "model": "goal", "goal": typed, "candidates": "communes"}
+    form = SuggestionForm(data, version=scenario.version)
+    assert not form.is_valid()
+    assert form.errors["goal"] == [error] and "p" not in form.errors
+
+
+def test_the_form_takes_a_goal_with_a_decimal_comma_and_asks_no_p(scenario):
+    level = level_of("urgences:1")
+    for typed, value in [("97,5", 97.5), ("92.25", 92.25), ("1", 1.0), ("100", 100.0)]:
+        data = {"level": level.pk, "model": "goal", "goal": typed, "p": "3",
+                "candidates": "communes"}  # fmt: skip
+        form = SuggestionForm(data, version=scenario.version)
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["goal"] == value and form.cleaned_data["p"] is None
+    # each field is only read for its models: what the other holds stops nothing
+    for goal in ("500", "abc"):
+        data = {"level": level.pk, "model": "mclp", "p": "2", "goal": goal,
+                "candidates": "communes"}  # fmt: skip
+        form = SuggestionForm(data, version=scenario.version)
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["goal"] is None
+    for model, goal in (("goal", "95"), ("lscp", "")):
+        data = {"level": level.pk, "model": model, "goal": goal, "p": "abc",
+                "candidates": "communes"}  # fmt: skip
+        form = SuggestionForm(data, version=scenario.version)
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["p"] is None
+
+
+def test_the_suggest_page_starts_a_coverage_goal_job(
+    scenario, world, client, django_capture_on_commit_callbacks
+):
+    client.force_login(world.users["planner"])
+    url = reverse("schema:scenario_suggest", args=[scenario.pk])
+    page = client.get(url).content.decode()
+    assert "Objectif de couverture : le moins de sites pour une part de la population" in page
+    assert "Part de la population à couvrir (%)" in page
+    data = {"level": level_of("urgences:1").pk, "model": "goal", "goal": "92,5",
+            "candidates": "communes"}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(url, data)
+    assert response.status_code == 302
+    job = SuggestionJob.objects.get()
+    assert job.model == "goal" and job.parameters["goal"] == 92.5 and job.parameters["p"] is None
+    suggestion_jobs.suggestion_run(job.pk)
+    text = client.get(response["Location"]).content.decode()
+    assert "<dt>Part de la population à couvrir</dt><dd>92,5\xa0%</dd>" in text
+    assert "Réponse optimale (écart nul)." in text and "Résolu par " in text
+    job.refresh_from_db()
+    if job.result["goal_met"]:
+        assert "Objectif atteint : " in text
+    bad = client.post(url, {**data, "goal": "0"})
+    assert bad.status_code == 422
+    assert "La part à couvrir va de 1\xa0% à 100\xa0%." in bad.content.decode()
+
+
+def test_the_coverage_goal_reads_in_english(scenario, world, client, settings):
+    client.force_login(world.users["planner"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override(settings.LANGUAGE_CODE):
+        page = client.get(reverse("schema:scenario_suggest", args=[scenario.pk]))
+    text = page.content.decode()
+    assert "Coverage goal: the fewest sites for a share of the population" in text
+    assert "Share of the population to cover (%)" in text
+    with translation.override("en"):
+        job = ask(scenario, world.users["planner"], level_of("urgences:1"), model="goal", p=None,
+                  goal=99)  # fmt: skip
+    reasons = Scenario.objects.get(pk=scenario.pk).changes.values_list("reason", flat=True)
+    assert job.status == Status.DONE and reasons
+    assert all(r.startswith("suggested by the coverage goal: +") for r in reasons)

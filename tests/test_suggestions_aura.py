@@ -70,3 +70,25 @@ def test_closures_and_a_suggestion_on_aura_equal_full_evaluations(aura_schema): 
         f"MCLP p=3 {suggestion_seconds:.2f} s (solver {job.result['solver']} "
         f"{job.result['seconds']:.2f} s, gap {job.result['gap']})"
     )
+
+    # the coverage goal on the same level: 99 % of its people within the target
+    scenario = scenarios.scenario_create(version=draft, name="Objectif AURA", user=planner)
+    job = suggestion_jobs.suggestion_create(
+        scenario=scenario, user=planner, level=level, model="goal", target_minutes=target,
+        p=None, points=None, goal=99,
+    )  # fmt: skip
+    started = time.perf_counter()
+    job = suggestion_jobs.suggestion_run(job.pk)
+    goal_seconds = time.perf_counter() - started
+    assert job.status == SuggestionJob.Status.DONE, job.error
+    assert job.result["goal_met"] and job.result["share"] >= 0.99
+    scenario = Scenario.objects.get(pk=scenario.pk)
+    assert scenario.changes.count() == job.result["opened"]
+    [evaluated] = scenarios.evaluate_scenario(scenario, levels=[level.pk]).levels
+    covered = float(demand[evaluated.scenario_minutes <= target].sum())
+    assert covered == pytest.approx(job.result["covered"], rel=1e-9)
+    print(
+        f"AURA {level}: coverage goal 99 % {goal_seconds:.2f} s, {job.result['opened']} sites "
+        f"(solver {job.result['solver']} {job.result['seconds']:.2f} s, gap {job.result['gap']}), "
+        f"share {job.result['share']:.4f}"
+    )

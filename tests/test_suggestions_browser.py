@@ -101,3 +101,37 @@ def test_a_planner_closes_the_most_harmful_site_from_the_closures_table(live_ser
     assert "Fermer un établissement" in changes and finess in changes
     session.assert_no_console_errors()
     session.assert_all_requests_to(live_server.url)
+
+
+def test_a_planner_asks_a_coverage_goal_typed_with_a_decimal_comma(live_server, demo, client):
+    cookie = session_cookie(client, demo["planner"])
+    scenario = demo["scenario"]
+    url = live_server.url + reverse("schema:scenario_suggest", args=[scenario.pk])
+    with celery_worker(), open_browser() as session:
+        page = session.page
+        session.sign_in(live_server.url, cookie)
+        page.goto(url)
+        page.wait_for_selector("#suggest-map[data-loaded='1']")
+        page.select_option("#id_level", str(demo["level"].pk))
+        page.select_option("#id_model", "mclp")
+        shown_for_mclp = (page.is_visible("#id_p"), page.is_visible("#id_goal"))
+        page.select_option("#id_model", "goal")
+        shown_for_goal = (page.is_visible("#id_p"), page.is_visible("#id_goal"))
+        page.fill("#id_goal", "99,5")
+        page.click("#suggest-form button[type=submit]")
+        page.wait_for_selector("#suggestion-job[data-status='done']", timeout=120_000)
+        answer = page.inner_text("#suggestion-answer")
+        facts = page.inner_text("dl.facts")
+        session.screenshot(SCREENSHOTS / "suggestion-goal-test.png")
+
+    assert shown_for_mclp == (True, False) and shown_for_goal == (False, True)
+    job = SuggestionJob.objects.get()
+    assert job.status == SuggestionJob.Status.DONE, job.error
+    assert job.model == "goal" and job.parameters["goal"] == 99.5 and job.result["goal_met"]
+    assert "99,5 %" in facts.replace("\xa0", " ")
+    assert "Objectif atteint : " in answer and "pour un objectif de 99,5" in answer
+    opened = ScenarioChange.objects.filter(scenario=scenario).exclude(reason="")
+    assert opened.count() == job.result["opened"] > 0
+    assert all(c.reason.startswith("suggéré par l'objectif de couverture : +") for c in opened)
+    session.assert_no_console_errors()
+    session.assert_all_requests_to(live_server.url)

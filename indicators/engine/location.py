@@ -1,4 +1,5 @@
-"""Location models with existing sites kept open: MCLP, LSCP, p-median, and the drop-one ranking.
+"""Location models with existing sites kept open: MCLP, LSCP, the coverage goal, p-median, and
+the drop-one ranking.
 
 Every model works on the travel-time ``Pairs`` a provider gives (``provider.within``) between
 demand points (communes, weighted by the population a level counts) and sites, the sites being
@@ -13,6 +14,12 @@ Python over demand × site pairs: the models are sparse matrices given to HiGHS
 - **LSCP** (location set covering problem, Toregas et al. 1971): the fewest candidates such that
   every demand point some site can reach within ``max_minutes`` is covered; the demand no site
   can cover is reported (``uncoverable``), never counted as covered.
+- **Coverage goal** (the partial set covering problem, Daskin & Owen 1999: the MCLP read the
+  other way round, fewest sites for a coverage instead of most coverage for p sites): the fewest
+  candidates such that the demand within ``max_minutes`` of an open site reaches a share ``goal``
+  of the whole demand. Where even every candidate falls short, the answer says so
+  (``goal_met`` false) and opens the sites an LSCP would: the fewest that reach the best
+  share any choice can reach.
 - **p-median** (Hakimi 1964; ReVelle & Swain 1970): open ``p`` candidates minimising
   Σ demand × minutes to the nearest open site. A demand point is only ever assigned to a
   candidate nearer than its nearest existing site (the existing one is always open), which keeps
@@ -33,7 +40,9 @@ recompute with that site closed (tests/test_location.py).
 Sources: R. Church, C. ReVelle, "The maximal covering location problem", Papers of the Regional
 Science Association 32 (1974); C. Toregas et al., "The location of emergency service
 facilities", Operations Research 19 (1971); C. ReVelle, R. Swain, "Central facilities location",
-Geographical Analysis 2 (1970); M. Minoux, "Accelerated greedy algorithms for maximizing
+Geographical Analysis 2 (1970); M. S. Daskin, S. H. Owen, "Two new location covering problems:
+the partial p-center problem and the partial set covering problem", Geographical Analysis 31
+(1999); M. Minoux, "Accelerated greedy algorithms for maximizing
 submodular set functions" (1978). docs/location-models.md.
 """
 
@@ -51,6 +60,7 @@ from .travel import NO_DESTINATION, Pairs
 
 MCLP = "mclp"
 LSCP = "lscp"
+GOAL = "goal"
 PMEDIAN = "pmedian"
 HIGHS = "highs"
 GREEDY = "greedy"
@@ -68,11 +78,13 @@ class LocationResult:
     ``opened``: indices of the candidate sites opened (into the sites, so ≥ the number of
     existing sites), in the order of ``added``: the demand each brings, counted site after site
     with the largest first, summing to what the new sites add to the existing ones.
-    ``objective``: covered demand (MCLP), number of new sites (LSCP), Σ demand × minutes
-    (p-median). ``covered``: demand within the target of an open site (MCLP, LSCP) or reached
-    by one (p-median). ``uncoverable``: demand that no site, existing or candidate, can serve.
+    ``objective``: covered demand (MCLP), number of new sites (LSCP, coverage goal),
+    Σ demand × minutes (p-median). ``covered``: demand within the target of an open site
+    (MCLP, LSCP, coverage goal) or reached by one (p-median). ``uncoverable``: demand that no
+    site, existing or candidate, can serve.
     ``gap``: relative gap between the answer and the best bound (0: proven optimal; ``inf``:
-    no bound known). ``bound``: that bound, in the objective's unit.
+    no bound known). ``bound``: that bound, in the objective's unit. ``goal_met`` (coverage
+    goal only): whether ``covered`` reaches the goal; false when no choice of candidates can.
     """
 
     model: str
@@ -88,6 +100,7 @@ class LocationResult:
     status: str
     mean_minutes: float = float("nan")
     parameters: dict = field(default_factory=dict)
+    goal_met: bool | None = None
 
     @property
     def heuristic(self) -> bool:
@@ -353,14 +366,14 @@ def _mclp_greedy(demand, columns, existing, p) -> np.ndarray:
     return _lazy_greedy(len(columns.candidates), p, gain, take)
 
 
-def _lazy_greedy(n_columns: int, p: int, gain, take) -> np.ndarray:
+def _lazy_greedy(n_columns: int, p: int, gain, take, done=None) -> np.ndarray:
     """Minoux's accelerated greedy: gains only decrease, so a stale gain at the top of the heap
     that stays on top once refreshed is the true best. Ties go to the lower column; it stops at
-    ``p`` columns or when none adds anything."""
+    ``p`` columns, when none adds anything, or once ``done()`` is true."""
     heap = [(-gain(column), column) for column in range(n_columns)]
     heapq.heapify(heap)
     chosen: list[int] = []
-    while heap and len(chosen) < p:
+    while heap and len(chosen) < p and not (done is not None and done()):
         stale, column = heapq.heappop(heap)
         fresh = gain(column)
         if heap and -fresh > heap[0][0] + 1e-12 * max(1.0, abs(fresh)):
@@ -459,6 +472,200 @@ def _lscp_greedy(demand, columns, existing) -> np.ndarray:
         covered[columns.rows[columns.of(column)]] = True
 
     return _lazy_greedy(len(columns.candidates), len(columns.candidates), gain, take)
+
+
+# --- coverage goal ---------------------------------------------------------------------------
+
+#: A coverage short of ``goal × total demand`` by less than this share of the total demand
+#: reaches the goal: floating-point sums, and HiGHS' feasibility tolerance (1e-7 on the scaled
+#: row), must not turn a goal met into one more site. A millionth of AURA's 8 million people
+#: is 8 people, far below what a planner's percentage means.
+GOAL_TOLERANCE = 1e-6
+
+
+def coverage_goal(
+    demand: np.ndarray,
+    pairs: Pairs,
+    fixed: np.ndarray,
+    goal: float,
+    max_minutes: float,
+    *,
+    method: str = "auto",
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    exact_max_pairs: int = EXACT_MAX_PAIRS,
+) -> LocationResult:
+    """The fewest candidate sites (``~fixed``) such that the demand within ``max_minutes`` of an
+    open site, existing or new, reaches ``goal`` (a share, 0 < goal ≤ 1) of the whole demand.
+
+    The partial set covering problem (Daskin & Owen 1999), existing sites fixed:
+
+        min Σ x_j  s.t.  y_i ≤ Σ_{j reaches i} x_j  (i not covered by an existing site),
+                         Σ w_i y_i ≥ goal · W − (demand the existing sites cover),
+                         x binary, y ∈ [0, 1].
+
+    ``y`` may be continuous: for any binary ``x``, the largest Σ w_i y_i allowed is exactly the
+    demand ``x`` covers (y_i = 1 where a chosen site reaches i, else y_i ≤ 0), so an ``x`` is
+    feasible with continuous ``y`` if and only if it is with binary ``y``; the optimum is the
+    same, HiGHS has fewer integers to branch on. The answer's coverage is recomputed from the
+    opened sites, never read from ``y``.
+
+    The existing sites already reach the goal: nothing is opened. The goal is beyond what every
+    candidate together reaches: ``goal_met`` is false, ``covered`` is the best reachable demand
+    and the sites opened are an LSCP's, the fewest that reach it (a planner asking for 95 %
+    where 93 % is possible learns both figures and gets the sites to reach 93 %). The greedy
+    fallback opens the candidate adding the most uncovered demand until the goal is met; its
+    gap is to the larger of the LP relaxation's bound (rounded up) and the count of largest
+    single-site gains needed to add the missing demand.
+    """
+    started = time.perf_counter()
+    demand, fixed = _check(demand, pairs, fixed)
+    goal = float(goal)
+    if not 0 < goal <= 1:  # refuses nan too
+        raise ValueError("goal must be a share of the demand, 0 < goal <= 1")
+    instance = _Coverage.of(demand, pairs, fixed, max_minutes)
+    columns, rows = instance.columns, instance.rows
+    total = float(demand.sum())
+    slack = GOAL_TOLERANCE * max(total, 1.0)
+    required = goal * total
+    base = float(demand[instance.existing].sum())
+    reachable = float(demand[instance.coverable].sum())
+    if reachable >= required - slack:
+        scale = 1.0 / max(total, 1.0)
+        chosen, solver, status, bound = _choose(
+            method,
+            len(columns.rows),
+            exact_max_pairs,
+            lambda: _goal_exact(demand, instance, required, slack, scale, time_limit),
+            lambda: _goal_greedy(demand, columns, instance.existing, required, slack),
+            lambda: _goal_bound(demand, instance, required, slack, scale, time_limit),
+        )
+    else:  # unreachable: the fewest sites reaching every coverable point, as an LSCP
+        chosen, solver, status, bound = _choose(
+            method,
+            len(columns.rows),
+            exact_max_pairs,
+            lambda: _lscp_exact(demand, columns, rows, time_limit),
+            lambda: _lscp_greedy(demand, columns, instance.existing),
+            lambda: _lscp_bound(demand, columns, rows, time_limit),
+        )
+    opened, added = _order_by_gain(columns.candidates[chosen], instance.gain_of)
+    covered = base + float(added.sum())
+    objective = float(len(opened))
+    return LocationResult(
+        GOAL,
+        opened,
+        added,
+        objective,
+        covered,
+        float(demand[~instance.coverable].sum()),
+        solver,
+        _gap(objective, bound),
+        bound,
+        time.perf_counter() - started,
+        status,
+        parameters={
+            "goal": goal,
+            "required": required,
+            "reachable": reachable,
+            "max_minutes": max_minutes,
+            "time_limit": time_limit,
+        },
+        goal_met=bool(covered >= required - slack),
+    )
+
+
+def _goal_model(demand, columns, rows, needed, slack, scale):
+    """min Σ x_j; y_i ≤ Σ_{j reaches i} x_j; Σ w_i y_i ≥ needed (scaled by 1 / W, so that
+    HiGHS' tolerances are shares of the demand); x binary, y in [0, 1]."""
+    n_x, n_y = len(columns.candidates), len(rows)
+    row_number = np.full(len(demand), -1, dtype=np.int64)
+    row_number[rows] = np.arange(n_y)
+    reach = _incidence(columns, row_number, n_y)
+    cover = sparse.hstack([-reach, sparse.identity(n_y)], format="csr")
+    share = sparse.csr_matrix(np.concatenate([np.zeros(n_x), demand[rows] * scale]))
+    cost = np.concatenate([np.ones(n_x), np.zeros(n_y)])
+    integral = np.concatenate([np.ones(n_x), np.zeros(n_y)])
+    # Half the slack below the goal: HiGHS' 1e-7 on the scaled row stays within the other half.
+    constraints = [
+        LinearConstraint(cover, -np.inf, 0.0),
+        LinearConstraint(share, (needed - slack / 2) * scale, np.inf),
+    ]
+    return cost, integral, np.ones(n_x + n_y), constraints
+
+
+def _goal_counting_bound(demand, columns, needed, slack) -> float:
+    """No k sites add more than the k largest single-site gains (coverage is subadditive): the
+    fewest such gains summing to the missing demand is a lower bound on the count."""
+    if needed <= slack:
+        return 0.0
+    counts = np.diff(columns.start)
+    column = np.repeat(np.arange(len(columns.candidates)), counts)
+    gains = np.bincount(column, weights=demand[columns.rows], minlength=len(columns.candidates))
+    reached = np.cumsum(np.sort(gains)[::-1])
+    return float(np.searchsorted(reached, needed - slack) + 1)
+
+
+def _goal_exact(demand, instance, required, slack, scale, time_limit):
+    columns, rows = instance.columns, instance.rows
+    needed = required - float(demand[instance.existing].sum())
+    if needed <= slack:
+        return np.zeros(0, dtype=np.int64), "optimal", 0.0
+    result = _solve(*_goal_model(demand, columns, rows, needed, slack, scale), time_limit)
+    if result.x is None:
+        return None, "time_limit", np.inf
+    chosen = np.flatnonzero(result.x[: len(columns.candidates)] > 0.5)
+    if result.status == 0:
+        status, bound = "optimal", float(len(chosen))
+    else:
+        status = "time_limit"
+        dual = float(result.mip_dual_bound)
+        bound = _goal_counting_bound(demand, columns, needed, slack)
+        if np.isfinite(dual):
+            bound = max(bound, float(np.ceil(dual - 1e-9)))
+    # The opened sites' own coverage decides; should rounding leave it short, the greedy
+    # completes it (and the gap to the bound says so).
+    return _goal_greedy(demand, columns, instance.existing, required, slack, chosen), status, bound
+
+
+def _goal_bound(demand, instance, required, slack, scale, time_limit) -> float:
+    columns, rows = instance.columns, instance.rows
+    needed = required - float(demand[instance.existing].sum())
+    if needed <= slack:
+        return 0.0
+    counting = _goal_counting_bound(demand, columns, needed, slack)
+    model = _goal_model(demand, columns, rows, needed, slack, scale)
+    result = _solve(*model, time_limit, relax=True)
+    # The number of sites is an integer: the LP bound rounds up.
+    relaxed = float(np.ceil(result.fun - 1e-9)) if result.status == 0 else 0.0
+    return max(relaxed, counting)
+
+
+def _goal_greedy(demand, columns, existing, required, slack, chosen=()) -> np.ndarray:
+    """The candidate adding the most uncovered demand, until the covered demand reaches the
+    goal (starting from the existing sites and ``chosen``)."""
+    covered = existing.copy()
+    for column in chosen:
+        covered[columns.rows[columns.of(int(column))]] = True
+    reached = [float(demand[covered].sum())]
+
+    def gain(column: int) -> float:
+        rows = columns.rows[columns.of(column)]
+        return float(demand[rows[~covered[rows]]].sum())
+
+    def take(column: int) -> None:
+        rows = columns.rows[columns.of(column)]
+        new = rows[~covered[rows]]
+        reached[0] += float(demand[new].sum())
+        covered[new] = True
+
+    def done() -> bool:
+        return reached[0] >= required - slack
+
+    chosen = np.asarray(chosen, dtype=np.int64)
+    if done():
+        return chosen
+    n = len(columns.candidates)
+    return np.union1d(chosen, _lazy_greedy(n, n, gain, take, done)).astype(np.int64)
 
 
 # --- p-median --------------------------------------------------------------------------------

@@ -24,6 +24,10 @@ class SuggestionJob(models.Model):
     class Model(models.TextChoices):
         MCLP = "mclp", _("Couverture maximale (MCLP) : p nouveaux sites")
         LSCP = "lscp", _("Couverture totale (LSCP) : le moins de sites possible")
+        GOAL = (
+            "goal",
+            _("Objectif de couverture : le moins de sites pour une part de la population"),
+        )
         PMEDIAN = "pmedian", _("p-médiane : temps moyen le plus court")
 
     scenario = models.ForeignKey(
@@ -37,7 +41,8 @@ class SuggestionJob(models.Model):
         verbose_name=_("demandé par"),
     )
     model = models.CharField(_("modèle"), max_length=10, choices=Model.choices)
-    #: level id, target minutes, p, candidates ("communes" or a list of [lon, lat]), language
+    #: level id, target minutes, p, goal (percent, coverage goal only), candidates ("communes"
+    #: or a list of [lon, lat]), language
     parameters = models.JSONField(_("paramètres"), default=dict)
     #: the scenario's lock_version when the suggestion was asked
     lock_version = models.PositiveIntegerField(_("version de verrou"), default=0)

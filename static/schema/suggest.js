@@ -1,8 +1,26 @@
 /* The « Suggérer » page: a click on the small map appends « longitude ; latitude » to the
  * candidate points' text area and selects the « points » candidates; the text area stays the
- * form's input (typed or pasted points work the same, without the map). */
+ * form's input (typed or pasted points work the same, without the map). The number of new
+ * sites is shown for the models that take it (MCLP, p-median), the share to cover for the
+ * coverage goal; without the script both show, each label saying its models. */
 (function () {
   "use strict";
+  var model = document.getElementById("id_model");
+  var fields = {p: ["mclp", "pmedian"], goal: ["goal"]};
+  function showFields() {
+    Object.keys(fields).forEach(function (name) {
+      var input = document.getElementById("id_" + name);
+      var row = input && input.closest("p");
+      if (!row) return;
+      var error = row.previousElementSibling;  // a field in error stays shown, whatever the model
+      var failed = error && error.classList.contains("errorlist");
+      row.hidden = !failed && fields[name].indexOf(model.value) < 0;
+    });
+  }
+  if (model) {
+    model.addEventListener("change", showFields);
+    showFields();
+  }
   var element = document.getElementById("suggest-map");
   var area = document.getElementById("id_points");
   if (!element || !area || !window.L) return;
