@@ -51,10 +51,22 @@ fi
 
 children=()
 stop_children() {  # the worker and beat end with the server, whatever ends it
-  local pid
-  # A process group for the worker and beat (their pool processes with them), else the pid.
-  for pid in "${children[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${children[@]}"; do wait "$pid" 2>/dev/null || true; done
+  local pid alive
+  # TERM to each main process: the worker then stops its own pool (a TERM to the whole group
+  # would kill the pool under it, and the worker's warm shutdown could wait on them).
+  for pid in "${children[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for _ in $(seq 100); do  # up to 20 s
+    alive=0
+    for pid in "${children[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.2
+  done
+  # Whatever is left (a process that did not stop, a pool process it left behind) is killed:
+  # the worker and beat each lead a process group of their own (set -m below).
+  for pid in "${children[@]}"; do
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
 }
 trap stop_children EXIT
 trap 'exit 130' INT

@@ -149,7 +149,7 @@ def test_the_demo_worker_moves_the_bar_while_pages_answer_and_stops_with_the_dem
 
     assert processes_of(str(var)), "no worker nor beat process mentions the demo's directory"
     process.send_signal(signal.SIGTERM)
-    process.wait(30)
+    process.wait(40)  # the script gives its children 20 s to stop, then kills them
     deadline = time.monotonic() + 20
     while processes_of(str(var)) and time.monotonic() < deadline:
         time.sleep(0.2)
