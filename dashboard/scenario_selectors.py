@@ -33,10 +33,12 @@ def changed_sites(scenario: Scenario, level: scenarios.LevelResult) -> list[comp
         f.finess_et: f
         for f in Facility.objects.filter(finess_et__in=wanted).select_related("commune")
     }
-    # New sites are numbered "new-1", "new-2"… in the order of the scenario's openings.
+    # New sites are numbered "new-1", "new-2"… in the order of the scenario's openings, rows
+    # at one place being one site (``sros.scenarios.new_site_groups``): each group's first row.
     new = []
     if any(finess.startswith("new-") for finess in level.opened):
-        new = list(scenario.changes.filter(kind=ScenarioChange.Kind.OPEN))
+        openings = scenario.changes.filter(kind=ScenarioChange.Kind.OPEN).order_by("order", "id")
+        new = [group[0] for group in scenarios.new_site_groups(openings)]
     sites = []
     for status, numbers in (("closed", level.closed), ("opened", level.opened)):
         for finess in numbers:

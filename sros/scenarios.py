@@ -161,7 +161,15 @@ def change_errors(version: SchemaVersion, values: dict[str, Any]) -> dict[str, l
 def _change_key(values: dict[str, Any]) -> tuple:
     if values.get("kind") == Kind.OPEN:
         where = (round(values.get("lon") or 0, 6), round(values.get("lat") or 0, 6))
-        return (Kind.OPEN, where, values.get("facility_kind"), values.get("activity") or "")
+        # Several rows at one place open one site with several authorisations (a maternity's
+        # units: ``new_site_groups``); the same authorisation twice is a duplicate.
+        return (
+            Kind.OPEN,
+            where,
+            values.get("facility_kind"),
+            values.get("activity") or "",
+            values.get("modality") or "",
+        )
     facility = values.get("facility")
     authorisation = () if values.get("kind") == Kind.CLOSE else (values.get("activity") or "",)
     return (values.get("kind"), facility.pk if facility else None, *authorisation)
@@ -369,17 +377,33 @@ def _sites(scenario: Scenario) -> list[_Site]:
                 f.status == Facility.Status.OPEN and fid not in closed,
             )
         )  # fmt: skip
-    new = [c for c in changes if c.kind == Kind.OPEN]
-    communes = _communes_of_points(scenario, [(c.point.x, c.point.y) for c in new])
-    for number, (change, commune_id) in enumerate(zip(new, communes, strict=True), start=1):
-        authorisation = {(change.activity, change.modality)} if change.activity else set()
+    groups = new_site_groups(changes)
+    communes = _communes_of_points(scenario, [(g[0].point.x, g[0].point.y) for g in groups])
+    for number, (group, commune_id) in enumerate(zip(groups, communes, strict=True), start=1):
+        authorisations = {(c.activity, c.modality) for c in group if c.activity}
+        first = group[0]
         sites.append(
             _Site(
-                -1, f"new-{number}", change.facility_kind, change.point.x, change.point.y,
-                commune_id, frozenset(), frozenset(authorisation), True,
+                -1, f"new-{number}", first.facility_kind, first.point.x, first.point.y,
+                commune_id, frozenset(), frozenset(authorisations), True,
             )
         )  # fmt: skip
     return sites
+
+
+def new_site_groups(changes: Iterable[ScenarioChange]) -> list[list[ScenarioChange]]:
+    """The scenario's new sites: its « Ouvrir » changes grouped by place (to 10⁻⁶°) and kind,
+    in the order of their first row. Rows at one place open one site holding all their
+    authorisations: a maternity of type 2A, 2B or 3 is one site with its obstétrique and
+    neonatal units (décret n° 98-899, ``facilities.perinatal``). The sites are numbered
+    ``new-1``, ``new-2``… in this order."""
+    groups: dict[tuple, list[ScenarioChange]] = {}
+    for change in changes:
+        if change.kind != Kind.OPEN:
+            continue
+        key = (round(change.point.x, 6), round(change.point.y, 6), change.facility_kind)
+        groups.setdefault(key, []).append(change)
+    return list(groups.values())
 
 
 def _communes_of_points(scenario: Scenario, points: list[tuple[float, float]]) -> list[int | None]:

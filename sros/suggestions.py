@@ -69,26 +69,28 @@ MODEL_NAMES = {
 
 @dataclass(frozen=True)
 class NewSite:
-    """The kind and authorisation a new site needs to serve a level."""
+    """The kind and authorisations a new site needs to serve a level: one activity, with one
+    modality (or none), or several for a maternity (its perinatal units)."""
 
     facility_kind: str
     activity: str
-    modality: str
+    modalities: tuple[str, ...]
 
 
 def new_site_of(level: Level) -> NewSite | None:
-    """How a new site can serve ``level``: the first requirement one open change can meet
-    (a kind, and at most one authorisation). A maternity type above 1 needs several perinatal
-    units, which one change cannot hold: such a requirement is skipped. Where the requirement
-    names no kind, the kind most of the level's sites have (else a CH)."""
+    """How a new site can serve ``level``: its first requirement, as a kind and the
+    authorisations to hold. A maternity of a type is authorised for the perinatal units of
+    that type (``perinatal.UNITS_OF_TYPE``: type 2A obstétrique and néonatologie, …), written
+    as one « Ouvrir » row per unit at the same place (``scenarios.new_site_groups``). Where
+    the requirement names no kind, the kind most of the level's sites have (else a CH)."""
     for requirement in level.requirements.all():
-        activity, modality = requirement.activity_id or "", requirement.modality
+        activity = requirement.activity_id or ""
+        modalities = (requirement.modality,) if requirement.modality else ()
         if requirement.maternity_type:
-            if requirement.maternity_type != perinatal.MaternityType.TYPE_1:
-                continue
-            modality = perinatal.OBSTETRICS
+            activity = perinatal.ACTIVITY
+            modalities = perinatal.UNITS_OF_TYPE[requirement.maternity_type]
         kind = requirement.facility_kind or _usual_kind(level)
-        return NewSite(kind, activity, modality)
+        return NewSite(kind, activity, modalities or ("",))
     return None
 
 
@@ -252,18 +254,21 @@ def answer_changes(
         candidate = int(index) - len(instance.fixed)
         commune = instance.candidate_communes[candidate]
         label = _("Site suggéré %(n)d") % {"n": number}
-        changes.append(
-            {
-                "kind": ScenarioChange.Kind.OPEN,
-                "label": f"{label} – {commune}" if commune else label,
-                "facility_kind": site.facility_kind,
-                "lon": float(instance.candidates.lon[candidate]),
-                "lat": float(instance.candidates.lat[candidate]),
-                "activity": site.activity,
-                "modality": site.modality,
-                "reason": reason_of(model, float(added), instance)[:300],
-            }
-        )
+        # One row per authorisation of the site, at one place: one new site (a maternity's
+        # units); the reason on each, since each row is shown with its own.
+        for modality in site.modalities:
+            changes.append(
+                {
+                    "kind": ScenarioChange.Kind.OPEN,
+                    "label": f"{label} – {commune}" if commune else label,
+                    "facility_kind": site.facility_kind,
+                    "lon": float(instance.candidates.lon[candidate]),
+                    "lat": float(instance.candidates.lat[candidate]),
+                    "activity": site.activity,
+                    "modality": modality,
+                    "reason": reason_of(model, float(added), instance)[:300],
+                }
+            )
     return changes
 
 

@@ -9,10 +9,12 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from access.services import membership_grant
+from facilities import perinatal
 from facilities.models import Facility
 from indicators import inputs
 from indicators.engine.travel import Places
@@ -20,6 +22,7 @@ from pathways.models import Level
 from sros import closures, scenarios, suggestion_jobs, suggestions, workflow
 from sros.models import Scenario, ScenarioChange, SuggestionJob
 from sros.suggestion_forms import SuggestionForm, parse_points
+from territories.models import Commune
 from tests.test_schema_scenarios import (
     assert_equal_to_full_recompute,
     demo,  # noqa: F401 - a fixture
@@ -101,6 +104,66 @@ def test_an_mclp_suggestion_becomes_an_ordinary_scenario(scenario, world, key):
 
     units, expected = full_recompute(scenario.version, with_new)
     assert_equal_to_full_recompute(result, units, expected)
+
+
+@pytest.mark.parametrize("key", ["perinatalite:2", "perinatalite:3"])
+def test_a_maternity_above_type_1_is_suggested_as_one_site_with_its_units(scenario, world, key):
+    level = level_of(key)
+    site = suggestions.new_site_of(level)
+    requirement = level.requirements.all()[0]
+    assert site.activity == "obstetrique" and requirement.maternity_type in ("2a", "2b", "3")
+    assert site.modalities == perinatal.UNITS_OF_TYPE[requirement.maternity_type]
+    assert level in suggestions.suggestible_levels()
+
+    job = ask(scenario, world.users["planner"], level, p=2)
+
+    assert job.status == Status.DONE, job.error
+    scenario = Scenario.objects.get(pk=scenario.pk)
+    changes = list(scenario.changes.order_by("order"))
+    # One « Ouvrir » row per unit, each site's rows at one place: two sites.
+    assert len(changes) == 2 * len(site.modalities)
+    assert {c.modality for c in changes} == set(site.modalities)
+    assert len({(c.point.x, c.point.y) for c in changes}) == 2
+    values = [scenarios.change_values(c) for c in changes]
+    assert scenarios.changes_errors(scenario.version, values) == [{}] * len(changes)
+    groups = scenarios.new_site_groups(changes)
+    assert [len(g) for g in groups] == [len(site.modalities)] * 2
+    result = scenarios.evaluate_scenario(scenario)
+    evaluated = next(r for r in result.levels if r.level == level)
+    # Each new site holds the units of its type: it serves the level, as the model assumed.
+    assert evaluated.opened == ["new-1", "new-2"] and evaluated.closed == []
+    assert served(scenario, level, result) == pytest.approx(job.result["covered"], rel=1e-9)
+    assert job.result["opened"] == 2
+
+
+def test_one_unit_alone_does_not_make_a_maternity_of_a_higher_type(scenario, world):
+    level = level_of("perinatalite:2")
+    site = next(iter(scenarios.scenario_sites(scenario)), None)
+    assert site is None  # an empty scenario
+    point = Commune.objects.filter(department__region__code="99").order_by("-population")[0]
+    lon, lat = point.point.x, point.point.y
+    base = {"kind": Kind.OPEN, "label": "Néonatologie seule", "facility_kind": "ch",
+            "lon": lon, "lat": lat, "activity": "obstetrique"}  # fmt: skip
+    scenario = scenarios.scenario_update(
+        scenario.pk, lock_version=scenario.lock_version, name=scenario.name,
+        changes=[{**base, "modality": "neonatologie"}], user=world.users["planner"],
+    )  # fmt: skip
+    result = scenarios.evaluate_scenario(scenario)
+    assert next(r for r in result.levels if r.level == level).opened == []
+    # The same place with obstétrique too: one type 2A site, which serves the level.
+    scenario = scenarios.scenario_update(
+        scenario.pk, lock_version=scenario.lock_version, name=scenario.name,
+        changes=[{**base, "modality": "neonatologie"}, {**base, "modality": "obstetrique"}],
+        user=world.users["planner"],
+    )  # fmt: skip
+    result = scenarios.evaluate_scenario(scenario)
+    assert next(r for r in result.levels if r.level == level).opened == ["new-1"]
+    # The same unit twice at one place is refused as a duplicate.
+    with pytest.raises(ValidationError):
+        scenarios.scenario_update(
+            scenario.pk, lock_version=scenario.lock_version, name=scenario.name,
+            changes=[{**base, "modality": "obstetrique"}] * 2, user=world.users["planner"],
+        )  # fmt: skip
 
 
 def test_fixed_sites_are_never_dropped_and_the_scenario_state_is_the_base(scenario, world):
