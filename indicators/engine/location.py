@@ -404,16 +404,10 @@ def lscp(
     started = time.perf_counter()
     demand, fixed = _check(demand, pairs, fixed)
     instance = _Coverage.of(demand, pairs, fixed, max_minutes)
-    columns, rows = instance.columns, instance.rows
-    chosen, solver, status, bound = _choose(
-        method,
-        len(columns.rows),
-        exact_max_pairs,
-        lambda: _lscp_exact(demand, columns, rows, time_limit),
-        lambda: _lscp_greedy(demand, columns, instance.existing),
-        lambda: _lscp_bound(demand, columns, rows, time_limit),
+    chosen, solver, status, bound = _lscp_choice(
+        demand, instance, method, time_limit, exact_max_pairs
     )
-    opened, added = _order_by_gain(columns.candidates[chosen], instance.gain_of)
+    opened, added = _order_by_gain(instance.columns.candidates[chosen], instance.gain_of)
     objective = float(len(opened))
     return LocationResult(
         LSCP,
@@ -428,6 +422,20 @@ def lscp(
         time.perf_counter() - started,
         status,
         parameters={"max_minutes": max_minutes, "time_limit": time_limit},
+    )
+
+
+def _lscp_choice(demand, instance: _Coverage, method, time_limit, exact_max_pairs):
+    """The LSCP's sites (``_choose``: exact, greedy or both, with the bound); the coverage goal
+    opens them too where its goal is beyond reach."""
+    columns, rows = instance.columns, instance.rows
+    return _choose(
+        method,
+        len(columns.rows),
+        exact_max_pairs,
+        lambda: _lscp_exact(demand, columns, rows, time_limit),
+        lambda: _lscp_greedy(demand, columns, instance.existing),
+        lambda: _lscp_bound(demand, columns, rows, time_limit),
     )
 
 
@@ -523,7 +531,7 @@ def coverage_goal(
     if not 0 < goal <= 1:  # refuses nan too
         raise ValueError("goal must be a share of the demand, 0 < goal <= 1")
     instance = _Coverage.of(demand, pairs, fixed, max_minutes)
-    columns, rows = instance.columns, instance.rows
+    columns = instance.columns
     total = float(demand.sum())
     slack = GOAL_TOLERANCE * max(total, 1.0)
     required = goal * total
@@ -540,13 +548,8 @@ def coverage_goal(
             lambda: _goal_bound(demand, instance, required, slack, scale, time_limit),
         )
     else:  # unreachable: the fewest sites reaching every coverable point, as an LSCP
-        chosen, solver, status, bound = _choose(
-            method,
-            len(columns.rows),
-            exact_max_pairs,
-            lambda: _lscp_exact(demand, columns, rows, time_limit),
-            lambda: _lscp_greedy(demand, columns, instance.existing),
-            lambda: _lscp_bound(demand, columns, rows, time_limit),
+        chosen, solver, status, bound = _lscp_choice(
+            demand, instance, method, time_limit, exact_max_pairs
         )
     opened, added = _order_by_gain(columns.candidates[chosen], instance.gain_of)
     covered = base + float(added.sum())
