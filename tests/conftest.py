@@ -7,7 +7,9 @@ import pytest
 
 # Fixture modules loaded with ``pytest_plugins`` that test modules also import from: rewrite
 # their asserts too (else pytest warns "Module already imported so cannot be rewritten").
-pytest.register_assert_rewrite("tests.api_fixtures", "tests.export_fixtures", "tests.personas")
+pytest.register_assert_rewrite(
+    "tests.api_fixtures", "tests.aura_fixtures", "tests.export_fixtures", "tests.personas"
+)
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
