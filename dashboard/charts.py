@@ -15,7 +15,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from .layers import WORSE_COLOURS, fixed
+from indicators.display import fixed
+
+from .layers import WORSE_COLOURS
 
 #: Time bands of "population by time band" (upper bounds, minutes; the last is open).
 TIME_BANDS = [15, 30, 45, 60]

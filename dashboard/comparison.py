@@ -22,12 +22,14 @@ from django.utils.translation import gettext as _
 from core.formatting import NO_BREAK_SPACE
 from core.maps import NO_DATA_COLOUR
 from indicators.aggregates import value_or_none
-from sros.scenarios import TOLERANCE, CommuneChange, Figure
-from territories.shapes import Shape
 
 # The text builders of the dashboard's other layers: geometries are pasted as the database
 # wrote them, never parsed and dumped again.
-from .layers import GOOD_INDICATORS, classes_for, collection_json, feature_json, fixed, format_value
+from indicators.display import fixed, format_value
+from sros.scenarios import TOLERANCE, CommuneChange, Figure
+from territories.shapes import Shape
+
+from .layers import GOOD_INDICATORS, classes_for, collection_json, feature_json
 from .selectors import Indicator, UnitKind
 
 SIDE_BY_SIDE, DIFFERENCE = "cote-a-cote", "difference"

@@ -21,15 +21,7 @@ from core.maps import NO_DATA_COLOUR, POPULATION_COLOURS
 from facilities.activities import labels
 from facilities.maps import KIND_COLOURS, facility_popup
 from facilities.models import Facility
-from indicators.display import (  # noqa: F401 (the figures as shown, imported from here too)
-    PEOPLE_INDICATORS,
-    SHARE_INDICATORS,
-    TIME_INDICATORS,
-    fixed,
-    format_value,
-    shown_digits,
-    shown_value,
-)
+from indicators.display import SHARE_INDICATORS, TIME_INDICATORS, format_value
 from indicators.weights import WeightNote
 from territories.shapes import Shape
 

@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 
 from core import response_cache
 from facilities.models import Facility
+from indicators.display import format_value
 from indicators.models import IndicatorRun
 from pathways.models import Level
 from territories.models import Commune, Department, Region, Zone, Zoning
 from territories.selectors import loaded_departments, region_label
 
 from . import charts, selectors
-from .layers import WEIGHTED_INDICATORS, format_value
+from .layers import WEIGHTED_INDICATORS
 from .selectors import Indicator, UnitKind
 
 BEYOND_INDICATORS = [Indicator.POPULATION, Indicator.POPULATION_BEYOND, Indicator.SHARE_BEYOND]

@@ -346,7 +346,7 @@ def test_population_by_band_counts_each_band_with_its_upper_bound():
 def test_figures_are_rounded_not_truncated(indicator, value, shown):
     from django.utils import translation
 
-    from dashboard.layers import format_value
+    from indicators.display import format_value
 
     with translation.override("fr"):
         assert format_value(indicator, value) == shown

@@ -28,8 +28,8 @@ from access.models import RegionMembership
 from access.services import membership_grant
 from dashboard.exports import jobs, report, writers
 from dashboard.exports.tables import CODE, Column, Table
-from dashboard.layers import format_value, shown_value
 from facilities.models import Facility
+from indicators.display import format_value, shown_value
 from indicators.models import IndicatorValue
 from indicators.selectors import latest_run
 from territories.models import Commune, Zoning

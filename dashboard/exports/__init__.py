@@ -14,7 +14,7 @@ Formats and the choices behind them:
 - **Headers** (CSV and the « Données » sheet): a row of the columns' names in the export's
   language, then a row of their codes (``writers.header_rows``, docs/i18n.md).
 - **Values** (CSV and XLSX of indicators): the page's rounded figures
-  (``dashboard.layers.shown_value``), written with all the digits of that float (``repr``);
+  (``indicators.display.shown_value``), written with all the digits of that float (``repr``);
   the API, GeoJSON and GeoPackage keep every digit of the stored value.
 - **GeoJSON** (RFC 7946, WGS84, 6 decimals) with the metadata as a foreign member
   ``sros_metadata``; **GeoPackage** (EPSG:4326, or Lambert 93 with ``crs=2154``) with the

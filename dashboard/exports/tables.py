@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import provenance
-from dashboard.layers import shown_value
 from facilities.models import Facility
+from indicators.display import shown_value
 from indicators.filters import value_list
 from indicators.models import IndicatorRun, IndicatorValue
 from indicators.selectors import latest_run
@@ -202,7 +202,7 @@ def populations(run: IndicatorRun, units: Units) -> dict[str, float | None]:
 def value_table(region: Region, run: IndicatorRun, query: ValueQuery, user) -> Table:
     """Every stored value the query selects, with its unit's name and population (four
     queries whatever the number of rows), each rounded as the pages show it
-    (``dashboard.layers.shown_value``: the CSV and XLSX carry the page's figures; the API,
+    (``indicators.display.shown_value``: the CSV and XLSX carry the page's figures; the API,
     GeoJSON and GeoPackage keep every digit)."""
     names = unit_names(region, query.units)
     population = populations(run, query.units)
