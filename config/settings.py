@@ -261,9 +261,6 @@ CACHES = {
 SROS_DEMO_WORKER = env_bool("SROS_DEMO_WORKER", False) and not REDIS_URL
 CELERY_BROKER_FILE = VAR_DIR / "celery.sqlite3"
 if SROS_DEMO_WORKER:
-    from core.sqlite_files import use_wal
-
-    use_wal(CELERY_BROKER_FILE)
     CELERY_BROKER_URL = f"sqla+sqlite:///{CELERY_BROKER_FILE}"
     CELERY_RESULT_BACKEND = f"db+sqlite:///{CELERY_BROKER_FILE}"
     CELERY_DATABASE_ENGINE_OPTIONS = {"connect_args": {"timeout": 30}}
