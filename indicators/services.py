@@ -227,6 +227,12 @@ def _locked(run_id: int) -> IndicatorRun:
     return IndicatorRun.objects.select_for_update().get(pk=run_id)
 
 
+def _current(run: IndicatorRun, status: str, attempt: int | None) -> bool:
+    """Whether ``run`` is in ``status`` and, if given, at ``attempt``: else a message is a
+    duplicate, or a late delivery of an earlier attempt, and changes nothing."""
+    return run.status == status and (attempt is None or run.attempt == attempt)
+
+
 def run_fail(run_id: int, message: str, *, attempt: int | None = None) -> bool:
     """Mark a queued or running run failed; False if it had already ended (done or failed), or
     if ``attempt`` is given and the run has been re-enqueued since."""
@@ -275,9 +281,7 @@ def _take(run_id: int, part: str, attempt: int | None, status: str) -> bool:
     ``attempt``), with a first heartbeat; False means a duplicate or late delivery."""
     with transaction.atomic():
         run = IndicatorRun.objects.select_for_update().filter(pk=run_id).first()
-        if run is None or run.status != status:
-            return False
-        if attempt is not None and run.attempt != attempt:
+        if run is None or not _current(run, status, attempt):
             return False
         run.held = [*[p for p in run.held if p != part], part]
         run.heartbeat_at = timezone.now()
@@ -430,9 +434,7 @@ def _start(run_id: int, attempt: int | None, by_level: bool) -> list[str]:
     try:
         with transaction.atomic():
             run = _locked(run_id)
-            if run.status != IndicatorRun.Status.QUEUED or (
-                attempt is not None and run.attempt != attempt
-            ):
+            if not _current(run, IndicatorRun.Status.QUEUED, attempt):
                 return []
             started = time.perf_counter()
             record_level_states(run)
@@ -595,9 +597,7 @@ def _level_done(run_id: int, chunk: str, levels: int, attempt: int | None) -> No
     goes down, so a duplicate delivery of the chunk does not move the bar back."""
     with transaction.atomic():
         run = _locked(run_id)
-        if run.status != IndicatorRun.Status.RUNNING or (
-            attempt is not None and run.attempt != attempt
-        ):
+        if not _current(run, IndicatorRun.Status.RUNNING, attempt):
             return
         done = dict(run.work.get("done") or {})
         if levels <= done.get(chunk, 0):
@@ -614,9 +614,7 @@ def _chunk_done(run_id: int, chunk: str, seconds: float, attempt: int | None) ->
     been re-enqueued meanwhile."""
     with transaction.atomic():
         run = _locked(run_id)
-        if run.status != IndicatorRun.Status.RUNNING:
-            return False
-        if attempt is not None and run.attempt != attempt:
+        if not _current(run, IndicatorRun.Status.RUNNING, attempt):
             return False
         if chunk not in run.chunks_done:
             run.chunks_done = [*run.chunks_done, chunk]
@@ -650,16 +648,12 @@ def _finish_locked(
     fingerprint and every value written in one transaction."""
     try:
         run = IndicatorRun.objects.select_related("region").get(pk=run_id)
-        if run.status != IndicatorRun.Status.RUNNING:
-            return
-        if attempt is not None and run.attempt != attempt:
+        if not _current(run, IndicatorRun.Status.RUNNING, attempt):
             return
         finished = _finish_compute(run, results, attempt)
         with transaction.atomic():
             run = _locked(run_id)
-            if run.status != IndicatorRun.Status.RUNNING:
-                return
-            if attempt is not None and run.attempt != attempt:
+            if not _current(run, IndicatorRun.Status.RUNNING, attempt):
                 return
             _finish_write(run, finished)
     except transient_errors():
